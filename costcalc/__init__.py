@@ -1,0 +1,19 @@
+"""costcalc: exact MACs, parameters and memory of convolutional networks, as numbers and formulas."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "analyze", "load"]
+
+
+def analyze(model, convention="paper", **parameters):
+    """Exact costs of a zoo model or spec file; see ``costcalc.api.analyze``."""
+    from costcalc.api import analyze as _analyze
+
+    return _analyze(model, convention, **parameters)
+
+
+def load(model):
+    """The parsed spec of a zoo model or spec file; see ``costcalc.api.load``."""
+    from costcalc.api import load as _load
+
+    return _load(model)

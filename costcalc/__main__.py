@@ -1,0 +1,4 @@
+"""``python -m costcalc``: the command line."""
+from costcalc.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""A cost report: per-layer rows and totals under one counting convention, and its JSON form."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from costcalc import expr
+from costcalc.conventions import Convention
+from costcalc.graph import Graph, Node
+
+
+@dataclass(frozen=True)
+class Row:
+    """One primitive layer's costs under a convention."""
+
+    name: str
+    kind: str
+    op_class: str
+    output: tuple
+    macs: Any
+    params: Any
+    activations: Any
+    node: Node
+
+    @property
+    def block(self) -> str:
+        return self.node.block
+
+
+@dataclass(frozen=True)
+class Total:
+    """Sums over all rows."""
+
+    macs: Any
+    params: Any
+    activations: Any
+
+
+@dataclass
+class Report:
+    """What ``costcalc.analyze`` returns: ``.layers``, ``.total`` and ``.to_dict()`` (the JSON)."""
+
+    model: str
+    parameters: dict[str, Any]
+    convention: Convention
+    graph: Graph
+    layers: list[Row]
+    total: Total
+
+    @classmethod
+    def from_graph(cls, graph: Graph, parameters: dict, convention: Convention) -> "Report":
+        rows = []
+        for node in graph.nodes:
+            rows.append(Row(node.name, node.kind, node.info.get("op_class", "other"),
+                            tuple(node.shape), convention.node_macs(node.counts),
+                            convention.node_params(node.counts), node.shape.elements, node))
+        total = Total(sum((r.macs for r in rows), 0), sum((r.params for r in rows), 0),
+                      sum((r.activations for r in rows), 0))
+        return cls(graph.name, dict(parameters), convention, graph, rows, total)
+
+    def flops(self) -> Any:
+        """Total FLOPs under the convention (2 x MACs unless the convention says otherwise)."""
+        return sum((self.convention.node_flops(n.counts) for n in self.graph.nodes), 0)
+
+    def to_dict(self) -> dict:
+        """The JSON contract: model, parameters, convention, layers, total (counts as integers)."""
+        return {
+            "model": self.model,
+            "parameters": {k: json_value(v) for k, v in self.parameters.items()},
+            "convention": self.convention.name,
+            "input": list(self.graph.input),
+            "layers": [
+                {"name": r.name, "kind": r.kind, "output": list(r.output), "macs": r.macs,
+                 "params": r.params, "activations": r.activations}
+                for r in self.layers
+            ],
+            "total": {"macs": self.total.macs, "params": self.total.params,
+                      "activations": self.total.activations},
+        }
+
+
+def json_value(value: Any) -> Any:
+    """Parameters as JSON: exact decimals as numbers (0.5), other rationals as text ("1/3")."""
+    if isinstance(value, Fraction):
+        shown = expr.format_number(value)
+        return float(shown) if "/" not in shown else shown
+    return value

@@ -1,0 +1,103 @@
+"""The ``costcalc`` command line: a typer app whose commands live in ``costcalc.commands``.
+
+Only typer is imported at start-up; each command imports the engine (and sympy, where needed)
+inside its body. Errors from the library are caught here, in one place: one line on stderr,
+exit code 2.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.24 ships its own copy of click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer depends on click
+    from click import exceptions as click_exceptions
+
+from costcalc.errors import CostcalcError
+
+EXIT_BAD_INPUT = 2
+TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: ``costcalc: error: ...`` (no colour when NO_COLOR or not a terminal)."""
+    line = " ".join(str(message).split())
+    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+        sys.stderr.write(f"\x1b[31merror:\x1b[0m {line}\n")
+    else:
+        sys.stderr.write(f"error: {line}\n")
+    sys.stderr.flush()
+
+
+class CostcalcGroup(TyperGroup):
+    """``costcalc MODEL ...`` means ``costcalc report MODEL ...``; errors become one line + exit 2."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in TOP_LEVEL_FLAGS:
+            args = ["report", *args]
+        return super().parse_args(ctx, args)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args=args, prog_name=prog_name or "costcalc",
+                                  complete_var=complete_var, standalone_mode=False, **extra)
+        except CostcalcError as exc:
+            for line in str(exc).splitlines() or [""]:
+                print_error(line)
+            sys.exit(EXIT_BAD_INPUT)
+        except click_exceptions.ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
+                typer.echo(exc.ctx.get_help())
+                sys.exit(0)
+            print_error(exc.format_message())
+            sys.exit(EXIT_BAD_INPUT)
+        except click_exceptions.Abort:
+            print_error("aborted")
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else 0)
+        return result
+
+
+app = typer.Typer(
+    cls=CostcalcGroup,
+    help="Exact MACs, parameters and memory of convolutional networks, as numbers and formulas.\n\n"
+         "Example: costcalc v2 --alpha 0.5 --res 160",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=True,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from costcalc import __version__
+
+        typer.echo(f"costcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Exact MACs, parameters and memory of convolutional networks, as numbers and formulas."""
+
+
+def _register_commands() -> None:
+    # Each module adds its commands to `app`; they import only typer at module level.
+    from costcalc.commands import report  # noqa: F401
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

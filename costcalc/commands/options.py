@@ -1,0 +1,31 @@
+"""Options shared by several commands, and turning them into spec parameter overrides."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from costcalc.errors import UsageError
+
+ALPHA = typer.Option(None, "--alpha", "-a", help="Width multiplier (spec parameter alpha).")
+RES = typer.Option(None, "--res", "-r", help="Input resolution in pixels (spec parameter resolution).")
+CLASSES = typer.Option(None, "--classes", help="Classifier outputs (spec parameter classes).")
+SET = typer.Option(None, "--set", "-s", metavar="NAME=VALUE",
+                   help="Set any parameter the spec declares; repeatable.")
+CONVENTION = typer.Option("paper", "--convention", "-c",
+                          help="Counting convention: paper, torchvision, keras, ...")
+
+
+def overrides(alpha: Optional[str], res: Optional[str], classes: Optional[str],
+              sets: Optional[list[str]]) -> dict[str, str]:
+    """Parameter overrides as text, keyed by spec parameter name."""
+    result: dict[str, str] = {}
+    for item in sets or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(f"--set takes NAME=VALUE, got {item!r}")
+        result[name.strip()] = value.strip()
+    for name, value in (("alpha", alpha), ("resolution", res), ("classes", classes)):
+        if value is not None:
+            result[name] = value
+    return result

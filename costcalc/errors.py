@@ -1,0 +1,47 @@
+"""Errors raised by costcalc: one base class, one line of text each, with a source location."""
+from __future__ import annotations
+
+
+class CostcalcError(Exception):
+    """Base of every error costcalc reports to a user (exit code 2 on the command line)."""
+
+
+class SpecError(CostcalcError, ValueError):
+    """A problem in a spec, reported as ``path:line:col: message``."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None,
+                 column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def located(self, path: str | None = None, line: int | None = None,
+                column: int | None = None) -> "SpecError":
+        """Fill in the location fields that are still unknown."""
+        if self.path is None:
+            self.path = path
+        if self.line is None:
+            self.line, self.column = line, column
+        return self
+
+    def __str__(self) -> str:
+        where = self.path or "<spec>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class SpecErrors(CostcalcError, ValueError):
+    """Several independent spec problems found in one pass (``costcalc validate``)."""
+
+    def __init__(self, errors: list[SpecError]):
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class UsageError(CostcalcError, ValueError):
+    """A bad command-line request: unknown model, bad --set, bad option value."""

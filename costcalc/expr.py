@@ -1,0 +1,372 @@
+"""Safe arithmetic expressions in spec fields: parsed with ``ast``, checked against a whitelist, never eval'ed.
+
+Grammar (a subset of Python expression syntax)::
+
+    expr  := number | 'string' | name | true | false
+           | expr (+ - * / // % **) expr | -expr | +expr | (expr)
+           | function(expr, ...)            # make_divisible round floor ceil min max int
+           | expr if cond else expr         # conditional
+    cond  := expr (== != < <= > >=) expr | cond and cond | cond or cond | not cond
+
+Numbers are exact: ``0.35`` is the rational 35/100, ``/`` gives a rational, and nothing on the
+numeric path is ever a float. The same functions accept sympy expressions: there every rounding
+function (``make_divisible``, ``round``, ``floor``, ``ceil``, ``int``) is the identity, which is what
+the closed forms in ``alpha``/``rho``/``t`` mean by *ideal* channel counts.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+MAX_LENGTH = 1000
+MAX_DEPTH = 40
+MAX_EXPONENT = 64
+MAX_MAGNITUDE_BITS = 4096
+
+
+class ExprError(ValueError):
+    """A problem inside one expression; ``column`` is 0-based within the expression text."""
+
+    def __init__(self, message: str, column: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+def is_exact(value: Any) -> bool:
+    """True for the exact numeric types (int, Fraction); bool is not a number here."""
+    return isinstance(value, (int, Fraction)) and not isinstance(value, bool)
+
+
+def normalize(value: Any) -> Any:
+    """A Fraction with denominator 1 becomes an int; everything else is returned unchanged."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return value
+
+
+def exact_number(text: str) -> int | Fraction:
+    """Parse a decimal literal exactly (``'0.35'`` -> 7/20)."""
+    value = Fraction(text)
+    return normalize(value)
+
+
+# ----------------------------------------------------------------------------- functions
+# Each works on exact numbers and, for the closed forms, on sympy expressions (ideal rounding).
+
+def _symbolic(*values: Any) -> bool:
+    return any(not is_exact(v) and not isinstance(v, (bool, str)) for v in values)
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """TF/torchvision channel rounding: nearest multiple of ``divisor``, never below 90 % of ``value``."""
+    if _symbolic(value, divisor):
+        return value
+    if min_value is None:
+        min_value = divisor
+    new_value = max(min_value, math.floor(value + Fraction(divisor, 2)) // divisor * divisor)
+    if new_value < Fraction(9, 10) * value:
+        new_value += divisor
+    return normalize(Fraction(new_value))
+
+
+def _round(value, ndigits=None):
+    if _symbolic(value):
+        return value
+    if ndigits is None:
+        return round(Fraction(value))
+    return normalize(round(Fraction(value), ndigits))
+
+
+def _floor(value):
+    return value if _symbolic(value) else math.floor(value)
+
+
+def _ceil(value):
+    return value if _symbolic(value) else math.ceil(value)
+
+
+def _int(value):
+    return value if _symbolic(value) else math.trunc(value)
+
+
+def _minmax(name: str, builtin: Callable) -> Callable:
+    def choose(*values):
+        if not values:
+            raise ExprError(f"{name}() needs at least one argument")
+        if _symbolic(*values):
+            import sympy
+
+            return getattr(sympy, name.capitalize())(*values)
+        return builtin(values)
+
+    return choose
+
+
+FUNCTIONS: dict[str, Callable] = {
+    "make_divisible": make_divisible,
+    "round": _round,
+    "floor": _floor,
+    "ceil": _ceil,
+    "int": _int,
+    "min": _minmax("min", min),
+    "max": _minmax("max", max),
+}
+
+_BINOPS = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+    ast.Mod: "%", ast.Pow: "**",
+}
+_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def _col(node: ast.AST) -> int:
+    return getattr(node, "col_offset", 0)
+
+
+class Expression:
+    """A checked expression: ``names`` it reads, ``evaluate(env)`` computes it."""
+
+    __slots__ = ("text", "tree", "names")
+
+    def __init__(self, text: str, tree: ast.AST, names: frozenset[str]):
+        self.text = text
+        self.tree = tree
+        self.names = names
+
+    def evaluate(self, env: Mapping[str, Any]) -> Any:
+        return normalize(_eval(self.tree, env))
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(text: str) -> Expression:
+    """Parse and check ``text``; raise ExprError for anything outside the grammar."""
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    if text.count("(") > MAX_DEPTH:
+        raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels")
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as exc:
+        col = (exc.offset or 1) - 1
+        raise ExprError(f"syntax error in expression {text!r}", col) from None
+    names: set[str] = set()
+    _check(tree, names, 0)
+    return Expression(text, tree, frozenset(names))
+
+
+def _check(node: ast.AST, names: set[str], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels", _col(node))
+    deeper = depth + 1
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (int, float, str)):
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                raise ExprError("number too large", _col(node))
+            return
+        raise ExprError(f"{node.value!r} is not allowed in an expression", _col(node))
+    if isinstance(node, ast.Name):
+        if node.id.startswith("_"):
+            raise ExprError(f"name {node.id!r} is not allowed", _col(node))
+        if node.id not in ("true", "false"):
+            names.add(node.id)
+        return
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        _check(node.left, names, deeper)
+        _check(node.right, names, deeper)
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub, ast.Not)):
+        _check(node.operand, names, deeper)
+        return
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            _check(value, names, deeper)
+        return
+    if isinstance(node, ast.Compare) and all(type(op) in _CMPOPS for op in node.ops):
+        _check(node.left, names, deeper)
+        for comparator in node.comparators:
+            _check(comparator, names, deeper)
+        return
+    if isinstance(node, ast.IfExp):
+        for part in (node.test, node.body, node.orelse):
+            _check(part, names, deeper)
+        return
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise ExprError(f"unknown function {shown!r} (allowed: {', '.join(FUNCTIONS)})",
+                            _col(node))
+        if node.keywords:
+            raise ExprError("keyword arguments are not allowed", _col(node.keywords[0].value))
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise ExprError("* arguments are not allowed", _col(arg))
+            _check(arg, names, deeper)
+        return
+    what = {
+        ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
+        ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+        ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+        ast.NamedExpr: "assignments", ast.JoinedStr: "f-strings",
+    }.get(type(node), type(node).__name__)
+    raise ExprError(f"{what} not allowed in an expression", _col(node))
+
+
+def _number(value: Any, node: ast.AST) -> Any:
+    if isinstance(value, bool) or isinstance(value, str):
+        raise ExprError(f"expected a number, got {_show(value)}", _col(node))
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Fraction):
+        return format_number(value)
+    return str(value)
+
+
+def format_number(value: Any) -> str:
+    """Show an exact number the way a user wrote it (3/4 -> 0.75, 7/3 -> 7/3)."""
+    value = normalize(value)
+    if isinstance(value, Fraction):
+        den = value.denominator
+        while den % 2 == 0:
+            den //= 2
+        while den % 5 == 0:
+            den //= 5
+        if den == 1:
+            return str(float(value)) if abs(value) < 10**15 else str(value)
+        return str(value)
+    return str(value)
+
+
+def _truth(value: Any, node: ast.AST) -> bool:
+    if isinstance(value, bool):
+        return value
+    if is_exact(value):
+        return value != 0
+    if isinstance(value, str):
+        return bool(value)
+    raise ExprError("this condition depends on a symbolic parameter", _col(node))
+
+
+def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, float):
+            return exact_number(repr(value))
+        return value
+    if isinstance(node, ast.Name):
+        if node.id in env:
+            return env[node.id]
+        if node.id == "true":
+            return True
+        if node.id == "false":
+            return False
+        close = difflib.get_close_matches(node.id, list(env), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(sorted(k for k in env if not k.startswith("_")))
+        raise ExprError(f"unknown name {node.id!r}{hint}; known names: {known}", _col(node))
+    if isinstance(node, ast.BinOp):
+        left = _number(_eval(node.left, env), node.left)
+        right = _number(_eval(node.right, env), node.right)
+        return _binop(type(node.op), left, right, node)
+    if isinstance(node, ast.UnaryOp):
+        operand = _eval(node.operand, env)
+        if isinstance(node.op, ast.Not):
+            return not _truth(operand, node.operand)
+        operand = _number(operand, node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BoolOp):
+        is_and = isinstance(node.op, ast.And)
+        for value_node in node.values:
+            value = _truth(_eval(value_node, env), value_node)
+            if is_and and not value:
+                return False
+            if not is_and and value:
+                return True
+        return is_and
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, env)
+        for op, comp_node in zip(node.ops, node.comparators):
+            right = _eval(comp_node, env)
+            if not _compare(type(op), left, right, comp_node):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.IfExp):
+        if _truth(_eval(node.test, env), node.test):
+            return _eval(node.body, env)
+        return _eval(node.orelse, env)
+    if isinstance(node, ast.Call):
+        args = [_number(_eval(arg, env), arg) for arg in node.args]
+        try:
+            return normalize(FUNCTIONS[node.func.id](*args))
+        except ExprError as exc:
+            exc.column = _col(node)
+            raise
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise ExprError(f"{node.func.id}(): {exc}", _col(node)) from None
+    raise ExprError("unsupported expression", _col(node))  # unreachable after _check
+
+
+def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
+    exact = is_exact(left) and is_exact(right)
+    if op in (ast.Div, ast.FloorDiv, ast.Mod) and exact and right == 0:
+        raise ExprError("division by zero", _col(node))
+    if op is ast.Add:
+        return left + right
+    if op is ast.Sub:
+        return left - right
+    if op is ast.Mult:
+        result = left * right
+    elif op is ast.Div:
+        result = Fraction(left) / Fraction(right) if exact else left / right
+    elif op is ast.FloorDiv:
+        result = left // right
+    elif op is ast.Mod:
+        result = left % right
+    else:
+        if exact:
+            if isinstance(right, Fraction):
+                raise ExprError("exponent must be a whole number", _col(node))
+            if abs(right) > MAX_EXPONENT:
+                raise ExprError(f"exponent larger than {MAX_EXPONENT}", _col(node))
+            if left == 0 and right < 0:
+                raise ExprError("division by zero", _col(node))
+            result = Fraction(left) ** right
+        else:
+            result = left**right
+    if exact and abs(Fraction(result)).numerator.bit_length() > MAX_MAGNITUDE_BITS:
+        raise ExprError("number too large", _col(node))
+    return result
+
+
+def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:
+    if op is ast.Eq:
+        return left == right
+    if op is ast.NotEq:
+        return left != right
+    if isinstance(left, str) != isinstance(right, str):
+        raise ExprError(f"cannot compare {_show(left)} with {_show(right)}", _col(node))
+    if not (is_exact(left) or isinstance(left, str)) or not (
+        is_exact(right) or isinstance(right, str)
+    ):
+        raise ExprError("this comparison depends on a symbolic parameter", _col(node))
+    if op is ast.Lt:
+        return left < right
+    if op is ast.LtE:
+        return left <= right
+    if op is ast.Gt:
+        return left > right
+    return left >= right

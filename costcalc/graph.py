@@ -1,0 +1,346 @@
+"""Spec entries -> a layer graph: expands blocks, names nodes, infers every shape, records counts."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Mapping, NamedTuple
+
+from costcalc import expr
+from costcalc.errors import SpecError
+from costcalc.kinds import KINDS, REQUIRED, Field, Kind, Shape, lookup, public_kinds
+from costcalc.source import Pos, Sequence, position
+
+MAX_REPEAT = 100_000
+MAX_NODES = 1_000_000
+MAX_CHANNELS = 10**9
+ENTRY_KEYS = ("kind", "name", "repeat")
+
+
+class Tensor(NamedTuple):
+    """A value flowing through the graph: the node that made it (-1 = model input) and its shape."""
+
+    node: int
+    shape: Shape
+
+
+@dataclass(slots=True)
+class Node:
+    """One primitive layer: where its inputs come from, its output shape and its counts."""
+
+    name: str
+    kind: str
+    inputs: tuple[int, ...]
+    shape: Shape
+    counts: dict[str, Any]
+    info: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+
+    @property
+    def block(self) -> str:
+        """Top-level entry this node belongs to (first dotted component of its name)."""
+        return self.name.split(".", 1)[0]
+
+
+@dataclass
+class Graph:
+    """The built model: nodes in execution order and the input shape."""
+
+    name: str
+    input: Shape
+    nodes: list[Node]
+    symbolic: bool = False
+
+
+@dataclass
+class UserBlock:
+    """A named sub-graph declared under ``blocks:`` in a spec."""
+
+    name: str
+    parameters: dict[str, Any]  # name -> default (REQUIRED when none)
+    layers: Sequence
+    pos: Pos | None
+    doc: str = ""
+
+
+class Builder:
+    """Walks spec entries depth-first and appends primitive nodes."""
+
+    def __init__(self, path: str, blocks: Mapping[str, UserBlock], symbolic: bool = False):
+        self.path = path
+        self.blocks = blocks
+        self.symbolic = symbolic
+        self.nodes: list[Node] = []
+        self.counters: dict[str, int] = {}
+        self.pos: Pos | None = None
+        self.env: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ errors
+    def error(self, message: str, pos: Pos | None = None, offset: int = 0) -> SpecError:
+        pos = pos or self.pos
+        if pos is None:
+            return SpecError(message, self.path)
+        line, column = pos.at(offset)
+        return SpecError(message, self.path, line, column)
+
+    # ------------------------------------------------------------------ entries
+    def entries(self, entries: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None) -> Tensor:
+        """Build a list of entries in order; returns the last output."""
+        if not isinstance(entries, list):
+            raise self.error("expected a list of layers", pos)
+        for index, entry in enumerate(entries):
+            x = self.entry(entry, x, env, prefix, position(entries, index) or pos)
+        return x
+
+    def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
+              forced_name: str | None = None) -> Tensor:
+        if not isinstance(entry, dict):
+            raise self.error(f"a layer must be a mapping with a 'kind', got {_type(entry)}", pos)
+        if "kind" not in entry:
+            raise self.error("layer has no 'kind'", pos)
+        kind_name = entry["kind"]
+        kind_pos = entry.value_pos.get("kind", pos) if hasattr(entry, "value_pos") else pos
+        if not isinstance(kind_name, str):
+            raise self.error(f"'kind' must be a name, got {_type(kind_name)}", kind_pos)
+        block = self.blocks.get(kind_name)
+        kind = None if block else lookup(kind_name)
+        if block is None and (kind is None or kind.internal):
+            valid = public_kinds() + sorted(self.blocks)
+            close = difflib.get_close_matches(kind_name, valid, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise self.error(f"unknown layer kind {kind_name!r} ({hint}valid: {', '.join(valid)})",
+                             kind_pos)
+        known = (set(block.parameters) if block else {f.name for f in kind.fields}) | set(ENTRY_KEYS)
+        for key in entry:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                valid = ", ".join(sorted(known - set(ENTRY_KEYS)))
+                raise self.error(f"{kind_name}: unknown key {key!r}{hint}; valid keys: {valid}",
+                                 entry.key_pos.get(key, pos) if hasattr(entry, "key_pos") else pos)
+        repeat = 1
+        if "repeat" in entry:
+            repeat = self.count(entry, "repeat", env, x, minimum=0, maximum=MAX_REPEAT)
+        base = entry.get("name")
+        if base is not None and (not isinstance(base, str) or not base or "." in base):
+            raise self.error("'name' must be a non-empty name without dots", _pos(entry, "name", pos))
+        for i in range(repeat):
+            local_env = dict(env)
+            local_env["i"] = i
+            self.pos = pos
+            if forced_name is not None and repeat == 1:
+                name = forced_name
+            else:
+                name = self.node_name(prefix, base, block.name if block else kind.prefix, repeat)
+            first = i == 0
+            if block is not None:
+                x = self.user_block(block, entry, x, local_env, name, pos, first)
+            else:
+                values = self.read_fields(kind, entry, local_env, x, first)
+                self.env = local_env
+                self.pos = pos
+                try:
+                    x = kind.build(self, values, x, name)
+                except SpecError as exc:
+                    raise exc.located(self.path, *(pos.at(0) if pos else (None, None)))
+        return x
+
+    def node_name(self, prefix: str, base: str | None, default: str, repeat: int) -> str:
+        if base is None:
+            base = default + "#"
+        elif repeat > 1 and "#" not in base:
+            base = base + ".#"
+        if "#" in base:
+            key = f"{prefix}.{base}"
+            number = self.counters.get(key, 0)
+            self.counters[key] = number + 1
+            base = base.replace("#", str(number))
+        return f"{prefix}.{base}" if prefix else base
+
+    def user_block(self, block: UserBlock, entry: Mapping, x: Tensor, env: dict, name: str,
+                   pos: Pos | None, first: bool) -> Tensor:
+        inner = dict(self.base_env)
+        inner["i"] = env["i"]
+        for param, default in block.parameters.items():
+            if param in entry:
+                if param == "stride" and not first:
+                    inner[param] = 1
+                    continue
+                inner[param] = self.value(entry, param, env, x)
+            elif default is REQUIRED:
+                raise self.error(f"block {block.name!r} needs {param!r}", pos)
+            else:
+                inner[param] = default
+        layers = block.layers
+        if len(layers) == 1 and isinstance(layers[0], dict) and "name" not in layers[0]:
+            # A one-entry block is that entry: name it after the block instance.
+            return self.entry(layers[0], x, inner, "", position(layers, 0) or block.pos, name)
+        return self.entries(layers, x, inner, name, block.pos)
+
+    # ------------------------------------------------------------------ fields
+    def value(self, entry: Mapping, key: str, env: dict, x: Tensor) -> Any:
+        """Evaluate entry[key]: numbers and booleans as they are, strings as expressions."""
+        raw = entry[key]
+        if isinstance(raw, str):
+            return self.evaluate(raw, env, x, _pos(entry, key, self.pos))
+        return raw
+
+    def evaluate(self, text: str, env: dict, x: Tensor, pos: Pos | None) -> Any:
+        scope = dict(env)
+        scope["in_channels"], scope["in_height"], scope["in_width"] = x.shape
+        try:
+            return expr.compile_expression(text).evaluate(scope)
+        except expr.ExprError as exc:
+            raise self.error(exc.message, pos, exc.column) from None
+
+    def read_fields(self, kind: Kind, entry: Mapping, env: dict, x: Tensor, first: bool) -> dict:
+        values: dict[str, Any] = {}
+        for fld in kind.fields:
+            if fld.name in entry:
+                if fld.name == "stride" and not first:
+                    values["stride"] = 1
+                    continue
+                values[fld.name] = self.typed(fld, entry, env, x)
+            elif fld.required:
+                raise self.error(f"{kind.name}: missing required key {fld.name!r}", _pos(entry, None, self.pos))
+            else:
+                values[fld.name] = fld.default
+        return values
+
+    def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor) -> Any:
+        raw = entry[fld.name]
+        pos = _pos(entry, fld.name, self.pos)
+        if fld.type in ("layers", "branches"):
+            return (raw, pos)
+        if fld.type == "shortcut":
+            if isinstance(raw, list):
+                return (raw, pos)
+            fld = Field(fld.name, "choice", choices=fld.choices)
+        if fld.type == "choice" and isinstance(raw, str) and raw in fld.choices:
+            return raw
+        if fld.type == "padding" and raw in ("same", "valid"):
+            return raw
+        value = self.value(entry, fld.name, env, x)
+        return self.check(fld, value, pos)
+
+    def check(self, fld: Field, value: Any, pos: Pos | None) -> Any:
+        """Coerce and validate one evaluated field value."""
+        if fld.type == "bool":
+            if not isinstance(value, bool):
+                raise self.error(f"{fld.name!r} must be true or false, got {_show(value)}", pos)
+            return value
+        if fld.type in ("choice", "shortcut"):
+            if value not in fld.choices:
+                raise self.error(f"{fld.name!r} must be one of {', '.join(fld.choices)}; "
+                                 f"got {_show(value)}", pos)
+            return value
+        if fld.type == "padding" and value in ("same", "valid"):
+            return value
+        if isinstance(value, (bool, str)) or value is None:
+            raise self.error(f"{fld.name!r} must be a number, got {_show(value)}", pos)
+        if not expr.is_exact(value):
+            if isinstance(value, (float, complex)):
+                raise self.error(f"{fld.name!r} must be an exact number", pos)
+            return value  # symbolic
+        if fld.type == "number":
+            if value < 0:
+                raise self.error(f"{fld.name!r} must not be negative, got {_show(value)}", pos)
+            return value
+        minimum = 0 if fld.type == "padding" else fld.minimum
+        if isinstance(value, Fraction):
+            raise self.error(f"{fld.name!r} must be a whole number, got {expr.format_number(value)}"
+                             " (use round(), int() or make_divisible())", pos)
+        if value < minimum:
+            raise self.error(f"{fld.name!r} must be at least {minimum}, got {value}", pos)
+        maximum = fld.maximum or MAX_CHANNELS
+        if value > maximum:
+            raise self.error(f"{fld.name!r} is {value}, more than the limit {maximum}", pos)
+        return value
+
+    def count(self, entry: Mapping, key: str, env: dict, x: Tensor, minimum: int = 1,
+              maximum: int | None = None) -> int:
+        value = self.value(entry, key, env, x)
+        return self.check(Field(key, "count", minimum=minimum, maximum=maximum), value,
+                          _pos(entry, key, self.pos))
+
+    # ------------------------------------------------------------------ nodes
+    def add_node(self, name: str, kind: str, inputs: tuple[Tensor, ...], shape: Shape,
+                 counts: dict[str, Any], **info: Any) -> Tensor:
+        """Append a primitive node; validates its output shape on the exact path."""
+        if not self.symbolic:
+            for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
+                if dim < 1:
+                    raise SpecError(f"{kind} {name!r}: output {label} would be {dim} "
+                                    f"(input {_fmt_shape(inputs[0].shape)})")
+                if dim > MAX_CHANNELS:
+                    raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
+                                    f"{MAX_CHANNELS}")
+        if len(self.nodes) >= MAX_NODES:
+            raise SpecError(f"the model has more than {MAX_NODES} layers")
+        line = self.pos.line if self.pos else None
+        self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
+                               {k: v for k, v in counts.items() if not _is_zero(v)}, info, line))
+        return Tensor(len(self.nodes) - 1, shape)
+
+    def call(self, kind_name: str, x: Tensor, name: str, **values: Any) -> Tensor:
+        """Build kind ``kind_name`` from code (composites), filling literal defaults."""
+        kind = KINDS[kind_name]
+        full = {}
+        for fld in kind.fields:
+            if fld.name in values:
+                full[fld.name] = values[fld.name]
+            elif fld.required:
+                raise TypeError(f"{kind_name} needs {fld.name}")
+            else:
+                full[fld.name] = fld.default
+        return kind.build(self, full, x, name)
+
+    @property
+    def base_env(self) -> dict:
+        return self._base_env
+
+    def build(self, name: str, layers: Sequence, input_shape: Shape, env: dict,
+              pos: Pos | None) -> Graph:
+        self._base_env = env
+        self.entries(layers, Tensor(-1, input_shape), env, "", pos)
+        return Graph(name, input_shape, self.nodes, self.symbolic)
+
+
+def _is_zero(value: Any) -> bool:
+    return expr.is_exact(value) and value == 0
+
+
+def _pos(entry: Any, key: str | None, default: Pos | None) -> Pos | None:
+    if key is not None and hasattr(entry, "value_pos") and key in entry.value_pos:
+        return entry.value_pos[key]
+    return getattr(entry, "pos", None) or default
+
+
+def _type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, Fraction)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return "a mapping"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return repr(value)
+    if expr.is_exact(value):
+        return expr.format_number(value)
+    return str(value)
+
+
+def _fmt_shape(shape: Shape) -> str:
+    return f"{shape.c}x{shape.h}x{shape.w}"

@@ -1,0 +1,356 @@
+"""A spec file: parameters with defaults, derived values, input, user blocks and layers."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import costcalc.blocks  # noqa: F401  (registers the layer kinds)
+from costcalc import expr
+from costcalc.errors import SpecError, UsageError
+from costcalc.graph import Builder, Graph, UserBlock
+from costcalc.kinds import REQUIRED, Shape, lookup
+from costcalc.source import Mapping as YamlMapping
+from costcalc.source import Pos, Sequence, load, position, read_text
+
+TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
+PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")
+RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | set(expr.FUNCTIONS)
+
+
+@dataclass
+class Parameter:
+    """A declared spec parameter: its default and the values it accepts."""
+
+    name: str
+    default: Any
+    choices: tuple | None = None
+    description: str = ""
+    minimum: Any = None
+    maximum: Any = None
+    more_than: Any = None
+    pos: Pos | None = None
+
+    @property
+    def type(self) -> str:
+        if isinstance(self.default, bool):
+            return "bool"
+        if isinstance(self.default, str):
+            return "text"
+        return "number"
+
+    def parse(self, text: str) -> Any:
+        """Turn a command-line value into this parameter's type."""
+        if self.type == "bool":
+            lowered = text.strip().lower()
+            if lowered in ("true", "yes", "1", "on"):
+                return True
+            if lowered in ("false", "no", "0", "off"):
+                return False
+            raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
+        if self.type == "text":
+            return text
+        try:
+            compiled = expr.compile_expression(text)
+            if compiled.names:
+                raise expr.ExprError("names are not allowed here")
+            value = compiled.evaluate({})
+        except expr.ExprError:
+            raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}") from None
+        if not expr.is_exact(value):
+            raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}")
+        return value
+
+    def check(self, value: Any) -> str | None:
+        """Why ``value`` is not acceptable, or None."""
+        shown = expr.format_number(value) if expr.is_exact(value) else repr(value)
+        if self.type == "number":
+            if not expr.is_exact(value):
+                return f"parameter {self.name!r} takes a number, got {value!r}"
+            if self.more_than is not None and value <= self.more_than:
+                return (f"parameter {self.name!r} must be more than "
+                        f"{expr.format_number(self.more_than)}, got {shown}")
+            if self.minimum is not None and value < self.minimum:
+                return (f"parameter {self.name!r} must be at least "
+                        f"{expr.format_number(self.minimum)}, got {shown}")
+            if self.maximum is not None and value > self.maximum:
+                return (f"parameter {self.name!r} must be at most "
+                        f"{expr.format_number(self.maximum)}, got {shown}")
+        elif self.type == "bool" and not isinstance(value, bool):
+            return f"parameter {self.name!r} takes true or false, got {value!r}"
+        elif self.type == "text" and not isinstance(value, str):
+            return f"parameter {self.name!r} takes a name, got {value!r}"
+        if self.choices is not None and value not in self.choices:
+            return (f"parameter {self.name!r} must be one of {', '.join(map(str, self.choices))}; "
+                    f"got {value!r}")
+        return None
+
+
+@dataclass
+class Spec:
+    """A parsed spec, ready to be built at any parameter values."""
+
+    path: str
+    name: str
+    description: str
+    source: str
+    parameters: dict[str, Parameter]
+    let: YamlMapping | None
+    input: Any
+    blocks: dict[str, UserBlock]
+    layers: Sequence
+    document: YamlMapping
+
+    def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Parameter values: defaults, then ``overrides`` (values or command-line strings)."""
+        values = {name: p.default for name, p in self.parameters.items()}
+        for name, value in (overrides or {}).items():
+            if name not in self.parameters:
+                raise UsageError(unknown_parameter(name, self.parameters, self.name))
+            param = self.parameters[name]
+            if isinstance(value, str) and param.type != "text":
+                value = param.parse(value)
+            elif isinstance(value, float):
+                value = expr.exact_number(repr(value))
+            problem = param.check(value) if _is_plain(value) else None
+            if problem:
+                raise UsageError(problem)
+            values[name] = expr.normalize(value)
+        return values
+
+    def environment(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameter values plus the ``let:`` values computed from them, in order."""
+        env = dict(values)
+        if self.let:
+            for key, raw in self.let.items():
+                if isinstance(raw, str):
+                    pos = self.let.value_pos[key]
+                    try:
+                        env[key] = expr.compile_expression(raw).evaluate(env)
+                    except expr.ExprError as exc:
+                        line, col = pos.at(exc.column)
+                        raise SpecError(exc.message, self.path, line, col) from None
+                else:
+                    env[key] = raw
+        return env
+
+    def build(self, values: Mapping[str, Any] | None = None, symbolic: bool = False) -> Graph:
+        """Build the layer graph at resolved parameter ``values`` (defaults when None)."""
+        env = self.environment(values if values is not None else self.resolve())
+        builder = Builder(self.path, self.blocks, symbolic=symbolic)
+        shape = self.input_shape(builder, env)
+        return builder.build(self.name, self.layers, shape, env, self.layers.pos)
+
+    def input_shape(self, builder: Builder, env: dict) -> Shape:
+        raw = self.input
+        pos = self.document.value_pos.get("input")
+        if isinstance(raw, list) and len(raw) == 3:
+            items = {"channels": 0, "height": 1, "width": 2}
+            container, keys = raw, items
+        elif isinstance(raw, dict):
+            unknown = set(raw) - {"channels", "height", "width", "size"}
+            if unknown:
+                raise SpecError(f"input: unknown key {sorted(unknown)[0]!r} (valid: channels, "
+                                "height, width, size)", self.path, pos.line, pos.column)
+            if "size" in raw:
+                keys = {"channels": "channels", "height": "size", "width": "size"}
+            else:
+                keys = {"channels": "channels", "height": "height", "width": "width"}
+            container = raw
+        else:
+            raise SpecError("input must be [channels, height, width] or a mapping with channels "
+                            "and size", self.path, pos.line, pos.column)
+        dims = []
+        from costcalc.graph import Tensor
+
+        dummy = Tensor(-1, Shape(0, 0, 0))
+        for label, key in keys.items():
+            if isinstance(container, dict) and key not in container:
+                raise SpecError(f"input: missing {key!r}", self.path, pos.line, pos.column)
+            value = builder.value(container, key, env, dummy) if isinstance(container, dict) \
+                else _list_value(builder, container, key, env, dummy)
+            from costcalc.kinds import Field
+
+            dims.append(builder.check(Field(f"input {label}", "count"), value,
+                                      position(container, key) or pos))
+        return Shape(*dims)
+
+
+def _list_value(builder: Builder, container: list, index: int, env: dict, dummy) -> Any:
+    raw = container[index]
+    if isinstance(raw, str):
+        return builder.evaluate(raw, env, dummy, position(container, index))
+    return raw
+
+
+def _is_plain(value: Any) -> bool:
+    return isinstance(value, (bool, str)) or expr.is_exact(value)
+
+
+def unknown_parameter(name: str, parameters: Mapping[str, Parameter], model: str) -> str:
+    close = difflib.get_close_matches(name, list(parameters), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    valid = ", ".join(parameters) or "none"
+    return f"{model} has no parameter {name!r}{hint}; valid parameters: {valid}"
+
+
+def parse(text: str, path: str) -> Spec:
+    """Parse spec text; raises SpecError with the location of the first problem."""
+    doc = load(text, path)
+    if not isinstance(doc, YamlMapping):
+        raise SpecError("a spec must be a YAML mapping with 'layers'", path, 1, 1)
+
+    def err(message: str, pos: Pos | None) -> SpecError:
+        return SpecError(message, path, pos.line if pos else None, pos.column if pos else None)
+
+    for key in doc:
+        if key not in TOP_KEYS:
+            close = difflib.get_close_matches(key, TOP_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise err(f"unknown top-level key {key!r}{hint}; valid keys: {', '.join(TOP_KEYS)}",
+                      doc.key_pos[key])
+    for key in ("input", "layers"):
+        if key not in doc:
+            raise err(f"missing required key {key!r}", doc.pos)
+    layers = doc["layers"]
+    if not isinstance(layers, Sequence):
+        raise err("'layers' must be a list of layers", doc.value_pos["layers"])
+    for key in ("name", "description", "source"):
+        if key in doc and not isinstance(doc[key], str):
+            raise err(f"{key!r} must be text", doc.value_pos[key])
+    parameters = _parameters(doc.get("parameters"), doc.value_pos.get("parameters"), err)
+    let = doc.get("let")
+    if let is not None:
+        if not isinstance(let, YamlMapping):
+            raise err("'let' must be a mapping of name: expression", doc.value_pos["let"])
+        for key in let:
+            _check_name(key, err, let.key_pos[key])
+            if key in parameters:
+                raise err(f"'let' redefines parameter {key!r}", let.key_pos[key])
+    blocks = _blocks(doc.get("blocks"), doc.value_pos.get("blocks"), err)
+    name = doc.get("name") or path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    spec = Spec(path, name, doc.get("description", ""), doc.get("source", ""), parameters, let,
+                doc["input"], blocks, layers, doc)
+    _check_block_cycles(spec, err)
+    return spec
+
+
+def load_file(path: str) -> Spec:
+    """Read and parse a spec file."""
+    return parse(read_text(path), path)
+
+
+def _check_name(name: str, err, pos: Pos) -> None:
+    if not name.isidentifier() or name.startswith("_"):
+        raise err(f"{name!r} is not a valid name (letters, digits, _; not starting with _)", pos)
+    if name in RESERVED:
+        raise err(f"{name!r} is reserved", pos)
+
+
+def _parameters(raw: Any, pos: Pos | None, err) -> dict[str, Parameter]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, YamlMapping):
+        raise err("'parameters' must be a mapping of name: default", pos)
+    result = {}
+    for name, value in raw.items():
+        _check_name(name, err, raw.key_pos[name])
+        vpos = raw.value_pos[name]
+        if isinstance(value, YamlMapping):
+            for key in value:
+                if key not in PARAM_KEYS:
+                    raise err(f"parameter {name!r}: unknown key {key!r} (valid: "
+                              f"{', '.join(PARAM_KEYS)})", value.key_pos[key])
+            if "default" not in value:
+                raise err(f"parameter {name!r} needs a default", vpos)
+            choices = value.get("choices")
+            if choices is not None and not isinstance(choices, list):
+                raise err(f"parameter {name!r}: choices must be a list", value.value_pos["choices"])
+            param = Parameter(name, value["default"], tuple(choices) if choices else None,
+                              value.get("description", ""), value.get("min"), value.get("max"),
+                              value.get("more_than"), vpos)
+        else:
+            param = Parameter(name, value, pos=vpos)
+        if param.default is None or isinstance(param.default, (list, dict)):
+            raise err(f"parameter {name!r} needs a number, true/false or a name as default", vpos)
+        problem = param.check(param.default)
+        if problem:
+            raise err(problem, vpos)
+        result[name] = param
+    return result
+
+
+def _blocks(raw: Any, pos: Pos | None, err) -> dict[str, UserBlock]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, YamlMapping):
+        raise err("'blocks' must be a mapping of block name: {parameters, layers}", pos)
+    blocks = {}
+    for name, body in raw.items():
+        _check_name(name, err, raw.key_pos[name])
+        if lookup(name) is not None:
+            raise err(f"block {name!r} has the name of a built-in layer kind", raw.key_pos[name])
+        bpos = raw.value_pos[name]
+        if not isinstance(body, YamlMapping) or "layers" not in body:
+            raise err(f"block {name!r} must be a mapping with 'layers'", bpos)
+        for key in body:
+            if key not in ("parameters", "layers", "description"):
+                raise err(f"block {name!r}: unknown key {key!r} (valid: parameters, layers, "
+                          "description)", body.key_pos[key])
+        params: dict[str, Any] = {}
+        declared = body.get("parameters") or {}
+        if not isinstance(declared, YamlMapping) and declared != {}:
+            raise err(f"block {name!r}: 'parameters' must be a mapping", body.value_pos["parameters"])
+        for pname, default in declared.items():
+            _check_name(pname, err, declared.key_pos[pname])
+            if pname in ("kind", "name", "repeat"):
+                raise err(f"block parameter {pname!r} is reserved", declared.key_pos[pname])
+            params[pname] = REQUIRED if default is None else default
+        layers = body["layers"]
+        if not isinstance(layers, Sequence):
+            raise err(f"block {name!r}: 'layers' must be a list", body.value_pos["layers"])
+        blocks[name] = UserBlock(name, params, layers, body.value_pos["layers"],
+                                 body.get("description", ""))
+    return blocks
+
+
+def _kinds_used(layers: Any) -> list[tuple[str, Pos | None]]:
+    """Every literal ``kind`` in a list of entries, including nested bodies and branches."""
+    found = []
+    if not isinstance(layers, list):
+        return found
+    for index, entry in enumerate(layers):
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("kind")
+        if isinstance(kind, str):
+            found.append((kind, entry.value_pos.get("kind") if hasattr(entry, "value_pos")
+                          else position(layers, index)))
+        for key in ("body", "shortcut"):
+            found += _kinds_used(entry.get(key))
+        branches = entry.get("branches")
+        if isinstance(branches, list):
+            for branch in branches:
+                found += _kinds_used(branch)
+    return found
+
+
+def _check_block_cycles(spec: Spec, err) -> None:
+    state: dict[str, int] = {}
+
+    def visit(name: str, chain: list[str]) -> None:
+        state[name] = 1
+        for kind, pos in _kinds_used(spec.blocks[name].layers):
+            if kind not in spec.blocks:
+                continue
+            if state.get(kind) == 1:
+                cycle = " -> ".join(chain + [kind])
+                raise err(f"block {kind!r} uses itself ({cycle})", pos)
+            if state.get(kind) is None:
+                visit(kind, chain + [kind])
+        state[name] = 2
+
+    for name in spec.blocks:
+        if name not in state:
+            visit(name, [name])
+

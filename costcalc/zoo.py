@@ -1,0 +1,66 @@
+"""The built-in model zoo: names and aliases -> spec files shipped with the package."""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from costcalc.errors import UsageError
+
+MODELS = {
+    "mobilenet_v1": "mobilenet_v1.yaml",
+    "mobilenet_v2": "mobilenet_v2.yaml",
+    "mobilenet_v3_large": "mobilenet_v3_large.yaml",
+    "mobilenet_v3_small": "mobilenet_v3_small.yaml",
+    "mobilenet_v3_large_minimalistic": "mobilenet_v3_large_minimalistic.yaml",
+    "mobilenet_v3_small_minimalistic": "mobilenet_v3_small_minimalistic.yaml",
+    "vgg16": "vgg16.yaml",
+    "resnet50": "resnet50.yaml",
+}
+ALIASES = {
+    "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",
+    "v3-large": "mobilenet_v3_large", "v3-small": "mobilenet_v3_small",
+    "v3-large-minimalistic": "mobilenet_v3_large_minimalistic",
+    "v3-small-minimalistic": "mobilenet_v3_small_minimalistic",
+}
+
+
+def configs_dir() -> Path:
+    """Where the zoo specs live: inside the installed package, or the source tree's configs/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "configs", here.parent / "configs"):
+        if (candidate / MODELS["mobilenet_v2"]).is_file():
+            return candidate
+    raise UsageError("the model zoo is missing from this installation")
+
+
+def names() -> list[str]:
+    return list(MODELS)
+
+
+def canonical(name: str) -> str | None:
+    """The zoo name for ``name`` or an alias (case and -/_ insensitive), else None."""
+    key = name.strip().lower()
+    if key in MODELS:
+        return key
+    if key in ALIASES:
+        return ALIASES[key]
+    key = key.replace("-", "_")
+    return key if key in MODELS else ALIASES.get(key.replace("_", "-"))
+
+
+def is_path(model: str) -> bool:
+    return model.endswith((".yaml", ".yml")) or "/" in model or Path(model).exists()
+
+
+def locate(model: str) -> str:
+    """Path of the spec for a zoo name, alias or file path."""
+    name = canonical(model)
+    if name is not None:
+        return str(configs_dir() / MODELS[name])
+    if is_path(model):
+        return model
+    valid = list(MODELS) + list(ALIASES)
+    close = difflib.get_close_matches(model.lower(), valid, n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    raise UsageError(f"unknown model {model!r}{hint}; zoo: {', '.join(MODELS)}; "
+                     "or give a path to a .yaml spec")
