@@ -1,19 +1,13 @@
 """``costcalc report MODEL`` (also plain ``costcalc MODEL``): the per-layer cost report."""
 from __future__ import annotations
 
-import json
-from enum import Enum
 from typing import Optional
 
 import typer
 
 from costcalc.cli import app
 from costcalc.commands import options
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
+from costcalc.render import Format
 
 
 @app.command()
@@ -25,6 +19,7 @@ def report(
     set_: Optional[list[str]] = options.SET,
     convention: str = options.CONVENTION,
     format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    exact: bool = typer.Option(False, "--exact", help="Print exact integers, not 300.77M."),
 ) -> None:
     """Per-layer MACs, parameters and activations of MODEL, with totals.
 
@@ -32,10 +27,8 @@ def report(
     """
     from costcalc.api import analyze
 
-    result = analyze(model, convention, **options.overrides(alpha, res, classes, set_))
-    if format is Format.json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    from costcalc.render_table import print_report
+    from costcalc.render import render
+    from costcalc.report_table import report_table
 
-    print_report(result)
+    result = analyze(model, convention, **options.overrides(alpha, res, classes, set_))
+    typer.echo(render(report_table(result), format, exact=exact), nl=False)

@@ -1,0 +1,49 @@
+"""LaTeX renderer: a booktabs ``table`` ready for ``\\input``."""
+from __future__ import annotations
+
+from typing import Any
+
+from costcalc.render.cells import plain
+from costcalc.table import Table
+
+_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+
+
+def escape(text: str) -> str:
+    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+
+
+def cell(value: Any, kind: str, exact: bool) -> str:
+    if kind == "expr" and value is not None and not isinstance(value, (int, str)):
+        from sympy import latex
+
+        return f"${latex(value)}$"
+    text = plain(value, kind, exact)
+    if kind == "count" and exact and text.isdigit():
+        return "{,}".join(_groups(text))
+    return escape(text)
+
+
+def _groups(digits: str) -> list[str]:
+    head = len(digits) % 3 or 3
+    return [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+
+
+def render(table: Table, exact: bool = True, **_: Any) -> str:
+    spec = "".join("l" if c.kind == "text" else "r" for c in table.columns)
+    lines = [r"\begin{table}[ht]", r"\centering"]
+    if table.title:
+        lines.append(rf"\caption{{{escape(table.title)}}}")
+    lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+              " & ".join(escape(c.title) for c in table.columns) + r" \\", r"\midrule"]
+    for row in table.rows:
+        if row.get("_style") == "total":
+            lines.append(r"\midrule")
+        lines.append(" & ".join(cell(row.get(c.key), c.kind, exact) for c in table.columns)
+                     + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    for note in table.footer:
+        lines.append(rf"\par\smallskip\footnotesize {escape(note)}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
