@@ -8,8 +8,8 @@ from typing import Any, Mapping
 import costcalc.blocks  # noqa: F401  (registers the layer kinds)
 from costcalc import expr
 from costcalc.errors import SpecError, UsageError
-from costcalc.graph import Builder, Graph, UserBlock
-from costcalc.kinds import REQUIRED, Shape, lookup
+from costcalc.graph import Builder, Graph, Tensor, UserBlock
+from costcalc.kinds import REQUIRED, Field, Shape, lookup
 from costcalc.source import Mapping as YamlMapping
 from costcalc.source import Pos, Sequence, load, position, read_text
 
@@ -161,16 +161,12 @@ class Spec:
             raise SpecError("input must be [channels, height, width] or a mapping with channels "
                             "and size", self.path, pos.line, pos.column)
         dims = []
-        from costcalc.graph import Tensor
-
         dummy = Tensor(-1, Shape(0, 0, 0))
         for label, key in keys.items():
             if isinstance(container, dict) and key not in container:
                 raise SpecError(f"input: missing {key!r}", self.path, pos.line, pos.column)
             value = builder.value(container, key, env, dummy) if isinstance(container, dict) \
                 else _list_value(builder, container, key, env, dummy)
-            from costcalc.kinds import Field
-
             dims.append(builder.check(Field(f"input {label}", "count"), value,
                                       position(container, key) or pos))
         return Shape(*dims)
