@@ -1,20 +1,225 @@
-"""A Report as a neutral Table: one row per layer plus the total."""
+"""A Report as a neutral Table: layers grouped by block with subtotals, ratios and a footer.
+
+Blocks are the top-level spec entries (the first dotted component of node names). ``depth``
+0 shows the total only, 1 one row per block, 2 every layer under its block's subtotal row.
+Extra column groups (e.g. memory) plug in through ``ColumnGroup`` without touching this file.
+"""
 from __future__ import annotations
 
-from costcalc.analysis import Report
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import groupby
+from typing import Any, Callable, Sequence
+
+from costcalc.analysis import Report, Row, json_value
+from costcalc.breakdown import by_op_class, line as op_class_line
+from costcalc.ratios import BlockRatio, block_ratio
 from costcalc.table import Column, Table
 
-COLUMNS = [Column("name", "layer"), Column("kind", "kind"), Column("output", "output"),
-           Column("macs", "MACs", "count"), Column("params", "params", "count"),
-           Column("activations", "activations", "count")]
+FULL_DEPTH = 2
+RATIO_COLUMNS = [Column("pair_ratio", "dw+pw/std", "ratio"),
+                 Column("formula", "1/N+1/K^2", "ratio"),
+                 Column("block_ratio", "block/std", "ratio")]
+RATIO_NOTE = ("ratios: dw+pw/std = depthwise + pointwise MACs over the standard KxK conv they "
+              "replace; 1/N+1/K^2 = the same ratio by formula (N = pointwise outputs, K = "
+              "depthwise kernel); block/std = all the block's MACs over one standard KxK conv "
+              "from the block's input to its output channels")
 
 
-def report_table(report: Report) -> Table:
-    rows = [{"name": r.name, "kind": r.kind, "output": "x".join(map(str, r.output)),
-             "macs": r.macs, "params": r.params, "activations": r.activations}
-            for r in report.layers]
+@dataclass(frozen=True)
+class ColumnGroup:
+    """Extra report columns: ``values(row)`` gives a layer's cells keyed by column key.
+
+    Block and total rows get the sum of their layers for ``count`` columns (or ``combine(rows)``
+    when given); ``footer`` lines and ``data`` (merged into the JSON) come along.
+    """
+
+    columns: Sequence[Column]
+    values: Callable[[Row], dict[str, Any]]
+    combine: Callable[[Sequence[Row]], dict[str, Any]] | None = None
+    footer: Sequence[str] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+    layer_data: Callable[[Row], dict[str, Any]] | None = None
+
+    def summary(self, rows: Sequence[Row]) -> dict[str, Any]:
+        if self.combine is not None:
+            return self.combine(rows)
+        cells = [self.values(r) for r in rows]
+        return {c.key: sum((cell.get(c.key) or 0 for cell in cells), 0)
+                for c in self.columns if c.kind == "count"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """Consecutive layers of one top-level entry."""
+
+    name: str
+    rows: list[Row]
+    ratio: BlockRatio | None
+
+    @property
+    def kind(self) -> str:
+        if len(self.rows) == 1:
+            return self.rows[0].kind
+        ops = {r.op_class for r in self.rows}
+        names = {r.name.rsplit(".", 1)[-1] for r in self.rows}
+        if self.ratio is not None:
+            label = "inverted residual" if names & {"expand", "project"} else "dw separable"
+            return label + ("+SE" if "se" in ops else "")
+        return "residual" if any(r.kind == "add" for r in self.rows) else "block"
+
+
+def blocks(report: Report) -> list[Block]:
+    """The report's layers grouped by top-level entry, with separable ratios."""
+    result = []
+    for name, group in groupby(report.layers, key=lambda r: r.block):
+        rows = list(group)
+        ratio = block_ratio([r.node for r in rows], report.convention) if len(rows) > 1 else None
+        result.append(Block(name, rows, ratio))
+    return result
+
+
+def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
+                 extra: Sequence[ColumnGroup] = ()) -> Table:
+    """The per-layer report of ``report`` as a Table (every format renders it)."""
     total = report.total
-    rows.append({"name": "total", "macs": total.macs, "params": total.params,
-                 "activations": total.activations, "_style": "total"})
-    return Table(f"{report.model} ({report.convention.name} convention)", COLUMNS, rows,
-                 data=report.to_dict())
+    convention = report.convention
+    groups = blocks(report)
+    has_ratios = depth >= 1 and any(b.ratio for b in groups)
+
+    columns = [Column("name", "layer"), Column("kind", "kind"), Column("output", "output"),
+               Column("macs", "MACs", "count"), Column("macs_pct", "%MACs", "percent")]
+    if flops:
+        columns.append(Column("flops", "FLOPs", "count"))
+    columns += [Column("params", "params", "count"),
+                Column("params_pct", "%params", "percent"),
+                Column("activations", "activations", "count")]
+    for group in extra:
+        columns += list(group.columns)
+    if has_ratios:
+        columns += RATIO_COLUMNS
+
+    def cells(name, kind, output, rows: Sequence[Row]) -> dict[str, Any]:
+        macs = sum((r.macs for r in rows), 0)
+        params = sum((r.params for r in rows), 0)
+        cell = {"name": name, "kind": kind, "output": "x".join(map(str, output)),
+                "macs": macs, "macs_pct": _pct(macs, total.macs), "params": params,
+                "params_pct": _pct(params, total.params),
+                "activations": sum((r.activations for r in rows), 0)}
+        if flops:
+            cell["flops"] = sum((convention.node_flops(r.node.counts) for r in rows), 0)
+        for group in extra:
+            cell.update(group.values(rows[0]) if len(rows) == 1 and name == rows[0].name
+                        else group.summary(rows))
+        return cell
+
+    table_rows: list[dict[str, Any]] = []
+    if depth >= 1:
+        for block in groups:
+            single = len(block.rows) == 1
+            head = cells(block.name if not single else block.rows[0].name, block.kind,
+                         block.rows[-1].output, block.rows)
+            if block.ratio is not None:
+                head.update(pair_ratio=float(block.ratio.pair),
+                            formula=float(block.ratio.formula),
+                            block_ratio=float(block.ratio.block))
+            if not single:
+                head["_style"] = "subtotal"
+            table_rows.append(head)
+            if depth >= FULL_DEPTH and not single:
+                for row in block.rows:
+                    table_rows.append({**cells(row.name, row.kind, row.output, [row]),
+                                       "_indent": 1})
+    total_row = cells("total", "", (), report.layers)
+    total_row["_style"] = "total"
+    table_rows.append(total_row)
+
+    footer = footer_lines(report, flops)
+    if has_ratios:
+        footer.append(RATIO_NOTE)
+    for group in extra:
+        footer += list(group.footer)
+    return Table(f"{report.model} ({convention.name} convention)", columns, table_rows, footer,
+                 data=report_data(report, groups, flops, extra))
+
+
+def _pct(part: Any, whole: Any) -> float | None:
+    if not whole:
+        return None
+    return float(Fraction(part, whole) * 100)
+
+
+def _both(value: Any, unit: str) -> str:
+    """``568,740,352 MACs (568.74M)``: exact and humanised, whatever the output format."""
+    from costcalc.render.cells import human
+
+    if abs(value) < 1000:
+        return f"{value:,} {unit}"
+    return f"{value:,} {unit} ({human(value)})"
+
+
+def parameter_text(parameters: dict[str, Any]) -> str:
+    """``alpha=0.5, resolution=160 (rho=0.7143), classes=1000, ...``."""
+    from costcalc import expr
+
+    parts = []
+    for name, value in parameters.items():
+        shown = expr.format_number(value) if expr.is_exact(value) else str(value)
+        if isinstance(value, bool):
+            shown = "true" if value else "false"
+        if name == "resolution" and expr.is_exact(value) and not isinstance(value, bool):
+            shown += f" (rho={float(Fraction(value) / 224):.4g})"
+        parts.append(f"{name}={shown}")
+    return ", ".join(parts) or "none"
+
+
+def footer_lines(report: Report, flops: bool = False) -> list[str]:
+    total = report.total
+    convention = report.convention
+    lines = [f"total: {_both(total.macs, 'MACs')}, {_both(total.params, 'params')}, "
+             f"{_both(total.activations, 'activations')}"]
+    if flops:
+        rule = ("2 x MACs" if convention.flops is None
+                else f"the {convention.name} convention's FLOP weights")
+        lines.append(f"total: {_both(report.flops(), 'FLOPs')}, FLOPs = {rule}")
+    lines.append(f"convention: {convention.name}: {convention.description}")
+    lines.append(f"parameters: {parameter_text(report.parameters)}")
+    lines.append(op_class_line(report.layers, "macs", "MACs"))
+    lines.append(op_class_line(report.layers, "params", "params"))
+    return lines
+
+
+def report_data(report: Report, groups: Sequence[Block], flops: bool,
+                extra: Sequence[ColumnGroup]) -> dict[str, Any]:
+    """The #2 JSON contract plus block subtotals, ratios, shares and op-class breakdown."""
+    data = report.to_dict()
+    total = report.total
+    for layer, row in zip(data["layers"], report.layers):
+        layer["block"] = row.block
+        layer["op_class"] = row.op_class
+        layer["macs_percent"] = _pct(row.macs, total.macs)
+        layer["params_percent"] = _pct(row.params, total.params)
+        if flops:
+            layer["flops"] = report.convention.node_flops(row.node.counts)
+        for group in extra:
+            layer.update(group.layer_data(row) if group.layer_data else group.values(row))
+    if flops:
+        data["total"]["flops"] = report.flops()
+    data["blocks"] = []
+    for block in groups:
+        entry = {"name": block.name, "kind": block.kind, "layers": [r.name for r in block.rows],
+                 "output": list(block.rows[-1].output),
+                 "macs": sum((r.macs for r in block.rows), 0),
+                 "params": sum((r.params for r in block.rows), 0),
+                 "activations": sum((r.activations for r in block.rows), 0)}
+        if block.ratio is not None:
+            entry["separable"] = block.ratio.to_dict()
+        data["blocks"].append(entry)
+    data["op_classes"] = {
+        metric: [{"op_class": label, metric: amount, "percent": float(share * 100)}
+                 for label, amount, share in by_op_class(report.layers, metric)]
+        for metric in ("macs", "params")}
+    data["parameters"] = {k: json_value(v) for k, v in report.parameters.items()}
+    for group in extra:
+        data.update(group.data)
+    return data

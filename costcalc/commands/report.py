@@ -9,6 +9,12 @@ from costcalc.cli import app
 from costcalc.commands import options
 from costcalc.render import Format
 
+FORMAT = typer.Option(Format.table, "--format", "-f",
+                      help="Output format: table, json, csv, markdown or latex.")
+EXACT = typer.Option(False, "--exact", "-e",
+                     help="Exact integers (300774272) instead of 300.77M in table, markdown "
+                          "and latex output; json and csv are always exact.")
+
 
 @app.command()
 def report(
@@ -18,17 +24,36 @@ def report(
     classes: Optional[str] = options.CLASSES,
     set_: Optional[list[str]] = options.SET,
     convention: str = options.CONVENTION,
-    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-    exact: bool = typer.Option(False, "--exact", help="Print exact integers, not 300.77M."),
+    depth: int = typer.Option(2, "--depth", "-d",
+                              help="0 = totals only, 1 = one row per block, 2 = every layer."),
+    flops: bool = typer.Option(False, "--flops",
+                               help="Add a FLOPs column (the convention's FLOP rule; "
+                                    "2 x MACs by default)."),
+    format: Format = FORMAT,
+    exact: bool = EXACT,
 ) -> None:
-    """Per-layer MACs, parameters and activations of MODEL, with totals.
+    """Per-layer MACs, parameters and activations of MODEL, grouped by block, with totals.
 
-    Example: costcalc v2 --alpha 0.5 --res 160
+    Each block row carries its subtotal and, for depthwise-separable pairs, inverted residuals
+    and bnecks, its cost against the standard convolution it replaces, next to the notes'
+    1/N + 1/K^2. The footer gives totals, the convention, the resolved parameters and the
+    cost by op class (the v1 paper's Table 2).
+
+    Example:
+
+        costcalc v2 --alpha 0.5 --res 160
+
+        costcalc report v1 --depth 1 --format markdown
+
+        costcalc v3-small --set flavor=torchvision --format json
     """
     from costcalc.api import analyze
-
+    from costcalc.errors import UsageError
     from costcalc.render import render
     from costcalc.report_table import report_table
 
+    if depth < 0:
+        raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
     result = analyze(model, convention, **options.overrides(alpha, res, classes, set_))
-    typer.echo(render(report_table(result), format, exact=exact), nl=False)
+    table = report_table(result, depth=min(depth, 2), flops=flops)
+    typer.echo(render(table, format, exact=exact), nl=False)

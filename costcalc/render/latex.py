@@ -32,16 +32,23 @@ def _groups(digits: str) -> list[str]:
 
 def render(table: Table, exact: bool = True, **_: Any) -> str:
     spec = "".join("l" if c.kind == "text" else "r" for c in table.columns)
-    lines = [r"\begin{table}[ht]", r"\centering"]
+    lines = [r"\begin{table}[ht]", r"\centering", r"\small"]
     if table.title:
         lines.append(rf"\caption{{{escape(table.title)}}}")
     lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
               " & ".join(escape(c.title) for c in table.columns) + r" \\", r"\midrule"]
-    for row in table.rows:
-        if row.get("_style") == "total":
+    for index, row in enumerate(table.rows):
+        style = row.get("_style")
+        if style == "total" and index:
             lines.append(r"\midrule")
-        lines.append(" & ".join(cell(row.get(c.key), c.kind, exact) for c in table.columns)
-                     + r" \\")
+        elif (style == "subtotal" or row.get("_section")) and index:
+            lines.append(r"\addlinespace")
+        cells = [cell(row.get(c.key), c.kind, exact) for c in table.columns]
+        if row.get("_indent") and cells:
+            cells[0] = r"\quad " + cells[0]
+        if style in ("total", "subtotal"):
+            cells = [rf"\textbf{{{text}}}" if text else text for text in cells]
+        lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     for note in table.footer:
         lines.append(rf"\par\smallskip\footnotesize {escape(note)}")

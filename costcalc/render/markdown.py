@@ -1,4 +1,4 @@
-"""GitHub Markdown renderer."""
+"""GitHub Markdown renderer: a pipe table, block rows in italics, the total in bold."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,10 +13,11 @@ def render(table: Table, exact: bool = True, **_: Any) -> str:
     lines.append("|" + "|".join("---" if c.kind == "text" else "---:" for c in table.columns) + "|")
     for row in table.rows:
         cells = [plain(row.get(c.key), c.kind, exact).replace("|", "\\|") for c in table.columns]
-        if row.get("_style") == "total":
-            cells = [f"**{cell}**" if cell else cell for cell in cells]
+        mark = {"total": "**", "subtotal": "*"}.get(row.get("_style", ""), "")
+        if mark:
+            cells = [f"{mark}{cell}{mark}" if cell else cell for cell in cells]
         lines.append("| " + " | ".join(cells) + " |")
     if table.footer:
         lines.append("")
-        lines.extend(table.footer)
+        lines.extend(f"- {line}" for line in table.footer)
     return "\n".join(lines) + "\n"

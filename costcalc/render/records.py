@@ -24,20 +24,38 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def row_type(row: dict) -> str:
+    """``layer``, ``subtotal`` or ``total``: what a row is, for machine readers."""
+    return row.get("_style") or "row"
+
+
+def _styled(table: Table) -> bool:
+    return any("_style" in row for row in table.rows)
+
+
 def render_json(table: Table, **_: Any) -> str:
     if table.data:
-        return json.dumps(_json_value(table.data), indent=2)
-    rows = [{c.key: _json_value(r.get(c.key)) for c in table.columns} for r in table.rows]
-    return json.dumps({"title": table.title, "rows": rows}, indent=2)
+        return json.dumps(_json_value(table.data), indent=2) + "\n"
+    rows = []
+    for row in table.rows:
+        record = {c.key: _json_value(row.get(c.key)) for c in table.columns}
+        if _styled(table):
+            record["row"] = row_type(row)
+        rows.append(record)
+    return json.dumps({"title": table.title, "rows": rows, "notes": table.footer}, indent=2) + "\n"
 
 
 def render_csv(table: Table, **_: Any) -> str:
+    """One header line of column keys, one line per row; exact numbers; a ``row`` column
+    (row, subtotal, total) when the table has subtotal or total rows."""
+    styled = _styled(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.title for c in table.columns])
+    writer.writerow(([] if not styled else ["row"]) + [c.key for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if row.get(c.key) is None else _csv_value(row.get(c.key))
-                         for c in table.columns])
+        writer.writerow(([] if not styled else [row_type(row)])
+                        + ["" if row.get(c.key) is None else _csv_value(row.get(c.key))
+                           for c in table.columns])
     return out.getvalue()
 
 
