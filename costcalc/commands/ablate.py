@@ -1,0 +1,40 @@
+"""``costcalc ablate MODEL``: the notes' design claims as tables, paper figures beside costcalc's."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from costcalc.cli import app
+from costcalc.commands import options
+from costcalc.render import Format
+
+
+@app.command()
+def ablate(
+    model: str = typer.Argument(..., help="Zoo model with experiments: v1, v2, v3-large, v3-small."),
+    only: Optional[list[str]] = typer.Option(
+        None, "--only", "-o", metavar="NAME",
+        help="Run only this experiment (repeatable); --list shows the names."),
+    list_: bool = typer.Option(False, "--list", help="List MODEL's experiments and exit."),
+    convention: str = options.CONVENTION,
+    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    exact: bool = typer.Option(False, "--exact", help="Print exact integers, not 300.77M."),
+) -> None:
+    """One table per design claim of MODEL: the variants, costcalc's counts and the papers' figures.
+
+    v1: separable, vgg16, narrow-shallow. v2: expansion, degenerate.
+    v3-large / v3-small: stem, last-stage, se, activations.
+
+    Example: costcalc ablate v3-large --only last-stage --format latex
+    """
+    from costcalc import experiments
+
+    if list_:
+        table = experiments.listing(model)
+        from costcalc.render import render
+
+        typer.echo(render(table, format, exact=exact), nl=False)
+        return
+    tables = experiments.run(model, only, convention)
+    typer.echo(experiments.render_all(tables, format, exact=exact), nl=False)
