@@ -55,8 +55,20 @@ class CostcalcGroup(TyperGroup):
                 sys.exit(0)
             print_error(exc.format_message())
             sys.exit(EXIT_BAD_INPUT)
-        except click_exceptions.Abort:
+        except typer.Abort:
             print_error("aborted")
+            sys.exit(1)
+        except RecursionError:
+            print_error("input nested too deeply")
+            sys.exit(EXIT_BAD_INPUT)
+        except MemoryError:
+            print_error("out of memory: input too large")
+            sys.exit(EXIT_BAD_INPUT)
+        except Exception as exc:  # a bug, not bad input: one line, no traceback (COSTCALC_DEBUG=1 shows it)
+            if os.environ.get("COSTCALC_DEBUG"):
+                raise
+            print_error(f"internal error ({type(exc).__name__}: {exc}); please report it "
+                        "with the input that caused it")
             sys.exit(1)
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)

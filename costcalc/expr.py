@@ -152,13 +152,25 @@ def compile_expression(text: str) -> Expression:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     if text.count("(") > MAX_DEPTH:
         raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels")
+    lead = len(text) - len(text.lstrip())
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        col = (exc.offset or 1) - 1
-        raise ExprError(f"syntax error in expression {text!r}", col) from None
+        col = lead + exc.offset - 1 if exc.offset else len(text.rstrip())
+        if exc.lineno and exc.lineno > 1 or col > len(text):
+            col = len(text)
+        detail = f": {exc.msg}" if exc.msg and exc.msg != "invalid syntax" else ""
+        raise ExprError(f"syntax error in expression {text!r}{detail}", col) from None
     names: set[str] = set()
-    _check(tree, names, 0)
+    try:
+        _check(tree, names, 0)
+    except ExprError as exc:
+        exc.column += lead
+        raise
+    if lead:
+        for node in ast.walk(tree):
+            if hasattr(node, "col_offset"):
+                node.col_offset += lead
     return Expression(text, tree, frozenset(names))
 
 
@@ -199,10 +211,17 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
             _check(part, names, deeper)
         return
     if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-            raise ExprError(f"unknown function {shown!r} (allowed: {', '.join(FUNCTIONS)})",
+        if not isinstance(node.func, ast.Name):
+            _check(node.func, set(), deeper)  # names the forbidden construct (attribute, lambda)
+            raise ExprError(f"only the functions {', '.join(FUNCTIONS)} can be called",
                             _col(node))
+        if node.func.id.startswith("_"):
+            raise ExprError(f"name {node.func.id!r} is not allowed", _col(node))
+        if node.func.id not in FUNCTIONS:
+            close = difflib.get_close_matches(node.func.id, list(FUNCTIONS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ExprError(f"unknown function {node.func.id!r}{hint}; allowed: "
+                            f"{', '.join(FUNCTIONS)}", _col(node))
         if node.keywords:
             raise ExprError("keyword arguments are not allowed", _col(node.keywords[0].value))
         for arg in node.args:
@@ -349,7 +368,7 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
             result = left**right
     if exact and abs(Fraction(result)).numerator.bit_length() > MAX_MAGNITUDE_BITS:
         raise ExprError("number too large", _col(node))
-    return result
+    return normalize(result)
 
 
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:

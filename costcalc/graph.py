@@ -11,8 +11,8 @@ from costcalc.errors import SpecError
 from costcalc.kinds import KINDS, REQUIRED, Field, Kind, Shape, lookup, public_kinds
 from costcalc.source import Pos, Sequence, position
 
-MAX_REPEAT = 100_000
-MAX_NODES = 1_000_000
+MAX_REPEAT = 10_000
+MAX_NODES = 100_000
 MAX_CHANNELS = 10**9
 ENTRY_KEYS = ("kind", "name", "repeat")
 
@@ -239,7 +239,9 @@ class Builder:
         if isinstance(value, (bool, str)) or value is None:
             raise self.error(f"{fld.name!r} must be a number, got {_show(value)}", pos)
         if not expr.is_exact(value):
-            if isinstance(value, (float, complex)):
+            if isinstance(value, (list, dict)):
+                raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
+            if isinstance(value, (float, complex)) or not self.symbolic:
                 raise self.error(f"{fld.name!r} must be an exact number", pos)
             return value  # symbolic
         if fld.type == "number":

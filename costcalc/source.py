@@ -151,7 +151,8 @@ class _Converter:
             try:
                 return self.constructor.construct_yaml_int(node)
             except ValueError:
-                raise self.error(f"bad integer {node.value!r}", node) from None
+                shown = node.value if len(node.value) <= 40 else node.value[:20] + "..."
+                raise self.error(f"bad or too large integer {shown!r}", node) from None
         text = node.value.replace("_", "")
         try:
             value = Fraction(text)
