@@ -107,6 +107,7 @@ def _register_commands() -> None:
     from costcalc.commands import report  # noqa: F401
     from costcalc.commands import ablate  # noqa: F401
     from costcalc.commands import compare, listing, sweep  # noqa: F401
+    from costcalc.commands import memory  # noqa: F401
 
 
 _register_commands()

@@ -1,0 +1,210 @@
+"""Inference memory: activation and weight bytes per layer, and the peak by a liveness walk.
+
+Model of execution (batch 1, nodes in graph order, one buffer per tensor):
+
+* A node's output buffer is allocated when the node runs and freed after its last consumer ran,
+  so a residual block's input stays alive until the block's add and the inputs of a concat
+  until the concat. The graph's final output is never freed.
+* The input image counts: it is alive until its last consumer (the stem).
+* Our nodes already fuse conv + BN + activation, so those never need a second buffer. Nodes
+  that are views at inference (flatten, dropout, identity, channel_split) alias their input's
+  buffer and allocate nothing. Element-wise nodes (add, SE scale, standalone activation and BN)
+  work in place: they overwrite an input of the same size whose last consumer they are (the
+  projection output of an inverted residual becomes the add's output). Everything else,
+  concat included, writes a fresh buffer.
+* The v2 paper's simple bound (Sandler et al. 2018, Sec. 5.1) is the largest ``inputs +
+  output`` over single ops, which ignores tensors kept alive for later ops (residuals).
+
+Weights: ``weights + biases`` of each node; BatchNorm fused into a conv is folded at inference
+and adds one bias per output channel when the conv had none; a standalone BN layer keeps its
+scale and shift (2 per channel). Every tensor uses the same dtype (an int8 deployment usually
+keeps int32 biases; not modelled).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from costcalc import counts as q
+from costcalc.errors import UsageError
+from costcalc.graph import Graph, Node
+
+DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+VIEW_KINDS = frozenset({"flatten", "dropout", "identity", "channel_split"})
+INPLACE_KINDS = frozenset({"add", "scale", "activation", "bn"})
+INPUT = "input"
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of ``dtype`` (fp32, fp16, bf16, int8)."""
+    try:
+        return DTYPES[dtype]
+    except KeyError:
+        raise UsageError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}") from None
+
+
+def weight_elements(node: Node) -> int:
+    """Stored parameters of a node at inference (BN folded into the conv before it)."""
+    counts = node.counts
+    total = counts.get(q.WEIGHTS, 0) + counts.get(q.BIASES, 0)
+    if node.kind == "bn":
+        return total + counts.get(q.BN_AFFINE, 0)
+    if counts.get(q.BN_CHANNELS) and not node.info.get("bias"):
+        total += counts[q.BN_CHANNELS]
+    return total
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation of a schedule: the buffers it reads and the buffer it writes.
+
+    ``writes`` names a new buffer of ``size`` elements unless that buffer already exists (an
+    accumulation or an in-place update).
+    """
+
+    name: str
+    reads: tuple[str, ...]
+    writes: str | None
+    size: int = 0
+
+
+def walk(steps: Sequence[Step], initial: dict[str, int], keep: Iterable[str] = ()) -> list[int]:
+    """Elements alive during each step of ``steps``.
+
+    Args:
+        steps: the schedule in order.
+        initial: buffers alive before the first step (name -> elements), e.g. the input image.
+        keep: buffers never freed (the model's outputs).
+
+    Returns:
+        For each step, the sum of the buffers alive while it runs: everything allocated before
+        it and not yet freed, plus its own new output. A buffer is freed after its last use.
+    """
+    last: dict[str, int] = {}
+    for index, step in enumerate(steps):
+        for name in (*step.reads, step.writes):
+            if name is not None:
+                last[name] = index
+    kept = set(keep)
+    sizes = dict(initial)
+    live = sum(sizes.values())
+    for name in [n for n in initial if n not in last and n not in kept]:
+        live -= sizes.pop(name)
+    result = []
+    for index, step in enumerate(steps):
+        if step.writes is not None and step.writes not in sizes:
+            sizes[step.writes] = step.size
+            live += step.size
+        result.append(live)
+        for name in {*step.reads, step.writes} - {None}:
+            if last.get(name) == index and name not in kept and name in sizes:
+                live -= sizes.pop(name)
+    return result
+
+
+def node_steps(graph: Graph, nodes: Sequence[int] | None = None) -> tuple[list[Step], dict[int, str]]:
+    """The graph as a schedule: one step per node, with view aliasing and in-place reuse.
+
+    Returns the steps and the buffer each node's output lives in.
+    """
+    indices = list(range(len(graph.nodes))) if nodes is None else list(nodes)
+    readers: dict[int, list[int]] = {}
+    for i in indices:
+        for j in graph.nodes[i].inputs:
+            readers.setdefault(j, []).append(i)
+    buffer: dict[int, str] = {-1: INPUT}
+    members: dict[str, list[int]] = {INPUT: [-1]}
+    steps = []
+    for i in indices:
+        node = graph.nodes[i]
+        reads = tuple(dict.fromkeys(buffer.get(j, f"ext{j}") for j in node.inputs))
+        target = None
+        if node.kind in VIEW_KINDS and node.inputs:
+            target = buffer.get(node.inputs[0])
+        elif node.kind in INPLACE_KINDS:
+            for j in node.inputs:
+                name = buffer.get(j)
+                if name is None or _elements(graph, j) != node.shape.elements:
+                    continue
+                if all(max(readers.get(m, [i])) <= i for m in members[name]):
+                    target = name
+                    break
+        if target is None:
+            target = f"n{i}"
+            members[target] = []
+        buffer[i] = target
+        members[target].append(i)
+        steps.append(Step(node.name, reads, target, node.shape.elements))
+    return steps, buffer
+
+
+def _elements(graph: Graph, index: int) -> int:
+    return graph.input.elements if index < 0 else graph.nodes[index].shape.elements
+
+
+@dataclass(frozen=True)
+class LayerMemory:
+    """One layer: output tensor bytes, weight bytes, bytes alive while it runs, the per-op bound."""
+
+    name: str
+    kind: str
+    output: tuple
+    activation_bytes: int
+    weight_bytes: int
+    live_bytes: int
+    op_bytes: int
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """Per-layer memory of a graph and its inference peak, in bytes of ``dtype``."""
+
+    model: str
+    dtype: str
+    layers: list[LayerMemory]
+    input_bytes: int
+    peak_bytes: int
+    peak_layer: str
+    op_bound_bytes: int
+    op_bound_layer: str
+
+    @property
+    def weight_bytes(self) -> int:
+        return sum(layer.weight_bytes for layer in self.layers)
+
+    def to_dict(self) -> dict:
+        """JSON form: ``peak_bytes``, ``peak_layer`` and per-layer ``activation_bytes``/``weight_bytes``."""
+        return {
+            "model": self.model, "dtype": self.dtype, "bytes_per_element": DTYPES[self.dtype],
+            "input_bytes": self.input_bytes, "peak_bytes": self.peak_bytes,
+            "peak_layer": self.peak_layer, "op_bound_bytes": self.op_bound_bytes,
+            "op_bound_layer": self.op_bound_layer, "weight_bytes": self.weight_bytes,
+            "layers": [{"name": r.name, "kind": r.kind, "output": list(r.output),
+                        "activation_bytes": r.activation_bytes, "weight_bytes": r.weight_bytes,
+                        "live_bytes": r.live_bytes, "op_bytes": r.op_bytes}
+                       for r in self.layers],
+        }
+
+
+def op_bound(graph: Graph, index: int) -> int:
+    """Elements of one op's inputs plus its output (the v2 paper's per-op memory)."""
+    node = graph.nodes[index]
+    return sum(_elements(graph, j) for j in dict.fromkeys(node.inputs)) + node.shape.elements
+
+
+def analyze_memory(graph: Graph, dtype: str = "fp32") -> MemoryReport:
+    """Per-layer activation and weight bytes of ``graph`` and its peak inference memory."""
+    size = dtype_bytes(dtype)
+    if graph.symbolic:
+        raise UsageError("memory needs a numeric model (no symbolic parameters)")
+    steps, _ = node_steps(graph)
+    last = len(graph.nodes) - 1
+    live = walk(steps, {INPUT: graph.input.elements}, keep=[steps[-1].writes] if steps else [])
+    layers = [LayerMemory(n.name, n.kind, tuple(n.shape), n.shape.elements * size,
+                          weight_elements(n) * size, live[i] * size, op_bound(graph, i) * size)
+              for i, n in enumerate(graph.nodes)]
+    peak = max(range(last + 1), key=lambda i: (layers[i].live_bytes, -i))
+    bound = max(range(last + 1), key=lambda i: (layers[i].op_bytes, -i))
+    return MemoryReport(graph.name, dtype, layers, graph.input.elements * size,
+                        layers[peak].live_bytes, layers[peak].name, layers[bound].op_bytes,
+                        layers[bound].name)

@@ -1,0 +1,309 @@
+"""The v2 memory optimisation: an inverted residual's t*M expanded channels processed in G groups.
+
+For each group in turn: expansion 1x1 conv from the block input (only that group's channels),
+depthwise conv on the group, projection 1x1 conv accumulated into the block output. The
+expanded tensor never exists in full; only ``ceil(tM / G)`` of its channels at a time (one
+channel when ``G = tM``), plus that group's depthwise output while the depthwise runs.
+
+Price: inference computes every expanded channel exactly once, so it pays no extra MACs (only
+more, smaller kernel launches: 3 G instead of 3). Training must recompute the discarded group
+tensors in backprop: the expansion and depthwise MACs once more. A block with squeeze-and-excite
+cannot finish a group before the SE gate exists (the gate pools all channels), so it runs two
+passes (pool, then scale and project) and pays the expansion and depthwise MACs again even at
+inference.
+
+Blocks are found by the names the ``inverted_residual``/``bneck``/``mbconv`` kinds give their
+nodes (``P.expand``, ``P.dw``, ``P.se.*``, ``P.project``, ``P.add``). A block without an
+expansion (t = 1) whose depthwise reads the output of a full conv used by nothing else (v2's
+stem) takes that conv as its expansion: its channels are computed independently too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from costcalc import counts as q
+from costcalc.errors import UsageError
+from costcalc.graph import Graph
+from costcalc.memory import INPLACE_KINDS, INPUT, VIEW_KINDS, Step, dtype_bytes, walk
+
+EXPANDABLE = frozenset({"conv", "pwconv"})
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """One inverted residual: node indices of its parts and its expanded width ``hidden`` (t M)."""
+
+    name: str
+    source: int          # node whose output is the block input (-1 = model input)
+    expand: int | None   # expansion conv (or the absorbed producer conv), None when absent
+    absorbed: bool
+    dw: int
+    se: tuple[int, ...]  # pool, reduce, expand, scale
+    project: int
+    add: int | None
+    hidden: int
+
+    @property
+    def nodes(self) -> tuple[int, ...]:
+        parts = (self.expand, self.dw, *self.se, self.project, self.add)
+        return tuple(i for i in parts if i is not None)
+
+    @property
+    def first(self) -> int:
+        return self.nodes[0]
+
+    @property
+    def last(self) -> int:
+        return self.nodes[-1]
+
+
+def _consumers(graph: Graph) -> dict[int, list[int]]:
+    result: dict[int, list[int]] = {}
+    for i, node in enumerate(graph.nodes):
+        for j in node.inputs:
+            result.setdefault(j, []).append(i)
+    return result
+
+
+def find_bottlenecks(graph: Graph) -> list[Bottleneck]:
+    """The inverted residual blocks of ``graph`` that can be processed group by group."""
+    index = {node.name: i for i, node in enumerate(graph.nodes)}
+    consumers = _consumers(graph)
+    taken: set[int] = set()
+    found = []
+    for i, node in enumerate(graph.nodes):
+        if node.kind != "dwconv" or not node.name.endswith(".dw"):
+            continue
+        prefix = node.name[:-3]
+        project = index.get(f"{prefix}.project")
+        if project is None or project < i:
+            continue
+        se = tuple(index[n] for n in (f"{prefix}.se.pool", f"{prefix}.se.reduce",
+                                      f"{prefix}.se.expand", f"{prefix}.se.scale") if n in index)
+        if se and len(se) != 4:
+            continue
+        after_dw = se[-1] if se else i
+        if graph.nodes[project].inputs != (after_dw,) or set(consumers.get(i, [])) - {*se, project}:
+            continue
+        add = index.get(f"{prefix}.add")
+        expand = index.get(f"{prefix}.expand")
+        absorbed = False
+        if expand is None:
+            j = node.inputs[0]
+            if (j >= 0 and j not in taken and graph.nodes[j].kind in EXPANDABLE
+                    and graph.nodes[j].info.get("groups", 1) == 1 and consumers.get(j) == [i]):
+                expand, absorbed = j, True
+        elif consumers.get(expand) != [i] or node.inputs != (expand,):
+            continue
+        source = graph.nodes[expand].inputs[0] if expand is not None else node.inputs[0]
+        if add is not None and set(graph.nodes[add].inputs) != {source, project}:
+            add = None
+        unit = Bottleneck(prefix, source, expand, absorbed, i, se, project, add, node.shape.c)
+        taken.update(unit.nodes)
+        found.append(unit)
+    return found
+
+
+def group_sizes(hidden: int, groups: int) -> list[int]:
+    """``hidden`` channels in ``groups`` near-equal groups (the first ones one larger)."""
+    base, extra = divmod(hidden, groups)
+    return [base + (1 if g < extra else 0) for g in range(groups)]
+
+
+def clip_groups(unit: Bottleneck, split: int | str) -> int:
+    """Groups for ``unit`` under ``--split``: ``max`` = t M, a number is capped at t M."""
+    if split == "max":
+        return unit.hidden
+    return max(1, min(int(split), unit.hidden))
+
+
+def grouped_steps(graph: Graph, unit: Bottleneck, groups: int, x: str, y: str) -> list[Step]:
+    """The schedule of ``unit`` with its expanded channels in ``groups`` sequential groups.
+
+    ``x`` is the block input's buffer, ``y`` the block output's (the projection accumulates into
+    it; the residual add then works in place on it).
+    """
+    nodes = graph.nodes
+    dw = nodes[unit.dw]
+    e_area = dw.info["input"].h * dw.info["input"].w
+    d_area = dw.shape.h * dw.shape.w
+    out = nodes[unit.project].shape.elements
+    steps: list[Step] = []
+
+    def front(g: int, size: int, tag: str) -> str:
+        read = x
+        if unit.expand is not None:
+            read = f"{unit.name}.e{tag}{g}"
+            steps.append(Step(f"{nodes[unit.expand].name}[{g}]", (x,), read, size * e_area))
+        d = f"{unit.name}.d{tag}{g}"
+        steps.append(Step(f"{dw.name}[{g}]", (read,), d, size * d_area))
+        return d
+
+    sizes = group_sizes(unit.hidden, groups)
+    gate = None
+    if unit.se:
+        pool, reduce, expand, _ = (nodes[k] for k in unit.se)
+        pooled = f"{unit.name}.pooled"
+        for g, size in enumerate(sizes):
+            d = front(g, size, "a")
+            steps.append(Step(f"{pool.name}[{g}]", (d,), pooled, pool.shape.elements))
+        squeezed = f"{unit.name}.squeezed"
+        gate = f"{unit.name}.gate"
+        steps.append(Step(reduce.name, (pooled,), squeezed, reduce.shape.elements))
+        steps.append(Step(expand.name, (squeezed,), gate, expand.shape.elements))
+    for g, size in enumerate(sizes):
+        d = front(g, size, "")
+        if gate is not None:
+            steps.append(Step(f"{nodes[unit.se[3]].name}[{g}]", (d, gate), d))
+        reads = (d,) if g == 0 else (d, y)
+        steps.append(Step(f"{nodes[unit.project].name}[{g}]", reads, y, out))
+    if unit.add is not None:
+        steps.append(Step(nodes[unit.add].name, (x, y), y))
+    return steps
+
+
+def schedule(graph: Graph, split: dict[str, int] | None = None,
+             units: Sequence[Bottleneck] | None = None) -> list[Step]:
+    """The whole graph as steps; blocks named in ``split`` run in that many groups (>= 2)."""
+    split = split or {}
+    units = find_bottlenecks(graph) if units is None else units
+    starts = {u.first: u for u in units if split.get(u.name, 1) > 1}
+    readers = _consumers(graph)
+    buffer: dict[int, str] = {-1: INPUT}
+    members: dict[str, list[int]] = {INPUT: [-1]}
+    steps: list[Step] = []
+    skip: set[int] = set()
+    for i, node in enumerate(graph.nodes):
+        if i in skip:
+            continue
+        unit = starts.get(i)
+        if unit is not None:
+            y = f"n{unit.last}"
+            steps.extend(grouped_steps(graph, unit, split[unit.name], buffer[unit.source], y))
+            members[y] = []
+            for k in unit.nodes:
+                buffer[k] = y
+                members[y].append(k)
+            skip.update(unit.nodes)
+            continue
+        reads = tuple(dict.fromkeys(buffer[j] for j in node.inputs))
+        target = None
+        if node.kind in VIEW_KINDS and node.inputs:
+            target = buffer[node.inputs[0]]
+        elif node.kind in INPLACE_KINDS:
+            for j in node.inputs:
+                size = graph.input.elements if j < 0 else graph.nodes[j].shape.elements
+                if size == node.shape.elements and all(
+                        max(readers.get(m, [i])) <= i for m in members[buffer[j]]):
+                    target = buffer[j]
+                    break
+        if target is None:
+            target = f"n{i}"
+            members[target] = []
+        buffer[i] = target
+        members[target].append(i)
+        steps.append(Step(node.name, reads, target, node.shape.elements))
+    return steps
+
+
+def model_peak(graph: Graph, split: dict[str, int] | None = None,
+               units: Sequence[Bottleneck] | None = None) -> tuple[int, str]:
+    """Peak elements of the whole model (and the step where it occurs) under ``split``."""
+    steps = schedule(graph, split, units)
+    live = walk(steps, {INPUT: graph.input.elements}, keep=[steps[-1].writes])
+    at = max(range(len(steps)), key=lambda k: (live[k], -k))
+    return live[at], steps[at].name
+
+
+def block_peak(graph: Graph, unit: Bottleneck, groups: int) -> tuple[int, str]:
+    """Peak elements of one block on its own: its input, its output and its internals."""
+    source = graph.input.elements if unit.source < 0 else graph.nodes[unit.source].shape.elements
+    x, y = "x", "y"
+    if groups > 1:
+        steps = grouped_steps(graph, unit, groups, x, y)
+    else:
+        steps = _plain_steps(graph, unit, x, y)
+    live = walk(steps, {x: source}, keep=[y])
+    at = max(range(len(steps)), key=lambda k: (live[k], -k))
+    return live[at], steps[at].name
+
+
+def _plain_steps(graph: Graph, unit: Bottleneck, x: str, y: str) -> list[Step]:
+    buffer = {unit.source: x, unit.last: y, unit.project: y}
+    steps = []
+    for k in unit.nodes:
+        node = graph.nodes[k]
+        target = buffer.get(k, f"t{k}")
+        if unit.se and k == unit.se[3]:
+            target = buffer[node.inputs[0]]  # SE scale in place on the depthwise output
+        buffer[k] = target
+        reads = tuple(dict.fromkeys(buffer[j] for j in node.inputs))
+        steps.append(Step(node.name, reads, target, node.shape.elements))
+    return steps
+
+
+def recompute_macs(graph: Graph, unit: Bottleneck) -> int:
+    """MACs of the expansion and depthwise convs: what training recomputes once when G > 1."""
+    parts = (unit.expand, unit.dw)
+    return sum(graph.nodes[k].counts.get(q.CONV_MACS, 0) for k in parts if k is not None)
+
+
+@dataclass(frozen=True)
+class BlockSplit:
+    """One block with and without splitting, in bytes."""
+
+    name: str
+    hidden: int
+    groups: int
+    peak_bytes: int
+    peak_step: str
+    split_peak_bytes: int
+    split_peak_step: str
+    group_channels: int
+    backprop_extra_macs: int
+    inference_extra_macs: int
+    launches: int
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "hidden_channels": self.hidden, "groups": self.groups,
+                "peak_bytes": self.peak_bytes, "peak_step": self.peak_step,
+                "split_peak_bytes": self.split_peak_bytes, "split_peak_step": self.split_peak_step,
+                "group_channels": self.group_channels,
+                "backprop_extra_macs": self.backprop_extra_macs,
+                "inference_extra_macs": self.inference_extra_macs, "launches": self.launches}
+
+
+def parse_split(text: str) -> int | str:
+    """``--split`` value: a positive whole number of groups or ``max`` (G = t M per block)."""
+    if text == "max":
+        return "max"
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"--split takes a positive whole number of groups or 'max', got {text!r}")
+    return int(text)
+
+
+def block_split(graph: Graph, unit: Bottleneck, groups: int, dtype: str) -> BlockSplit:
+    """``unit`` unsplit and in ``groups`` groups, with the price of splitting."""
+    size = dtype_bytes(dtype)
+    plain, plain_at = block_peak(graph, unit, 1)
+    split, split_at = block_peak(graph, unit, groups)
+    extra = recompute_macs(graph, unit) if groups > 1 else 0
+    launches = len(grouped_steps(graph, unit, groups, "x", "y")) if groups > 1 else len(unit.nodes)
+    return BlockSplit(unit.name, unit.hidden, groups, plain * size, plain_at, split * size,
+                      split_at, -(-unit.hidden // groups), extra,
+                      extra if unit.se else 0, launches)
+
+
+def split_blocks(graph: Graph, split: int | str, dtype: str) -> list[BlockSplit]:
+    """Every block of ``graph`` unsplit and split under ``--split``."""
+    return [block_split(graph, u, clip_groups(u, split), dtype) for u in find_bottlenecks(graph)]
+
+
+def powers(limit: int) -> list[int]:
+    """1, 2, 4, ... up to ``limit``, and ``limit`` itself."""
+    values, g = [], 1
+    while g < limit:
+        values.append(g)
+        g *= 2
+    return values + [limit]
