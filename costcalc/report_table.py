@@ -123,7 +123,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
                 head.update(pair_ratio=float(block.ratio.pair),
                             formula=float(block.ratio.formula),
                             block_ratio=float(block.ratio.block))
-            if not single:
+            if not single and depth >= FULL_DEPTH:
                 head["_style"] = "subtotal"
             table_rows.append(head)
             if depth >= FULL_DEPTH and not single:

@@ -15,7 +15,7 @@ METRICS = (("macs", "MACs"), ("params", "params"), ("activations", "activations"
 
 @app.command()
 def compare(
-    models: list[str] = typer.Argument(..., metavar="VARIANT...",
+    models: list[str] = typer.Argument(..., metavar="VARIANT",
                                        help="MODEL or MODEL:NAME=VALUE,... (zoo name or spec "
                                             "path), e.g. v2:alpha=0.5,res=160."),
     alpha: Optional[str] = variants.ALPHAS,

@@ -90,8 +90,14 @@ def show(
         return
     import yaml
 
-    header = (f"# {spec.name} resolved by costcalc: parameter defaults set to the chosen values,\n"
-              f"# expressions evaluated. Edit it and run: costcalc FILE.yaml\n")
+    from costcalc.api import SHORTCUTS
+    from costcalc.report_table import parameter_text
+
+    values = spec.resolve({SHORTCUTS.get(k, k): v for k, v in
+                           options.overrides(alpha, res, classes, set_).items()})
+    header = (f"# {spec.name} at {parameter_text(values)}, resolved by costcalc show:\n"
+              "# expressions evaluated (parameters folded into the numbers are dropped).\n"
+              "# Edit it and run: costcalc FILE.yaml\n")
     typer.echo(header + yaml.safe_dump(document, sort_keys=False, default_flow_style=None,
                                        width=110, allow_unicode=False), nl=False)
 
@@ -115,7 +121,29 @@ def resolved_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
     doc["layers"] = [_entry(entry, env, kept, set(doc.get("blocks") or ())) for entry in doc["layers"]]
     if not kept and not doc.get("blocks"):
         doc.pop("let", None)
+    used = _names([kept, doc.get("let"), doc.get("blocks")])
+    for name in list(params):
+        if name not in used:
+            del params[name]  # folded into the numbers: changing it would do nothing
+    if not params:
+        doc.pop("parameters", None)
     return doc
+
+
+def _names(value: Any) -> set[str]:
+    """Every name the expressions inside ``value`` refer to."""
+    from costcalc import expr
+
+    if isinstance(value, dict):
+        return set().union(*(_names(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_names(v) for v in value)) if value else set()
+    if isinstance(value, str):
+        try:
+            return set(expr.compile_expression(value).names)
+        except expr.ExprError:
+            return set()
+    return set()
 
 
 def _plain(value: Any) -> Any:
