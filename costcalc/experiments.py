@@ -321,12 +321,17 @@ def expansion_table(model: str, convention: str) -> Table:
                                  {**values, "t": t}, rules)
     macs_t, params_t = sympy.expand(symbolic.total.macs), sympy.expand(symbolic.total.params)
     base = analyze(model, convention).total
+    memory = _memory_analysis()
     rows = []
     for value in EXPANSIONS:
-        total = analyze(model, convention, t=value).total
+        report = analyze(model, convention, t=value)
+        total = report.total
         row = {"t": value, "macs": total.macs, "params": total.params,
                "macs_ratio": Fraction(total.macs, base.macs),
                "ideal_macs": int(macs_t.subs(t, value)), "ideal_params": int(params_t.subs(t, value))}
+        if memory is not None:
+            peak = memory(report.graph, MEMORY_DTYPE)
+            row.update({"peak": peak.peak_bytes, "peak_layer": peak.peak_layer})
         if value == values["t"]:
             row.update({"paper": PAPER["v2"].cite(), "_style": "total"})
         rows.append(row)
@@ -335,17 +340,35 @@ def expansion_table(model: str, convention: str) -> Table:
         f"params = {sympy.sstr(params_t)}; the exact counts differ where C_in t is not a "
         "multiple of 8 (make_divisible rounds it).",
         "The first block keeps t = 1 (the paper's Table 2); every other block uses t.",
-        "Peak memory: not shown; the memory analysis (costcalc.memory) is not part of this "
-        "build yet.",
         sources("v2"),
     ]
-    return Table(
-        f"{spec.name}: cost against the expansion factor t",
-        [Column("t", "t", "number"), Column("macs", "MACs", "count"),
-         Column("params", "params", "count"), Column("macs_ratio", "MACs / MACs(t=6)", "ratio"),
-         Column("ideal_macs", "closed-form MACs", "count"),
-         Column("ideal_params", "closed-form params", "count"), Column("paper", "paper")],
-        rows, footer)
+    columns = [Column("t", "t", "number"), Column("macs", "MACs", "count"),
+               Column("params", "params", "count"),
+               Column("macs_ratio", "MACs / MACs(t=6)", "ratio"),
+               Column("ideal_macs", "closed-form MACs", "count"),
+               Column("ideal_params", "closed-form params", "count")]
+    if memory is not None:
+        columns += [Column("peak", f"peak memory ({MEMORY_DTYPE} bytes)", "count"),
+                    Column("peak_layer", "peak at")]
+        footer.insert(2, f"Peak memory: inference activations alive at once ({MEMORY_DTYPE}, as "
+                         "the v2 paper's Table 3 assumes), from costcalc's memory analysis.")
+    else:
+        footer.insert(2, "Peak memory: not shown; this build has no memory analysis "
+                         "(costcalc.memory).")
+    columns.append(Column("paper", "paper"))
+    return Table(f"{spec.name}: cost against the expansion factor t", columns, rows, footer)
+
+
+MEMORY_DTYPE = "fp16"
+
+
+def _memory_analysis():
+    """``costcalc.memory.analyze_memory`` when the memory analysis is installed, else None."""
+    try:
+        from costcalc.memory import analyze_memory
+    except ImportError:
+        return None
+    return analyze_memory
 
 
 DEGENERATE_T = (0, Fraction(1, 3), Fraction(2, 3), 1, 6)
@@ -461,6 +484,8 @@ def diff_table(model: str, convention: str, title: str, labels: tuple[str, str],
                Column("params_b", f"params ({labels[1]})", "count"),
                Column("params_saved", "params saved", "count"),
                Column("paper", "paper"), Column("versus", "computed - paper")]
+    columns = [c for c in columns if c.key not in ("paper", "versus")
+               or any(row.get(c.key) for row in rows)]
     return Table(f"{a.model}: {title}", columns, rows, footer), a, b
 
 

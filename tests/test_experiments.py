@@ -317,3 +317,12 @@ def test_cli_list():
     result = runner.invoke(app, ["ablate", "v2", "--list"])
     assert result.exit_code == 0
     assert "expansion" in result.output and "degenerate" in result.output
+
+
+def test_expansion_peak_memory_when_the_memory_analysis_is_present():
+    pytest.importorskip("costcalc.memory")
+    rows = _table("v2", "expansion").rows
+    peaks = [r["peak"] for r in rows]
+    assert peaks == sorted(peaks) and peaks[-1] > peaks[0]
+    # From t = 5 on the widest tensor is the expanded one of the first stride-2 block.
+    assert {r["peak_layer"] for r in rows if r["t"] >= 5} == {"b1.dw"}
