@@ -5,7 +5,8 @@ from fractions import Fraction
 from typing import Sequence
 
 from costcalc.graph import Graph
-from costcalc.memory import MemoryReport, analyze_memory, dtype_bytes
+from costcalc.memory import (MemoryReport, analyze_memory, dtype_bytes,
+                             weight_elements)
 from costcalc.memory_resolution import K, by_resolution
 from costcalc.memory_split import (Bottleneck, block_peak, block_split, clip_groups,
                                    find_bottlenecks, model_peak, powers, recompute_macs,
@@ -186,3 +187,27 @@ def resolution_table(graphs: Sequence[Graph], dtype: str) -> Table:
               "per-op K: largest inputs + output of an op that stays at this resolution"]
     return Table(f"max channels / memory per resolution ({dtype})", columns, table_rows, footer,
                  data=data)
+
+
+def report_columns(report, dtype: str = "fp32"):
+    """Memory columns for the main report (``costcalc MODEL --memory``): a ``ColumnGroup``.
+
+    Layers get their output-tensor bytes and weight bytes; block and total rows their sums.
+    The footer and the JSON (key ``memory``) carry the inference peak and where it occurs.
+    """
+    from costcalc.report_table import ColumnGroup
+
+    size = dtype_bytes(dtype)
+    memory = analyze_memory(report.graph, dtype)
+
+    def values(row) -> dict:
+        return {"activation_bytes": row.node.shape.elements * size,
+                "weight_bytes": weight_elements(row.node) * size}
+
+    footer = [f"memory ({dtype}): peak {memory.peak_bytes:,} B at {memory.peak_layer}; "
+              f"weights {memory.weight_bytes:,} B (BN folded); per-op bound "
+              f"{memory.op_bound_bytes:,} B at {memory.op_bound_layer}"]
+    data = {"memory": {k: v for k, v in memory.to_dict().items() if k != "layers"}}
+    return ColumnGroup([Column("activation_bytes", "act. bytes", "count"),
+                        Column("weight_bytes", "weight bytes", "count")],
+                       values, footer=footer, data=data)

@@ -277,3 +277,19 @@ def test_bad_input(args, message):
     result = invoke(*args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_main_report_memory_columns():
+    result = runner.invoke(app, ["v2", "--dtype", "fp16", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    report = analyze_memory(graph_of("v2"), "fp16")
+    assert [layer["activation_bytes"] for layer in data["layers"]] == \
+        [r.activation_bytes for r in report.layers]
+    assert [layer["weight_bytes"] for layer in data["layers"]] == \
+        [r.weight_bytes for r in report.layers]
+    assert (data["memory"]["peak_bytes"], data["memory"]["peak_layer"]) == \
+        (report.peak_bytes, "b1.dw")
+    table = runner.invoke(app, ["v2", "--memory", "--exact"]).output
+    assert "peak 6,021,120 B at b1.dw" in table
+    assert "weight bytes" not in runner.invoke(app, ["v2"]).output

@@ -29,6 +29,12 @@ def report(
     flops: bool = typer.Option(False, "--flops",
                                help="Add a FLOPs column (the convention's FLOP rule; "
                                     "2 x MACs by default)."),
+    memory: bool = typer.Option(False, "--memory", "-m",
+                                help="Add activation and weight bytes per layer and the "
+                                     "inference peak (see costcalc memory)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --memory: fp32 (default), fp16, "
+                                             "bf16 or int8; implies --memory."),
     format: Format = FORMAT,
     exact: bool = EXACT,
 ) -> None:
@@ -55,5 +61,10 @@ def report(
     if depth < 0:
         raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
     result = analyze(model, convention, **options.overrides(alpha, res, classes, set_))
-    table = report_table(result, depth=min(depth, 2), flops=flops)
+    extra = []
+    if memory or dtype is not None:
+        from costcalc.memory_tables import report_columns
+
+        extra.append(report_columns(result, dtype or "fp32"))
+    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra)
     typer.echo(render(table, format, exact=exact), nl=False)
