@@ -26,7 +26,8 @@ def _load_zoo(path: str) -> Spec:
 
 
 def resolve(spec: Spec, parameters: dict[str, Any], convention: conventions.Convention) -> dict:
-    overrides = {SHORTCUTS.get(k, k): v for k, v in parameters.items()}
+    overrides = {k if k in spec.parameters else SHORTCUTS.get(k, k): v
+                 for k, v in parameters.items()}
     if convention.classes is not None and "classes" in spec.parameters:
         overrides.setdefault("classes", convention.classes)
     return spec.resolve(overrides)

@@ -81,8 +81,8 @@ class Parameter:
         elif self.type == "text" and not isinstance(value, str):
             return f"parameter {self.name!r} takes a name, got {value!r}"
         if self.choices is not None and value not in self.choices:
-            return (f"parameter {self.name!r} must be one of {', '.join(map(str, self.choices))}; "
-                    f"got {value!r}")
+            return (f"parameter {self.name!r} must be one of {', '.join(map(_plain, self.choices))}; "
+                    f"got {_plain(value) if expr.is_exact(value) else repr(value)}")
         return None
 
 
@@ -177,6 +177,11 @@ def _list_value(builder: Builder, container: list, index: int, env: dict, dummy)
     if isinstance(raw, str):
         return builder.evaluate(raw, env, dummy, position(container, index))
     return raw
+
+
+def _plain(value: Any) -> str:
+    """A parameter value as a user writes it (0.5, not Fraction(1, 2))."""
+    return expr.format_number(value) if expr.is_exact(value) else str(value)
 
 
 def _is_plain(value: Any) -> bool:

@@ -15,6 +15,12 @@ MODELS = {
     "mobilenet_v3_small_minimalistic": "mobilenet_v3_small_minimalistic.yaml",
     "vgg16": "vgg16.yaml",
     "resnet50": "resnet50.yaml",
+    "resnet18": "resnet18.yaml",
+    "efficientnet_b0": "efficientnet_b0.yaml",
+    "mnasnet1_0": "mnasnet1_0.yaml",
+    "shufflenet_v2_x1_0": "shufflenet_v2_x1_0.yaml",
+    "squeezenet1_0": "squeezenet1_0.yaml",
+    "squeezenet1_1": "squeezenet1_1.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",
