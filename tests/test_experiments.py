@@ -326,3 +326,15 @@ def test_expansion_peak_memory_when_the_memory_analysis_is_present():
     assert peaks == sorted(peaks) and peaks[-1] > peaks[0]
     # From t = 5 on the widest tensor is the expanded one of the first stride-2 block.
     assert {r["peak_layer"] for r in rows if r["t"] >= 5} == {"b1.dw"}
+
+
+def test_activation_table_never_charges_an_activation_twice(monkeypatch):
+    from costcalc import conventions
+
+    paper = conventions.get("paper")
+    charging = conventions.Convention("charges-hswish", "paper + 7 per h-swish element",
+                                      {**paper.macs, q.act("hswish"): 7}, paper.params)
+    monkeypatch.setitem(conventions.CONVENTIONS, charging.name, charging)
+    with_charges = experiments.activation_table("mobilenet_v3_large", charging.name).rows
+    plain = experiments.activation_table("mobilenet_v3_large", "paper").rows
+    assert [r["total"] for r in with_charges] == [r["total"] for r in plain]
