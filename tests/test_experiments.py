@@ -338,3 +338,11 @@ def test_activation_table_never_charges_an_activation_twice(monkeypatch):
     with_charges = experiments.activation_table("mobilenet_v3_large", charging.name).rows
     plain = experiments.activation_table("mobilenet_v3_large", "paper").rows
     assert [r["total"] for r in with_charges] == [r["total"] for r in plain]
+
+
+@pytest.mark.parametrize("ratio, squeeze", [(Fraction(1, 4), 240), (Fraction(1, 2), 480),
+                                            (Fraction(1, 8), 120)])
+def test_se_ratio_sets_the_squeeze_width(ratio, squeeze):
+    # v3-large b13: 960 expansion channels; squeeze = make_divisible(960 * ratio, 8).
+    nodes = {n.name: n for n in analyze("v3-large", se_ratio=ratio).graph.nodes}
+    assert nodes["b13.se.reduce"].shape.c == squeeze
