@@ -102,40 +102,54 @@ def walk(steps: Sequence[Step], initial: dict[str, int], keep: Iterable[str] = (
     return result
 
 
-def node_steps(graph: Graph, nodes: Sequence[int] | None = None) -> tuple[list[Step], dict[int, str]]:
-    """The graph as a schedule: one step per node, with view aliasing and in-place reuse.
+def consumers(graph: Graph) -> dict[int, list[int]]:
+    """For each node (and -1, the model input): the nodes that read its output, in order."""
+    result: dict[int, list[int]] = {}
+    for i, node in enumerate(graph.nodes):
+        for j in node.inputs:
+            result.setdefault(j, []).append(i)
+    return result
 
-    Returns the steps and the buffer each node's output lives in.
-    """
-    indices = list(range(len(graph.nodes))) if nodes is None else list(nodes)
-    readers: dict[int, list[int]] = {}
-    for i in indices:
-        for j in graph.nodes[i].inputs:
-            readers.setdefault(j, []).append(i)
-    buffer: dict[int, str] = {-1: INPUT}
-    members: dict[str, list[int]] = {INPUT: [-1]}
-    steps = []
-    for i in indices:
-        node = graph.nodes[i]
-        reads = tuple(dict.fromkeys(buffer.get(j, f"ext{j}") for j in node.inputs))
+
+class Buffers:
+    """Which buffer each node's output lives in: views alias, element-wise nodes reuse in place."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.readers = consumers(graph)
+        self.buffer: dict[int, str] = {-1: INPUT}
+        self.members: dict[str, list[int]] = {INPUT: [-1]}
+
+    def assign(self, index: int, name: str) -> None:
+        """Record that node ``index`` writes into buffer ``name``."""
+        self.buffer[index] = name
+        self.members.setdefault(name, []).append(index)
+
+    def dies_at(self, name: str, index: int) -> bool:
+        """True when no node after ``index`` reads buffer ``name``."""
+        return all(max(self.readers.get(m, [index])) <= index for m in self.members[name])
+
+    def step(self, index: int) -> Step:
+        """Node ``index`` as a schedule step, choosing (and recording) its output buffer."""
+        node = self.graph.nodes[index]
+        reads = tuple(dict.fromkeys(self.buffer[j] for j in node.inputs))
         target = None
         if node.kind in VIEW_KINDS and node.inputs:
-            target = buffer.get(node.inputs[0])
+            target = self.buffer[node.inputs[0]]
         elif node.kind in INPLACE_KINDS:
             for j in node.inputs:
-                name = buffer.get(j)
-                if name is None or _elements(graph, j) != node.shape.elements:
-                    continue
-                if all(max(readers.get(m, [i])) <= i for m in members[name]):
-                    target = name
+                if _elements(self.graph, j) == node.shape.elements and \
+                        self.dies_at(self.buffer[j], index):
+                    target = self.buffer[j]
                     break
-        if target is None:
-            target = f"n{i}"
-            members[target] = []
-        buffer[i] = target
-        members[target].append(i)
-        steps.append(Step(node.name, reads, target, node.shape.elements))
-    return steps, buffer
+        self.assign(index, target or f"n{index}")
+        return Step(node.name, reads, self.buffer[index], node.shape.elements)
+
+
+def node_steps(graph: Graph) -> list[Step]:
+    """The graph as a schedule: one step per node."""
+    buffers = Buffers(graph)
+    return [buffers.step(i) for i in range(len(graph.nodes))]
 
 
 def _elements(graph: Graph, index: int) -> int:
@@ -173,7 +187,7 @@ class MemoryReport:
         return sum(layer.weight_bytes for layer in self.layers)
 
     def to_dict(self) -> dict:
-        """JSON form: ``peak_bytes``, ``peak_layer`` and per-layer ``activation_bytes``/``weight_bytes``."""
+        """JSON: ``peak_bytes``, ``peak_layer``, per-layer ``activation_bytes``, ``weight_bytes``."""
         return {
             "model": self.model, "dtype": self.dtype, "bytes_per_element": DTYPES[self.dtype],
             "input_bytes": self.input_bytes, "peak_bytes": self.peak_bytes,
@@ -197,7 +211,7 @@ def analyze_memory(graph: Graph, dtype: str = "fp32") -> MemoryReport:
     size = dtype_bytes(dtype)
     if graph.symbolic:
         raise UsageError("memory needs a numeric model (no symbolic parameters)")
-    steps, _ = node_steps(graph)
+    steps = node_steps(graph)
     last = len(graph.nodes) - 1
     live = walk(steps, {INPUT: graph.input.elements}, keep=[steps[-1].writes] if steps else [])
     layers = [LayerMemory(n.name, n.kind, tuple(n.shape), n.shape.elements * size,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from costcalc.graph import Graph
-from costcalc.memory import dtype_bytes, op_bound
-from costcalc.memory_split import _consumers, find_bottlenecks
+from costcalc.memory import consumers, dtype_bytes, op_bound
+from costcalc.memory_split import find_bottlenecks
 
 K = 1000
 
@@ -25,9 +25,9 @@ def internal_nodes(graph: Graph) -> set[int]:
     hidden: set[int] = set()
     for unit in find_bottlenecks(graph):
         hidden.update(k for k in (unit.expand, unit.dw, *unit.se) if k is not None)
-    consumers = _consumers(graph)
+    readers = consumers(graph)
     for i, node in enumerate(graph.nodes):
-        users = consumers.get(i, [])
+        users = readers.get(i, [])
         if node.kind in ("conv", "pwconv") and len(users) == 1 and \
                 graph.nodes[users[0]].kind == "global_avg_pool":
             hidden.add(i)
@@ -55,7 +55,8 @@ def by_resolution(graph: Graph, dtype: str = "fp16") -> list[ResolutionRow]:
     """Rows from the largest resolution to the smallest (the input image included)."""
     size = dtype_bytes(dtype)
     hidden = internal_nodes(graph)
-    widest: dict[tuple, tuple[int, str]] = {(graph.input.h, graph.input.w): (graph.input.c, "input")}
+    widest: dict[tuple, tuple[int, str]] = {
+        (graph.input.h, graph.input.w): (graph.input.c, "input")}
     bound: dict[tuple, int] = {}
     for i, node in enumerate(graph.nodes):
         key = (node.shape.h, node.shape.w)

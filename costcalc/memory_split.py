@@ -25,7 +25,7 @@ from typing import Sequence
 from costcalc import counts as q
 from costcalc.errors import UsageError
 from costcalc.graph import Graph
-from costcalc.memory import INPLACE_KINDS, INPUT, VIEW_KINDS, Step, dtype_bytes, walk
+from costcalc.memory import INPUT, Buffers, Step, consumers, dtype_bytes, walk
 
 EXPANDABLE = frozenset({"conv", "pwconv"})
 
@@ -58,18 +58,10 @@ class Bottleneck:
         return self.nodes[-1]
 
 
-def _consumers(graph: Graph) -> dict[int, list[int]]:
-    result: dict[int, list[int]] = {}
-    for i, node in enumerate(graph.nodes):
-        for j in node.inputs:
-            result.setdefault(j, []).append(i)
-    return result
-
-
 def find_bottlenecks(graph: Graph) -> list[Bottleneck]:
     """The inverted residual blocks of ``graph`` that can be processed group by group."""
     index = {node.name: i for i, node in enumerate(graph.nodes)}
-    consumers = _consumers(graph)
+    readers = consumers(graph)
     taken: set[int] = set()
     found = []
     for i, node in enumerate(graph.nodes):
@@ -84,7 +76,7 @@ def find_bottlenecks(graph: Graph) -> list[Bottleneck]:
         if se and len(se) != 4:
             continue
         after_dw = se[-1] if se else i
-        if graph.nodes[project].inputs != (after_dw,) or set(consumers.get(i, [])) - {*se, project}:
+        if graph.nodes[project].inputs != (after_dw,) or set(readers.get(i, [])) - {*se, project}:
             continue
         add = index.get(f"{prefix}.add")
         expand = index.get(f"{prefix}.expand")
@@ -92,9 +84,9 @@ def find_bottlenecks(graph: Graph) -> list[Bottleneck]:
         if expand is None:
             j = node.inputs[0]
             if (j >= 0 and j not in taken and graph.nodes[j].kind in EXPANDABLE
-                    and graph.nodes[j].info.get("groups", 1) == 1 and consumers.get(j) == [i]):
+                    and graph.nodes[j].info.get("groups", 1) == 1 and readers.get(j) == [i]):
                 expand, absorbed = j, True
-        elif consumers.get(expand) != [i] or node.inputs != (expand,):
+        elif readers.get(expand) != [i] or node.inputs != (expand,):
             continue
         source = graph.nodes[expand].inputs[0] if expand is not None else node.inputs[0]
         if add is not None and set(graph.nodes[add].inputs) != {source, project}:
@@ -169,41 +161,22 @@ def schedule(graph: Graph, split: dict[str, int] | None = None,
     split = split or {}
     units = find_bottlenecks(graph) if units is None else units
     starts = {u.first: u for u in units if split.get(u.name, 1) > 1}
-    readers = _consumers(graph)
-    buffer: dict[int, str] = {-1: INPUT}
-    members: dict[str, list[int]] = {INPUT: [-1]}
+    buffers = Buffers(graph)
     steps: list[Step] = []
     skip: set[int] = set()
-    for i, node in enumerate(graph.nodes):
+    for i in range(len(graph.nodes)):
         if i in skip:
             continue
         unit = starts.get(i)
-        if unit is not None:
-            y = f"n{unit.last}"
-            steps.extend(grouped_steps(graph, unit, split[unit.name], buffer[unit.source], y))
-            members[y] = []
-            for k in unit.nodes:
-                buffer[k] = y
-                members[y].append(k)
-            skip.update(unit.nodes)
+        if unit is None:
+            steps.append(buffers.step(i))
             continue
-        reads = tuple(dict.fromkeys(buffer[j] for j in node.inputs))
-        target = None
-        if node.kind in VIEW_KINDS and node.inputs:
-            target = buffer[node.inputs[0]]
-        elif node.kind in INPLACE_KINDS:
-            for j in node.inputs:
-                size = graph.input.elements if j < 0 else graph.nodes[j].shape.elements
-                if size == node.shape.elements and all(
-                        max(readers.get(m, [i])) <= i for m in members[buffer[j]]):
-                    target = buffer[j]
-                    break
-        if target is None:
-            target = f"n{i}"
-            members[target] = []
-        buffer[i] = target
-        members[target].append(i)
-        steps.append(Step(node.name, reads, target, node.shape.elements))
+        y = f"n{unit.last}"
+        steps.extend(grouped_steps(graph, unit, split[unit.name],
+                                   buffers.buffer[unit.source], y))
+        for k in unit.nodes:
+            buffers.assign(k, y)
+        skip.update(unit.nodes)
     return steps
 
 

@@ -128,7 +128,8 @@ TABLE3_ERRATA = {
     ("mobilenet_v2", "14x14"): "the widest 14x14 tensor is 96 channels (37.632K); 160 is b13's "
                                "output, at 7x7",
 }
-TABLE3_CELLS = [(m, size) for m, cells in TABLE3["models"].items() for size in cells if size != "max"]
+TABLE3_CELLS = [(m, size) for m, cells in TABLE3["models"].items()
+                for size in cells if size != "max"]
 
 
 @pytest.mark.parametrize("model, size", TABLE3_CELLS)

@@ -1,4 +1,4 @@
-"""``costcalc memory MODEL``: activation and weight bytes, the inference peak, grouped bottlenecks."""
+"""``costcalc memory MODEL``: activation and weight bytes, inference peak, grouped bottlenecks."""
 from __future__ import annotations
 
 from typing import Optional
