@@ -38,10 +38,6 @@ class Quote:
     def cite(self) -> str:
         return f"{self.text} ({self.where})"
 
-    @property
-    def paper(self) -> str:
-        return self.where.split(" ", 1)[0]
-
 
 # What the papers print. Values in plain units (MACs, parameters, ratios, percent).
 PAPER = {
