@@ -37,8 +37,12 @@ class CostcalcGroup(TyperGroup):
     """``costcalc MODEL ...`` means ``costcalc report MODEL ...``; errors become one line + exit 2."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
+        from costcalc.cli_coercion import install
+
         if args and args[0] not in self.commands and args[0] not in TOP_LEVEL_FLAGS:
             args = ["report", *args]
+        for command in (self, self.commands.get(args[0]) if args else None):
+            install(command, ctx)  # plain options converted without pydantic (start-up time)
         return super().parse_args(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):

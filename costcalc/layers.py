@@ -44,25 +44,23 @@ def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
     span = dilation * (kernel - 1) + 1
     pad = 0 if padding == "valid" else padding
     if padding == "same" or (2 * pad == span - 1 and not ceil_mode):
-        return expr.FUNCTIONS["ceil"](size / stride if not exact(size, stride)
-                                      else _frac(size, stride))
+        if exact(size, stride):
+            return -(-size // stride)  # ceil(H / s), exactly, in integer arithmetic
+        return expr.FUNCTIONS["ceil"](size / stride)
     if exact(size, span, pad) and span > size + 2 * pad:
         raise SpecError(f"kernel {kernel} (span {span}) is larger than the padded input "
-                        f"{size + 2 * pad}")
+                        f"{size + 2 * pad}: the spatial size would reach zero")
     numerator = size + 2 * pad - span
-    ratio = numerator / stride if not exact(numerator, stride) else _frac(numerator, stride)
     if ceil_mode:
-        out = expr.FUNCTIONS["ceil"](ratio) + 1
-        if exact(out) and (out - 1) * stride >= size + pad:
-            out -= 1
-        return out
-    return expr.FUNCTIONS["floor"](ratio) + 1
-
-
-def _frac(a: int, b: int):
-    from fractions import Fraction
-
-    return Fraction(a, b)
+        if exact(numerator, stride):
+            out = -(-numerator // stride) + 1
+            if (out - 1) * stride >= size + pad:
+                out -= 1
+            return out
+        return expr.FUNCTIONS["ceil"](numerator / stride) + 1
+    if exact(numerator, stride):
+        return numerator // stride + 1
+    return expr.FUNCTIONS["floor"](numerator / stride) + 1
 
 
 def bn_counts(channels: Any, elements: Any) -> dict:

@@ -1,0 +1,128 @@
+"""Performance guards that do not time anything: what start-up imports, how much work a sweep does,
+and that the traced sweep gives exactly the naive integers."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from costcalc import conventions, grid, zoo
+from costcalc.api import load
+from costcalc.errors import CostcalcError
+from costcalc.spec import parse
+
+HEAVY = ("sympy", "pydantic", "torch", "numpy")
+
+REPORT = ("import sys\nfrom costcalc.cli import main\nsys.argv = ['costcalc', {args}]\n"
+          "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n")
+
+
+@pytest.mark.parametrize("code", [
+    "import costcalc",
+    "import costcalc.cli",
+    "import costcalc; costcalc.analyze('v2', alpha=0.5, resolution=160).to_dict()",
+    REPORT.format(args="'v2', '--alpha', '0.5', '--res', '160'"),
+    REPORT.format(args="'v3-large', '--format', 'json'"),
+    REPORT.format(args="'sweep', 'v2', '--alpha', '0.5,1', '--res', '128,160'"),
+], ids=["import", "import-cli", "analyze", "report", "report-json", "sweep"])
+def test_numeric_paths_never_import_heavy_modules(code):
+    check = (f"{code}\nimport sys\nloaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
+             "assert not loaded, loaded\n")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _accepts(spec, point) -> bool:
+    try:
+        grid.naive_grid(spec, {k: [v] for k, v in point.items()}, {}, conventions.get("paper"))
+    except CostcalcError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("model", sorted(zoo.MODELS))
+def test_traced_sweep_gives_exactly_the_naive_integers(model):
+    spec = load(model)
+    alphas = ["0.35", "0.75", "1.3"] if "alpha" in spec.parameters else [None]
+    # Tiny resolutions make some spatial sizes collapse to 1: other branches, checked by guards.
+    resolutions = [r for r in (1, 7, 33, 41, 96, 161, 224, 257)
+                   if all(_accepts(spec, {"res": r, **({"alpha": a} if a else {})})
+                          for a in alphas)]
+    axes = {**({"alpha": alphas} if alphas != [None] else {}), "res": resolutions}
+    assert len(resolutions) >= 4
+    naive = grid.naive_grid(spec, axes, {}, conventions.get("paper"))
+    grid.STATS.clear()
+    fast = grid.evaluate_grid(spec, axes)
+    assert fast == naive
+    assert grid.STATS["evaluations"] > 0
+    assert all(type(v) is int for _, total in fast for v in vars(total).values())
+
+
+@pytest.mark.parametrize("alphas,resolutions", [
+    (["1.0"], [160, 192]),
+    (["0.5", "1.0"], [128, 160, 192, 224]),
+    (["0.25", "0.5", "0.75", "1.0"], list(range(96, 256, 16))),
+])
+def test_sweep_builds_one_graph_per_alpha(alphas, resolutions):
+    spec = load("v3-large")
+    grid.STATS.clear()
+    results = grid.evaluate_grid(spec, {"alpha": alphas, "res": resolutions})
+    assert len(results) == len(alphas) * len(resolutions)
+    assert grid.STATS["builds"] == len(alphas)
+    assert grid.STATS["builds"] + grid.STATS["evaluations"] == len(results)
+
+
+NOT_INPUT_ONLY = """
+parameters: {resolution: 64, width: 8}
+input: [3, resolution, resolution]
+layers:
+  - {kind: conv, out: width, kernel: 3, stride: 2}
+  - {kind: conv, out: "width * 2 if resolution > 100 else width", kernel: 3}
+  - {kind: global_avg_pool}
+  - {kind: linear, out: 10}
+"""
+
+RECTANGLES = """
+parameters: {height: 64, width: 48, rounding_up: true}
+input: {channels: 3, height: height, width: width}
+layers:
+  - {kind: conv, out: 8, kernel: 3, stride: 2, padding: 0}
+  - {kind: maxpool, kernel: 3, stride: 2, ceil_mode: rounding_up}
+  - {kind: residual, stride: 2, body: [{kind: conv, out: 16, kernel: 3, stride: 2}, {kind: conv, out: 16, kernel: 3}]}
+  - {kind: avgpool, kernel: 2, padding: 1}
+  - {kind: flatten}
+  - {kind: linear, out: 10}
+"""
+
+
+def test_a_parameter_read_by_a_layer_is_built_at_every_point():
+    spec = parse(NOT_INPUT_ONLY, "t.yaml")
+    assert grid.input_only_parameters(spec) == frozenset()
+    grid.STATS.clear()
+    axes = {"width": [8, 16], "resolution": [64, 96, 128]}
+    results = grid.evaluate_grid(spec, axes)
+    assert grid.STATS["builds"] == len(results) == 6
+    assert results == grid.naive_grid(spec, axes, {}, conventions.get("paper"))
+
+
+def test_rectangular_inputs_ceil_mode_pools_and_flatten_match_the_naive_loop():
+    spec = parse(RECTANGLES, "t.yaml")
+    assert grid.input_only_parameters(spec) == {"height", "width"}
+    axes = {"rounding_up": [True, False], "height": list(range(20, 90, 7)),
+            "width": [24, 31, 48, 63]}
+    grid.STATS.clear()
+    fast = grid.evaluate_grid(spec, axes)
+    work = dict(grid.STATS)
+    assert fast == grid.naive_grid(spec, axes, {}, conventions.get("paper"))
+    assert work["evaluations"] > 4 * work["builds"]
+
+
+def test_the_sweep_reports_the_first_bad_point_like_the_naive_loop():
+    spec = load("v2")
+    axes = {"alpha": ["0.5", "1.0"], "res": [160, 0, 224]}
+    with pytest.raises(CostcalcError) as naive:
+        grid.naive_grid(spec, axes, {}, conventions.get("paper"))
+    with pytest.raises(CostcalcError) as fast:
+        grid.evaluate_grid(spec, axes)
+    assert str(fast.value) == str(naive.value)
