@@ -1,0 +1,95 @@
+"""``costcalc formula MODEL`` (closed forms in alpha, rho, t) and ``costcalc solve MODEL`` (budgets)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from costcalc.cli import app
+from costcalc.commands import options
+from costcalc.render import Format
+
+
+@app.command()
+def formula(
+    model: str = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec."),
+    alpha: Optional[str] = options.ALPHA,
+    res: Optional[str] = options.RES,
+    classes: Optional[str] = options.CLASSES,
+    set_: Optional[list[str]] = options.SET,
+    convention: str = options.CONVENTION,
+    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    sensitivity: bool = typer.Option(False, "--sensitivity",
+                                     help="d(MACs)/d(alpha), d(MACs)/d(rho), ... and elasticities "
+                                          "at the point, instead of the per-layer table."),
+    all_layers: bool = typer.Option(False, "--all-layers",
+                                    help="Also list layers that cost nothing (pools, adds, ...)."),
+) -> None:
+    """Closed-form MACs and params in alpha, rho (= resolution / 224) and t, per layer and total.
+
+    Channels are ideal (alpha * c, no rounding) and feature maps ideal (H / s); the gap to the
+    exact count at --alpha/--res is shown. max()/min() in the spec are resolved at that point.
+
+    Example: costcalc formula v2 --format latex
+    """
+    from costcalc.api import load
+    from costcalc.formula_calculus import sensitivities
+    from costcalc.formula_layers import layer_formulas
+    from costcalc.formula_tables import collected, layer_table, sensitivity_table
+    from costcalc.render import render
+    from costcalc.symbolic import derive
+
+    spec = load(model)
+    result = derive(spec, options.overrides(alpha, res, classes, set_), convention)
+    layers = layer_formulas(result, all_layers)
+    rows = sensitivities(result) if sensitivity else None
+    table = sensitivity_table(result, layers, rows) if sensitivity else layer_table(result, layers)
+    if format == Format.latex:
+        from costcalc.formula_latex import document
+
+        typer.echo(document(result, collected(result, layers), table, rows), nl=False)
+        return
+    typer.echo(render(table, format, exact=True), nl=False)
+
+
+@app.command()
+def solve(
+    model: str = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec."),
+    macs: Optional[str] = typer.Option(None, "--macs", help="MAC budget, e.g. 150M or 1.5G."),
+    params: Optional[str] = typer.Option(None, "--params", help="Parameter budget, e.g. 2M."),
+    alpha: Optional[str] = typer.Option(
+        None, "--alpha", "-a", help="Fix alpha and solve for the largest resolution instead."),
+    res: Optional[str] = typer.Option(None, "--res", "-r",
+                                      help="Resolution to solve alpha at (default: the spec's)."),
+    step: int = typer.Option(8, "--step", help="Resolutions are multiples of this (8, 32, ...)."),
+    set_: Optional[list[str]] = options.SET,
+    convention: str = options.CONVENTION,
+    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Largest alpha (or, with --alpha, resolution) whose MACs and/or params fit a budget.
+
+    Answers both exactly (channel rounding, numeric search) and from the ideal closed form.
+
+    Example: costcalc solve v2 --macs 150M --params 2M
+    """
+    from costcalc.api import load
+    from costcalc.errors import UsageError
+    from costcalc.formula_solve import parse_amount, solve as solve_budget
+    from costcalc.formula_tables import solve_table
+    from costcalc.render import render
+
+    budgets = {}
+    if macs is not None:
+        budgets["macs"] = parse_amount(macs, "--macs")
+    if params is not None:
+        budgets["params"] = parse_amount(params, "--params")
+    if alpha is not None and res is not None:
+        raise UsageError("give --alpha (to solve for the resolution) or --res (to solve for "
+                         "alpha), not both")
+    spec = load(model)
+    overrides = options.overrides(alpha, res, None, set_)
+    if "alpha" not in overrides and "resolution" in overrides and "alpha" not in spec.parameters:
+        raise UsageError(f"{spec.name} has no 'alpha' to solve for; leave out --res to solve "
+                         "for the resolution")
+    solution = solve_budget(spec, budgets, overrides, convention, step)
+    typer.echo(render(solve_table(solution), format, exact=True), nl=False)

@@ -1,0 +1,96 @@
+"""LaTeX for ``costcalc formula``: ``align`` environments for the totals, gap and sensitivities.
+
+The per-layer table comes from the shared LaTeX renderer; the whole output is a fragment for
+``\\input`` in a document that loads ``amsmath`` and ``booktabs``.
+"""
+from __future__ import annotations
+
+import re
+
+from costcalc import formula_terms as terms_mod
+from costcalc.formula_calculus import Sensitivity
+from costcalc.render import render
+from costcalc.symbolic import Model, number_text
+from costcalc.table import Table
+
+PREAMBLE = r"\usepackage{amsmath}\usepackage{booktabs}"
+_GREEK = {"alpha": r"\alpha", "rho": r"\rho"}
+
+
+def document(model: Model, totals: dict, table: Table,
+             sensitivities: list[Sensitivity] | None = None) -> str:
+    """The LaTeX fragment: totals, region, gap, optional sensitivities, then ``table``."""
+    lines = [f"% costcalc formula {model.spec.name} ({model.convention.name} convention) at "
+             f"{model.point_text() or 'the defaults'}",
+             f"% needs {PREAMBLE}"]
+    lines += _align([("MACs", totals["macs"]), ("params", totals["params"])])
+    if model.region:
+        lines.append(f"Valid for ${inline(model.region)}$.")
+        lines.append("")
+    lines += _gap(model)
+    if sensitivities:
+        lines += _sensitivity(sensitivities)
+    lines.append(render(table, "latex", exact=True))
+    return "\n".join(lines)
+
+
+def _align(named: list[tuple[str, list[terms_mod.Term]]]) -> list[str]:
+    lines = [r"\begin{align}"]
+    for index, (name, terms) in enumerate(named):
+        parts = terms_mod.latex_lines(terms)
+        for i, part in enumerate(parts):
+            head = rf"\text{{{name}}} &= " if i == 0 else r"&\quad + "
+            last = i == len(parts) - 1
+            end = "" if last and index == len(named) - 1 else r" \\"
+            tag = "" if last else r" \notag"
+            lines.append(f"{head}{part}{tag}{end}")
+    lines.append(r"\end{align}")
+    return lines
+
+
+def _gap(model: Model) -> list[str]:
+    lines = [r"\begin{align}"]
+    rows = []
+    for q, name in (("macs", "MACs"), ("params", "params")):
+        gap = model.gap(q)
+        rows.append(rf"\text{{{name}}}_{{\text{{exact}}}} - \text{{{name}}}_{{\text{{ideal}}}} "
+                    rf"&= {_tex_number(number_text(gap['exact']))} - "
+                    rf"{_tex_number(number_text(gap['ideal']))} = "
+                    rf"{_tex_number(number_text(gap['absolute']))} "
+                    rf"&& ({100 * gap['relative']:.4f}\,\%)")
+    lines.append(" \\\\\n".join(rows))
+    lines.append(r"\end{align}")
+    return lines
+
+
+def _sensitivity(rows: list[Sensitivity]) -> list[str]:
+    import sympy
+
+    out = []
+    for s in rows:
+        name = "MACs" if s.quantity == "macs" else "params"
+        var = _GREEK.get(s.symbol, s.symbol)
+        elasticity = "" if s.elasticity is None else \
+            rf" && \varepsilon_{{{var}}} = {s.elasticity:.4f}"
+        out.append(rf"\frac{{\partial\,\text{{{name}}}}}{{\partial {var}}} &= "
+                   rf"{sympy.latex(s.derivative)} = {_tex_number(_short(s.value))}{elasticity}")
+    return [r"\begin{align}", " \\\\\n".join(out), r"\end{align}"]
+
+
+def _short(value) -> str:
+    text = number_text(value)
+    return text if "/" not in text else f"{float(value):.6g}"
+
+
+def _tex_number(text: str) -> str:
+    if "/" in text:
+        num, den = text.split("/")
+        return rf"\tfrac{{{num}}}{{{den}}}"
+    return text
+
+
+def inline(text: str) -> str:
+    """A region such as ``0 < alpha <= 1`` in LaTeX math."""
+    text = text.replace("<=", r"\le").replace(">=", r"\ge").replace(" and ", r",\ ")
+    text = text.replace(" or ", r"\ \text{or}\ ")
+    return re.sub(r"\b(alpha|rho)\b", lambda m: _GREEK[m.group(1)], text)
