@@ -468,32 +468,46 @@ class _Dim(int):
         _taint()
         return int.__pow__(self, other, modulo)
 
+    def _compare(self, other, op, swap, outcome):
+        if outcome is NotImplemented:
+            return outcome
+        if type(other) is int:
+            # The same object against the same constant records the same guard: once is enough.
+            seen = self.__dict__.get("seen")
+            if seen is None:
+                seen = self.seen = set()
+            key = (op, swap, other)
+            if key in seen:
+                return outcome
+            seen.add(key)
+        return _guard(other, self, op, outcome) if swap else _guard(self, other, op, outcome)
+
     def __eq__(self, other):
-        outcome = int.__eq__(self, other)
-        return outcome if outcome is NotImplemented else _guard(self, other, "==", outcome)
+        if type(other) is int and other == 0 and len(self.poly) == 1:
+            outcome = int.__eq__(self, 0)  # c * monomial == 0 exactly when the monomial is 0
+            if _Trace.active is not None:
+                _Trace.active.guards.add((((next(iter(self.poly)), 1),), "==", outcome))
+            return outcome
+        return self._compare(other, "==", False, int.__eq__(self, other))
 
     def __ne__(self, other):
-        outcome = int.__eq__(self, other)
-        return outcome if outcome is NotImplemented else not _guard(self, other, "==", outcome)
+        outcome = self._compare(other, "==", False, int.__eq__(self, other))
+        return outcome if outcome is NotImplemented else not outcome
 
     def __lt__(self, other):
-        outcome = int.__lt__(self, other)
-        return outcome if outcome is NotImplemented else _guard(self, other, "<", outcome)
+        return self._compare(other, "<", False, int.__lt__(self, other))
 
     def __le__(self, other):
-        outcome = int.__le__(self, other)
-        return outcome if outcome is NotImplemented else _guard(self, other, "<=", outcome)
+        return self._compare(other, "<=", False, int.__le__(self, other))
 
     def __gt__(self, other):
-        outcome = int.__gt__(self, other)
-        return outcome if outcome is NotImplemented else _guard(other, self, "<", outcome)
+        return self._compare(other, "<", True, int.__gt__(self, other))
 
     def __ge__(self, other):
-        outcome = int.__ge__(self, other)
-        return outcome if outcome is NotImplemented else _guard(other, self, "<=", outcome)
+        return self._compare(other, "<=", True, int.__ge__(self, other))
 
     def __bool__(self):
-        return not _guard(self, 0, "==", int.__eq__(self, 0))
+        return not self._compare(0, "==", False, int.__eq__(self, 0))
 
     __hash__ = int.__hash__
 

@@ -94,7 +94,8 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
             raise SpecError(f"groups={groups} must divide input channels {cin} and output "
                             f"channels {out}")
     h = out_size(x.shape.h, kernel, stride, padding, dilation)
-    w = out_size(x.shape.w, kernel, stride, padding, dilation)
+    # the same object in gives the same side out (square inputs: computed once)
+    w = h if x.shape.w is x.shape.h else out_size(x.shape.w, kernel, stride, padding, dilation)
     shape = Shape(out, h, w)
     elements = shape.elements
     weights = kernel * kernel * divide(cin, groups) * out
@@ -183,7 +184,8 @@ POOL_FIELDS = (Field("kernel", "count"), Field("stride", "count", None, "default
 def _pool(b, f, x, name, kind, keys):
     stride = f["stride"] or f["kernel"]
     h = out_size(x.shape.h, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
-    w = out_size(x.shape.w, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
+    w = h if x.shape.w is x.shape.h else out_size(x.shape.w, f["kernel"], stride, f["padding"],
+                                                  1, f["ceil_mode"])
     shape = Shape(x.shape.c, h, w)
     counts = {keys[0]: x.shape.elements, keys[1]: shape.elements,
               keys[2]: f["kernel"] * f["kernel"] * shape.elements}
