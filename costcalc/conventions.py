@@ -1,11 +1,22 @@
-"""Counting conventions: named weightings of the recorded quantities into MACs, FLOPs and params."""
+"""Counting conventions: named weightings of the recorded quantities into MACs, FLOPs and params.
+
+Every profile is one row of weights per recorded quantity (``costcalc.counts``), all kept in
+this module. The tool profiles reproduce what each popular counter reports on PyTorch models
+(rules read from each tool's source and measured on torchvision's MobileNets; see the README's
+"Counting conventions" section). A user profile is a YAML file that starts from a built-in one
+(``base: fvcore``) and overrides weights.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from costcalc import counts as q
-from costcalc.errors import UsageError
+from costcalc.errors import SpecError, UsageError
+
+# Quantities that are multiply-adds: 2 FLOPs each. Every other charge is one FLOP per unit.
+MULTIPLY_ADDS = (q.CONV_MACS, q.LINEAR_MACS)
+UNITS = ("MACs", "FLOPs")
 
 
 @dataclass(frozen=True)
@@ -13,7 +24,8 @@ class Convention:
     """MACs = sum(macs[k] * count[k]); params = sum(params[k] * count[k]); FLOPs likewise.
 
     ``flops`` None means FLOPs = 2 x MACs. ``classes`` overrides a model's default class count
-    (TF-slim checkpoints have 1001 outputs).
+    (TF-slim checkpoints have 1001 outputs). ``unit`` names the number the tool itself reports
+    (its MACs or its FLOPs); ``reported`` gives that number.
     """
 
     name: str
@@ -23,6 +35,8 @@ class Convention:
     flops: Mapping[str, Any] | None = None
     classes: int | None = None
     notes: str = field(default="", compare=False)
+    unit: str = "MACs"
+    source: str = field(default="", compare=False)
 
     def weigh(self, counts: Mapping[str, Any], weights: Mapping[str, Any]) -> Any:
         return sum((weights[k] * counts[k] for k in weights if k in counts), 0)
@@ -38,9 +52,29 @@ class Convention:
             return 2 * self.node_macs(counts)
         return self.weigh(counts, self.flops)
 
+    def flop_weights(self) -> dict[str, Any]:
+        """The FLOP weights written out (2 x the MAC weights when ``flops`` is None)."""
+        if self.flops is None:
+            return {k: 2 * w for k, w in self.macs.items()}
+        return dict(self.flops)
 
-PAPER_MACS = {q.CONV_MACS: 1, q.LINEAR_MACS: 1}
+    def reported_weights(self) -> dict[str, Any]:
+        """Weights of the number the tool reports: its MACs or its FLOPs (``unit``)."""
+        return self.flop_weights() if self.unit == "FLOPs" else dict(self.macs)
+
+    def reported(self, counts: Mapping[str, Any]) -> Any:
+        return self.weigh(counts, self.reported_weights())
+
+
+def flops_of(macs: Mapping[str, Any]) -> dict[str, Any]:
+    """FLOPs = 2 per multiply-add plus 1 per single op the profile charges."""
+    return {k: (2 * w if k in MULTIPLY_ADDS else w) for k, w in macs.items()}
+
+
+C, CB, L, LB = q.CONV_MACS, q.CONV_BIAS, q.LINEAR_MACS, q.LINEAR_BIAS
+PAPER_MACS = {C: 1, L: 1}
 WEIGHTS_AND_BIASES = {q.WEIGHTS: 1, q.BIASES: 1}
+ALL_PARAMETERS = {**WEIGHTS_AND_BIASES, q.BN_AFFINE: 1}  # every nn.Parameter
 
 CONVENTIONS: dict[str, Convention] = {}
 
@@ -52,25 +86,198 @@ def _add(convention: Convention) -> None:
 _add(Convention(
     "paper", "multiply-adds of conv and linear layers (SE FCs included); params = weights + "
     "biases, BatchNorm folded away (MobileNet papers, TF-slim tables)",
-    PAPER_MACS, WEIGHTS_AND_BIASES))
+    PAPER_MACS, WEIGHTS_AND_BIASES, source="MobileNet v1/v2/v3 papers"))
 _add(Convention(
     "torchvision", "paper MACs; params = every nn.Parameter: weights + biases + BN gamma/beta "
     "(torchvision num_params)",
-    PAPER_MACS, {**WEIGHTS_AND_BIASES, q.BN_AFFINE: 1}))
+    PAPER_MACS, ALL_PARAMETERS, source="torchvision weights metadata"))
 _add(Convention(
     "keras", "paper MACs; params = Keras 'Total params': weights + biases + BN gamma, beta, "
     "moving mean and variance",
-    PAPER_MACS, {**WEIGHTS_AND_BIASES, q.BN_AFFINE: 1, q.BN_RUNNING: 1}))
+    PAPER_MACS, {**ALL_PARAMETERS, q.BN_RUNNING: 1}, source="keras.applications summary()"))
+_add(Convention(
+    "tf-slim", "paper counting on TF-slim checkpoints: 1001 classes (background + 1000) unless "
+    "--classes says otherwise",
+    PAPER_MACS, WEIGHTS_AND_BIASES, classes=1001,
+    source="tensorflow/models research/slim"))
+_add(Convention(
+    "fvcore", "fvcore FlopCountAnalysis: conv + linear multiply-adds (bias ignored), BatchNorm 2 "
+    "per element, adaptive average pool 1 per input element; activations, adds, SE scaling 0",
+    {C: 1, L: 1, q.BN: 2, q.GAP_IN: 1}, ALL_PARAMETERS,
+    flops=flops_of({C: 1, L: 1, q.BN: 2, q.GAP_IN: 1}),
+    notes="max/avg pools are unsupported ops in fvcore (0)", source="fvcore 0.1.5"))
+_add(Convention(
+    "ptflops-aten", "ptflops backend=aten: convolution and matmul ops only, each with its bias; "
+    "BN, activations, pools, adds 0",
+    {C: 1, CB: 1, L: 1, LB: 1}, ALL_PARAMETERS, flops=flops_of({C: 1, CB: 1, L: 1, LB: 1}),
+    source="ptflops 0.7.5"))
+PTFLOPS = {C: 1, CB: 1, L: 1, LB: 1, q.BN: 2, q.act("relu"): 2, q.act("relu6"): 1,
+           q.GAP_IN: 1, q.GAP_MODULE_IN: 1, q.MAXPOOL_IN: 2, q.AVGPOOL_IN: 2}
+_add(Convention(
+    "ptflops", "ptflops backend=pytorch: module hooks plus patched functionals: conv/linear with "
+    "bias, BN 2 per element, nn.ReLU and pooling modules twice (hook + patched F.relu / "
+    "F.adaptive_avg_pool2d), ReLU6 once, functional pools once; hardswish/hardsigmoid, x + y "
+    "and x * s 0",
+    PTFLOPS, ALL_PARAMETERS, flops=flops_of(PTFLOPS),
+    notes="max/avg pool rules follow the same hook + functional pattern; not cross-checked",
+    source="ptflops 0.7.5"))
+THOP = {C: 1, L: 1, q.BN: 4, q.GAP_MODULE_IN: 1, q.GAP_MODULE_OUT: 1, q.AVGPOOL_OUT: 1}
+_add(Convention(
+    "thop", "thop.profile: conv and linear multiply-adds without bias, BatchNorm 4 per element, "
+    "nn.AdaptiveAvgPool2d (kernel + 1) per output element, functional pools, activations, adds "
+    "and SE scaling 0",
+    THOP, ALL_PARAMETERS, flops=flops_of(THOP),
+    notes="thop's params are those of hooked modules: every parameter in these models",
+    source="thop 0.1.1"))
+TORCHINFO = {C: 1, CB: 1, L: 1, LB: 1, q.BN_AFFINE: 1}
+_add(Convention(
+    "torchinfo", "torchinfo total_mult_adds: conv (weights + bias) x output positions, every "
+    "other leaf its parameter count once (Linear in*out + out, BatchNorm 2 per channel)",
+    TORCHINFO, ALL_PARAMETERS, flops=flops_of(TORCHINFO), source="torchinfo 1.8.0"))
+_add(Convention(
+    "flopcounter", "torch.utils.flop_counter.FlopCounterMode: FLOPs = 2 per conv/matmul "
+    "multiply-add; bias, BN, activations, pools, adds 0",
+    PAPER_MACS, ALL_PARAMETERS, flops={C: 2, L: 2}, unit="FLOPs", source="torch 2.14"))
+CALFLOPS_FLOPS = {C: 2, CB: 1, L: 2, q.BN: 2, q.act("relu"): 1, q.GAP_IN: 1, q.MAXPOOL_IN: 1,
+                  q.AVGPOOL_IN: 1}
+_add(Convention(
+    "calflops", "calflops calculate_flops MACs: conv + linear multiply-adds, no bias (its FLOPs: "
+    "see calflops-flops)",
+    PAPER_MACS, ALL_PARAMETERS, flops=CALFLOPS_FLOPS, source="calflops 0.3.2"))
+_add(Convention(
+    "calflops-flops", "calflops calculate_flops FLOPs: 2 per conv/linear multiply-add, conv bias "
+    "(linear bias dropped), BN 2 per element, F.relu and pools 1 per input element; ReLU6, "
+    "hardswish, hardsigmoid, x + y, x * s 0",
+    PAPER_MACS, ALL_PARAMETERS, flops=CALFLOPS_FLOPS, unit="FLOPs", source="calflops 0.3.2"))
+ONNX_TOOL = {C: 1, CB: 1, q.BN: 1, L: 1, LB: 1, q.act("relu"): 1, q.act("relu6"): 2,
+             q.act("hswish"): 5, q.act("hsigmoid"): 4, q.act("sigmoid"): 32, q.act("swish"): 33,
+             q.ADD: 1, q.MUL: 1, q.GAP_IN: 1, q.GAP_OUT: 4, q.MAXPOOL_WINDOW: 1,
+             q.AVGPOOL_WINDOW: 1, q.AVGPOOL_OUT: 4}
+_add(Convention(
+    "onnx-tool", "onnx-tool model_profile on the ONNX export (BN folded into conv biases): conv "
+    "and Gemm with bias, Relu 1, Clip 2, HardSwish 5, HardSigmoid 4, Sigmoid 32 per element, "
+    "Add/Mul 1, GlobalAveragePool input + 4 per output; params with folded BN biases",
+    ONNX_TOOL, {**WEIGHTS_AND_BIASES, q.BN_CHANNELS: 1}, flops={k: 2 * w for k, w in ONNX_TOOL.items()},
+    notes="swish = Sigmoid + Mul (derived); max/avg pool window charges not cross-checked",
+    source="onnx-tool 1.0.1"))
+
+BUILT_IN = tuple(CONVENTIONS)
 
 
 def get(name: str) -> Convention:
-    """The convention called ``name``; a UsageError listing the valid ones otherwise."""
+    """The convention called ``name``, or the user profile in YAML file ``name``.
+
+    UsageError listing the valid names otherwise; SpecError (file:line:col) for a bad file.
+    """
     try:
         return CONVENTIONS[name]
     except KeyError:
-        import difflib
+        pass
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        return load_profile(name)
+    import difflib
 
-        close = difflib.get_close_matches(name, list(CONVENTIONS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(f"unknown convention {name!r}{hint}; valid: "
-                         f"{', '.join(CONVENTIONS)}") from None
+    close = difflib.get_close_matches(name, list(CONVENTIONS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UsageError(f"unknown convention {name!r}{hint}; valid: "
+                     f"{', '.join(CONVENTIONS)}, or a YAML profile file (base: NAME)")
+
+
+PROFILE_KEYS = ("base", "name", "description", "unit", "classes", "macs", "flops", "params")
+WEIGHT_KEYS = {"macs": q.COMPUTE_KEYS + (q.BN_AFFINE,), "flops": q.COMPUTE_KEYS + (q.BN_AFFINE,),
+               "params": q.PARAM_KEYS + (q.BN_CHANNELS,)}
+
+
+def load_profile(path: str) -> Convention:
+    """A user profile: a built-in ``base`` with some weights overridden.
+
+    Keys: base (required), name, description, unit (MACs or FLOPs), classes, and ``macs``,
+    ``flops``, ``params`` mappings of quantity -> weight (0 removes a charge). MAC overrides
+    without a ``flops`` section carry into FLOPs (2 per multiply-add, 1 per single op).
+    """
+    from pathlib import Path
+
+    from costcalc import source
+
+    doc = source.load(source.read_text(path), path)
+
+    def fail(message: str, key: Any = None, where: Any = doc) -> SpecError:
+        pos = source.position(where, key) if key is not None else getattr(where, "pos", None)
+        if key is not None and isinstance(where, source.Mapping) and key in where.key_pos \
+                and message.startswith("unknown"):
+            pos = where.key_pos[key]
+        line, col = (pos.line, pos.column) if pos else (None, None)
+        return SpecError(message, path, line, col)
+
+    if not isinstance(doc, dict):
+        raise fail("a convention profile is a YAML mapping (base: NAME, macs: {...}, ...)")
+    for key in doc:
+        if key not in PROFILE_KEYS:
+            raise fail(f"unknown key {key!r}; valid keys: {', '.join(PROFILE_KEYS)}", key)
+    if "base" not in doc:
+        raise fail(f"missing 'base': the built-in profile to start from "
+                   f"({', '.join(BUILT_IN)})")
+    base_name = doc["base"]
+    if not isinstance(base_name, str) or base_name not in CONVENTIONS:
+        raise fail(f"unknown base {base_name!r}; valid: {', '.join(CONVENTIONS)}", "base")
+    base = CONVENTIONS[base_name]
+    for key in ("name", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            raise fail(f"'{key}' must be text", key)
+    unit = doc.get("unit", base.unit)
+    if unit not in UNITS:
+        raise fail(f"unit must be one of {', '.join(UNITS)}, got {unit!r}", "unit")
+    classes = doc.get("classes", base.classes)
+    if "classes" in doc and classes is not None and \
+            (isinstance(classes, bool) or not isinstance(classes, int) or classes < 1):
+        raise fail(f"classes must be a whole number >= 1 or null, got {classes!r}", "classes")
+    overrides = {section: _weights(doc, section, fail) for section in ("macs", "flops", "params")}
+    macs = _apply(base.macs, overrides["macs"])
+    if "flops" in doc:
+        flops = _apply(base.flop_weights(), overrides["flops"])
+    elif overrides["macs"] and base.flops is not None:
+        flops = _apply(base.flops, flops_of(overrides["macs"]))
+    else:
+        flops = None if base.flops is None else dict(base.flops)
+    params = _apply(base.params, overrides["params"])
+    name = doc.get("name", Path(path).stem)
+    changed = ", ".join(f"{section} {k}={_show(w)}" for section, weights in overrides.items()
+                        for k, w in weights.items())
+    description = doc.get("description", f"{base.name} with {changed or 'no changes'} ({path})")
+    return Convention(name, description, macs, params, flops, classes, unit=unit,
+                      source=f"{path} (base {base.name})")
+
+
+def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
+    from costcalc import expr
+
+    if section not in doc:
+        return {}
+    table = doc[section]
+    if not isinstance(table, dict):
+        raise fail(f"'{section}' must be a mapping of quantity: weight", section)
+    valid = WEIGHT_KEYS[section]
+    result = {}
+    for key, weight in table.items():
+        if key not in valid:
+            import difflib
+
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise fail(f"unknown {section} quantity {key!r}{hint}; valid: {', '.join(valid)}",
+                       key, table)
+        if isinstance(weight, bool) or not expr.is_exact(weight) or weight < 0:
+            raise fail(f"weight of {key!r} must be a number >= 0, got {weight!r}", key, table)
+        result[key] = weight
+    return result
+
+
+def _apply(weights: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    result = {**weights, **overrides}
+    return {k: w for k, w in result.items() if w != 0}
+
+
+def _show(weight: Any) -> str:
+    from costcalc import expr
+
+    return expr.format_number(weight)

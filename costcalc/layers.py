@@ -205,16 +205,21 @@ def maxpool(b, f, x, name):
     return _pool(b, f, x, name, "maxpool", (q.MAXPOOL_IN, q.MAXPOOL_OUT, q.MAXPOOL_WINDOW))
 
 
-@register("global_avg_pool", prefix="pool", aliases=("gap",))
+@register("global_avg_pool", Field("functional", "bool", False,
+                                   "computed by a functional call, not a pooling module "
+                                   "(torchvision MobileNet v2); matters to hook-based counters"),
+          prefix="pool", aliases=("gap",))
 def global_avg_pool(b, f, x, name):
     """Global average pool to C x 1 x 1. 0 MACs in the paper convention; no params."""
-    return global_avg_pool_node(b, x, name)
+    return global_avg_pool_node(b, x, name, functional=f["functional"])
 
 
-def global_avg_pool_node(b, x, name):
+def global_avg_pool_node(b, x, name, functional=False):
     shape = Shape(x.shape.c, 1, 1)
-    return b.add_node(name, "global_avg_pool", (x,), shape,
-                      {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}, op_class="other",
+    counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
+    if not functional:
+        counts.update({q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements})
+    return b.add_node(name, "global_avg_pool", (x,), shape, counts, op_class="other",
                       input=x.shape)
 
 
@@ -223,8 +228,9 @@ def adaptive_avg_pool(b, f, x, name):
     """Adaptive average pool to C x S x S (torchvision's VGG/AlexNet heads). No MACs, no params."""
     shape = Shape(x.shape.c, f["size"], f["size"])
     return b.add_node(name, "adaptive_avg_pool", (x,), shape,
-                      {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}, op_class="other",
-                      input=x.shape)
+                      {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements,
+                       q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements},
+                      op_class="other", input=x.shape)
 
 
 @register("flatten", prefix="flatten")
