@@ -39,7 +39,11 @@ def _align(named: list[tuple[str, list[terms_mod.Term]]]) -> list[str]:
     for index, (name, terms) in enumerate(named):
         parts = terms_mod.latex_lines(terms)
         for i, part in enumerate(parts):
-            head = rf"\text{{{name}}} &= " if i == 0 else r"&\quad + "
+            sign, body = terms_mod.split_sign(part)
+            if i == 0:
+                head = rf"\text{{{name}}} &= "
+            else:
+                head, part = rf"&\quad {sign} ", body
             last = i == len(parts) - 1
             end = "" if last and index == len(named) - 1 else r" \\"
             tag = "" if last else r" \notag"

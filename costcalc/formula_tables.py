@@ -108,7 +108,7 @@ def layer_table(model: Model, layers: list[LayerFormula]) -> Table:
 
 
 def _total_cell(terms: list[terms_mod.Term]) -> Text:
-    return Text(terms_mod.code(terms), " + ".join(terms_mod.latex_lines(terms)))
+    return Text(terms_mod.code(terms), terms_mod.join(terms_mod.latex_lines(terms)))
 
 
 def sensitivity_table(model: Model, layers: list[LayerFormula],

@@ -101,9 +101,26 @@ def _poly_terms(value: Any, gens: Sequence) -> dict[tuple, Any]:
     return {exps: sympy.expand(poly.coeff_monomial(exps)) for exps in poly.monoms()}
 
 
+def join(parts: Sequence[str]) -> str:
+    """``a + b - c`` from ``["a", "b", "-c"]``."""
+    out = ""
+    for index, part in enumerate(parts):
+        sign, body = split_sign(part)
+        if index == 0:
+            out = f"-{body}" if sign == "-" else body
+        else:
+            out += f" {sign} {body}"
+    return out or "0"
+
+
+def split_sign(part: str) -> tuple[str, str]:
+    """("-", "3*rho") for "-3*rho"; ("+", part) otherwise."""
+    return ("-", part[1:]) if part.startswith("-") else ("+", part)
+
+
 def code(terms: Sequence[Term]) -> str:
     """The collected sum as sympy-readable text."""
-    return " + ".join(term.code for term in terms) or "0"
+    return join([term.code for term in terms])
 
 
 def latex_lines(terms: Sequence[Term]) -> list[str]:
@@ -113,7 +130,7 @@ def latex_lines(terms: Sequence[Term]) -> list[str]:
 
 def text(terms: Sequence[Term]) -> str:
     """The collected sum for a terminal: ``46663680 alpha^2 rho^2 + ...``."""
-    return " + ".join(_pretty(term.code) for term in terms) or "0"
+    return join([_pretty(term.code) for term in terms])
 
 
 def _pretty(code_text: str) -> str:
