@@ -12,12 +12,16 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 
 import pytest
 
 import costcalc
 from costcalc import counts as q
+from costcalc.kinds import KINDS, public_kinds
+from costcalc.spec import parse
 
 # ----------------------------------------------------------------------------- 1. published
 # (id, zoo model, parameters, num_params, _ops as printed, source: file and meta field).
@@ -395,3 +399,39 @@ def test_torchvision_params_are_paper_params_plus_bn_affine(model):
     report = costcalc.analyze(model)
     bn = sum(n.counts.get(q.BN_AFFINE, 0) for n in report.graph.nodes)
     assert costcalc.analyze(model, "torchvision").total.params == report.total.params + bn
+
+
+# ----------------------------------------------------------------------------- 4. the language doc
+LANGUAGE_DOC = Path(__file__).resolve().parent.parent / "configs" / "README.md"
+EXAMPLE_INPUT = "input: [16, 56, 56]\nlayers:\n"
+
+
+def doc_examples() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", LANGUAGE_DOC.read_text(), re.S)
+
+
+def test_language_doc_has_examples():
+    assert len(doc_examples()) >= 25
+
+
+@pytest.mark.parametrize("index", range(len(doc_examples())))
+def test_language_doc_example_builds_and_gives_its_stated_result(index):
+    text = doc_examples()[index]
+    source = text if re.search(r"^layers:", text, re.M) else EXAMPLE_INPUT + text
+    report = costcalc.analyze(parse(source, f"configs/README.md example {index}"))
+    stated = re.search(r"# => (\d+)x(\d+)x(\d+), MACs ([\d,]+), params ([\d,]+)", text)
+    assert stated, "every example states its result"
+    c, h, w, macs, params = (int(g.replace(",", "")) for g in stated.groups())
+    assert (tuple(report.layers[-1].output), report.total.macs, report.total.params) == \
+        ((c, h, w), macs, params)
+
+
+@pytest.mark.parametrize("kind", public_kinds())
+def test_language_doc_documents_every_kind_and_field(kind):
+    """Each public layer kind has its section in configs/README.md naming every field."""
+    text = LANGUAGE_DOC.read_text()
+    heading = re.search(rf"^### .*`{kind}`.*$", text, re.M)
+    assert heading, f"configs/README.md has no section for kind {kind!r}"
+    section = text[heading.end():].split("\n### ", 1)[0]
+    for fld in KINDS[kind].fields:
+        assert f"`{fld.name}`" in section, f"configs/README.md: {kind} field {fld.name!r}"
