@@ -74,7 +74,7 @@ def footer(model: Model, totals: dict[str, list[terms_mod.Term]]) -> list[str]:
     if model.sources:
         shown = ", ".join(f"{s.layer} {s.reason}" for s in model.sources[:4])
         more = f" and {len(model.sources) - 4} more layers" if len(model.sources) > 4 else ""
-        lines.append(f"gap from rounding: {shown}{more}")
+        lines.append(f"gap from: {shown}{more}")
     lines.append("letters: D_F output side at rho = 1, M and N input and output channels before "
                  "alpha (and t), D_K kernel side; ideal channels alpha*c, ideal sizes H/s")
     return lines

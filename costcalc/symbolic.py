@@ -51,7 +51,7 @@ class Branch:
 
 @dataclass
 class GapSource:
-    """A layer whose exact output shape differs from the ideal one at the point."""
+    """A layer whose exact output shape differs from the ideal one (or exists in one graph only)."""
 
     layer: str
     ideal: tuple | None  # (c, h, w) as exact numbers; None when the layer is not in the ideal graph
@@ -62,7 +62,7 @@ class GapSource:
         if self.ideal is None:
             return "only in the exact graph"
         if self.exact is None:
-            return "only in the ideal graph"
+            return "only in the ideal graph (the exact build skips it, e.g. an expansion to t M = M)"
         what = []
         if self.ideal[0] != self.exact[0]:
             what.append(f"channels {_num(self.exact[0])} (ideal {_num(self.ideal[0])})")
