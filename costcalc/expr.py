@@ -39,7 +39,10 @@ class ExprError(ValueError):
 
 def is_exact(value: Any) -> bool:
     """True for the exact numeric types (int, Fraction); bool is not a number here."""
-    return isinstance(value, (int, Fraction)) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is int or kind is Fraction:  # the common case, without isinstance
+        return True
+    return isinstance(value, (int, Fraction)) and kind is not bool
 
 
 def normalize(value: Any) -> Any:
@@ -68,6 +71,13 @@ def make_divisible(value, divisor=8, min_value=None):
         return value
     if min_value is None:
         min_value = divisor
+    if type(divisor) is int and type(value) in (int, Fraction):
+        # the same rule in integer arithmetic: floor(v + d/2) = (2 num + d den) // (2 den)
+        num, den = value.numerator, value.denominator
+        new_value = max(min_value, (2 * num + divisor * den) // (2 * den) // divisor * divisor)
+        if 10 * new_value * den < 9 * num:
+            new_value += divisor
+        return new_value if type(new_value) is int else normalize(Fraction(new_value))
     new_value = max(min_value, math.floor(value + Fraction(divisor, 2)) // divisor * divisor)
     if new_value < Fraction(9, 10) * value:
         new_value += divisor
