@@ -2,14 +2,19 @@
 and that the traced sweep gives exactly the naive integers."""
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from costcalc import conventions, grid, zoo
 from costcalc.api import load
 from costcalc.errors import CostcalcError
+from costcalc.expr import make_divisible
 from costcalc.spec import parse
 
 HEAVY = ("sympy", "pydantic", "torch", "numpy")
@@ -44,7 +49,9 @@ def _accepts(spec, point) -> bool:
 @pytest.mark.parametrize("model", sorted(zoo.MODELS))
 def test_traced_sweep_gives_exactly_the_naive_integers(model):
     spec = load(model)
-    alphas = ["0.35", "0.75", "1.3"] if "alpha" in spec.parameters else [None]
+    alpha = spec.parameters.get("alpha")
+    alphas = [None] if alpha is None else \
+        [str(c) for c in alpha.choices[:3]] if alpha.choices else ["0.35", "0.75", "1.3"]
     # Tiny resolutions make some spatial sizes collapse to 1: other branches, checked by guards.
     resolutions = [r for r in (1, 7, 33, 41, 96, 161, 224, 257)
                    if all(_accepts(spec, {"res": r, **({"alpha": a} if a else {})})
@@ -126,3 +133,21 @@ def test_the_sweep_reports_the_first_bad_point_like_the_naive_loop():
     with pytest.raises(CostcalcError) as fast:
         grid.evaluate_grid(spec, axes)
     assert str(fast.value) == str(naive.value)
+
+
+def _make_divisible_by_fractions(value, divisor, min_value):
+    """The TF/torchvision rule written with Fractions, as in tensorflow/models slim mobilenet."""
+    if min_value is None:
+        min_value = divisor
+    new_value = max(min_value, math.floor(value + Fraction(divisor, 2)) // divisor * divisor)
+    if new_value < Fraction(9, 10) * value:
+        new_value += divisor
+    return new_value
+
+
+@given(st.one_of(st.integers(-10**6, 10**6),
+                 st.fractions(min_value=-10**5, max_value=10**5, max_denominator=10**4)),
+       st.integers(1, 64), st.one_of(st.none(), st.integers(0, 64)))
+def test_integer_make_divisible_equals_the_fraction_rule(value, divisor, min_value):
+    assert make_divisible(value, divisor, min_value) == \
+        _make_divisible_by_fractions(value, divisor, min_value)
