@@ -205,7 +205,8 @@ def _solve_alpha(spec, budgets, overrides, convention) -> Solution:
     twin = _on_grid(search, hint, FINE, FINE)
     return Solution(spec.name, "alpha", dict(budgets), fixed, search(answer), above, boundary,
                     capped, ideal, reason, search.evaluations, FINE,
-                    f"every {expr.format_number(COARSE)} in (0, {expr.format_number(_last(search))}]"
+                    f"every {expr.format_number(COARSE)} in "
+                    f"(0, {expr.format_number(_last(search))}]"
                     f", every {expr.format_number(FINE)} above the largest fitting one, then "
                     f"bisection to {expr.format_number(BISECT)}", twin)
 

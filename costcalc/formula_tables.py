@@ -1,4 +1,4 @@
-"""The ``formula`` and ``solve`` results as neutral Tables (terminal, CSV, Markdown, LaTeX) and JSON."""
+"""The ``formula`` and ``solve`` results as neutral Tables (every output format) and JSON."""
 from __future__ import annotations
 
 from fractions import Fraction

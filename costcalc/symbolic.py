@@ -1,4 +1,4 @@
-"""Closed forms of a spec's costs in alpha, rho and t: symbolic build, branch choice at a point, gap.
+"""Closed forms of a spec's costs in alpha, rho, t: symbolic build, branches at a point, gap.
 
 The engine builds the same graph on sympy values: ``alpha`` (width multiplier; ideal channels
 ``alpha * c``, every rounding function the identity), ``resolution = base * rho`` (ideal feature
@@ -62,13 +62,14 @@ class GapSource:
         if self.ideal is None:
             return "only in the exact graph"
         if self.exact is None:
-            return "only in the ideal graph (the exact build skips it, e.g. an expansion to t M = M)"
+            return "only in the ideal graph (the exact build skips it, e.g. expanding to t M = M)"
         what = []
         if self.ideal[0] != self.exact[0]:
-            what.append(f"channels {_num(self.exact[0])} (ideal {_num(self.ideal[0])})")
+            what.append(f"channels {number_text(self.exact[0])} "
+                        f"(ideal {number_text(self.ideal[0])})")
         if self.ideal[1:] != self.exact[1:]:
-            what.append(f"size {_num(self.exact[1])}x{_num(self.exact[2])} "
-                        f"(ideal {_num(self.ideal[1])}x{_num(self.ideal[2])})")
+            what.append(f"size {number_text(self.exact[1])}x{number_text(self.exact[2])} "
+                        f"(ideal {number_text(self.ideal[1])}x{number_text(self.ideal[2])})")
         return ", ".join(what)
 
 
@@ -131,16 +132,18 @@ class Model:
         for name, sym in self.symbols.items():
             value = self.at[sym]
             if name == "rho":
-                parts.append(f"resolution={_num(self.values['resolution'])} (rho={_num(value)})")
+                parts.append(f"resolution={number_text(self.values['resolution'])} "
+                             f"(rho={number_text(value)})")
             else:
-                parts.append(f"{name}={_num(value)}")
+                parts.append(f"{name}={number_text(value)}")
         return ", ".join(parts)
 
 
 def symbolic_values(spec: Spec, values: Mapping[str, Any]) -> tuple[dict, dict, dict, Any]:
     """Parameter values with alpha, resolution and t replaced by symbols.
 
-    Returns (values for ``spec.build``, used symbols by name, point Symbol -> value, base resolution).
+    Returns (values for ``spec.build``, used symbols by name, point Symbol -> value, base
+    resolution).
     """
     import sympy
 
@@ -330,13 +333,13 @@ def _set_text(name: str, value: Any) -> str:
     if lo == 0 and value.left_open and hi is sympy.oo:
         return ""
     if hi is sympy.oo:
-        return f"{name} {'>' if value.left_open else '>='} {_num(lo)}"
+        return f"{name} {'>' if value.left_open else '>='} {number_text(lo)}"
     left = "<" if value.left_open else "<="
     right = "<" if value.right_open else "<="
-    return f"{_num(lo)} {left} {name} {right} {_num(hi)}"
+    return f"{number_text(lo)} {left} {name} {right} {number_text(hi)}"
 
 
-def _num(value: Any) -> str:
+def number_text(value: Any) -> str:
     """An exact number as text: 0.75, 7/3, 224."""
     if getattr(value, "is_Rational", False):
         value = Fraction(int(value.p), int(value.q))
@@ -344,5 +347,3 @@ def _num(value: Any) -> str:
         return expr.format_number(value)
     return str(value)
 
-
-number_text = _num

@@ -94,7 +94,8 @@ def test_inverted_residual_block_cost(tmp_path, stride):
     values = dict(spec.resolve(), M=M, N=N, D_K=D_K, D_F=D_F, t=t, s=stride)
     total = symbolic_report(spec, values).total
     macs = sympy.factor(total.macs)
-    print(f"inverted residual, stride {stride}: MACs = {macs}, params = {sympy.factor(total.params)}")
+    params = sympy.factor(total.params)
+    print(f"inverted residual, stride {stride}: MACs = {macs}, params = {params}")
     if stride == 1:
         # the notes: D_F^2 M t (M + D_K^2 + N)
         assert sympy.simplify(total.macs - D_F**2 * M * t * (M + D_K**2 + N)) == 0

@@ -26,7 +26,10 @@ parameters:
 input: [3, resolution, resolution]
 layers:
   - {name: stem, kind: conv, out: "make_divisible(40 * alpha, 8)", kernel: 3, stride: 2}
-  - {name: block, kind: inverted_residual, exp: "make_divisible(40 * alpha, 16)", out: "make_divisible(40 * alpha, 8)"}
+  - name: block
+    kind: inverted_residual
+    exp: "make_divisible(40 * alpha, 16)"
+    out: "make_divisible(40 * alpha, 8)"
 """
 
 
@@ -94,7 +97,8 @@ def test_search_finds_the_largest_fitting_alpha_where_cost_is_not_monotone(tmp_p
     assert cost[1200] < cost[1000]  # the spec really is non-monotone
     budget = cost[1200]
     brute = max(k for k, c in cost.items() if c <= budget)
-    assert any(cost[k] > budget for k in range(1000, brute))  # a monotone bisection would stop early
+    # a bisection that assumes monotone cost would stop early
+    assert any(cost[k] > budget for k in range(1000, brute))
     sol = solve(spec, {"macs": budget}, {})
     assert sol.exact.value == Fraction(brute, 1000)
     assert sol.exact.total.macs == cost[brute]

@@ -1,4 +1,4 @@
-"""``costcalc formula MODEL`` (closed forms in alpha, rho, t) and ``costcalc solve MODEL`` (budgets)."""
+"""``costcalc formula MODEL`` (closed forms in alpha, rho, t) and ``costcalc solve MODEL``."""
 from __future__ import annotations
 
 from typing import Optional
