@@ -109,6 +109,7 @@ def _root(
 def _register_commands() -> None:
     # Each module adds its commands to `app`; they import only typer at module level.
     from costcalc.commands import report  # noqa: F401
+    from costcalc.commands import validate  # noqa: F401
     from costcalc.commands import ablate  # noqa: F401
     from costcalc.commands import compare, listing, sweep  # noqa: F401
     from costcalc.commands import memory  # noqa: F401

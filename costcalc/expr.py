@@ -233,7 +233,7 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
             raise ExprError(f"unknown function {node.func.id!r}{hint}; allowed: "
                             f"{', '.join(FUNCTIONS)}", _col(node))
         if node.keywords:
-            raise ExprError("keyword arguments are not allowed", _col(node.keywords[0].value))
+            raise ExprError("keyword arguments are not allowed", _col(node.keywords[0]))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ExprError("* arguments are not allowed", _col(arg))
@@ -249,8 +249,10 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
 
 
 def _number(value: Any, node: ast.AST) -> Any:
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         raise ExprError(f"expected a number, got {_show(value)}", _col(node))
+    if value is None or isinstance(value, (list, tuple, dict, set)):
+        raise ExprError("expected a number", _col(node))
     return value
 
 

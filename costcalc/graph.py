@@ -94,30 +94,10 @@ class Builder:
 
     def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
               forced_name: str | None = None) -> Tensor:
-        if not isinstance(entry, dict):
-            raise self.error(f"a layer must be a mapping with a 'kind', got {_type(entry)}", pos)
-        if "kind" not in entry:
-            raise self.error("layer has no 'kind'", pos)
+        block, kind = self.resolve_kind(entry, pos)
         kind_name = entry["kind"]
-        kind_pos = entry.value_pos.get("kind", pos) if hasattr(entry, "value_pos") else pos
-        if not isinstance(kind_name, str):
-            raise self.error(f"'kind' must be a name, got {_type(kind_name)}", kind_pos)
-        block = self.blocks.get(kind_name)
-        kind = None if block else lookup(kind_name)
-        if block is None and (kind is None or kind.internal):
-            valid = public_kinds() + sorted(self.blocks)
-            close = difflib.get_close_matches(kind_name, valid, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise self.error(f"unknown layer kind {kind_name!r} ({hint}valid: {', '.join(valid)})",
-                             kind_pos)
-        known = (set(block.parameters) if block else {f.name for f in kind.fields}) | set(ENTRY_KEYS)
-        for key in entry:
-            if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                valid = ", ".join(sorted(known - set(ENTRY_KEYS)))
-                raise self.error(f"{kind_name}: unknown key {key!r}{hint}; valid keys: {valid}",
-                                 entry.key_pos.get(key, pos) if hasattr(entry, "key_pos") else pos)
+        for problem in self.unknown_keys(entry, block, kind, pos):
+            raise problem
         repeat = 1
         if "repeat" in entry:
             repeat = self.count(entry, "repeat", env, x, minimum=0, maximum=MAX_REPEAT)
@@ -142,8 +122,45 @@ class Builder:
                 try:
                     x = kind.build(self, values, x, name)
                 except SpecError as exc:
+                    if exc.line is None and f"'{name}" not in exc.message:
+                        exc.message = f"{kind_name} {name!r}: {exc.message}"  # which layer
                     raise exc.located(self.path, *(pos.at(0) if pos else (None, None)))
         return x
+
+    def resolve_kind(self, entry: Any, pos: Pos | None) -> tuple[UserBlock | None, Kind | None]:
+        """The user block or layer kind an entry names; SpecError when there is none."""
+        if not isinstance(entry, dict):
+            raise self.error(f"a layer must be a mapping with a 'kind', got {_type(entry)}", pos)
+        if "kind" not in entry:
+            raise self.error("layer has no 'kind'", pos)
+        kind_name = entry["kind"]
+        kind_pos = entry.value_pos.get("kind", pos) if hasattr(entry, "value_pos") else pos
+        if not isinstance(kind_name, str):
+            raise self.error(f"'kind' must be a name, got {_type(kind_name)}", kind_pos)
+        block = self.blocks.get(kind_name)
+        kind = None if block else lookup(kind_name)
+        if block is None and (kind is None or kind.internal):
+            valid = public_kinds() + sorted(self.blocks)
+            close = difflib.get_close_matches(kind_name, valid, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise self.error(f"unknown layer kind {kind_name!r} ({hint}valid: {', '.join(valid)})",
+                             kind_pos)
+        return block, kind
+
+    def unknown_keys(self, entry: Mapping, block: UserBlock | None, kind: Kind | None,
+                     pos: Pos | None) -> list[SpecError]:
+        """One error per key the entry's kind or block does not take."""
+        known = (set(block.parameters) if block else {f.name for f in kind.fields}) | set(ENTRY_KEYS)
+        problems = []
+        for key in entry:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                valid = ", ".join(sorted(known - set(ENTRY_KEYS)))
+                problems.append(self.error(
+                    f"{entry['kind']}: unknown key {key!r}{hint}; valid keys: {valid}",
+                    entry.key_pos.get(key, pos) if hasattr(entry, "key_pos") else pos))
+        return problems
 
     def node_name(self, prefix: str, base: str | None, default: str, repeat: int) -> str:
         if base is None:
@@ -220,6 +237,14 @@ class Builder:
             return raw
         if fld.type == "padding" and raw in ("same", "valid"):
             return raw
+        if fld.type in ("choice", "padding") and isinstance(raw, str) and raw.isidentifier() \
+                and raw not in env:  # a misspelt choice, not an expression
+            valid = fld.choices if fld.type == "choice" else ("same", "valid")
+            close = difflib.get_close_matches(raw, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            extra = " or a number of pixels" if fld.type == "padding" else ""
+            raise self.error(f"{fld.name!r} must be one of {', '.join(valid)}{extra}; got "
+                             f"{raw!r}{hint}", pos)
         value = self.value(entry, fld.name, env, x)
         return self.check(fld, value, pos)
 

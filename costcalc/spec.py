@@ -228,6 +228,7 @@ def parse(text: str, path: str) -> Spec:
             _check_name(key, err, let.key_pos[key])
             if key in parameters:
                 raise err(f"'let' redefines parameter {key!r}", let.key_pos[key])
+            check_let_value(key, let[key], err, let.value_pos[key])
     blocks = _blocks(doc.get("blocks"), doc.value_pos.get("blocks"), err)
     name = doc.get("name") or path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     spec = Spec(path, name, doc.get("description", ""), doc.get("source", ""), parameters, let,
@@ -239,6 +240,12 @@ def parse(text: str, path: str) -> Spec:
 def load_file(path: str) -> Spec:
     """Read and parse a spec file."""
     return parse(read_text(path), path)
+
+
+def check_let_value(name: str, value: Any, err, pos: Pos) -> None:
+    """A ``let`` value is an expression, a number, true/false; never a list or mapping."""
+    if value is None or isinstance(value, (list, dict)):
+        raise err(f"'let' value {name!r} must be an expression or a number", pos)
 
 
 def _check_name(name: str, err, pos: Pos) -> None:
@@ -264,6 +271,10 @@ def _parameters(raw: Any, pos: Pos | None, err) -> dict[str, Parameter]:
                               f"{', '.join(PARAM_KEYS)})", value.key_pos[key])
             if "default" not in value:
                 raise err(f"parameter {name!r} needs a default", vpos)
+            for bound in ("min", "max", "more_than"):
+                if value.get(bound) is not None and not expr.is_exact(value[bound]):
+                    raise err(f"parameter {name!r}: {bound} must be a number",
+                              value.value_pos[bound])
             choices = value.get("choices")
             if choices is not None and not isinstance(choices, list):
                 raise err(f"parameter {name!r}: choices must be a list", value.value_pos["choices"])

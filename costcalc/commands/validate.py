@@ -1,0 +1,56 @@
+"""``costcalc validate FILE``: every problem in a spec, one located line each; or an ok summary."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from costcalc.cli import app
+from costcalc.commands import options
+from costcalc.render import Format
+
+
+@app.command()
+def validate(
+    model: str = typer.Argument(..., help="Path to a YAML spec (or a zoo name)."),
+    alpha: Optional[str] = options.ALPHA,
+    res: Optional[str] = options.RES,
+    classes: Optional[str] = options.CLASSES,
+    set_: Optional[list[str]] = options.SET,
+    convention: str = options.CONVENTION,
+    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Check a spec and report every independent problem as FILE:LINE:COL: message (exit 2).
+
+    Example: costcalc validate my_net.yaml --set alpha=0.5
+    """
+    from costcalc import conventions, zoo
+    from costcalc.analysis import Report
+    from costcalc.check import check_file
+    from costcalc.errors import SpecErrors
+    from costcalc.render import render
+    from costcalc.table import Column, Table
+
+    rules = conventions.get(convention)
+    result = check_file(zoo.locate(model), options.overrides(alpha, res, classes, set_))
+    if result.problems:
+        raise SpecErrors(result.problems)
+    report = Report.from_graph(result.graph, result.values, rules)
+    row = {"file": result.path, "model": report.model, "status": "ok",
+           "layers": len(report.layers), "macs": report.total.macs,
+           "params": report.total.params}
+    table = Table(f"validate {result.path}",
+                  [Column("file", "file"), Column("model", "model"), Column("status", "status"),
+                   Column("layers", "layers", "count"), Column("macs", "MACs", "count"),
+                   Column("params", "params", "count")],
+                  [row],
+                  footer=[f"ok: no problems found ({rules.name} convention, parameters "
+                          + ", ".join(f"{k}={_shown(v)}" for k, v in result.values.items())
+                          + ")"])
+    typer.echo(render(table, format), nl=False)
+
+
+def _shown(value) -> str:
+    from costcalc import expr
+
+    return expr.format_number(value) if expr.is_exact(value) else str(value)

@@ -1,0 +1,245 @@
+"""Random spec generators and mutators shared by the hypothesis tests and scripts/fuzz.py.
+
+Everything is driven by a ``random.Random`` so that hypothesis (``st.randoms()``) and the long
+fuzz run use the same code. ``outcome(text)`` is the oracle: a spec either builds into a report
+or fails with a ``CostcalcError`` whose text is one located line; anything else is a crash.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from costcalc.errors import CostcalcError, SpecError
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+PATH = "fuzz.yaml"
+
+# ----------------------------------------------------------------------------- valid specs
+
+ACTS = ("none", "relu", "relu6", "hswish")
+
+
+def _make_divisible(value: int, divisor: int = 8) -> int:
+    new = max(divisor, (value + divisor // 2) // divisor * divisor)
+    return new + divisor if 10 * new < 9 * value else new
+
+
+def random_valid_spec(rng: random.Random) -> tuple[str, dict[str, int]]:
+    """A random spec that must build, and the paper-convention MACs and params it must give.
+
+    Only kinds whose cost is simple enough to recompute here carry an expected value
+    (conv, dwconv, pwconv, linear, depthwise_separable, pools, bn, activations); the rest
+    (inverted residuals, SE, residual, parallel) only contribute to the invariants checked by
+    the caller, and make ``expected`` None.
+    """
+    c = rng.randint(1, 16)
+    h = rng.randint(1, 40)
+    w = rng.randint(1, 40) if rng.random() < 0.3 else h
+    shape = [c, h, w]
+    layers: list[dict[str, Any]] = []
+    macs = params = 0
+    exact_known = True
+    for _ in range(rng.randint(1, 8)):
+        choice = rng.choice(("conv", "dwconv", "pwconv", "bn", "act", "pool", "dsconv", "ir",
+                             "se", "residual", "parallel", "conv_expr"))
+        if choice in ("conv", "conv_expr"):
+            k = rng.choice((1, 3, 5))
+            s = rng.choice((1, 1, 2))
+            groups = rng.choice([g for g in (1, 2, 4) if c % g == 0])
+            out = groups * rng.randint(1, 8)
+            entry = {"kind": "conv", "out": out, "kernel": k, "stride": s, "groups": groups,
+                     "bn": rng.random() < 0.5, "act": rng.choice(ACTS)}
+            if choice == "conv_expr":
+                entry["out"] = f"{groups} * max(1, {out // groups} * scale)"
+            h, w = -(-h // s), -(-w // s)
+            macs += k * k * (c // groups) * out * h * w
+            params += k * k * (c // groups) * out
+            c = out
+        elif choice == "dwconv":
+            k, s = rng.choice((3, 5)), rng.choice((1, 2))
+            entry = {"kind": "dwconv", "kernel": k, "stride": s}
+            h, w = -(-h // s), -(-w // s)
+            macs += k * k * c * h * w
+            params += k * k * c
+        elif choice == "pwconv":
+            out = rng.randint(1, 24)
+            entry = {"kind": "pwconv", "out": out, "bias": rng.random() < 0.3}
+            macs += c * out * h * w
+            params += c * out + (out if entry["bias"] else 0)
+            c = out
+        elif choice == "bn":
+            entry = {"kind": "bn"}
+        elif choice == "act":
+            entry = {"kind": "activation", "fn": rng.choice(ACTS[1:])}
+        elif choice == "pool":
+            k = rng.randint(1, min(h, w, 3))
+            entry = {"kind": rng.choice(("maxpool", "avgpool")), "kernel": k}
+            h, w = (h - k) // k + 1, (w - k) // k + 1
+        elif choice == "dsconv":
+            out, s = rng.randint(1, 24), rng.choice((1, 2))
+            entry = {"kind": "depthwise_separable", "out": out, "stride": s}
+            h, w = -(-h // s), -(-w // s)
+            macs += 9 * c * h * w + c * out * h * w
+            params += 9 * c + c * out
+            c = out
+        elif choice == "ir":
+            out, s = rng.randint(1, 24), rng.choice((1, 2))
+            entry = {"kind": rng.choice(("inverted_residual", "bneck", "mbconv")), "out": out,
+                     "stride": s, "expand": rng.choice((1, 3, 6)), "se": rng.random() < 0.4}
+            h, w, c = -(-h // s), -(-w // s), out
+            exact_known = False
+        elif choice == "se":
+            entry = {"kind": "se", "ratio": rng.choice((0.25, 0.5))}
+            exact_known = False
+        elif choice == "residual":
+            entry = {"kind": "residual", "body": [
+                {"kind": "conv", "out": c, "kernel": 3, "bn": True, "act": "relu"},
+                {"kind": "conv", "out": c, "kernel": 3, "bn": True}], "act": "relu"}
+            exact_known = False
+        else:
+            branches = [[{"kind": "pwconv", "out": rng.randint(1, 8)}]
+                        for _ in range(rng.randint(1, 3))]
+            entry = {"kind": "parallel", "branches": branches}
+            c = sum(b[0]["out"] for b in branches)
+            exact_known = False
+        if rng.random() < 0.3:
+            entry["name"] = f"layer{len(layers)}"
+        layers.append(entry)
+    if rng.random() < 0.5:
+        classes = rng.randint(1, 50)
+        layers += [{"kind": "global_avg_pool"}, {"kind": "linear", "out": classes, "bias": False}]
+        macs += c * classes
+        params += c * classes
+    spec = {"name": "random", "parameters": {"scale": 1}, "input": shape, "layers": layers}
+    text = yaml.safe_dump(spec, sort_keys=False, default_flow_style=None)
+    return text, ({"macs": macs, "params": params} if exact_known else None)
+
+
+# ----------------------------------------------------------------------------- mutations
+
+GARBAGE = (
+    None, True, False, 0, -1, -7, 3.5, 10**12, 10**40, "", " ", "x", "abc", "1/0", "1 +",
+    "alpha **", "__import__('os')", "in_channels.real", "[1, 2]", "lambda: 1", "10**10**10",
+    "nan", ".inf", "-0", "in_channels / 3", "make_divisible(", "max()", "min(1, true)",
+    [], [1], [1, 2, 3], {}, {"a": 1}, {"kind": "conv"}, "same", "valid", "relu", "∞", "\u0000",
+)
+SNIPPETS = (
+    "{", "}", "[", "]", ":", "- ", "&a", "*a", "!!python/object/apply:os.system ['true']",
+    "!!binary aGk=", "\t", "\"", "'", "#", "\n  ", "? ", "|", ">", "%YAML 1.1\n", "---\n",
+    "...\n", "\xff", "kind: conv", "repeat: 99999999", "out: 0", "stride: -1",
+)
+
+
+def zoo_texts() -> list[tuple[str, str]]:
+    """(name, text) of every zoo spec."""
+    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(CONFIGS.glob("*.yaml"))]
+
+
+def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every (container path, key) in a plain YAML value."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.append(prefix + (key,))
+            found += _paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.append(prefix + (index,))
+            found += _paths(item, prefix + (index,))
+    return found
+
+
+def _parent(doc: Any, path: tuple) -> Any:
+    for key in path[:-1]:
+        doc = doc[key]
+    return doc
+
+
+def mutate_structure(rng: random.Random, text: str) -> str:
+    """Delete keys, swap in values of the wrong type or garbage, duplicate or move entries."""
+    try:
+        doc = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
+        return text  # already broken text: left to the textual mutations
+    for _ in range(rng.randint(1, 4)):
+        paths = _paths(doc)
+        if not paths:
+            break
+        path = rng.choice(paths)
+        parent = _parent(doc, path)
+        key = path[-1]
+        action = rng.random()
+        if action < 0.3:
+            del parent[key]
+        elif action < 0.8:
+            parent[key] = rng.choice(GARBAGE)
+        elif action < 0.9 and isinstance(parent, list):
+            parent.insert(rng.randrange(len(parent) + 1), parent[key])
+        elif isinstance(parent, dict):
+            parent[rng.choice(("kernal", "outt", "strde", "kind", "repeat", "bogus"))] = \
+                parent.pop(key)
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def mutate_text(rng: random.Random, text: str) -> str:
+    """Truncate, splice snippets in, flip characters or duplicate lines of the raw text."""
+    for _ in range(rng.randint(1, 3)):
+        action = rng.random()
+        position = rng.randrange(len(text) + 1)
+        if action < 0.25:
+            text = text[:position]
+        elif action < 0.55:
+            text = text[:position] + rng.choice(SNIPPETS) + text[position:]
+        elif action < 0.8 and text:
+            position = min(position, len(text) - 1)
+            text = text[:position] + chr(rng.randrange(32, 127)) + text[position + 1:]
+        else:
+            lines = text.splitlines(keepends=True)
+            if lines:
+                line = rng.randrange(len(lines))
+                lines.insert(line, lines[rng.randrange(len(lines))])
+                text = "".join(lines)
+    return text
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    """One random mutation of spec text, structural or textual."""
+    if rng.random() < 0.6:
+        return mutate_structure(rng, text)
+    return mutate_text(rng, text)
+
+
+# ----------------------------------------------------------------------------- the oracle
+
+def outcome(text: str, overrides: dict | None = None) -> str:
+    """Analyse spec ``text``: "ok" or "error"; raises AssertionError on anything else.
+
+    An error must be a CostcalcError whose text is one line; a located SpecError must name
+    this file. A report must have whole-number rows that add up to its totals.
+    """
+    from costcalc.api import analyze
+    from costcalc.check import check_text
+    from costcalc.spec import parse
+
+    problems = check_text(text, PATH, overrides)
+    for problem in problems:
+        assert "\n" not in str(problem) and str(problem).startswith(PATH), str(problem)
+    try:
+        report = analyze(parse(text, PATH), **(overrides or {}))
+    except CostcalcError as exc:
+        message = str(exc)
+        assert message and "\n" not in message, message
+        if isinstance(exc, SpecError):
+            assert message.startswith(PATH + ":") or message.startswith(PATH), message
+        assert problems, f"validate passed a spec that fails: {message}"
+        return "error"
+    # (validate may still report problems in parts this build does not use, e.g. repeat: 0)
+    for key in ("macs", "params", "activations"):
+        rows = [getattr(r, key) for r in report.layers]
+        assert all(type(v) is int and v >= 0 for v in rows), key
+        assert sum(rows) == getattr(report.total, key)
+        assert report.to_dict()["total"][key] == sum(rows)
+    return "ok"
