@@ -435,3 +435,18 @@ def test_language_doc_documents_every_kind_and_field(kind):
     section = text[heading.end():].split("\n### ", 1)[0]
     for fld in KINDS[kind].fields:
         assert f"`{fld.name}`" in section, f"configs/README.md: {kind} field {fld.name!r}"
+
+
+# ----------------------------------------------------------------------------- 5. parameters
+def test_a_declared_parameter_wins_over_the_width_shortcut():
+    """``width=`` means alpha only for specs without their own ``width`` (ResNet's stage width)."""
+    wide = costcalc.analyze("resnet18", width=32).total
+    assert wide.params < costcalc.analyze("resnet18").total.params
+    assert costcalc.analyze("mnasnet1_0", "torchvision", width=0.5).total.params == 2_218_512
+
+
+def test_numeric_choices_are_shown_as_written():
+    from costcalc.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"must be one of 0\.5, 1, 1\.5, 2; got 0\.7$"):
+        costcalc.analyze("shufflenet_v2_x1_0", alpha="0.7")
