@@ -175,6 +175,8 @@ def total_has(total: Any, sym: Any) -> bool:
 
 def _solve_alpha(spec, budgets, overrides, convention) -> Solution:
     param = spec.parameters["alpha"]
+    if param.choices is not None:
+        return _solve_choice(spec, budgets, overrides, convention, param.choices)
     upper = Fraction(param.maximum) if param.maximum is not None else Fraction(8)
     search = Search(spec, overrides, "alpha", convention, budgets)
     ideal, reason = _ideal(spec, overrides, convention, "alpha", budgets, upper)
@@ -209,6 +211,25 @@ def _solve_alpha(spec, budgets, overrides, convention) -> Solution:
                     f"(0, {expr.format_number(_last(search))}]"
                     f", every {expr.format_number(FINE)} above the largest fitting one, then "
                     f"bisection to {expr.format_number(BISECT)}", twin)
+
+
+def _solve_choice(spec, budgets, overrides, convention, choices) -> Solution:
+    """alpha restricted to listed widths (ShuffleNet v2): each choice counted exactly."""
+    search = Search(spec, overrides, "alpha", convention, budgets)
+    ordered = sorted(choices)
+    fitting = [c for c in ordered if search.fits(c)]
+    if not fitting:
+        raise UsageError(_nothing_fits("alpha", expr.format_number(ordered[0]),
+                                       search(ordered[0]), budgets))
+    answer = fitting[-1]
+    bigger = [c for c in ordered if c > answer]
+    above = search(bigger[0]) if bigger else None
+    fixed = {"resolution": resolve(spec, dict(overrides), conventions.get(convention))
+             .get("resolution")}
+    shown = ", ".join(expr.format_number(c) for c in ordered)
+    return Solution(spec.name, "alpha", dict(budgets), fixed, search(answer), above, None,
+                    not bigger, {}, f"no closed form: alpha takes only the choices {shown}",
+                    search.evaluations, None, f"every choice of alpha ({shown})")
 
 
 def _solve_resolution(spec, budgets, overrides, convention, step) -> Solution:

@@ -154,12 +154,13 @@ def symbolic_values(spec: Spec, values: Mapping[str, Any]) -> tuple[dict, dict, 
     base = None
     for name in ("alpha", "t"):
         param = spec.parameters.get(name)
-        if param is not None and param.type == "number":
+        # a parameter with a list of choices picks discrete widths (ShuffleNet v2): no closed form
+        if param is not None and param.type == "number" and param.choices is None:
             built[name] = syms[name]
             used[name] = syms[name]
             at[syms[name]] = sympy.Rational(str(Fraction(values[name])))
     param = spec.parameters.get("resolution")
-    if param is not None and param.type == "number":
+    if param is not None and param.type == "number" and param.choices is None:
         base = param.default
         built["resolution"] = base * syms["rho"]
         used["rho"] = syms["rho"]

@@ -311,3 +311,23 @@ def test_cli_import_leaves_sympy_out():
     code = "import sys, costcalc.cli; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+CHOICE_SPEC = """\
+name: width_choices
+parameters:
+  alpha: {default: 1.0, choices: [0.5, 1.0]}
+  resolution: {default: 32, min: 8, max: 512}
+let: {c: "8 if alpha == 0.5 else 16"}
+input: [3, resolution, resolution]
+layers:
+  - {kind: conv, out: c, kernel: 3, stride: 2}
+"""
+
+
+@pytest.mark.parametrize("alpha", ["0.5", "1"])
+def test_alpha_with_choices_stays_a_number(tmp_path, alpha):
+    # discrete widths (ShuffleNet v2's table) have no closed form in alpha; rho still does
+    model = derive(write(tmp_path, CHOICE_SPEC), {"alpha": alpha})
+    assert set(model.symbols) == {"rho"}
+    assert model.ideal_macs == model.exact.total.macs

@@ -163,3 +163,14 @@ def test_spec_file_path_works(tmp_path: Path):
     path.write_text(NON_MONOTONE_SPEC)
     result = runner.invoke(app, ["solve", str(path), "--macs", "1M"])
     assert result.exit_code == 0, result.output
+
+
+def test_alpha_with_choices_is_solved_over_the_choices(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("parameters:\n  alpha: {default: 1.0, choices: [0.5, 1.0, 2.0]}\n"
+                    "input: [3, 32, 32]\nlayers:\n"
+                    "  - {kind: conv, out: \"int(16 * alpha)\", kernel: 3, stride: 2}\n")
+    spec = load_file(str(path))
+    costs = {a: api.analyze(spec, alpha=a).total.macs for a in (0.5, 1.0, 2.0)}
+    sol = solve(spec, {"macs": costs[1.0]}, {})
+    assert sol.exact.value == 1 and sol.above.value == 2 and not sol.ideal
