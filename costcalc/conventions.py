@@ -201,11 +201,11 @@ def load_profile(path: str) -> Convention:
 
     doc = source.load(source.read_text(path), path)
 
-    def fail(message: str, key: Any = None, where: Any = doc) -> SpecError:
+    def fail(message: str, key: Any = None, where: Any = doc, at_key: bool = False) -> SpecError:
+        """The error located at ``where[key]`` (its key with ``at_key``), or at ``where``."""
         pos = source.position(where, key) if key is not None else getattr(where, "pos", None)
-        if key is not None and isinstance(where, source.Mapping) and key in where.key_pos \
-                and message.startswith("unknown"):
-            pos = where.key_pos[key]
+        if at_key and isinstance(where, source.Mapping):
+            pos = where.key_pos.get(key, pos)
         line, col = (pos.line, pos.column) if pos else (None, None)
         return SpecError(message, path, line, col)
 
@@ -213,7 +213,8 @@ def load_profile(path: str) -> Convention:
         raise fail("a convention profile is a YAML mapping (base: NAME, macs: {...}, ...)")
     for key in doc:
         if key not in PROFILE_KEYS:
-            raise fail(f"unknown key {key!r}; valid keys: {', '.join(PROFILE_KEYS)}", key)
+            raise fail(f"unknown key {key!r}; valid keys: {', '.join(PROFILE_KEYS)}", key,
+                       at_key=True)
     if "base" not in doc:
         raise fail(f"missing 'base': the built-in profile to start from "
                    f"({', '.join(BUILT_IN)})")
@@ -265,7 +266,7 @@ def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
             close = difflib.get_close_matches(key, valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail(f"unknown {section} quantity {key!r}{hint}; valid: {', '.join(valid)}",
-                       key, table)
+                       key, table, at_key=True)
         if isinstance(weight, bool) or not expr.is_exact(weight) or weight < 0:
             raise fail(f"weight of {key!r} must be a number >= 0, got {weight!r}", key, table)
         result[key] = weight

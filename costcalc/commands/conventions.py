@@ -169,21 +169,21 @@ def rules_table(names: list[str]):
 
     profiles = [get(n) for n in names]
     columns = [Column("quantity", "quantity")] + [
-        Column(f"p{i}", p.name + (" (FLOPs)" if p.unit == "FLOPs" else ""), "number")
-        for i, p in enumerate(profiles)]
+        Column(p.name, p.name + (" (FLOPs)" if p.unit == "FLOPs" else ""), "number")
+        for p in profiles]
     rows = []
     compute = [k for k in q.COMPUTE_KEYS + (q.BN_AFFINE,)
                if any(k in p.reported_weights() for p in profiles)]
     for key in compute:
         row = {"quantity": key}
-        for i, p in enumerate(profiles):
-            row[f"p{i}"] = p.reported_weights().get(key, 0)
+        for p in profiles:
+            row[p.name] = p.reported_weights().get(key, 0)
         rows.append(row)
     for key in q.PARAM_KEYS + (q.BN_CHANNELS,):
         if any(key in p.params for p in profiles):
             row = {"quantity": f"params: {key}", "_style": "subtotal"}
-            for i, p in enumerate(profiles):
-                row[f"p{i}"] = p.params.get(key, 0)
+            for p in profiles:
+                row[p.name] = p.params.get(key, 0)
             rows.append(row)
     footer = [f"{key}: {label(key)}" for key in compute]
     footer.append("Each cell: what one unit of the quantity adds to the number the profile "
@@ -235,6 +235,10 @@ def reconcile(model: str, overrides: dict[str, str], names: list[str]) -> list[d
                 terms.append({"quantity": key, "weight": w, "count": counts[key],
                               "amount": w * counts[key]})
         param_terms = []
+        if values != paper_values:
+            change = paper.weigh(counts, paper.params) - paper.weigh(paper_counts, paper.params)
+            param_terms.append({"quantity": setting, "weight": 1, "count": change,
+                                "amount": change})
         for key in list(paper.params) + [k for k in rules.params if k not in paper.params]:
             w = rules.params.get(key, 0) - paper.params.get(key, 0)
             if w and counts.get(key, 0):

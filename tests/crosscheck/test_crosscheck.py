@@ -1,0 +1,194 @@
+"""Cross-check: the real counting tools on torchvision's MobileNets and a plain v1 against costcalc.
+
+Optional. Installs nothing: it runs only when torch, torchvision and every tool are importable
+(see tests/crosscheck/README.md for the set-up) and is skipped with the reason otherwise.
+Exact agreement for fvcore, ptflops-aten, torchinfo, flopcounter, calflops and calflops-flops;
+within 1 % for thop, ptflops and onnx-tool (the README explains what they count differently).
+Per layer for the tools that report per module (fvcore, thop, torchinfo, flopcounter).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import pytest
+
+NEEDED = ("torch", "torchvision", "fvcore", "ptflops", "thop", "torchinfo", "calflops", "onnx",
+          "onnx_tool")
+
+
+def _missing() -> list[str]:
+    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
+    if not missing:
+        try:
+            importlib.import_module("calflops")  # imports transformers at import time
+        except Exception as exc:  # noqa: BLE001 - any import failure means: cannot run
+            missing.append(f"calflops ({type(exc).__name__}: {exc})")
+    return missing
+
+
+MISSING = _missing()
+pytestmark = pytest.mark.skipif(
+    bool(MISSING), reason="cross-check against the real counting tools needs "
+    f"{', '.join(NEEDED)} importable; missing: {', '.join(MISSING)} "
+    "(set-up: tests/crosscheck/README.md)")
+
+V2_WIDTHS = ("1.4", "1.0", "0.75", "0.5", "0.35")
+V3_WIDTHS = ("1.0", "0.75")
+V1_WIDTHS = ("1.0", "0.75", "0.5", "0.25")
+RESOLUTIONS = (224, 160)
+
+CASES = ([("v2", w, r) for w in V2_WIDTHS for r in RESOLUTIONS]
+         + [(m, w, r) for m in ("v3-large", "v3-small") for w in V3_WIDTHS for r in RESOLUTIONS]
+         + [("v1", w, r) for w in V1_WIDTHS for r in RESOLUTIONS])
+EXACT = ("fvcore", "ptflops-aten", "torchinfo", "flopcounter", "calflops", "calflops-flops")
+CLOSE = ("thop", "ptflops", "onnx-tool")
+PER_LAYER = ("fvcore", "thop", "torchinfo", "flopcounter")
+
+RESULTS: dict = {}  # (model, width, res) -> {profile: (tool, costcalc)}, printed at the end
+
+
+def build(model: str, width: str, res: int):
+    """The PyTorch model and its input."""
+    import torch
+    import torchvision
+
+    from xcheck_v1 import MobileNetV1
+
+    if model == "v2":
+        net = torchvision.models.mobilenet_v2(width_mult=float(width))
+    elif model == "v3-large":
+        net = torchvision.models.mobilenet_v3_large(width_mult=float(width))
+    elif model == "v3-small":
+        net = torchvision.models.mobilenet_v3_small(width_mult=float(width))
+    else:
+        net = MobileNetV1(float(width))
+    return net.eval(), torch.randn(1, 3, res, res)
+
+
+def costcalc_report(model: str, width: str, res: int, profile: str):
+    import costcalc
+
+    params = {"alpha": width, "resolution": res}
+    if model != "v1":
+        params["flavor"] = "torchvision"
+    return costcalc.analyze(model, profile, **params)
+
+
+def run_tool(profile: str, net, x):
+    """(total, per-leaf-module dict or None) of the tool behind ``profile``."""
+    import xcheck_tools as tools
+
+    import torch
+
+    with torch.no_grad():
+        if profile == "fvcore":
+            return tools.fvcore(net, x)
+        if profile == "ptflops":
+            return tools.ptflops(net, x, "pytorch")
+        if profile == "ptflops-aten":
+            return tools.ptflops(net, x, "aten")
+        if profile == "thop":
+            return tools.thop(net, x)
+        if profile == "torchinfo":
+            return tools.torchinfo(net, x)
+        if profile == "flopcounter":
+            return tools.flopcounter(net, x)
+        if profile in ("calflops", "calflops-flops"):
+            flops, macs = tools.calflops(net, x)
+            return (flops if profile == "calflops-flops" else macs), None
+        if profile == "onnx-tool":
+            macs, params = tools.onnx_tool(net, x)
+            return macs, None
+    raise AssertionError(profile)
+
+
+UNIT_MODULES = ("Conv2d", "Linear", "AdaptiveAvgPool2d")
+UNIT_KINDS = ("conv", "dwconv", "pwconv", "linear")
+
+
+def module_units(net, per: dict) -> list[tuple[str, int]]:
+    """Leaf modules grouped as costcalc fuses them: each conv, linear or pooling module with the
+    BatchNorm, activation and dropout modules after it."""
+    from xcheck_tools import leaves
+
+    units: list[list] = []
+    for name, module in leaves(net):
+        if type(module).__name__ in UNIT_MODULES or not units:
+            units.append([name, 0])
+        units[-1][1] += int(per.get(name, 0))
+    return [(name, value) for name, value in units]
+
+
+def node_units(report, rules) -> list[tuple[str, int]]:
+    """costcalc nodes that stand for a module: convs, linears and module pools (each with the
+    dropout that torchvision keeps in the same unit)."""
+    from costcalc import counts as q
+
+    units = []
+    for node in report.graph.nodes:
+        module = node.kind in UNIT_KINDS or q.GAP_MODULE_IN in node.counts
+        if module or not units:
+            units.append([node.name, 0])
+        if module or node.kind in ("dropout", "flatten"):
+            units[-1][1] += rules.reported(node.counts)
+    return [(name, value) for name, value in units]
+
+
+@pytest.mark.parametrize("model,width,res", CASES)
+@pytest.mark.parametrize("profile", EXACT + CLOSE)
+def test_tool_matches_profile(profile, model, width, res):
+    from costcalc import conventions
+
+    rules = conventions.get(profile)
+    report = costcalc_report(model, width, res, profile)
+    ours = sum(rules.reported(n.counts) for n in report.graph.nodes)
+    net, x = build(model, width, res)
+    theirs, per = run_tool(profile, net, x)
+    RESULTS.setdefault((model, width, res), {})[profile] = (theirs, ours)
+    if profile in EXACT:
+        assert theirs == ours, f"{profile} {model} {width} {res}: tool {theirs}, costcalc {ours}"
+    else:
+        assert abs(theirs - ours) <= 0.01 * theirs, \
+            f"{profile} {model} {width} {res}: tool {theirs}, costcalc {ours}"
+    if per is not None and profile in PER_LAYER:
+        tool_units = module_units(net, per)
+        our_units = node_units(report, rules)
+        assert [v for _, v in tool_units] == [v for _, v in our_units], \
+            "per layer: " + "; ".join(
+                f"{a}={va} vs {b}={vb}" for (a, va), (b, vb) in zip(tool_units, our_units)
+                if va != vb)[:2000]
+
+
+@pytest.mark.parametrize("model,width,res", CASES[:1] + CASES[10:11] + CASES[-2:-1])
+def test_params_match_torch(model, width, res):
+    net, _ = build(model, width, res)
+    report = costcalc_report(model, width, res, "torchvision")
+    assert report.total.params == sum(p.numel() for p in net.parameters())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_numbers():
+    """After the run, write every tool's number next to costcalc's as a markdown table to the
+    file CROSSCHECK_RESULTS names (when set)."""
+    import os
+
+    yield
+    if not RESULTS or not os.environ.get("CROSSCHECK_RESULTS"):
+        return
+
+    profiles = EXACT + CLOSE
+    lines = ["| model | width | res | " + " | ".join(profiles) + " |",
+             "|---|---|---|" + "---|" * len(profiles)]
+    for (model, width, res), found in RESULTS.items():
+        cells = []
+        for p in profiles:
+            if p not in found:
+                cells.append("")
+                continue
+            theirs, ours = found[p]
+            cells.append(f"{theirs}" if theirs == ours else
+                         f"{theirs} (costcalc {ours}, {100 * (ours - theirs) / theirs:+.3f} %)")
+        lines.append(f"| {model} | {width} | {res} | " + " | ".join(cells) + " |")
+    with open(os.environ["CROSSCHECK_RESULTS"], "w") as out:
+        out.write("\n".join(lines) + "\n")
