@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import threading
 from collections import Counter
 from fractions import Fraction
 from typing import Any, Iterator, Mapping, Sequence
@@ -31,6 +32,7 @@ from costcalc.spec import Spec
 # traced build's polynomials. Tests read these to check that work grows only with the grid.
 STATS: Counter = Counter()
 SPATIAL_NAMES = frozenset({"in_height", "in_width"})
+_LOCK = threading.Lock()
 
 
 def points(axes: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
@@ -46,16 +48,12 @@ def evaluate_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[s
     rules = conventions.get(convention)
     base = dict(base or {})
     spatial = [name for name in axes if SHORTCUTS.get(name, name) in input_only_parameters(spec)]
-    if spatial and len(points_count(axes)) > 1:
+    if math.prod(len(axes[name]) for name in spatial) > 1:  # a traced build serves 2+ points
         try:
             return _traced_grid(spec, axes, base, rules, spatial)
         except Exception:  # noqa: BLE001 - the naive loop below reports any error as it would
             pass
     return naive_grid(spec, axes, base, rules)
-
-
-def points_count(axes: Mapping[str, Sequence[Any]]) -> range:
-    return range(math.prod(len(values) for values in axes.values()))
 
 
 def naive_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[str, Any],
@@ -199,17 +197,19 @@ class _Group:
         builder = Builder(spec.path, spec.blocks)
         shape = spec.input_shape(builder, env)
         self.channels = shape.c
-        trace.begin()
         # A square input traces one symbol for both sides; then only square points use it.
         self.square = shape.h == shape.w
-        height = _Dim.symbol(shape.h, 0)
-        traced = Shape(shape.c, height, height if self.square else _Dim.symbol(shape.w, 1))
         STATS["builds"] += 1
-        try:
-            graph = builder.build(spec.name, spec.layers, traced, env, spec.layers.pos)
-            total = Report.from_graph(graph, values, self.rules).total
-        finally:
-            guards, self.tainted = trace.end()
+        with _LOCK:  # one traced build at a time: guards go to the active trace
+            trace.begin()
+            try:
+                height = _Dim.symbol(shape.h, 0)
+                width = height if self.square else _Dim.symbol(shape.w, 1)
+                graph = builder.build(spec.name, spec.layers, Shape(shape.c, height, width), env,
+                                      spec.layers.pos)
+                total = Report.from_graph(graph, values, self.rules).total
+            finally:
+                guards, self.tainted = trace.end()
         self.guards = frozenset(guards)
         parts = {f.name: getattr(total, f.name) for f in dataclasses.fields(total)}
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in parts.values()):

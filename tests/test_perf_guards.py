@@ -151,3 +151,11 @@ def _make_divisible_by_fractions(value, divisor, min_value):
 def test_integer_make_divisible_equals_the_fraction_rule(value, divisor, min_value):
     assert make_divisible(value, divisor, min_value) == \
         _make_divisible_by_fractions(value, divisor, min_value)
+
+
+def test_a_sweep_with_one_resolution_builds_once_per_point():
+    # Tracing pays off only when one build serves several resolutions.
+    grid.STATS.clear()
+    results = grid.evaluate_grid(load("v2"), {"res": [160], "alpha": ["0.5", "0.75", "1.0"]})
+    assert grid.STATS["builds"] == len(results) == 3
+    assert grid.STATS["evaluations"] == 0
