@@ -11,6 +11,7 @@ from costcalc.errors import SpecError
 
 MAX_NODES = 100_000
 MAX_BYTES = 4_000_000
+MAX_FLOW_DEPTH = 64
 
 _TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -80,6 +81,7 @@ def load(text: str, path: str) -> Any:
     """Compose ``text`` safely and convert it to located plain values."""
     if not text.strip():
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
+    _refuse_deep_flow(text, path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -93,11 +95,89 @@ def load(text: str, path: str) -> Any:
         raise SpecError("malformed YAML: nested too deeply", path) from None
     if root is None:
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
+    _refuse_bombs(root, path)
     converter = _Converter(path)
     try:
         return converter.convert(root)
     except RecursionError:
         raise SpecError("YAML nested too deeply", path) from None
+
+
+def _refuse_deep_flow(text: str, path: str) -> None:
+    """Refuse ``[`` / ``{`` nested deeper than MAX_FLOW_DEPTH before PyYAML sees the text.
+
+    PyYAML's scanner takes time quadratic in the flow depth (seconds for a few kilobytes of
+    brackets), so the depth is measured first, skipping comments and quoted scalars.
+    """
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return
+    depth, line, column, quote, comment, previous = 0, 1, 0, "", False, "\n"
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column, comment, previous = line + 1, 0, False, char
+            if quote and depth == 0:
+                quote = ""
+            continue
+        if comment:
+            continue
+        if quote:
+            if char == quote:
+                quote = ""
+            previous = char
+            continue
+        if char == "#" and previous in " \t\n":
+            comment = True
+        elif char in "'\"" and previous in " \t\n[{,:":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                raise SpecError(f"YAML nested deeper than {MAX_FLOW_DEPTH} levels", path, line,
+                                column)
+        elif char in "]}" and depth:
+            depth -= 1
+        previous = char
+
+
+def _refuse_bombs(root: yaml.Node, path: str) -> None:
+    """Refuse a document whose aliases expand to more than MAX_NODES values, before expanding.
+
+    Aliases make the composed document a graph that shares nodes; its expanded size is counted
+    once per distinct node (memoised), so a billion-laughs document is refused in milliseconds.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = MAX_NODES + 1  # a node that contains itself expands without end
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+                if total > MAX_NODES:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+                if total > MAX_NODES:
+                    break
+        sizes[id(node)] = total
+        return total
+
+    try:
+        if size(root) <= MAX_NODES:
+            return
+    except RecursionError:
+        raise SpecError("YAML nested too deeply", path) from None
+    culprit = root
+    if isinstance(root, yaml.MappingNode):
+        culprit = max((value for _, value in root.value), key=size, default=root)
+    pos = _pos(culprit)
+    raise SpecError(f"document expands to more than {MAX_NODES} values (alias/anchor bomb?)",
+                    path, pos.line, pos.column)
 
 
 class _Converter:

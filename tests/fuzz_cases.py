@@ -214,11 +214,13 @@ def mutate(rng: random.Random, text: str) -> str:
 
 # ----------------------------------------------------------------------------- the oracle
 
-def outcome(text: str, overrides: dict | None = None) -> str:
+def outcome(text: str, overrides: dict | None = None, valid: bool = False,
+            expected: dict | None = None) -> str:
     """Analyse spec ``text``: "ok" or "error"; raises AssertionError on anything else.
 
     An error must be a CostcalcError whose text is one line; a located SpecError must name
-    this file. A report must have whole-number rows that add up to its totals.
+    this file. A report must have whole-number rows that add up to its totals. With ``valid``,
+    the spec must build and validate cleanly, and match ``expected`` MACs and params if given.
     """
     from costcalc.api import analyze
     from costcalc.check import check_text
@@ -230,6 +232,7 @@ def outcome(text: str, overrides: dict | None = None) -> str:
     try:
         report = analyze(parse(text, PATH), **(overrides or {}))
     except CostcalcError as exc:
+        assert not valid, f"a valid spec was rejected: {exc}"
         message = str(exc)
         assert message and "\n" not in message, message
         if isinstance(exc, SpecError):
@@ -237,6 +240,9 @@ def outcome(text: str, overrides: dict | None = None) -> str:
         assert problems, f"validate passed a spec that fails: {message}"
         return "error"
     # (validate may still report problems in parts this build does not use, e.g. repeat: 0)
+    assert not (valid and problems), f"validate rejected a valid spec: {problems[0]}"
+    if expected is not None:
+        assert (report.total.macs, report.total.params) == (expected["macs"], expected["params"])
     for key in ("macs", "params", "activations"):
         rows = [getattr(r, key) for r in report.layers]
         assert all(type(v) is int and v >= 0 for v in rows), key
