@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
@@ -17,7 +18,7 @@ from costcalc.cli import app
 from costcalc.commands.conventions import reconcile
 from costcalc.errors import SpecError, UsageError
 
-from conftest import DATA
+DATA = Path(__file__).parent / "data"
 
 runner = CliRunner()
 
