@@ -33,6 +33,7 @@ from costcalc.spec import Spec
 STATS: Counter = Counter()
 SPATIAL_NAMES = frozenset({"in_height", "in_width"})
 _LOCK = threading.Lock()
+_new_int = int.__new__
 
 
 def points(axes: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
@@ -348,7 +349,7 @@ def _mul(a: dict, b: dict) -> dict:
 def _make(value: int, poly: dict) -> Any:
     if not poly or (len(poly) == 1 and () in poly):
         return value
-    dim = _Dim(value)
+    dim = _new_int(_Dim, value)
     dim.poly = poly
     return dim
 
