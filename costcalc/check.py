@@ -45,13 +45,14 @@ class Result:
         return not self.problems
 
 
-def check_file(path: str, overrides: Mapping[str, Any] | None = None) -> Result:
+def check_file(path: str, overrides: Mapping[str, Any] | None = None,
+               convention: Any = None) -> Result:
     """Check the spec file at ``path`` (read errors are the one problem reported)."""
     try:
         text = read_text(path)
     except SpecError as exc:
         return Result(path, [exc])
-    return check(text, path, overrides)
+    return check(text, path, overrides, convention)
 
 
 def check_text(text: str, path: str, overrides: Mapping[str, Any] | None = None) -> list[SpecError]:
@@ -59,10 +60,13 @@ def check_text(text: str, path: str, overrides: Mapping[str, Any] | None = None)
     return check(text, path, overrides).problems
 
 
-def check(text: str, path: str, overrides: Mapping[str, Any] | None = None) -> Result:
+def check(text: str, path: str, overrides: Mapping[str, Any] | None = None,
+          convention: Any = None) -> Result:
     """Every independent problem in spec ``text`` at parameter ``overrides``.
 
-    A bad override (unknown parameter, value out of range) is a usage error, raised as such.
+    Overrides are read as ``costcalc.analyze`` reads them (``res``, ``width`` shortcuts; the
+    class count of ``convention``). A bad override (unknown parameter, value out of range) is a
+    usage error, raised as such.
     """
     result = Result(path)
     try:
@@ -73,7 +77,7 @@ def check(text: str, path: str, overrides: Mapping[str, Any] | None = None) -> R
     if not isinstance(doc, YamlMapping):
         result.problems.append(SpecError("a spec must be a YAML mapping with 'layers'", path, 1, 1))
         return result
-    checker = _Checker(path, doc)
+    checker = _Checker(path, doc, convention)
     checker.run(overrides)
     result.problems = checker.sorted_problems()
     if not result.problems:
@@ -82,8 +86,9 @@ def check(text: str, path: str, overrides: Mapping[str, Any] | None = None) -> R
 
 
 class _Checker:
-    def __init__(self, path: str, doc: YamlMapping):
+    def __init__(self, path: str, doc: YamlMapping, convention: Any = None):
         self.path = path
+        self.convention = convention
         self.doc = doc
         self.problems: list[SpecError] = []
         self.poisoned: set[str] = set()  # names whose definition is broken (already reported)
@@ -138,7 +143,11 @@ class _Checker:
         spec = specs.Spec(self.path, name, "", "", parameters, None, doc.get("input"), blocks,
                           layers if layers is not None else Sequence(), doc)
         spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
-        values = spec.resolve(overrides)  # a bad override is a usage error: raised, not listed
+        from costcalc import api, conventions
+
+        # read as the report reads them; a bad override is a usage error: raised, not listed
+        values = api.resolve(spec, dict(overrides or {}),
+                             self.convention or conventions.get("paper"))
         env = self.let(doc.get("let"), doc.value_pos.get("let"), parameters, values)
         spec.let = self.good_let
         before = len(self.problems)

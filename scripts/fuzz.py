@@ -21,20 +21,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import fuzz_cases  # noqa: E402
 
 
-def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str, dict | None]:
-    """(family, spec text, expected exact totals or None) of one random case."""
+def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str, dict | None,
+                                                                      dict | None]:
+    """(family, spec text, expected exact totals or None, overrides) of one random case."""
     if rng.random() < 0.3:
         text, expected = fuzz_cases.random_valid_spec(rng)
-        return "valid", text, expected
+        return "valid", text, expected, None
     name, text = rng.choice(zoo)
+    if rng.random() < 0.2:
+        return f"overrides {name}", text, None, fuzz_cases.random_overrides(rng, text)
     for _ in range(rng.randint(1, 3)):
         text = fuzz_cases.mutate(rng, text)
-    return f"mutated {name}", text, None
+    return f"mutated {name}", text, None, None
 
 
-def judge(family: str, text: str, expected: dict | None) -> str:
+def judge(family: str, text: str, expected: dict | None, overrides: dict | None) -> str:
     """The case's outcome ("ok" or "error"); raises on a crash or a wrong result."""
-    return fuzz_cases.outcome(text, valid=family == "valid", expected=expected)
+    return fuzz_cases.outcome(text, overrides, valid=family == "valid", expected=expected)
 
 
 def main() -> int:
@@ -50,9 +53,9 @@ def main() -> int:
     signatures: set[str] = set()
     start = time.monotonic()
     while time.monotonic() - start < args.seconds:
-        family, text, expected = make_case(random.Random(rng.random()), zoo)
+        family, text, expected, overrides = make_case(random.Random(rng.random()), zoo)
         try:
-            counts[judge(family, text, expected)] += 1
+            counts[judge(family, text, expected, overrides)] += 1
         except Exception as exc:  # noqa: BLE001 - every failure is a finding
             crashes += 1
             frame = traceback.extract_tb(exc.__traceback__)[-1]
@@ -62,7 +65,7 @@ def main() -> int:
                 out = Path(args.out)
                 out.mkdir(parents=True, exist_ok=True)
                 (out / f"crash{len(signatures)}.txt").write_text(
-                    f"{traceback.format_exc()}\n--- input ({family}):\n{text}", encoding="utf-8")
+                    f"{traceback.format_exc()}\n--- input ({family}, overrides {overrides}):\n{text}", encoding="utf-8")
                 print(f"crash {len(signatures)}: {signature}: {str(exc)[:200]}", flush=True)
     total = sum(counts.values()) + crashes
     elapsed = time.monotonic() - start

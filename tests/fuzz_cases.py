@@ -6,13 +6,14 @@ or fails with a ``CostcalcError`` whose text is one located line; anything else 
 """
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from costcalc.errors import CostcalcError, SpecError
+from costcalc.errors import CostcalcError, SpecError, UsageError
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PATH = "fuzz.yaml"
@@ -175,7 +176,7 @@ def mutate_structure(rng: random.Random, text: str) -> str:
         if action < 0.3:
             del parent[key]
         elif action < 0.8:
-            parent[key] = rng.choice(GARBAGE)
+            parent[key] = copy.deepcopy(rng.choice(GARBAGE))
         elif action < 0.9 and isinstance(parent, list):
             parent.insert(rng.randrange(len(parent) + 1), parent[key])
         elif isinstance(parent, dict):
@@ -212,6 +213,19 @@ def mutate(rng: random.Random, text: str) -> str:
     return mutate_text(rng, text)
 
 
+def random_overrides(rng: random.Random, text: str) -> dict[str, str]:
+    """Command-line style overrides (text) for the parameters a spec declares, or near them."""
+    try:
+        declared = list((yaml.safe_load(text) or {}).get("parameters") or {})
+    except (yaml.YAMLError, AttributeError):
+        declared = []
+    names = declared + ["alpha", "resolution", "res", "width", "bogus"]
+    values = ("0", "-1", "1", "0.5", "1/3", "0.0001", "7", "224", "1e3", "100000", "100001",
+              "true", "tf", "torchvision", "x", "", "1.5", "2**10", "max(1, 2)", "alpha",
+              "__import__('os')", "9" * 50)
+    return {rng.choice(names): rng.choice(values) for _ in range(rng.randint(1, 3))}
+
+
 # ----------------------------------------------------------------------------- the oracle
 
 def outcome(text: str, overrides: dict | None = None, valid: bool = False,
@@ -226,7 +240,15 @@ def outcome(text: str, overrides: dict | None = None, valid: bool = False,
     from costcalc.check import check_text
     from costcalc.spec import parse
 
-    problems = check_text(text, PATH, overrides)
+    try:
+        problems = check_text(text, PATH, overrides)
+    except UsageError as exc:  # a bad override: the report must refuse it the same way
+        try:
+            analyze(parse(text, PATH), **(overrides or {}))
+        except UsageError as again:
+            assert str(again) == str(exc) and "\n" not in str(exc)
+            return "error"
+        raise AssertionError(f"validate refused overrides that the report accepts: {exc}")
     for problem in problems:
         assert "\n" not in str(problem) and str(problem).startswith(PATH), str(problem)
     try:

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from costcalc.check import check_text
 from costcalc.cli import app
-from fuzz_cases import mutate, mutate_text, outcome, random_valid_spec, zoo_texts
+from fuzz_cases import (mutate, mutate_text, outcome, random_overrides, random_valid_spec,
+                        zoo_texts)
 
 ZOO = zoo_texts()
 
@@ -49,6 +50,13 @@ def test_damaged_zoo_specs_end_in_a_report_or_one_located_line(rng: random.Rando
 @given(st.randoms(use_true_random=False), st.sampled_from(range(len(ZOO))))
 def test_truncated_and_spliced_text_never_crashes(rng: random.Random, which: int):
     assert outcome(mutate_text(rng, ZOO[which][1])) in ("ok", "error")
+
+
+@ci(30)
+@given(st.randoms(use_true_random=False), st.sampled_from(range(len(ZOO))))
+def test_random_overrides_are_refused_by_validate_as_by_the_report(rng, which):
+    text = ZOO[which][1]
+    assert outcome(text, random_overrides(rng, text)) in ("ok", "error")
 
 
 @ci(10)

@@ -32,7 +32,7 @@ def validate(
     from costcalc.table import Column, Table
 
     rules = conventions.get(convention)
-    result = check_file(zoo.locate(model), options.overrides(alpha, res, classes, set_))
+    result = check_file(zoo.locate(model), options.overrides(alpha, res, classes, set_), rules)
     if result.problems:
         raise SpecErrors(result.problems)
     report = Report.from_graph(result.graph, result.values, rules)
