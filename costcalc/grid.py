@@ -142,39 +142,47 @@ def _closure(names: set[str], lets: Mapping[str, set[str]]) -> set[str]:
 # ----------------------------------------------------------------------------- the traced grid
 def _traced_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: dict, rules,
                  spatial: list[str]) -> list[tuple[dict[str, Any], Total]]:
-    others = [name for name in axes if name not in spatial]
+    names = list(axes)
+    other_at = [i for i, name in enumerate(names) if name not in spatial]
+    spatial_at = [i for i, name in enumerate(names) if name in spatial]
+    spatial_params = {SHORTCUTS.get(name, name) for name in spatial}
     trace = _Trace()
     results: list = []
     groups: dict[tuple, _Group] = {}
-    inputs: dict[tuple, Shape] = {}
-    single: dict[tuple, Any] = {}
-    for point in points(axes):
-        key = tuple(point[name] for name in others)
+    shapes: dict[tuple, Shape] = {}
+    settings: dict[tuple, dict] = {}  # spatial part of a point -> its resolved values
+    fallbacks = 0
+    for combo in itertools.product(*axes.values()):
+        key = tuple(combo[i] for i in other_at)
         group = groups.get(key)
         if group is None:
-            group_values = resolve(spec, {**base, **{n: point[n] for n in others}}, rules)
+            group_values = resolve(spec, {**base, **{names[i]: combo[i] for i in other_at}}, rules)
             group = groups[key] = _Group(spec, group_values, rules)
-        values = dict(group.values)
-        for name in spatial:
-            item = (name, point[name])
-            if item not in single:
-                single[item] = resolve(spec, {**base, name: point[name]}, rules)
-            canonical = SHORTCUTS.get(name, name)
-            values[canonical] = single[item][canonical]
+            group.fixed = tuple(group_values[name] for name in group.input_names
+                                if name not in spatial_params)
+        where = tuple(combo[i] for i in spatial_at)
+        setting = settings.get(where)
+        if setting is None:
+            setting = settings[where] = {}
+            for i in spatial_at:
+                param = SHORTCUTS.get(names[i], names[i])
+                setting[param] = resolve(spec, {**base, names[i]: combo[i]}, rules)[param]
+        values = {**group.values, **setting}
         if group.total is None:
             group.trace_build(trace, values)
             results.append((values, group.probe_total))
             continue
-        shape_key = tuple(values[name] for name in group.input_names)
-        shape = inputs.get(shape_key)
+        shape_key = (group.fixed, where)
+        shape = shapes.get(shape_key)
         if shape is None:
-            shape = inputs[shape_key] = group.input_shape(values)
-        total = group.evaluate(trace, shape) if not group.tainted else None
+            shape = shapes[shape_key] = group.input_shape(values)
+        total = None if group.tainted else group.evaluate(trace, shape)
         if total is None:
-            results.append(_naive_point(spec, {**base, **point}, rules))
+            fallbacks += 1
+            results.append(_naive_point(spec, {**base, **dict(zip(names, combo))}, rules))
         else:
-            STATS["evaluations"] += 1
             results.append((values, total))
+    STATS["evaluations"] += len(results) - len(groups) - fallbacks
     return results
 
 
@@ -362,7 +370,7 @@ def _taint(*_: Any) -> None:
 def _guard(a: Any, b: Any, op: str, outcome: bool) -> bool:
     """Record that ``a op b`` came out ``outcome`` (ops: ==, <, <=; > and >= arrive swapped)."""
     trace = _Trace.active
-    if op == "==" and b == 0 and type(b) is int and isinstance(a, _Dim) and len(a.poly) == 1:
+    if op == "==" and type(b) is int and b == 0 and isinstance(a, _Dim) and len(a.poly) == 1:
         if trace is not None:  # c * monomial == 0 exactly when the monomial is 0
             trace.guards.add((((next(iter(a.poly)), 1),), op, outcome))
         return outcome
