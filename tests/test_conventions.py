@@ -267,7 +267,9 @@ def test_conventions_command_renders_every_format(fmt):
 
 def test_conventions_json_and_csv_agree_with_analyze():
     data = json.loads(conventions_cmd("v3-small", "-s", "flavor=torchvision", "-f", "json").stdout)
-    rows = {r["convention"]: r for r in data["rows"]} if "rows" in data else None
+    assert data["model"] == "mobilenet_v3_small"
+    assert data["parameters"]["flavor"] == "torchvision"
+    rows = {r["convention"]: r for r in data["conventions"]}
     table = list(csv.DictReader(io.StringIO(
         conventions_cmd("v3-small", "-s", "flavor=torchvision", "-f", "csv").stdout)))
     for line in table:
@@ -276,7 +278,16 @@ def test_conventions_json_and_csv_agree_with_analyze():
         assert int(line["params"]) == report.total.params
         assert int(line["flops"]) == report.flops()
     assert [line["convention"] for line in table] == list(conventions.BUILT_IN)
-    assert rows is None or set(rows) == set(conventions.BUILT_IN)
+    assert list(rows) == list(conventions.BUILT_IN)
+    for line in table:
+        row = rows[line["convention"]]
+        assert row["reported"] == int(line["reported"])
+        assert row["difference"] == sum(t["amount"] for t in row["terms"])
+
+
+def test_conventions_help_has_examples():
+    text = runner.invoke(app, ["conventions", "--help"]).stdout
+    assert "Example" in text and "costcalc conventions v2" in text
 
 
 def test_conventions_terminal_shows_the_reconciliation():
