@@ -9,7 +9,7 @@ from costcalc.analysis import Report
 from costcalc.spec import Spec, load_file
 
 # Short names accepted for the common parameters (command line and keyword arguments).
-SHORTCUTS = {"res": "resolution", "width": "alpha"}
+SHORTCUTS = {"res": "resolution"}
 
 
 def load(model: str) -> Spec:

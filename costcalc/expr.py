@@ -384,6 +384,9 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
 
 
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:
+    if _symbolic(left) or _symbolic(right):
+        # sympy's == is structural: alpha == 0.5 would be silently false.
+        raise ExprError("this comparison depends on a symbolic parameter", _col(node))
     if op is ast.Eq:
         return left == right
     if op is ast.NotEq:

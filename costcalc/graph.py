@@ -108,8 +108,8 @@ class Builder:
             local_env = dict(env)
             local_env["i"] = i
             self.pos = pos
-            if forced_name is not None and repeat == 1:
-                name = forced_name
+            if forced_name is not None:
+                name = forced_name if repeat == 1 else f"{forced_name}.{i}"
             else:
                 name = self.node_name(prefix, base, block.name if block else kind.prefix, repeat)
             first = i == 0

@@ -130,7 +130,7 @@ SPEC_CASES = [
     ("too many layers",
      "input: [3, 8, 8]\nblocks:\n  ten: {layers: [{kind: identity, repeat: 10000}]}\n"
      "layers:\n  - {kind: ten, repeat: 11}\n", [], "3:18",
-     "identity 'identity100000': the model has more than 100000 layers"),
+     "identity 'ten10.0': the model has more than 100000 layers"),
     # --- kinds and blocks
     ("unknown kind", one("{kind: convv, out: 8}"), [], "3:12",
      "unknown layer kind 'convv' (did you mean 'conv'? valid: " + ", ".join(public_kinds()) + ")"),

@@ -20,6 +20,7 @@ import pytest
 
 import costcalc
 from costcalc import counts as q
+from costcalc.errors import UsageError
 from costcalc.kinds import KINDS, public_kinds
 from costcalc.spec import parse
 
@@ -438,15 +439,15 @@ def test_language_doc_documents_every_kind_and_field(kind):
 
 
 # ----------------------------------------------------------------------------- 5. parameters
-def test_a_declared_parameter_wins_over_the_width_shortcut():
-    """``width=`` means alpha only for specs without their own ``width`` (ResNet's stage width)."""
+def test_width_is_a_spec_parameter_not_an_alias_of_alpha():
+    """``width`` is ResNet's stage width; the width multiplier is always called ``alpha``."""
     wide = costcalc.analyze("resnet18", width=32).total
     assert wide.params < costcalc.analyze("resnet18").total.params
-    assert costcalc.analyze("mnasnet1_0", "torchvision", width=0.5).total.params == 2_218_512
+    assert costcalc.analyze("mnasnet1_0", "torchvision", alpha=0.5).total.params == 2_218_512
+    with pytest.raises(UsageError, match="no parameter 'width'"):
+        costcalc.analyze("mnasnet1_0", width=0.5)
 
 
 def test_numeric_choices_are_shown_as_written():
-    from costcalc.errors import UsageError
-
     with pytest.raises(UsageError, match=r"must be one of 0\.5, 1, 1\.5, 2; got 0\.7$"):
         costcalc.analyze("shufflenet_v2_x1_0", alpha="0.7")
