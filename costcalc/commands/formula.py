@@ -12,7 +12,7 @@ from costcalc.render import Format
 
 @app.command()
 def formula(
-    model: str = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec."),
+    model: str = options.MODEL,
     alpha: Optional[str] = options.ALPHA,
     res: Optional[str] = options.RES,
     classes: Optional[str] = options.CLASSES,
@@ -54,7 +54,7 @@ def formula(
 
 @app.command()
 def solve(
-    model: str = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec."),
+    model: str = options.MODEL,
     macs: Optional[str] = typer.Option(None, "--macs", help="MAC budget, e.g. 150M or 1.5G."),
     params: Optional[str] = typer.Option(None, "--params", help="Parameter budget, e.g. 2M."),
     alpha: Optional[str] = typer.Option(

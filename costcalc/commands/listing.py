@@ -61,7 +61,7 @@ class ShowFormat(str, Enum):
 
 @app.command()
 def show(
-    model: str = typer.Argument(..., help="Zoo name (v1, v2, ...) or path to a YAML spec."),
+    model: str = options.MODEL,
     alpha: Optional[str] = options.ALPHA,
     res: Optional[str] = options.RES,
     classes: Optional[str] = options.CLASSES,

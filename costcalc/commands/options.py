@@ -7,6 +7,7 @@ import typer
 
 from costcalc.errors import UsageError
 
+MODEL = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")
 ALPHA = typer.Option(None, "--alpha", "-a", help="Width multiplier (spec parameter alpha).")
 RES = typer.Option(None, "--res", "-r", help="Input resolution in pixels (spec parameter resolution).")
 CLASSES = typer.Option(None, "--classes", help="Classifier outputs (spec parameter classes).")

@@ -18,7 +18,7 @@ EXACT = typer.Option(False, "--exact", "-e",
 
 @app.command()
 def report(
-    model: str = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec."),
+    model: str = options.MODEL,
     alpha: Optional[str] = options.ALPHA,
     res: Optional[str] = options.RES,
     classes: Optional[str] = options.CLASSES,
