@@ -225,3 +225,10 @@ def test_inverted_residual_ratio_matches_the_notes_block_cost():
         assert ratio.block == t * (m + k * k + n) / (n * k * k)
         checked += 1
     assert checked == 12
+
+
+@pytest.mark.parametrize("convention, shown", [("flopcounter", True), ("calflops-flops", True),
+                                               ("paper", False), ("fvcore", False)])
+def test_flop_unit_conventions_show_their_flops_column(convention, shown):
+    data = json.loads(run("v2", "-c", convention, "--format", "json").stdout)
+    assert ("flops" in data["layers"][0]) is shown

@@ -28,7 +28,8 @@ def report(
                               help="0 = totals only, 1 = one row per block, 2 = every layer."),
     flops: bool = typer.Option(False, "--flops",
                                help="Add a FLOPs column (the convention's FLOP rule; "
-                                    "2 x MACs by default)."),
+                                    "2 x MACs by default). On by itself for conventions whose "
+                                    "tool reports FLOPs (flopcounter, calflops-flops)."),
     memory: bool = typer.Option(False, "--memory", "-m",
                                 help="Add activation and weight bytes per layer and the "
                                      "inference peak (see costcalc memory)."),
@@ -66,5 +67,7 @@ def report(
         from costcalc.memory_tables import report_columns
 
         extra.append(report_columns(result, dtype or "fp32"))
+    # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.
+    flops = flops or result.convention.unit == "FLOPs"
     table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra)
     typer.echo(render(table, format, exact=exact), nl=False)
