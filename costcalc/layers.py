@@ -102,9 +102,10 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
     counts = {q.CONV_MACS: weights * h * w, q.WEIGHTS: weights}
     if bias:
         counts.update({q.CONV_BIAS: elements, q.BIASES: out})
-    if bn:
-        counts = merge(counts, bn_counts(out, elements))
-    counts = merge(counts, act_counts(act, elements))
+    if bn:  # BN and activation quantities are keys of their own: plain updates suffice
+        counts.update(bn_counts(out, elements))
+    if act != "none":
+        counts[q.act(act)] = elements
     if op_class is None:
         if groups != 1 and groups == cin:
             op_class = "depthwise"
