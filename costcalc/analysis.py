@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from costcalc import expr
@@ -80,9 +79,4 @@ class Report:
         }
 
 
-def json_value(value: Any) -> Any:
-    """Parameters as JSON: exact decimals as numbers (0.5), other rationals as text ("1/3")."""
-    if isinstance(value, Fraction):
-        shown = expr.format_number(value)
-        return float(shown) if "/" not in shown else shown
-    return value
+json_value = expr.json_value  # parameters as JSON (kept here for the commands that import it)

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from costcalc import expr
 from costcalc import spec as specs
 from costcalc.errors import SpecError
-from costcalc.graph import ENTRY_KEYS, Builder, Graph, Tensor, UserBlock
+from costcalc.graph import Builder, Graph, Tensor, UserBlock
 from costcalc.kinds import REQUIRED, Field, Kind, Shape
 from costcalc.source import Mapping as YamlMapping
 from costcalc.source import Pos, Sequence, load, position, read_text

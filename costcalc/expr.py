@@ -250,20 +250,31 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
 
 def _number(value: Any, node: ast.AST) -> Any:
     if isinstance(value, (bool, str)):
-        raise ExprError(f"expected a number, got {_show(value)}", _col(node))
+        raise ExprError(f"expected a number, got {show_value(value)}", _col(node))
     if value is None or isinstance(value, (list, tuple, dict, set)):
         raise ExprError("expected a number", _col(node))
     return value
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as an error message shows it: true/false, 'text', 0.75, nothing."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return "nothing"
     if isinstance(value, str):
         return repr(value)
-    if isinstance(value, Fraction):
+    if is_exact(value):
         return format_number(value)
     return str(value)
+
+
+def json_value(value: Any) -> Any:
+    """An exact number as JSON: decimals as numbers (0.5), other rationals as text ("1/3")."""
+    if isinstance(value, Fraction):
+        shown = format_number(value)
+        return float(shown) if "/" not in shown else shown
+    return value
 
 
 def format_number(value: Any) -> str:
@@ -392,7 +403,7 @@ def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:
     if op is ast.NotEq:
         return left != right
     if isinstance(left, str) != isinstance(right, str):
-        raise ExprError(f"cannot compare {_show(left)} with {_show(right)}", _col(node))
+        raise ExprError(f"cannot compare {show_value(left)} with {show_value(right)}", _col(node))
     if not (is_exact(left) or isinstance(left, str)) or not (
         is_exact(right) or isinstance(right, str)
     ):

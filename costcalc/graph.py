@@ -252,17 +252,17 @@ class Builder:
         """Coerce and validate one evaluated field value."""
         if fld.type == "bool":
             if not isinstance(value, bool):
-                raise self.error(f"{fld.name!r} must be true or false, got {_show(value)}", pos)
+                raise self.error(f"{fld.name!r} must be true or false, got {expr.show_value(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
             if value not in fld.choices:
                 raise self.error(f"{fld.name!r} must be one of {', '.join(fld.choices)}; "
-                                 f"got {_show(value)}", pos)
+                                 f"got {expr.show_value(value)}", pos)
             return value
         if fld.type == "padding" and value in ("same", "valid"):
             return value
         if isinstance(value, (bool, str)) or value is None:
-            raise self.error(f"{fld.name!r} must be a number, got {_show(value)}", pos)
+            raise self.error(f"{fld.name!r} must be a number, got {expr.show_value(value)}", pos)
         if not expr.is_exact(value):
             if isinstance(value, (list, dict)):
                 raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
@@ -271,7 +271,7 @@ class Builder:
             return value  # symbolic
         if fld.type == "number":
             if value < 0:
-                raise self.error(f"{fld.name!r} must not be negative, got {_show(value)}", pos)
+                raise self.error(f"{fld.name!r} must not be negative, got {expr.show_value(value)}", pos)
             return value
         minimum = 0 if fld.type == "padding" else fld.minimum
         if isinstance(value, Fraction):
@@ -298,7 +298,7 @@ class Builder:
             for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
                 if dim < 1:
                     raise SpecError(f"{kind} {name!r}: output {label} would be {dim} "
-                                    f"(input {_fmt_shape(inputs[0].shape)})")
+                                    f"(input {inputs[0].shape.text()})")
                 if dim > MAX_CHANNELS:
                     raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
                                     f"{MAX_CHANNELS}")
@@ -355,19 +355,3 @@ def _type(value: Any) -> str:
     if value is None:
         return "nothing"
     return "a mapping"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing"
-    if isinstance(value, str):
-        return repr(value)
-    if expr.is_exact(value):
-        return expr.format_number(value)
-    return str(value)
-
-
-def _fmt_shape(shape: Shape) -> str:
-    return f"{shape.c}x{shape.h}x{shape.w}"

@@ -39,6 +39,10 @@ class Shape(NamedTuple):
     def elements(self) -> Any:
         return self.c * self.h * self.w
 
+    def text(self) -> str:
+        """``CxHxW``, as messages and tables show a shape."""
+        return f"{self.c}x{self.h}x{self.w}"
+
 
 @dataclass(frozen=True)
 class Kind:

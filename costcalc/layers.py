@@ -281,7 +281,7 @@ def add_merge(b, inputs, name, act="none"):
     shape = inputs[0].shape
     for other in inputs[1:]:
         if other.shape != shape and exact(*shape, *other.shape):
-            raise SpecError(f"cannot add tensors of shapes {_fmt(shape)} and {_fmt(other.shape)}")
+            raise SpecError(f"cannot add tensors of shapes {shape.text()} and {other.shape.text()}")
     counts = merge({q.ADD: (len(inputs) - 1) * shape.elements}, act_counts(act, shape.elements))
     return b.add_node(name, "add", tuple(inputs), shape, counts, act=act, op_class="other",
                       input=shape)
@@ -293,8 +293,8 @@ def concat_merge(b, inputs, name):
     for other in inputs[1:]:
         if exact(first.h, first.w, other.shape.h, other.shape.w) and \
                 (other.shape.h, other.shape.w) != (first.h, first.w):
-            raise SpecError(f"cannot concat tensors of shapes {_fmt(first)} and "
-                            f"{_fmt(other.shape)}: heights and widths differ")
+            raise SpecError(f"cannot concat tensors of shapes {first.text()} and "
+                            f"{other.shape.text()}: heights and widths differ")
     channels = sum(t.shape.c for t in inputs[1:]) + first.c
     return b.add_node(name, "concat", tuple(inputs), Shape(channels, first.h, first.w), {},
                       op_class="other", input=first)
@@ -304,7 +304,3 @@ def scale_merge(b, x, gate, name):
     """SE scaling: x * gate broadcast over H x W. C H W multiplies recorded (0 in the paper)."""
     return b.add_node(name, "scale", (x, gate), x.shape, {q.MUL: x.shape.elements},
                       op_class="other", input=x.shape)
-
-
-def _fmt(shape: Shape) -> str:
-    return f"{shape.c}x{shape.h}x{shape.w}"

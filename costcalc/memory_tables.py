@@ -8,7 +8,7 @@ from costcalc.graph import Graph
 from costcalc.memory import (MemoryReport, analyze_memory, dtype_bytes,
                              weight_elements)
 from costcalc.memory_resolution import K, by_resolution
-from costcalc.memory_split import (Bottleneck, block_peak, block_split, clip_groups,
+from costcalc.memory_split import (Bottleneck, block_peak, clip_groups,
                                    find_bottlenecks, model_peak, powers, recompute_macs,
                                    split_blocks)
 from costcalc.table import Column, Table

@@ -13,8 +13,7 @@ from costcalc.table import Table
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Fraction):
-        shown = expr.format_number(value)
-        return float(shown) if "/" not in shown else shown
+        return expr.json_value(value)
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
