@@ -10,21 +10,14 @@ from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
-from typer.testing import CliRunner
 
 import costcalc
 from costcalc.breakdown import by_op_class
-from costcalc.cli import app
 from costcalc.report_table import blocks
 
-runner = CliRunner()
+from cli_runner import run
+
 FORMATS = ("table", "json", "csv", "markdown", "latex")
-
-
-def run(*args: str, code: int = 0):
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
 
 
 # ------------------------------------------------------------------ golden files

@@ -6,24 +6,17 @@ from fractions import Fraction
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 import costcalc
 from costcalc import zoo
-from costcalc.cli import app
 from costcalc.commands.compare import compare_table
 from costcalc.commands.listing import resolved_document
 from costcalc.commands.sweep import sweep_table
 from costcalc.spec import parse
 
-runner = CliRunner()
+from cli_runner import run
+
 FORMATS = ("table", "json", "csv", "markdown", "latex")
-
-
-def run(*args: str, code: int = 0):
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
 
 
 GOLDEN = [

@@ -18,7 +18,7 @@ def ablate(
         help="Run only this experiment (repeatable); --list shows the names."),
     list_: bool = typer.Option(False, "--list", help="List MODEL's experiments and exit."),
     convention: str = options.CONVENTION,
-    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    format: Format = options.FORMAT,
     exact: bool = typer.Option(False, "--exact", help="Print exact integers, not 300.77M."),
 ) -> None:
     """One table per design claim of MODEL: the variants, costcalc's counts and the papers' figures.

@@ -18,7 +18,7 @@ def formula(
     classes: Optional[str] = options.CLASSES,
     set_: Optional[list[str]] = options.SET,
     convention: str = options.CONVENTION,
-    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    format: Format = options.FORMAT,
     sensitivity: bool = typer.Option(False, "--sensitivity",
                                      help="d(MACs)/d(alpha), d(MACs)/d(rho), ... and elasticities "
                                           "at the point, instead of the per-layer table."),
@@ -64,7 +64,7 @@ def solve(
     step: int = typer.Option(8, "--step", help="Resolutions are multiples of this (8, 32, ...)."),
     set_: Optional[list[str]] = options.SET,
     convention: str = options.CONVENTION,
-    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    format: Format = options.FORMAT,
 ) -> None:
     """Largest alpha (or, with --alpha, resolution) whose MACs and/or params fit a budget.
 

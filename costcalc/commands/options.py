@@ -13,6 +13,8 @@ RES = typer.Option(None, "--res", "-r", help="Input resolution in pixels (spec p
 CLASSES = typer.Option(None, "--classes", help="Classifier outputs (spec parameter classes).")
 SET = typer.Option(None, "--set", "-s", metavar="NAME=VALUE",
                    help="Set any parameter the spec declares; repeatable.")
+FORMAT = typer.Option("table", "--format", "-f",
+                      help="Output format: table, json, csv, markdown or latex.")
 CONVENTION = typer.Option("paper", "--convention", "-c",
                           help="Counting convention: paper, torchvision, keras, ...")
 

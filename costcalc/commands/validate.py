@@ -18,7 +18,7 @@ def validate(
     classes: Optional[str] = options.CLASSES,
     set_: Optional[list[str]] = options.SET,
     convention: str = options.CONVENTION,
-    format: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    format: Format = options.FORMAT,
 ) -> None:
     """Check a spec and report every independent problem as FILE:LINE:COL: message (exit 2).
 
