@@ -1,1 +1,0 @@
-"""Command modules of the ``costcalc`` command line; each registers its commands on ``cli.app``."""
