@@ -132,8 +132,9 @@ def import_check(repeats: int) -> list[Row]:
 
 
 def sweep(repeats: int) -> list[Row]:
-    from costcalc import conventions, grid
-    from costcalc.spec import load_file
+    from costcalc.costing import conventions
+    from costcalc.costing import grid
+    from costcalc.spec.document import load_file
     from costcalc.zoo import locate
 
     path = locate("v3-large")
@@ -184,9 +185,9 @@ def deep_resnet_spec(layers: int) -> str:
 def scale(repeats: int) -> list[Row]:
     import yaml
 
-    from costcalc import conventions
-    from costcalc.analysis import Report
-    from costcalc.spec import parse
+    from costcalc.costing import conventions
+    from costcalc.costing.report import Report
+    from costcalc.spec.document import parse
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -219,8 +220,8 @@ import sys, time
 t0 = time.perf_counter(); c0 = time.process_time()
 import sympy
 t1 = time.perf_counter(); c1 = time.process_time()
-from costcalc import conventions
-from costcalc.analysis import Report
+from costcalc.costing import conventions
+from costcalc.costing.report import Report
 from costcalc.api import load
 spec = load("v3-large")
 values = spec.resolve()
@@ -232,7 +233,7 @@ params = sympy.expand(report.total.params)
 t2 = time.perf_counter(); c2 = time.process_time()
 derive = -1.0
 try:
-    from costcalc.symbolic import derive as _derive
+    from costcalc.symbolic.derive import derive as _derive
 except ImportError:
     _derive = None
 if _derive is not None:

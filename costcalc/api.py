@@ -4,9 +4,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from costcalc import conventions, zoo
-from costcalc.analysis import Report
-from costcalc.spec import Spec, load_file
+from costcalc import zoo
+from costcalc.costing import conventions
+from costcalc.costing.report import Report
+from costcalc.spec.document import Spec, load_file
 
 # Short names accepted for the common parameters (command line and keyword arguments).
 SHORTCUTS = {"res": "resolution"}

@@ -237,8 +237,8 @@ def outcome(text: str, overrides: dict | None = None, valid: bool = False,
     the spec must build and validate cleanly, and match ``expected`` MACs and params if given.
     """
     from costcalc.api import analyze
-    from costcalc.check import check_text
-    from costcalc.spec import parse
+    from costcalc.spec.validate import check_text
+    from costcalc.spec.document import parse
 
     try:
         problems = check_text(text, PATH, overrides)

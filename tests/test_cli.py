@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 import costcalc
-from costcalc.breakdown import by_op_class
-from costcalc.report_table import blocks
+from costcalc.costing.breakdown import by_op_class
+from costcalc.costing.report_table import blocks
 
 from cli_runner import run
 
@@ -93,7 +93,7 @@ def test_version_and_completion():
 
 def test_plain_output_in_a_pipe_and_colour_only_on_a_terminal(monkeypatch):
     from costcalc.render import render
-    from costcalc.report_table import report_table
+    from costcalc.costing.report_table import report_table
 
     out = run("v1", "-d", "1").stdout  # CliRunner's stdout is not a terminal
     assert "\x1b[" not in out and not set("│┃━─┏") & set(out)

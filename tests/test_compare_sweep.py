@@ -9,10 +9,10 @@ import yaml
 
 import costcalc
 from costcalc import zoo
-from costcalc.commands.compare import compare_table
-from costcalc.commands.listing import resolved_document
-from costcalc.commands.sweep import sweep_table
-from costcalc.spec import parse
+from costcalc.cli.compare import compare_table
+from costcalc.cli.listing import resolved_document
+from costcalc.cli.sweep import sweep_table
+from costcalc.spec.document import parse
 
 from cli_runner import run
 

@@ -13,9 +13,9 @@ import yaml
 from typer.testing import CliRunner
 
 import costcalc
-from costcalc import conventions
+from costcalc.costing import conventions
 from costcalc.cli import app
-from costcalc.commands.conventions import reconcile
+from costcalc.cli.conventions import reconcile
 from costcalc.errors import SpecError, UsageError
 
 DATA = Path(__file__).parent / "data"

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from costcalc.cli import app
-import costcalc.spec  # noqa: F401  (registers every layer kind)
-from costcalc.kinds import public_kinds
+import costcalc.spec.document  # noqa: F401  (registers every layer kind)
+from costcalc.graph.registry import public_kinds
 
 runner = CliRunner()
 

@@ -12,8 +12,8 @@ from fractions import Fraction
 import pytest
 from typer.testing import CliRunner
 
-from costcalc import counts as q
-from costcalc import experiments
+from costcalc.graph import quantities as q
+from costcalc.experiments import claims as experiments
 from costcalc.api import analyze, load
 from costcalc.cli import app
 
@@ -217,7 +217,7 @@ def test_activation_charges():
 
 
 def test_activation_weights_follow_the_onnx_tool_profile_when_present():
-    from costcalc.conventions import CONVENTIONS
+    from costcalc.costing.conventions import CONVENTIONS
 
     profile = CONVENTIONS.get("onnx-tool")
     weights = experiments.activation_weights()
@@ -329,7 +329,7 @@ def test_expansion_peak_memory_when_the_memory_analysis_is_present():
 
 
 def test_activation_table_never_charges_an_activation_twice(monkeypatch):
-    from costcalc import conventions
+    from costcalc.costing import conventions
 
     paper = conventions.get("paper")
     charging = conventions.Convention("charges-hswish", "paper + 7 per h-swish element",

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from costcalc.expr import ExprError, compile_expression
+from costcalc.spec.expr import ExprError, compile_expression
 
 
 @pytest.mark.parametrize("text, env, value", [

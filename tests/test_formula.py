@@ -17,12 +17,13 @@ import yaml
 from typer.testing import CliRunner
 
 import costcalc
-from costcalc import api, formula_terms, zoo
+from costcalc import api, zoo
+from costcalc.symbolic import terms as formula_terms
 from costcalc.cli import app
-from costcalc.formula_calculus import sensitivities
-from costcalc.formula_layers import layer_formulas
-from costcalc.spec import load_file
-from costcalc.symbolic import derive, symbolic_report
+from costcalc.symbolic.calculus import sensitivities
+from costcalc.symbolic.layers import layer_formulas
+from costcalc.spec.document import load_file
+from costcalc.symbolic.derive import derive, symbolic_report
 
 DATA = Path(__file__).resolve().parent / "data"
 M, N, D_K, D_F, t = sympy.symbols("M N D_K D_F t", positive=True)

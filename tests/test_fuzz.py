@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from costcalc.check import check_text
+from costcalc.spec.validate import check_text
 from costcalc.cli import app
 from fuzz_cases import (mutate, mutate_text, outcome, random_overrides, random_valid_spec,
                         zoo_texts)

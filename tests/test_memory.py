@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 from costcalc.api import load
 from costcalc.cli import app
-from costcalc.memory import (DTYPES, INPLACE_KINDS, VIEW_KINDS, analyze_memory,
+from costcalc.memory.liveness import (DTYPES, INPLACE_KINDS, VIEW_KINDS, analyze_memory,
                              weight_elements)
-from costcalc.memory_resolution import by_resolution
-from costcalc.memory_split import (block_peak, block_split, find_bottlenecks, model_peak,
+from costcalc.memory.resolution import by_resolution
+from costcalc.memory.split import (block_peak, block_split, find_bottlenecks, model_peak,
                                    powers, recompute_macs)
-from costcalc.spec import parse
+from costcalc.spec.document import parse
 
 DATA = Path(__file__).parent / "data"
 TABLE3 = yaml.safe_load((DATA / "v2_table3_memory.yaml").read_text())

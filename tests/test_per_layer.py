@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import costcalc
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc import zoo
 
 DATA = Path(__file__).parent / "data"

@@ -11,11 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costcalc import conventions, grid, zoo
+from costcalc import zoo
+from costcalc.costing import conventions
+from costcalc.costing import grid
 from costcalc.api import load
 from costcalc.errors import CostcalcError
-from costcalc.expr import make_divisible
-from costcalc.spec import parse
+from costcalc.spec.expr import make_divisible
+from costcalc.spec.document import parse
 
 HEAVY = ("sympy", "pydantic", "torch", "numpy")
 

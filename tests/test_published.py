@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 import costcalc
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc.api import load
-from costcalc.spec import load_file
+from costcalc.spec.document import load_file
 
 DATA = Path(__file__).parent / "data"
 CASES = {c["id"]: c for c in yaml.safe_load((DATA / "published_costs.yaml").read_text())["cases"]}

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 import costcalc
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
-from costcalc.kinds import KINDS, public_kinds
-from costcalc.spec import parse
+from costcalc.graph.registry import KINDS, public_kinds
+from costcalc.spec.document import parse
 
 # ----------------------------------------------------------------------------- 1. published
 # (id, zoo model, parameters, num_params, _ops as printed, source: file and meta field).

@@ -11,11 +11,11 @@ from fractions import Fraction
 import pytest
 
 import costcalc
-from costcalc.commands.compare import compare_table
-from costcalc.commands.sweep import sweep_table
+from costcalc.cli.compare import compare_table
+from costcalc.cli.sweep import sweep_table
 from costcalc.render import Format, render
 from costcalc.render.cells import human, plain
-from costcalc.report_table import ColumnGroup, report_table
+from costcalc.costing.report_table import ColumnGroup, report_table
 from costcalc.table import Column, Table
 
 

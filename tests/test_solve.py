@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from costcalc import api
 from costcalc.cli import app
 from costcalc.errors import UsageError
-from costcalc.formula_solve import FINE, parse_amount, solve
-from costcalc.spec import load_file
-from costcalc.symbolic import derive
+from costcalc.symbolic.solve import FINE, parse_amount, solve
+from costcalc.spec.document import load_file
+from costcalc.symbolic.derive import derive
 
 # make_divisible(40 alpha, 16) equals make_divisible(40 alpha, 8) at some widths only; there the
 # block skips its expansion conv, so the cost drops as alpha grows (alpha 1.2 < alpha 1.0).

@@ -5,12 +5,10 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
+from costcalc.cli import options
 from costcalc.render import Format
 
 
-@app.command()
 def ablate(
     model: str = typer.Argument(..., help="Zoo model with experiments: v1, v2, v3-large, v3-small."),
     only: Optional[list[str]] = typer.Option(
@@ -28,7 +26,7 @@ def ablate(
 
     Example: costcalc ablate v3-large --only last-stage --format latex
     """
-    from costcalc import experiments
+    from costcalc.experiments import claims as experiments
 
     if list_:
         table = experiments.listing(model)

@@ -5,15 +5,13 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options, variants
-from costcalc.commands.report import EXACT, FORMAT
+from costcalc.cli import options, variants
+from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 METRICS = (("macs", "MACs"), ("params", "params"), ("activations", "activations"))
 
 
-@app.command()
 def compare(
     models: list[str] = typer.Argument(..., metavar="VARIANT",
                                        help="MODEL or MODEL:NAME=VALUE,... (zoo name or spec "
@@ -59,7 +57,7 @@ def compare(
 def compare_table(models, axes, convention, baseline=None, sort=None, reverse=False):
     """The compare Table: rows of totals and ratios (library entry point of the command)."""
     from costcalc.api import load
-    from costcalc.grid import evaluate_grid
+    from costcalc.costing.grid import evaluate_grid
     from costcalc.table import Column, Table
 
     rows = []
@@ -82,7 +80,7 @@ def compare_table(models, axes, convention, baseline=None, sort=None, reverse=Fa
     columns = [Column("variant", "variant")]
     columns += [Column(key, title, "count") for key, title in METRICS]
     columns += [Column(f"{key}_ratio", f"{title} x", "ratio") for key, title in METRICS]
-    from costcalc.conventions import get
+    from costcalc.costing.conventions import get
 
     rules = get(convention)
     footer = [f"ratios (x) relative to {base['variant']}",
@@ -96,7 +94,7 @@ def compare_table(models, axes, convention, baseline=None, sort=None, reverse=Fa
 
 
 def _json_parameters(values):
-    from costcalc.analysis import json_value
+    from costcalc.costing.report import json_value
 
     return {k: json_value(v) for k, v in values.items()}
 

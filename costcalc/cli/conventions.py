@@ -5,13 +5,11 @@ from typing import Any, Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
-from costcalc.commands.report import EXACT, FORMAT
+from costcalc.cli import options
+from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 
-@app.command()
 def conventions(
     model: Optional[str] = typer.Argument(
         None, help="Zoo name or spec path; omitted: the rules of every profile."),
@@ -59,7 +57,7 @@ def conventions(
 
 def profile_names(extra: Optional[list[str]]) -> list[str]:
     """Built-in profiles, then any extra ones asked for (each once)."""
-    from costcalc.conventions import BUILT_IN
+    from costcalc.costing.conventions import BUILT_IN
 
     names = list(BUILT_IN)
     for name in extra or []:
@@ -97,7 +95,7 @@ def label(key: str) -> str:
 def formula(weights: dict[str, Any], base: Optional[dict[str, Any]] = None,
             base_name: str = "") -> str:
     """Weights as text: ``conv_macs + 2 x bn``; relative to ``base`` when given."""
-    from costcalc import expr
+    from costcalc.spec import expr
 
     terms = []
     keys = list(base or {}) + [k for k in weights if k not in (base or {})]
@@ -116,7 +114,7 @@ def formula(weights: dict[str, Any], base: Optional[dict[str, Any]] = None,
 
 def baseline(rules) -> tuple[dict[str, Any], str]:
     """What a profile's reported number is compared with: paper MACs, or 2 x paper for FLOPs."""
-    from costcalc.conventions import CONVENTIONS
+    from costcalc.costing.conventions import CONVENTIONS
 
     paper = CONVENTIONS["paper"]
     if rules.unit == "FLOPs":
@@ -126,7 +124,7 @@ def baseline(rules) -> tuple[dict[str, Any], str]:
 
 def formulas_table(names: list[str]):
     """Every profile's reported-number, FLOPs and params rule as a formula."""
-    from costcalc.conventions import CONVENTIONS, get
+    from costcalc.costing.conventions import CONVENTIONS, get
     from costcalc.table import Column, Table
 
     columns = [Column("convention", "convention"), Column("unit", "reports"),
@@ -163,8 +161,8 @@ def formulas_table(names: list[str]):
 def rules_table(names: list[str]):
     """One row per quantity, one column per profile: the weight of that quantity in the
     number the profile reports, then the params weights."""
-    from costcalc import counts as q
-    from costcalc.conventions import get
+    from costcalc.graph import quantities as q
+    from costcalc.costing.conventions import get
     from costcalc.table import Column, Table
 
     profiles = [get(n) for n in names]
@@ -195,7 +193,7 @@ def rules_table(names: list[str]):
 def reconcile(model: str, overrides: dict[str, str], names: list[str]) -> list[dict[str, Any]]:
     """Per profile: totals, the difference from paper and the terms it is made of."""
     from costcalc.api import load, resolve
-    from costcalc.conventions import CONVENTIONS, get
+    from costcalc.costing.conventions import CONVENTIONS, get
 
     spec = load(model)
     paper = CONVENTIONS["paper"]
@@ -257,7 +255,7 @@ def reconcile(model: str, overrides: dict[str, str], names: list[str]) -> list[d
 
 
 def _terms_text(base_name: str, terms: list[dict[str, Any]]) -> str:
-    from costcalc import expr
+    from costcalc.spec import expr
 
     parts = [base_name]
     for term in terms:
@@ -274,7 +272,7 @@ def _terms_text(base_name: str, terms: list[dict[str, Any]]) -> str:
 def conventions_table(model: str, overrides: dict[str, str], names: list[str]):
     """The side-by-side table of every profile's numbers and its reconciliation with paper."""
     from costcalc.api import load
-    from costcalc.report_table import parameter_text
+    from costcalc.costing.report_table import parameter_text
     from costcalc.table import Column, Table
 
     results = reconcile(model, overrides, names)
@@ -311,7 +309,7 @@ def _plain(value: Any) -> Any:
     """JSON-safe: exact non-integers as text."""
     from fractions import Fraction
 
-    from costcalc.analysis import json_value
+    from costcalc.costing.report import json_value
 
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

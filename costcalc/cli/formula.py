@@ -5,12 +5,10 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
+from costcalc.cli import options
 from costcalc.render import Format
 
 
-@app.command()
 def formula(
     model: str = options.MODEL,
     alpha: Optional[str] = options.ALPHA,
@@ -33,11 +31,11 @@ def formula(
     Example: costcalc formula v2 --format latex
     """
     from costcalc.api import load
-    from costcalc.formula_calculus import sensitivities
-    from costcalc.formula_layers import layer_formulas
-    from costcalc.formula_tables import collected, layer_table, sensitivity_table
+    from costcalc.symbolic.calculus import sensitivities
+    from costcalc.symbolic.layers import layer_formulas
+    from costcalc.symbolic.tables import collected, layer_table, sensitivity_table
     from costcalc.render import render
-    from costcalc.symbolic import derive
+    from costcalc.symbolic.derive import derive
 
     spec = load(model)
     result = derive(spec, options.overrides(alpha, res, classes, set_), convention)
@@ -45,14 +43,13 @@ def formula(
     rows = sensitivities(result) if sensitivity else None
     table = sensitivity_table(result, layers, rows) if sensitivity else layer_table(result, layers)
     if format == Format.latex:
-        from costcalc.formula_latex import document
+        from costcalc.symbolic.latex import document
 
         typer.echo(document(result, collected(result, layers), table, rows), nl=False)
         return
     typer.echo(render(table, format, exact=True), nl=False)
 
 
-@app.command()
 def solve(
     model: str = options.MODEL,
     macs: Optional[str] = typer.Option(None, "--macs", help="MAC budget, e.g. 150M or 1.5G."),
@@ -74,8 +71,8 @@ def solve(
     """
     from costcalc.api import load
     from costcalc.errors import UsageError
-    from costcalc.formula_solve import parse_amount, solve as solve_budget
-    from costcalc.formula_tables import solve_table
+    from costcalc.symbolic.solve import parse_amount, solve as solve_budget
+    from costcalc.symbolic.tables import solve_table
     from costcalc.render import render
 
     budgets = {}

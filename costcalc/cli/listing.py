@@ -6,13 +6,11 @@ from typing import Any, Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
-from costcalc.commands.report import EXACT, FORMAT
+from costcalc.cli import options
+from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 
-@app.command("list")
 def list_models(
     convention: str = options.CONVENTION,
     format: Format = FORMAT,
@@ -59,7 +57,6 @@ class ShowFormat(str, Enum):
     json = "json"
 
 
-@app.command()
 def show(
     model: str = options.MODEL,
     alpha: Optional[str] = options.ALPHA,
@@ -91,7 +88,7 @@ def show(
     import yaml
 
     from costcalc.api import SHORTCUTS
-    from costcalc.report_table import parameter_text
+    from costcalc.costing.report_table import parameter_text
 
     values = spec.resolve({SHORTCUTS.get(k, k): v for k, v in
                            options.overrides(alpha, res, classes, set_).items()})
@@ -132,7 +129,7 @@ def resolved_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
 
 def _names(value: Any) -> set[str]:
     """Every name the expressions inside ``value`` refer to."""
-    from costcalc import expr
+    from costcalc.spec import expr
 
     if isinstance(value, dict):
         return set().union(*(_names(v) for v in value.values())) if value else set()
@@ -158,7 +155,7 @@ def _value(value: Any) -> Any:
     """Exact numbers as YAML numbers (0.75, 224); other rationals as an expression text."""
     from fractions import Fraction
 
-    from costcalc import expr
+    from costcalc.spec import expr
 
     if isinstance(value, Fraction):
         text = expr.format_number(value)
@@ -198,7 +195,7 @@ def _entry(entry: Any, env: dict, kept: list[str], blocks: set[str]) -> Any:
 def _evaluate(value: Any, env: dict, kept: list[str]) -> Any:
     """Evaluate an expression string in the parameter environment; keep it when it needs
     names only known while building (in_channels, i, block parameters) or is a plain word."""
-    from costcalc import expr
+    from costcalc.spec import expr
 
     if isinstance(value, list):
         return [_evaluate(v, env, kept) for v in value]

@@ -5,9 +5,8 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
-from costcalc.commands.report import EXACT, FORMAT
+from costcalc.cli import options
+from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 DTYPE = typer.Option(None, "--dtype", "-t",
@@ -15,7 +14,6 @@ DTYPE = typer.Option(None, "--dtype", "-t",
                           "--by-resolution, as the v2 paper assumes).")
 
 
-@app.command()
 def memory(
     models: list[str] = typer.Argument(..., metavar="MODEL...",
                                        help="Zoo name (v1, v2, ...) or spec path; several only "
@@ -57,10 +55,11 @@ def memory(
 
         costcalc memory v2 --tradeoff --block b2 --format markdown
     """
-    from costcalc import api, memory_tables
+    from costcalc import api
+    from costcalc.memory import tables as memory_tables
     from costcalc.errors import UsageError
-    from costcalc.memory import dtype_bytes
-    from costcalc.memory_split import parse_split
+    from costcalc.memory.liveness import dtype_bytes
+    from costcalc.memory.split import parse_split
     from costcalc.render import render
 
     chosen = dtype or ("fp16" if by_resolution else "fp32")

@@ -5,8 +5,7 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
+from costcalc.cli import options
 from costcalc.render import Format
 
 FORMAT = typer.Option(Format.table, "--format", "-f",
@@ -16,7 +15,6 @@ EXACT = typer.Option(False, "--exact", "-e",
                           "and latex output; json and csv are always exact.")
 
 
-@app.command()
 def report(
     model: str = options.MODEL,
     alpha: Optional[str] = options.ALPHA,
@@ -57,14 +55,14 @@ def report(
     from costcalc.api import analyze
     from costcalc.errors import UsageError
     from costcalc.render import render
-    from costcalc.report_table import report_table
+    from costcalc.costing.report_table import report_table
 
     if depth < 0:
         raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
     result = analyze(model, convention, **options.overrides(alpha, res, classes, set_))
     extra = []
     if memory or dtype is not None:
-        from costcalc.memory_tables import report_columns
+        from costcalc.memory.tables import report_columns
 
         extra.append(report_columns(result, dtype or "fp32"))
     # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.

@@ -6,9 +6,8 @@ from typing import Any, Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options, variants
-from costcalc.commands.report import EXACT, FORMAT
+from costcalc.cli import options, variants
+from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 METRICS = (("macs", "MACs"), ("params", "params"), ("activations", "activations"))
@@ -21,7 +20,6 @@ class Layout(str, Enum):
     long = "long"
 
 
-@app.command()
 def sweep(
     model: str = typer.Argument(..., help="Zoo name or spec path, optionally MODEL:NAME=VALUE,..."),
     alpha: Optional[str] = variants.ALPHAS,
@@ -60,7 +58,7 @@ def _evaluate(spec, axes, base, convention):
     bar on stderr."""
     import sys
 
-    from costcalc.grid import evaluate_grid
+    from costcalc.costing.grid import evaluate_grid
     from costcalc.render.terminal import use_color
 
     first, *rest = list(axes)
@@ -86,9 +84,9 @@ def _evaluate(spec, axes, base, convention):
 def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper",
                 layout: Layout | str = Layout.grid):
     """The sweep Table (library entry point of the command)."""
-    from costcalc.analysis import json_value
+    from costcalc.costing.report import json_value
     from costcalc.api import load
-    from costcalc.conventions import get
+    from costcalc.costing.conventions import get
     from costcalc.errors import UsageError
     from costcalc.table import Column, Table
 

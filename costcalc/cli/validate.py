@@ -5,12 +5,10 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import app
-from costcalc.commands import options
+from costcalc.cli import options
 from costcalc.render import Format
 
 
-@app.command()
 def validate(
     model: str = typer.Argument(..., help="Path to a YAML spec (or a zoo name)."),
     alpha: Optional[str] = options.ALPHA,
@@ -24,9 +22,10 @@ def validate(
 
     Example: costcalc validate my_net.yaml --set alpha=0.5
     """
-    from costcalc import conventions, zoo
-    from costcalc.analysis import Report
-    from costcalc.check import check_file
+    from costcalc import zoo
+    from costcalc.costing import conventions
+    from costcalc.costing.report import Report
+    from costcalc.spec.validate import check_file
     from costcalc.errors import SpecErrors
     from costcalc.render import render
     from costcalc.table import Column, Table
@@ -51,6 +50,6 @@ def validate(
 
 
 def _shown(value) -> str:
-    from costcalc import expr
+    from costcalc.spec import expr
 
     return expr.format_number(value) if expr.is_exact(value) else str(value)

@@ -63,7 +63,7 @@ def axes(alpha: Optional[str], res: Optional[str], classes: Optional[str],
 
 def shown(value: Any) -> str:
     """A resolved parameter value as text: 0.75, 224, true, tf."""
-    from costcalc import expr
+    from costcalc.spec import expr
 
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc.errors import SpecError, UsageError
 
 # Quantities that are multiply-adds: 2 FLOPs each. Every other charge is one FLOP per unit.
@@ -197,7 +197,7 @@ def load_profile(path: str) -> Convention:
     """
     from pathlib import Path
 
-    from costcalc import source
+    from costcalc.spec import source
 
     doc = source.load(source.read_text(path), path)
 
@@ -250,7 +250,7 @@ def load_profile(path: str) -> Convention:
 
 
 def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
-    from costcalc import expr
+    from costcalc.spec import expr
 
     if section not in doc:
         return {}
@@ -279,6 +279,6 @@ def _apply(weights: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str
 
 
 def _show(weight: Any) -> str:
-    from costcalc import expr
+    from costcalc.spec import expr
 
     return expr.format_number(weight)

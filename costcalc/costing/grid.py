@@ -21,12 +21,13 @@ from collections import Counter
 from fractions import Fraction
 from typing import Any, Iterator, Mapping, Sequence
 
-from costcalc import conventions, expr
-from costcalc.analysis import Report, Total
+from costcalc.costing import conventions
+from costcalc.spec import expr
+from costcalc.costing.report import Report, Total
 from costcalc.api import SHORTCUTS, resolve
-from costcalc.graph import Builder
-from costcalc.kinds import Shape
-from costcalc.spec import Spec
+from costcalc.spec.walker import Builder
+from costcalc.graph.registry import Shape
+from costcalc.spec.document import Spec
 
 # How much work evaluate_grid did: graph builds (traced or naive) and points evaluated from a
 # traced build's polynomials. Tests read these to check that work grows only with the grid.

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
 
-from costcalc.conventions import Convention
-from costcalc.graph import Node, Tensor
-from costcalc.layers import conv_unit
+from costcalc.costing.conventions import Convention
+from costcalc.spec.walker import Node, Tensor
+from costcalc.graph.primitives import conv_unit
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from costcalc import expr
-from costcalc.conventions import Convention
-from costcalc.graph import Graph, Node
+from costcalc.spec import expr
+from costcalc.costing.conventions import Convention
+from costcalc.spec.walker import Graph, Node
 
 
 @dataclass(frozen=True)

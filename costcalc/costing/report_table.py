@@ -11,9 +11,9 @@ from fractions import Fraction
 from itertools import groupby
 from typing import Any, Callable, Sequence
 
-from costcalc.analysis import Report, Row, json_value
-from costcalc.breakdown import by_op_class, line as op_class_line
-from costcalc.ratios import BlockRatio, block_ratio
+from costcalc.costing.report import Report, Row, json_value
+from costcalc.costing.breakdown import by_op_class, line as op_class_line
+from costcalc.costing.ratios import BlockRatio, block_ratio
 from costcalc.table import Column, Table
 
 FULL_DEPTH = 2
@@ -160,7 +160,7 @@ def _both(value: Any, unit: str) -> str:
 
 def parameter_text(parameters: dict[str, Any]) -> str:
     """``alpha=0.5, resolution=160 (rho=0.7143), classes=1000, ...``."""
-    from costcalc import expr
+    from costcalc.spec import expr
 
     parts = []
     for name, value in parameters.items():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc import zoo
 from costcalc.errors import CostcalcError, UsageError
 from costcalc.table import Column, Table
@@ -306,9 +306,9 @@ def expansion_table(model: str, convention: str) -> Table:
     """MACs and params of v2 against the expansion factor t = 1..10, with the closed form."""
     import sympy
 
-    from costcalc.analysis import Report
+    from costcalc.costing.report import Report
     from costcalc.api import load
-    from costcalc.conventions import get
+    from costcalc.costing.conventions import get
 
     spec, rules = load(model), get(convention)
     values = spec.resolve({})
@@ -361,7 +361,7 @@ MEMORY_DTYPE = "fp16"
 def _memory_analysis():
     """``costcalc.memory.analyze_memory`` when the memory analysis is installed, else None."""
     try:
-        from costcalc.memory import analyze_memory
+        from costcalc.memory.liveness import analyze_memory
     except ImportError:
         return None
     return analyze_memory
@@ -372,10 +372,10 @@ DEGENERATE_T = (0, Fraction(1, 3), Fraction(2, 3), 1, 6)
 
 def degenerate_table(model: str, convention: str) -> Table:
     """One v2 residual block at t = 0 (identity), t < 1 (ordinary bottleneck), 1 and 6."""
-    from costcalc.analysis import Report
+    from costcalc.costing.report import Report
     from costcalc.api import load
-    from costcalc.conventions import get
-    from costcalc.graph import Builder, Graph, Tensor
+    from costcalc.costing.conventions import get
+    from costcalc.spec.walker import Builder, Graph, Tensor
 
     spec, rules = load(model), get(convention)
     report = analyze(model, convention)
@@ -541,7 +541,7 @@ def se_table(model: str, convention: str) -> Table:
 
 def activation_weights() -> dict[str, Any]:
     """Per-element activation charges: the ``onnx-tool`` convention's where it defines them."""
-    from costcalc.conventions import CONVENTIONS
+    from costcalc.costing.conventions import CONVENTIONS
 
     weights = dict(ACTIVATION_WEIGHTS)
     profile = CONVENTIONS.get("onnx-tool")
@@ -562,7 +562,7 @@ def activation_elements(report) -> Counter:
 
 
 def get_convention(name: str):
-    from costcalc.conventions import get
+    from costcalc.costing.conventions import get
 
     return get(name)
 
@@ -640,7 +640,7 @@ def _quote_note(model: str, key: str, saved: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    from costcalc.expr import format_number
+    from costcalc.spec.expr import format_number
 
     return format_number(value) if isinstance(value, (int, Fraction)) else str(value)
 
@@ -693,7 +693,7 @@ def run(model: str, only: list[str] | None = None, convention: str = "paper") ->
     Returns:
         One Table per experiment; ``table.data`` holds the experiment name, claim and rows.
     """
-    from costcalc.conventions import get
+    from costcalc.costing.conventions import get
 
     get(convention)
     experiments = for_model(model)

@@ -1,10 +1,10 @@
 """Composite layer kinds: each expands into primitive nodes (and sub-entries for branches)."""
 from __future__ import annotations
 
-from costcalc import expr
+from costcalc.spec import expr
 from costcalc.errors import SpecError
-from costcalc.kinds import Field, register
-from costcalc.layers import (ACT, ACTS, add_merge, concat_merge, conv_unit, exact,
+from costcalc.graph.registry import Field, register
+from costcalc.graph.primitives import (ACT, ACTS, add_merge, concat_merge, conv_unit, exact,
                              global_avg_pool_node, scale_merge)
 
 

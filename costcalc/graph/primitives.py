@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc import counts as q
-from costcalc import expr
+from costcalc.graph import quantities as q
+from costcalc.spec import expr
 from costcalc.errors import SpecError
-from costcalc.kinds import Field, Shape, register
+from costcalc.graph.registry import Field, Shape, register
 
 ACTS = ("none",) + q.ACTIVATIONS
 PADDING = Field("padding", "padding", "same", "same, valid or pixels on each side")

@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
-from costcalc.graph import Graph, Node
+from costcalc.spec.walker import Graph, Node
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 VIEW_KINDS = frozenset({"flatten", "dropout", "identity", "channel_split"})

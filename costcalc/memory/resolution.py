@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from costcalc.graph import Graph
-from costcalc.memory import consumers, dtype_bytes, op_bound
-from costcalc.memory_split import find_bottlenecks
+from costcalc.spec.walker import Graph
+from costcalc.memory.liveness import consumers, dtype_bytes, op_bound
+from costcalc.memory.split import find_bottlenecks
 
 K = 1000
 

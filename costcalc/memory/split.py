@@ -22,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from costcalc import counts as q
+from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
-from costcalc.graph import Graph
-from costcalc.memory import INPUT, Buffers, Step, consumers, dtype_bytes, walk
+from costcalc.spec.walker import Graph
+from costcalc.memory.liveness import INPUT, Buffers, Step, consumers, dtype_bytes, walk
 
 EXPANDABLE = frozenset({"conv", "pwconv"})
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Sequence
 
-from costcalc.graph import Graph
-from costcalc.memory import (MemoryReport, analyze_memory, dtype_bytes,
+from costcalc.spec.walker import Graph
+from costcalc.memory.liveness import (MemoryReport, analyze_memory, dtype_bytes,
                              weight_elements)
-from costcalc.memory_resolution import K, by_resolution
-from costcalc.memory_split import (Bottleneck, block_peak, clip_groups,
+from costcalc.memory.resolution import K, by_resolution
+from costcalc.memory.split import (Bottleneck, block_peak, clip_groups,
                                    find_bottlenecks, model_peak, powers, recompute_macs,
                                    split_blocks)
 from costcalc.table import Column, Table
@@ -195,7 +195,7 @@ def report_columns(report, dtype: str = "fp32"):
     Layers get their output-tensor bytes and weight bytes; block and total rows their sums.
     The footer and the JSON (key ``memory``) carry the inference peak and where it occurs.
     """
-    from costcalc.report_table import ColumnGroup
+    from costcalc.costing.report_table import ColumnGroup
 
     size = dtype_bytes(dtype)
     memory = analyze_memory(report.graph, dtype)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from costcalc import expr
+from costcalc.spec import expr
 
 
 def human(value: Any) -> str:

@@ -7,7 +7,7 @@ import json
 from fractions import Fraction
 from typing import Any
 
-from costcalc import expr
+from costcalc.spec import expr
 from costcalc.table import Table
 
 

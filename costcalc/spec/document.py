@@ -5,13 +5,13 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import costcalc.blocks  # noqa: F401  (registers the layer kinds)
-from costcalc import expr
+import costcalc.graph.composites  # noqa: F401  (registers the layer kinds)
+from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError
-from costcalc.graph import Builder, Graph, Tensor, UserBlock
-from costcalc.kinds import REQUIRED, Field, Shape, lookup
-from costcalc.source import Mapping as YamlMapping
-from costcalc.source import Pos, Sequence, load, position, read_text
+from costcalc.spec.walker import Builder, Graph, Tensor, UserBlock
+from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
+from costcalc.spec.source import Mapping as YamlMapping
+from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
 TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
 PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")

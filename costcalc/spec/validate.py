@@ -19,13 +19,13 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from costcalc import expr
-from costcalc import spec as specs
+from costcalc.spec import expr
+from costcalc.spec import document as specs
 from costcalc.errors import SpecError
-from costcalc.graph import Builder, Graph, Tensor, UserBlock
-from costcalc.kinds import REQUIRED, Field, Kind, Shape
-from costcalc.source import Mapping as YamlMapping
-from costcalc.source import Pos, Sequence, load, position, read_text
+from costcalc.spec.walker import Builder, Graph, Tensor, UserBlock
+from costcalc.graph.registry import REQUIRED, Field, Kind, Shape
+from costcalc.spec.source import Mapping as YamlMapping
+from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
 SHAPE_NAMES = frozenset({"in_channels", "in_height", "in_width"})
 
@@ -143,7 +143,8 @@ class _Checker:
         spec = specs.Spec(self.path, name, "", "", parameters, None, doc.get("input"), blocks,
                           layers if layers is not None else Sequence(), doc)
         spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
-        from costcalc import api, conventions
+        from costcalc import api
+        from costcalc.costing import conventions
 
         # read as the report reads them; a bad override is a usage error: raised, not listed
         values = api.resolve(spec, dict(overrides or {}),
@@ -419,6 +420,6 @@ def _only(mapping: YamlMapping, key: str) -> YamlMapping:
 
 
 def _max_repeat() -> int:
-    from costcalc.graph import MAX_REPEAT
+    from costcalc.spec.walker import MAX_REPEAT
 
     return MAX_REPEAT

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping, NamedTuple
 
-from costcalc import expr
+from costcalc.spec import expr
 from costcalc.errors import SpecError
-from costcalc.kinds import KINDS, REQUIRED, Field, Kind, Shape, lookup, public_kinds
-from costcalc.source import Pos, Sequence, position
+from costcalc.graph.registry import KINDS, REQUIRED, Field, Kind, Shape, lookup, public_kinds
+from costcalc.spec.source import Pos, Sequence, position
 
 MAX_REPEAT = 10_000
 MAX_NODES = 100_000

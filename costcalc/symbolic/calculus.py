@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from costcalc.symbolic import Model, choose_branches, evaluate, region_text, resolve_branches
+from costcalc.symbolic.derive import Model, choose_branches, evaluate, region_text, resolve_branches
 
 
 @dataclass

@@ -16,12 +16,13 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Mapping
 
-from costcalc import conventions, expr
-from costcalc.analysis import Report
+from costcalc.costing import conventions
+from costcalc.spec import expr
+from costcalc.costing.report import Report
 from costcalc.api import resolve
 from costcalc.errors import UsageError
-from costcalc.graph import Graph
-from costcalc.spec import Spec
+from costcalc.spec.walker import Graph
+from costcalc.spec.document import Spec
 
 SYMBOL_NAMES = ("alpha", "rho", "t")
 DESCRIPTIONS = {

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from costcalc import formula_terms as terms_mod
-from costcalc.formula_calculus import Sensitivity
+from costcalc.symbolic import terms as terms_mod
+from costcalc.symbolic.calculus import Sensitivity
 from costcalc.render import render
-from costcalc.symbolic import Model, number_text
+from costcalc.symbolic.derive import Model, number_text
 from costcalc.table import Table
 
 PREAMBLE = r"\usepackage{amsmath}\usepackage{booktabs}"

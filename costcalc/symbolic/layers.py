@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from costcalc import counts as q
-from costcalc.symbolic import Model
+from costcalc.graph import quantities as q
+from costcalc.symbolic.derive import Model
 
 
 @dataclass(frozen=True)

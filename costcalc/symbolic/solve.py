@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping
 
-from costcalc import conventions, expr
-from costcalc.analysis import Report, Total
+from costcalc.costing import conventions
+from costcalc.spec import expr
+from costcalc.costing.report import Report, Total
 from costcalc.api import resolve
 from costcalc.errors import CostcalcError, UsageError
-from costcalc.spec import Spec
-from costcalc.symbolic import to_fraction
+from costcalc.spec.document import Spec
+from costcalc.symbolic.derive import to_fraction
 
 SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "b": 10**9, "t": 10**12}
 _AMOUNT = re.compile(r"^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e([+-]?[0-9]{1,2}))?([kmgbt]?)$")
@@ -126,8 +127,8 @@ def _ideal(spec: Spec, overrides: Mapping[str, Any], convention: str, variable: 
     """The closed-form answer, or the reason there is none."""
     import sympy
 
-    from costcalc.formula_calculus import largest_fitting
-    from costcalc.symbolic import derive
+    from costcalc.symbolic.calculus import largest_fitting
+    from costcalc.symbolic.derive import derive
 
     try:
         model = derive(spec, overrides, convention)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from costcalc import formula_terms as terms_mod
-from costcalc.formula_calculus import Sensitivity
-from costcalc.formula_layers import LayerFormula
-from costcalc.formula_solve import Solution
-from costcalc.symbolic import DESCRIPTIONS, Model, number_text, to_fraction
+from costcalc.symbolic import terms as terms_mod
+from costcalc.symbolic.calculus import Sensitivity
+from costcalc.symbolic.layers import LayerFormula
+from costcalc.symbolic.solve import Solution
+from costcalc.symbolic.derive import DESCRIPTIONS, Model, number_text, to_fraction
 from costcalc.table import Column, Table
 
 LETTERS = {

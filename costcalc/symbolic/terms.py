@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from costcalc.formula_layers import LayerFormula
+from costcalc.symbolic.layers import LayerFormula
 
 
 @dataclass

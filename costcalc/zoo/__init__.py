@@ -33,7 +33,9 @@ ALIASES = {
 def configs_dir() -> Path:
     """Where the zoo specs live: inside the installed package, or the source tree's configs/."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "configs", here.parent / "configs"):
+    # A wheel carries them as costcalc/zoo/configs (pyproject force-include); an editable
+    # install reads the repository's top-level configs/.
+    for candidate in (here / "configs", here.parent.parent / "configs"):
         if (candidate / MODELS["mobilenet_v2"]).is_file():
             return candidate
     raise UsageError("the model zoo is missing from this installation")

@@ -123,7 +123,7 @@ def module_units(net, per: dict) -> list[tuple[str, int]]:
 def node_units(report, rules) -> list[tuple[str, int]]:
     """costcalc nodes that stand for a module: convs, linears and module pools (each with the
     dropout that torchvision keeps in the same unit)."""
-    from costcalc import counts as q
+    from costcalc.graph import quantities as q
 
     units = []
     for node in report.graph.nodes:
@@ -138,7 +138,7 @@ def node_units(report, rules) -> list[tuple[str, int]]:
 @pytest.mark.parametrize("model,width,res", CASES)
 @pytest.mark.parametrize("profile", EXACT + CLOSE)
 def test_tool_matches_profile(profile, model, width, res):
-    from costcalc import conventions
+    from costcalc.costing import conventions
 
     rules = conventions.get(profile)
     report = costcalc_report(model, width, res, profile)

@@ -1,4 +1,4 @@
-"""The ``costcalc`` command line: a typer app whose commands live in ``costcalc.commands``.
+"""The ``costcalc`` typer app: error handling at one boundary, and the command registry.
 
 Only typer is imported at start-up; each command imports the engine (and sympy, where needed)
 inside its body. Errors from the library are caught here, in one place: one line on stderr,
@@ -37,7 +37,7 @@ class CostcalcGroup(TyperGroup):
     """``costcalc MODEL ...`` means ``costcalc report MODEL ...``; errors become one line + exit 2."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
-        from costcalc.cli_coercion import install
+        from costcalc.cli.coercion import install
 
         if args and args[0] not in self.commands and args[0] not in TOP_LEVEL_FLAGS:
             args = ["report", *args]
@@ -106,15 +106,22 @@ def _root(
     """Exact MACs, parameters and memory of convolutional networks, as numbers and formulas."""
 
 
+# Command functions in the order `costcalc --help` lists them: (module, function, name).
+COMMANDS = (
+    ("report", "report", None), ("validate", "validate", None), ("ablate", "ablate", None),
+    ("compare", "compare", None), ("listing", "list_models", "list"), ("listing", "show", None),
+    ("sweep", "sweep", None), ("memory", "memory", None), ("formula", "formula", None),
+    ("formula", "solve", None), ("conventions", "conventions", None),
+)
+
+
 def _register_commands() -> None:
-    # Each module adds its commands to `app`; they import only typer at module level.
-    from costcalc.commands import report  # noqa: F401
-    from costcalc.commands import validate  # noqa: F401
-    from costcalc.commands import ablate  # noqa: F401
-    from costcalc.commands import compare, listing, sweep  # noqa: F401
-    from costcalc.commands import memory  # noqa: F401
-    from costcalc.commands import formula  # noqa: F401
-    from costcalc.commands import conventions  # noqa: F401
+    # Command modules import only typer at module level, and never this module: the app
+    # registers them, so the dependency points one way.
+    from importlib import import_module
+
+    for module, function, name in COMMANDS:
+        app.command(name)(getattr(import_module(f"costcalc.cli.{module}"), function))
 
 
 _register_commands()

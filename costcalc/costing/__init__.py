@@ -1,0 +1,1 @@
+"""Costs of a built graph: counting conventions, the report, ratios, op-class breakdown, grids and their tables."""

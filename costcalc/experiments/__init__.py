@@ -1,0 +1,1 @@
+"""The notes' design claims as experiments: zoo variants built and costed, one table per claim."""
