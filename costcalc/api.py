@@ -1,52 +1,10 @@
-"""Library entry points: load a spec (zoo name or file) and analyse it at given parameters."""
+"""Library entry points: load a spec (zoo name or file) and analyse it at given parameters.
+
+A facade for users of the library and for the command line; the engine itself never imports it.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from costcalc.costing.analyze import analyze, resolve
+from costcalc.spec.models import SHORTCUTS, load
 
-from costcalc import zoo
-from costcalc.costing import conventions
-from costcalc.costing.report import Report
-from costcalc.spec.document import Spec, load_file
-
-# Short names accepted for the common parameters (command line and keyword arguments).
-SHORTCUTS = {"res": "resolution"}
-
-
-def load(model: str) -> Spec:
-    """The parsed spec of a zoo model, alias or spec file path."""
-    path = zoo.locate(model)
-    if zoo.canonical(model) is not None:
-        return _load_zoo(path)
-    return load_file(path)
-
-
-@lru_cache(maxsize=32)
-def _load_zoo(path: str) -> Spec:
-    return load_file(path)
-
-
-def resolve(spec: Spec, parameters: dict[str, Any], convention: conventions.Convention) -> dict:
-    overrides = {k if k in spec.parameters else SHORTCUTS.get(k, k): v
-                 for k, v in parameters.items()}
-    if convention.classes is not None and "classes" in spec.parameters:
-        overrides.setdefault("classes", convention.classes)
-    return spec.resolve(overrides)
-
-
-def analyze(model: str | Spec, convention: str = "paper", **parameters: Any) -> Report:
-    """Exact per-layer and total costs of ``model`` at ``parameters``.
-
-    Args:
-        model: a zoo name (``"v2"``, ``"mobilenet_v3_small"``), a spec path, or a parsed Spec.
-        convention: counting convention name (``paper``, ``torchvision``, ``keras``, ...).
-        **parameters: spec parameters, e.g. ``alpha=0.5, resolution=160`` (``res`` works too).
-
-    Returns:
-        A Report with ``.layers``, ``.total`` and ``.to_dict()``.
-    """
-    spec = model if isinstance(model, Spec) else load(model)
-    rules = conventions.get(convention)
-    values = resolve(spec, parameters, rules)
-    graph = spec.build(values)
-    return Report.from_graph(graph, values, rules)
+__all__ = ["SHORTCUTS", "analyze", "load", "resolve"]

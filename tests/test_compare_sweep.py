@@ -9,9 +9,9 @@ import yaml
 
 import costcalc
 from costcalc import zoo
-from costcalc.cli.compare import compare_table
-from costcalc.cli.listing import resolved_document
-from costcalc.cli.sweep import sweep_table
+from costcalc.costing.compare import compare_table
+from costcalc.spec.resolved import resolved_document
+from costcalc.costing.sweep import sweep_table
 from costcalc.spec.document import parse
 
 from cli_runner import run

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import costcalc
 from costcalc.costing import conventions
 from costcalc.cli import app
-from costcalc.cli.conventions import reconcile
+from costcalc.costing.reconcile import reconcile
 from costcalc.errors import SpecError, UsageError
 
 DATA = Path(__file__).parent / "data"

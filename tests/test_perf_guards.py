@@ -16,7 +16,7 @@ from costcalc.costing import conventions
 from costcalc.costing import grid
 from costcalc.api import load
 from costcalc.errors import CostcalcError
-from costcalc.spec.expr import make_divisible
+from costcalc.numbers import make_divisible
 from costcalc.spec.document import parse
 
 HEAVY = ("sympy", "pydantic", "torch", "numpy")

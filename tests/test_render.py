@@ -11,8 +11,8 @@ from fractions import Fraction
 import pytest
 
 import costcalc
-from costcalc.cli.compare import compare_table
-from costcalc.cli.sweep import sweep_table
+from costcalc.costing.compare import compare_table
+from costcalc.costing.sweep import sweep_table
 from costcalc.render import Format, render
 from costcalc.render.cells import human, plain
 from costcalc.costing.report_table import ColumnGroup, report_table

@@ -56,6 +56,7 @@ def memory(
         costcalc memory v2 --tradeoff --block b2 --format markdown
     """
     from costcalc import api
+    from costcalc.costing.conventions import get
     from costcalc.memory import tables as memory_tables
     from costcalc.errors import UsageError
     from costcalc.memory.liveness import dtype_bytes
@@ -76,7 +77,7 @@ def memory(
     graphs = []
     for model in models:
         spec = api.load(model)
-        graphs.append(spec.build(api.resolve(spec, parameters, api.conventions.get("paper"))))
+        graphs.append(spec.build(api.resolve(spec, parameters, get("paper"))))
     graph = graphs[0]
     if by_resolution:
         table = memory_tables.resolution_table(graphs, chosen)

@@ -50,6 +50,6 @@ def validate(
 
 
 def _shown(value) -> str:
-    from costcalc.spec import expr
+    from costcalc import numbers
 
-    return expr.format_number(value) if expr.is_exact(value) else str(value)
+    return numbers.format_number(value) if numbers.is_exact(value) else str(value)

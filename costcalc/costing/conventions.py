@@ -250,7 +250,7 @@ def load_profile(path: str) -> Convention:
 
 
 def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
-    from costcalc.spec import expr
+    from costcalc import numbers
 
     if section not in doc:
         return {}
@@ -267,7 +267,7 @@ def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail(f"unknown {section} quantity {key!r}{hint}; valid: {', '.join(valid)}",
                        key, table, at_key=True)
-        if isinstance(weight, bool) or not expr.is_exact(weight) or weight < 0:
+        if isinstance(weight, bool) or not numbers.is_exact(weight) or weight < 0:
             raise fail(f"weight of {key!r} must be a number >= 0, got {weight!r}", key, table)
         result[key] = weight
     return result
@@ -279,6 +279,6 @@ def _apply(weights: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str
 
 
 def _show(weight: Any) -> str:
-    from costcalc.spec import expr
+    from costcalc import numbers
 
-    return expr.format_number(weight)
+    return numbers.format_number(weight)

@@ -24,7 +24,8 @@ from typing import Any, Iterator, Mapping, Sequence
 from costcalc.costing import conventions
 from costcalc.spec import expr
 from costcalc.costing.report import Report, Total
-from costcalc.api import SHORTCUTS, resolve
+from costcalc.costing.analyze import resolve
+from costcalc.spec.models import SHORTCUTS
 from costcalc.spec.walker import Builder
 from costcalc.graph.registry import Shape
 from costcalc.spec.document import Spec

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from costcalc.spec import expr
+from costcalc import numbers
 from costcalc.costing.conventions import Convention
 from costcalc.spec.walker import Graph, Node
 
@@ -79,4 +79,4 @@ class Report:
         }
 
 
-json_value = expr.json_value  # parameters as JSON (kept here for the commands that import it)
+json_value = numbers.json_value  # parameters as JSON (kept here for the commands that import it)

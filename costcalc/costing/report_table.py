@@ -160,14 +160,14 @@ def _both(value: Any, unit: str) -> str:
 
 def parameter_text(parameters: dict[str, Any]) -> str:
     """``alpha=0.5, resolution=160 (rho=0.7143), classes=1000, ...``."""
-    from costcalc.spec import expr
+    from costcalc import numbers
 
     parts = []
     for name, value in parameters.items():
-        shown = expr.format_number(value) if expr.is_exact(value) else str(value)
+        shown = numbers.format_number(value) if numbers.is_exact(value) else str(value)
         if isinstance(value, bool):
             shown = "true" if value else "false"
-        if name == "resolution" and expr.is_exact(value) and not isinstance(value, bool):
+        if name == "resolution" and numbers.is_exact(value) and not isinstance(value, bool):
             shown += f" (rho={float(Fraction(value) / 224):.4g})"
         parts.append(f"{name}={shown}")
     return ", ".join(parts) or "none"

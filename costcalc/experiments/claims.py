@@ -100,7 +100,7 @@ class Experiment:
 
 def analyze(model: str, convention: str, **parameters: Any):
     """A cost Report of a zoo model (imported lazily: the CLI start-up stays light)."""
-    from costcalc.api import analyze as _analyze
+    from costcalc.costing.analyze import analyze as _analyze
 
     return _analyze(model, convention, **parameters)
 
@@ -307,7 +307,7 @@ def expansion_table(model: str, convention: str) -> Table:
     import sympy
 
     from costcalc.costing.report import Report
-    from costcalc.api import load
+    from costcalc.spec.models import load
     from costcalc.costing.conventions import get
 
     spec, rules = load(model), get(convention)
@@ -373,7 +373,7 @@ DEGENERATE_T = (0, Fraction(1, 3), Fraction(2, 3), 1, 6)
 def degenerate_table(model: str, convention: str) -> Table:
     """One v2 residual block at t = 0 (identity), t < 1 (ordinary bottleneck), 1 and 6."""
     from costcalc.costing.report import Report
-    from costcalc.api import load
+    from costcalc.spec.models import load
     from costcalc.costing.conventions import get
     from costcalc.spec.walker import Builder, Graph, Tensor
 
@@ -640,7 +640,7 @@ def _quote_note(model: str, key: str, saved: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    from costcalc.spec.expr import format_number
+    from costcalc.numbers import format_number
 
     return format_number(value) if isinstance(value, (int, Fraction)) else str(value)
 

@@ -1,7 +1,7 @@
 """Composite layer kinds: each expands into primitive nodes (and sub-entries for branches)."""
 from __future__ import annotations
 
-from costcalc.spec import expr
+from costcalc import numbers
 from costcalc.errors import SpecError
 from costcalc.graph.registry import Field, register
 from costcalc.graph.primitives import (ACT, ACTS, add_merge, concat_merge, conv_unit, exact,
@@ -24,10 +24,10 @@ def se_unit(b, x, name, *, squeeze, act, gate):
 
 def squeeze_channels(channels, ratio, divisor):
     """SE squeeze width: make_divisible(C * ratio, divisor) (TF, Keras, torchvision v3)."""
-    return expr.make_divisible(channels * ratio, divisor)
+    return numbers.make_divisible(channels * ratio, divisor)
 
 
-SE_FIELDS = (Field("ratio", "number", expr.exact_number("0.25"), "squeeze = C * ratio, rounded"),
+SE_FIELDS = (Field("ratio", "number", numbers.exact_number("0.25"), "squeeze = C * ratio, rounded"),
              Field("squeeze", "count", None, "explicit squeeze channels (overrides ratio)"),
              Field("divisor", "count", 8, "squeeze rounded to a multiple of this"),
              Field("act", "choice", "relu", choices=ACTS),
@@ -51,7 +51,7 @@ def _inverted_residual_fields(act, gate, se_act):
         Field("kernel", "count", 3), Field("stride", "count", 1), Field("dilation", "count", 1),
         Field("act", "choice", act, choices=ACTS),
         Field("se", "bool", False, "squeeze-and-excite after the depthwise conv"),
-        Field("se_ratio", "number", expr.exact_number("0.25")),
+        Field("se_ratio", "number", numbers.exact_number("0.25")),
         Field("se_squeeze", "count", None, "explicit SE squeeze channels"),
         Field("se_divisor", "count", 8), Field("se_act", "choice", se_act, choices=ACTS),
         Field("se_gate", "choice", gate, choices=ACTS),
@@ -77,8 +77,8 @@ def inverted_residual(b, f, x, name):
                           input=x.shape)
     hidden = f["exp"]
     if hidden is None:
-        hidden = expr.FUNCTIONS[f["rounding"]](cin * f["expand"]) if f["rounding"] == "round" \
-            else expr.make_divisible(cin * f["expand"], 8)
+        hidden = numbers.round_value(cin * f["expand"]) if f["rounding"] == "round" \
+            else numbers.make_divisible(cin * f["expand"], 8)
     y = x
     if hidden != cin:
         y = conv_unit(b, y, f"{name}.expand", out=hidden, bn=True, act=f["act"])

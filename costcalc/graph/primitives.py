@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.graph import quantities as q
-from costcalc.spec import expr
+from costcalc import numbers
 from costcalc.errors import SpecError
 from costcalc.graph.registry import Field, Shape, register
 
@@ -25,13 +25,13 @@ BN = Field("bn", "bool", False, "BatchNorm after the layer")
 
 def divide(a: Any, b: Any) -> Any:
     """Exact division of whole numbers that are known to divide; plain division for sympy."""
-    if expr.is_exact(a) and expr.is_exact(b):
+    if numbers.is_exact(a) and numbers.is_exact(b):
         return a // b
     return a / b
 
 
 def exact(*values: Any) -> bool:
-    return all(expr.is_exact(v) for v in values)
+    return all(numbers.is_exact(v) for v in values)
 
 
 def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
@@ -46,7 +46,7 @@ def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
     if padding == "same" or (2 * pad == span - 1 and not ceil_mode):
         if exact(size, stride):
             return -(-size // stride)  # ceil(H / s), exactly, in integer arithmetic
-        return expr.FUNCTIONS["ceil"](size / stride)
+        return numbers.ceil(size / stride)
     if exact(size, span, pad) and span > size + 2 * pad:
         raise SpecError(f"kernel {kernel} (span {span}) is larger than the padded input "
                         f"{size + 2 * pad}: the spatial size would reach zero")
@@ -57,10 +57,10 @@ def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
             if (out - 1) * stride >= size + pad:
                 out -= 1
             return out
-        return expr.FUNCTIONS["ceil"](numerator / stride) + 1
+        return numbers.ceil(numerator / stride) + 1
     if exact(numerator, stride):
         return numerator // stride + 1
-    return expr.FUNCTIONS["floor"](numerator / stride) + 1
+    return numbers.floor(numerator / stride) + 1
 
 
 def bn_counts(channels: Any, elements: Any) -> dict:

@@ -39,3 +39,29 @@ COMPUTE_KEYS = (CONV_MACS, CONV_BIAS, LINEAR_MACS, LINEAR_BIAS, BN, BN_CHANNELS,
                 AVGPOOL_IN, AVGPOOL_OUT, AVGPOOL_WINDOW, MAXPOOL_IN, MAXPOOL_OUT, MAXPOOL_WINDOW,
                 ADD, MUL) + tuple(act(fn) for fn in ACTIVATIONS)
 PARAM_KEYS = (WEIGHTS, BIASES, BN_AFFINE, BN_RUNNING)
+
+# Words for the quantities in formulas and tables.
+LABELS = {
+    "conv_macs": "conv multiply-adds", "conv_bias": "conv output elements with a bias",
+    "linear_macs": "linear multiply-adds", "linear_bias": "linear outputs with a bias",
+    "bn": "BatchNorm elements", "bn_channels": "BatchNorm channels",
+    "bn_affine": "BatchNorm gamma + beta (2 per channel)",
+    "bn_running": "BatchNorm running mean + variance (2 per channel)",
+    "gap_in": "global/adaptive average pool input elements",
+    "gap_out": "global/adaptive average pool output elements",
+    "gap_module_in": "pool input elements, pools run as modules",
+    "gap_module_out": "pool output elements, pools run as modules",
+    "avgpool_in": "k x k average pool input elements", "avgpool_out": "average pool outputs",
+    "avgpool_window": "average pool window reads (k^2 per output)",
+    "maxpool_in": "max pool input elements", "maxpool_out": "max pool outputs",
+    "maxpool_window": "max pool window reads (k^2 per output)",
+    "add": "residual / branch add elements", "mul": "SE scaling elements",
+    "weights": "conv and linear weights", "biases": "conv and linear biases",
+}
+
+
+def label(key: str) -> str:
+    """What one unit of a recorded quantity is, in words (tables and formulas show it)."""
+    if key.startswith("act_"):
+        return f"{key[4:]} activation elements"
+    return LABELS.get(key, key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from costcalc.spec import expr
+from costcalc import numbers
 
 
 def human(value: Any) -> str:
@@ -26,7 +26,7 @@ def plain(value: Any, kind: str, exact: bool = True) -> str:
     if kind == "ratio" and isinstance(value, (int, float, Fraction)):
         return f"{float(value):.4f}"
     if isinstance(value, Fraction) or (isinstance(value, int) and not isinstance(value, bool)):
-        return expr.format_number(value)
+        return numbers.format_number(value)
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, bool):

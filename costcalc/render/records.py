@@ -7,13 +7,13 @@ import json
 from fractions import Fraction
 from typing import Any
 
-from costcalc.spec import expr
+from costcalc import numbers
 from costcalc.table import Table
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Fraction):
-        return expr.json_value(value)
+        return numbers.json_value(value)
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):

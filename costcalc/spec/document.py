@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import costcalc.graph.composites  # noqa: F401  (registers the layer kinds)
+from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError
 from costcalc.spec.walker import Builder, Graph, Tensor, UserBlock
@@ -57,32 +58,32 @@ class Parameter:
             value = compiled.evaluate({})
         except expr.ExprError:
             raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}") from None
-        if not expr.is_exact(value):
+        if not numbers.is_exact(value):
             raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}")
         return value
 
     def check(self, value: Any) -> str | None:
         """Why ``value`` is not acceptable, or None."""
-        shown = expr.format_number(value) if expr.is_exact(value) else repr(value)
+        shown = numbers.format_number(value) if numbers.is_exact(value) else repr(value)
         if self.type == "number":
-            if not expr.is_exact(value):
+            if not numbers.is_exact(value):
                 return f"parameter {self.name!r} takes a number, got {value!r}"
             if self.more_than is not None and value <= self.more_than:
                 return (f"parameter {self.name!r} must be more than "
-                        f"{expr.format_number(self.more_than)}, got {shown}")
+                        f"{numbers.format_number(self.more_than)}, got {shown}")
             if self.minimum is not None and value < self.minimum:
                 return (f"parameter {self.name!r} must be at least "
-                        f"{expr.format_number(self.minimum)}, got {shown}")
+                        f"{numbers.format_number(self.minimum)}, got {shown}")
             if self.maximum is not None and value > self.maximum:
                 return (f"parameter {self.name!r} must be at most "
-                        f"{expr.format_number(self.maximum)}, got {shown}")
+                        f"{numbers.format_number(self.maximum)}, got {shown}")
         elif self.type == "bool" and not isinstance(value, bool):
             return f"parameter {self.name!r} takes true or false, got {value!r}"
         elif self.type == "text" and not isinstance(value, str):
             return f"parameter {self.name!r} takes a name, got {value!r}"
         if self.choices is not None and value not in self.choices:
             return (f"parameter {self.name!r} must be one of {', '.join(map(_plain, self.choices))}; "
-                    f"got {_plain(value) if expr.is_exact(value) else repr(value)}")
+                    f"got {_plain(value) if numbers.is_exact(value) else repr(value)}")
         return None
 
 
@@ -111,11 +112,11 @@ class Spec:
             if isinstance(value, str) and param.type != "text":
                 value = param.parse(value)
             elif isinstance(value, float):
-                value = expr.exact_number(repr(value))
+                value = numbers.exact_number(repr(value))
             problem = param.check(value) if _is_plain(value) else None
             if problem:
                 raise UsageError(problem)
-            values[name] = expr.normalize(value)
+            values[name] = numbers.normalize(value)
         return values
 
     def environment(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,11 +182,11 @@ def _list_value(builder: Builder, container: list, index: int, env: dict, dummy)
 
 def _plain(value: Any) -> str:
     """A parameter value as a user writes it (0.5, not Fraction(1, 2))."""
-    return expr.format_number(value) if expr.is_exact(value) else str(value)
+    return numbers.format_number(value) if numbers.is_exact(value) else str(value)
 
 
 def _is_plain(value: Any) -> bool:
-    return isinstance(value, (bool, str)) or expr.is_exact(value)
+    return isinstance(value, (bool, str)) or numbers.is_exact(value)
 
 
 def unknown_parameter(name: str, parameters: Mapping[str, Parameter], model: str) -> str:
@@ -272,7 +273,7 @@ def _parameters(raw: Any, pos: Pos | None, err) -> dict[str, Parameter]:
             if "default" not in value:
                 raise err(f"parameter {name!r} needs a default", vpos)
             for bound in ("min", "max", "more_than"):
-                if value.get(bound) is not None and not expr.is_exact(value[bound]):
+                if value.get(bound) is not None and not numbers.is_exact(value[bound]):
                     raise err(f"parameter {name!r}: {bound} must be a number",
                               value.value_pos[bound])
             choices = value.get("choices")

@@ -22,6 +22,9 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+from costcalc import numbers
+from costcalc.numbers import exact_number, is_exact, normalize, show_value
+
 MAX_LENGTH = 1000
 MAX_DEPTH = 40
 MAX_EXPONENT = 64
@@ -37,78 +40,11 @@ class ExprError(ValueError):
         self.column = column
 
 
-def is_exact(value: Any) -> bool:
-    """True for the exact numeric types (int, Fraction); bool is not a number here."""
-    kind = type(value)
-    if kind is int or kind is Fraction:  # the common case, without isinstance
-        return True
-    return isinstance(value, (int, Fraction)) and kind is not bool
-
-
-def normalize(value: Any) -> Any:
-    """A Fraction with denominator 1 becomes an int; everything else is returned unchanged."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
-    return value
-
-
-def exact_number(text: str) -> int | Fraction:
-    """Parse a decimal literal exactly (``'0.35'`` -> 7/20)."""
-    value = Fraction(text)
-    return normalize(value)
-
-
-# ----------------------------------------------------------------------------- functions
-# Each works on exact numbers and, for the closed forms, on sympy expressions (ideal rounding).
-
-def _symbolic(*values: Any) -> bool:
-    return any(not is_exact(v) and not isinstance(v, (bool, str)) for v in values)
-
-
-def make_divisible(value, divisor=8, min_value=None):
-    """TF/torchvision channel rounding: nearest multiple of ``divisor``, never below 90 % of ``value``."""
-    if _symbolic(value, divisor):
-        return value
-    if min_value is None:
-        min_value = divisor
-    if type(divisor) is int and type(value) in (int, Fraction):
-        # the same rule in integer arithmetic: floor(v + d/2) = (2 num + d den) // (2 den)
-        num, den = value.numerator, value.denominator
-        new_value = max(min_value, (2 * num + divisor * den) // (2 * den) // divisor * divisor)
-        if 10 * new_value * den < 9 * num:
-            new_value += divisor
-        return new_value if type(new_value) is int else normalize(Fraction(new_value))
-    new_value = max(min_value, math.floor(value + Fraction(divisor, 2)) // divisor * divisor)
-    if new_value < Fraction(9, 10) * value:
-        new_value += divisor
-    return normalize(Fraction(new_value))
-
-
-def _round(value, ndigits=None):
-    if _symbolic(value):
-        return value
-    if ndigits is None:
-        return round(Fraction(value))
-    return normalize(round(Fraction(value), ndigits))
-
-
-def _floor(value):
-    return value if _symbolic(value) else math.floor(value)
-
-
-def _ceil(value):
-    return value if _symbolic(value) else math.ceil(value)
-
-
-def _int(value):
-    return value if _symbolic(value) else math.trunc(value)
-
-
 def _minmax(name: str, builtin: Callable) -> Callable:
     def choose(*values):
         if not values:
             raise ExprError(f"{name}() needs at least one argument")
-        if _symbolic(*values):
+        if numbers.is_symbolic(*values):
             import sympy
 
             return getattr(sympy, name.capitalize())(*values)
@@ -118,11 +54,11 @@ def _minmax(name: str, builtin: Callable) -> Callable:
 
 
 FUNCTIONS: dict[str, Callable] = {
-    "make_divisible": make_divisible,
-    "round": _round,
-    "floor": _floor,
-    "ceil": _ceil,
-    "int": _int,
+    "make_divisible": numbers.make_divisible,
+    "round": numbers.round_value,
+    "floor": numbers.floor,
+    "ceil": numbers.ceil,
+    "int": numbers.trunc,
     "min": _minmax("min", min),
     "max": _minmax("max", max),
 }
@@ -256,42 +192,6 @@ def _number(value: Any, node: ast.AST) -> Any:
     return value
 
 
-def show_value(value: Any) -> str:
-    """A value as an error message shows it: true/false, 'text', 0.75, nothing."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing"
-    if isinstance(value, str):
-        return repr(value)
-    if is_exact(value):
-        return format_number(value)
-    return str(value)
-
-
-def json_value(value: Any) -> Any:
-    """An exact number as JSON: decimals as numbers (0.5), other rationals as text ("1/3")."""
-    if isinstance(value, Fraction):
-        shown = format_number(value)
-        return float(shown) if "/" not in shown else shown
-    return value
-
-
-def format_number(value: Any) -> str:
-    """Show an exact number the way a user wrote it (3/4 -> 0.75, 7/3 -> 7/3)."""
-    value = normalize(value)
-    if isinstance(value, Fraction):
-        den = value.denominator
-        while den % 2 == 0:
-            den //= 2
-        while den % 5 == 0:
-            den //= 5
-        if den == 1:
-            return str(float(value)) if abs(value) < 10**15 else str(value)
-        return str(value)
-    return str(value)
-
-
 def _truth(value: Any, node: ast.AST) -> bool:
     if isinstance(value, bool):
         return value
@@ -395,7 +295,7 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
 
 
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:
-    if _symbolic(left) or _symbolic(right):
+    if numbers.is_symbolic(left) or numbers.is_symbolic(right):
         # sympy's == is structural: alpha == 0.5 would be silently false.
         raise ExprError("this comparison depends on a symbolic parameter", _col(node))
     if op is ast.Eq:

@@ -143,12 +143,10 @@ class _Checker:
         spec = specs.Spec(self.path, name, "", "", parameters, None, doc.get("input"), blocks,
                           layers if layers is not None else Sequence(), doc)
         spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
-        from costcalc import api
-        from costcalc.costing import conventions
+        from costcalc.spec.models import resolve
 
         # read as the report reads them; a bad override is a usage error: raised, not listed
-        values = api.resolve(spec, dict(overrides or {}),
-                             self.convention or conventions.get("paper"))
+        values = resolve(spec, dict(overrides or {}), getattr(self.convention, "classes", None))
         env = self.let(doc.get("let"), doc.value_pos.get("let"), parameters, values)
         spec.let = self.good_let
         before = len(self.problems)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping, NamedTuple
 
+from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError
 from costcalc.graph.registry import KINDS, REQUIRED, Field, Kind, Shape, lookup, public_kinds
@@ -252,18 +253,18 @@ class Builder:
         """Coerce and validate one evaluated field value."""
         if fld.type == "bool":
             if not isinstance(value, bool):
-                raise self.error(f"{fld.name!r} must be true or false, got {expr.show_value(value)}", pos)
+                raise self.error(f"{fld.name!r} must be true or false, got {numbers.show_value(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
             if value not in fld.choices:
                 raise self.error(f"{fld.name!r} must be one of {', '.join(fld.choices)}; "
-                                 f"got {expr.show_value(value)}", pos)
+                                 f"got {numbers.show_value(value)}", pos)
             return value
         if fld.type == "padding" and value in ("same", "valid"):
             return value
         if isinstance(value, (bool, str)) or value is None:
-            raise self.error(f"{fld.name!r} must be a number, got {expr.show_value(value)}", pos)
-        if not expr.is_exact(value):
+            raise self.error(f"{fld.name!r} must be a number, got {numbers.show_value(value)}", pos)
+        if not numbers.is_exact(value):
             if isinstance(value, (list, dict)):
                 raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
             if isinstance(value, (float, complex)) or not self.symbolic:
@@ -271,11 +272,11 @@ class Builder:
             return value  # symbolic
         if fld.type == "number":
             if value < 0:
-                raise self.error(f"{fld.name!r} must not be negative, got {expr.show_value(value)}", pos)
+                raise self.error(f"{fld.name!r} must not be negative, got {numbers.show_value(value)}", pos)
             return value
         minimum = 0 if fld.type == "padding" else fld.minimum
         if isinstance(value, Fraction):
-            raise self.error(f"{fld.name!r} must be a whole number, got {expr.format_number(value)}"
+            raise self.error(f"{fld.name!r} must be a whole number, got {numbers.format_number(value)}"
                              " (use round(), int() or make_divisible())", pos)
         if value < minimum:
             raise self.error(f"{fld.name!r} must be at least {minimum}, got {value}", pos)
@@ -334,7 +335,7 @@ class Builder:
 
 
 def _is_zero(value: Any) -> bool:
-    return expr.is_exact(value) and value == 0
+    return numbers.is_exact(value) and value == 0
 
 
 def _pos(entry: Any, key: str | None, default: Pos | None) -> Pos | None:

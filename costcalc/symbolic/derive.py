@@ -17,9 +17,9 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from costcalc.costing import conventions
-from costcalc.spec import expr
+from costcalc import numbers
 from costcalc.costing.report import Report
-from costcalc.api import resolve
+from costcalc.costing.analyze import resolve
 from costcalc.errors import UsageError
 from costcalc.spec.walker import Graph
 from costcalc.spec.document import Spec
@@ -278,7 +278,7 @@ def to_fraction(value: Any) -> Fraction | int:
         return value
     if not getattr(value, "is_Rational", False):
         raise UsageError(f"the closed form does not evaluate to a number here: {value}")
-    return expr.normalize(Fraction(int(value.p), int(value.q)))
+    return numbers.normalize(Fraction(int(value.p), int(value.q)))
 
 
 def gap_sources(model: Model) -> list[GapSource]:
@@ -346,6 +346,6 @@ def number_text(value: Any) -> str:
     if getattr(value, "is_Rational", False):
         value = Fraction(int(value.p), int(value.q))
     if isinstance(value, (int, Fraction)):
-        return expr.format_number(value)
+        return numbers.format_number(value)
     return str(value)
 

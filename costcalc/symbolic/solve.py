@@ -15,9 +15,9 @@ from fractions import Fraction
 from typing import Any, Mapping
 
 from costcalc.costing import conventions
-from costcalc.spec import expr
+from costcalc import numbers
 from costcalc.costing.report import Report, Total
-from costcalc.api import resolve
+from costcalc.costing.analyze import resolve
 from costcalc.errors import CostcalcError, UsageError
 from costcalc.spec.document import Spec
 from costcalc.symbolic.derive import to_fraction
@@ -167,7 +167,7 @@ def _ideal(spec: Spec, overrides: Mapping[str, Any], convention: str, variable: 
 
 
 def _count(value: Any) -> str:
-    return expr.format_number(to_fraction(value))
+    return numbers.format_number(to_fraction(value))
 
 
 def total_has(total: Any, sym: Any) -> bool:
@@ -193,7 +193,7 @@ def _solve_alpha(spec, budgets, overrides, convention) -> Solution:
     answer = fine_top if fine_top is not None else top
     if answer is None:
         smallest = search(FINE)
-        raise UsageError(_nothing_fits("alpha", expr.format_number(FINE), smallest, budgets))
+        raise UsageError(_nothing_fits("alpha", numbers.format_number(FINE), smallest, budgets))
     capped = answer + FINE > upper
     above = None if capped else search(answer + FINE)
     boundary = None
@@ -208,10 +208,10 @@ def _solve_alpha(spec, budgets, overrides, convention) -> Solution:
     twin = _on_grid(search, hint, FINE, FINE)
     return Solution(spec.name, "alpha", dict(budgets), fixed, search(answer), above, boundary,
                     capped, ideal, reason, search.evaluations, FINE,
-                    f"every {expr.format_number(COARSE)} in "
-                    f"(0, {expr.format_number(_last(search))}]"
-                    f", every {expr.format_number(FINE)} above the largest fitting one, then "
-                    f"bisection to {expr.format_number(BISECT)}", twin)
+                    f"every {numbers.format_number(COARSE)} in "
+                    f"(0, {numbers.format_number(_last(search))}]"
+                    f", every {numbers.format_number(FINE)} above the largest fitting one, then "
+                    f"bisection to {numbers.format_number(BISECT)}", twin)
 
 
 def _solve_choice(spec, budgets, overrides, convention, choices) -> Solution:
@@ -220,14 +220,14 @@ def _solve_choice(spec, budgets, overrides, convention, choices) -> Solution:
     ordered = sorted(choices)
     fitting = [c for c in ordered if search.fits(c)]
     if not fitting:
-        raise UsageError(_nothing_fits("alpha", expr.format_number(ordered[0]),
+        raise UsageError(_nothing_fits("alpha", numbers.format_number(ordered[0]),
                                        search(ordered[0]), budgets))
     answer = fitting[-1]
     bigger = [c for c in ordered if c > answer]
     above = search(bigger[0]) if bigger else None
     fixed = {"resolution": resolve(spec, dict(overrides), conventions.get(convention))
              .get("resolution")}
-    shown = ", ".join(expr.format_number(c) for c in ordered)
+    shown = ", ".join(numbers.format_number(c) for c in ordered)
     return Solution(spec.name, "alpha", dict(budgets), fixed, search(answer), above, None,
                     not bigger, {}, f"no closed form: alpha takes only the choices {shown}",
                     search.evaluations, None, f"every choice of alpha ({shown})")
@@ -276,14 +276,14 @@ def _scan_top(search: Search, step: Any, upper: Any, hint: Any, start: Any = Non
         if top is not None and top + step > hi and hi < upper:
             hi = min(Fraction(upper), 2 * hi)  # still fitting at the top: look further
             continue
-        return expr.normalize(top) if top is not None else None
+        return numbers.normalize(top) if top is not None else None
 
 
 def _on_grid(search: Search, hint: Fraction | None, step: Any, lowest: Any) -> Candidate | None:
     """The ideal answer rounded down to the grid, counted exactly."""
     if hint is None:
         return None
-    value = expr.normalize((hint // step) * step)
+    value = numbers.normalize((hint // step) * step)
     return search(value) if value >= lowest else None
 
 
@@ -294,7 +294,7 @@ def _hint(ideal: dict) -> Fraction | None:
 
 
 def _last(search: Search) -> Any:
-    return expr.normalize(max(search.cache)) if search.cache else 0
+    return numbers.normalize(max(search.cache)) if search.cache else 0
 
 
 def _nothing_fits(what: str, smallest_text: str, smallest: Candidate,

@@ -1,0 +1,79 @@
+"""The sweep table: one model over a grid of parameters, one grid per metric (v1 Tables 6-7)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from costcalc.costing import variants
+from costcalc.costing.variants import METRICS
+
+def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper",
+                layout: str = "grid", evaluate: Callable | None = None):
+    """The sweep Table (library entry point of the command).
+
+    ``layout`` is ``grid`` (rows = all axes but the last, columns = the last axis) or ``long``
+    (one row per point). ``evaluate`` replaces ``evaluate_grid`` (same arguments and result); the command line passes
+    one that shows a progress bar.
+    """
+    from costcalc.costing.grid import evaluate_grid
+    from costcalc.costing.report import json_value
+    from costcalc.spec.models import load
+    from costcalc.costing.conventions import get
+    from costcalc.errors import UsageError
+    from costcalc.table import Column, Table
+
+    if not axes:
+        raise UsageError("sweep needs at least one axis: --alpha, --res, --classes or "
+                         "--set NAME=V1,V2,...")
+    name, base = variants.parse_variant(model)
+    spec = load(name)
+    rules = get(convention)
+    results = (evaluate or evaluate_grid)(spec, axes, base, convention)
+    names = list(axes)
+    points = [{"parameters": {k: json_value(v) for k, v in values.items()},
+               **{k: getattr(total, k) for k, _ in METRICS}} for values, total in results]
+    coords = [tuple(variants.shown(values[n]) for n in names) for values, _ in results]
+    data: dict[str, Any] = {"model": spec.name, "convention": rules.name,
+                            "axes": {n: _unique(c[i] for c in coords) for i, n in enumerate(names)},
+                            "points": points}
+    footer = [f"convention: {rules.name}: {rules.description}",
+              f"fixed: {variants.label(spec.name, base)}" if base else f"model: {spec.name}"]
+    axis_text = " x ".join(names)
+    if layout == "long" or len(names) == 1:
+        columns = [Column(n, n) for n in names] + [Column(k, t, "count") for k, t in METRICS]
+        rows = [{**dict(zip(names, c)), **{k: p[k] for k, _ in METRICS}}
+                for c, p in zip(coords, points)]
+        return Table(f"{spec.name} by {axis_text} ({rules.name} convention)", columns, rows,
+                     footer, data)
+    *row_axes, col_axis = names
+    col_values = data["axes"][col_axis]
+    row_keys = _unique(c[:-1] for c in coords)
+    lookup = {c: p for c, p in zip(coords, points)}
+    columns = [Column("metric", "metric")] + [Column(n, n) for n in row_axes]
+    columns += [Column(f"{col_axis}={v}", f"{_short(col_axis)} {v}", "count") for v in col_values]
+    rows = []
+    grids: dict[str, list[list[Any]]] = {}
+    for key, title in METRICS:
+        grids[key] = []
+        for index, row_key in enumerate(row_keys):
+            cells = [lookup[row_key + (v,)][key] for v in col_values]
+            grids[key].append(cells)
+            row = {"metric": title, **dict(zip(row_axes, row_key)),
+                   **{f"{col_axis}={v}": cell for v, cell in zip(col_values, cells)}}
+            if index == 0:
+                row["_section"] = True
+            rows.append(row)
+    data["grids"] = grids
+    return Table(f"{spec.name}: MACs, params and activations by {axis_text} "
+                 f"({rules.name} convention)", columns, rows, footer, data)
+
+
+def _short(name: str) -> str:
+    return {"resolution": "res"}.get(name, name)
+
+
+def _unique(items) -> list:
+    seen: list = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
