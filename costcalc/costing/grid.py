@@ -26,7 +26,7 @@ from costcalc.spec import expr
 from costcalc.costing.report import Report, Total
 from costcalc.costing.analyze import resolve
 from costcalc.spec.models import SHORTCUTS
-from costcalc.spec.walker import Builder
+from costcalc.spec.walker import SpecWalker
 from costcalc.graph.registry import Shape
 from costcalc.spec.document import Spec
 
@@ -199,13 +199,13 @@ class _Group:
 
     def input_shape(self, values: dict) -> Shape:
         env = self.spec.environment(values)
-        return self.spec.input_shape(Builder(self.spec.path, self.spec.blocks), env)
+        return self.spec.input_shape(SpecWalker(self.spec.path, self.spec.blocks), env)
 
     def trace_build(self, trace: "_Trace", values: dict) -> None:
         """Build the graph at ``values`` with the input height and width traced."""
         spec = self.spec
         env = spec.environment(values)
-        builder = Builder(spec.path, spec.blocks)
+        builder = SpecWalker(spec.path, spec.blocks)
         shape = spec.input_shape(builder, env)
         self.channels = shape.c
         # A square input traces one symbol for both sides; then only square points use it.

@@ -18,7 +18,8 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from costcalc.costing.conventions import Convention
-from costcalc.spec.walker import Node, Tensor
+from costcalc.graph.builder import GraphBuilder
+from costcalc.graph.core import Node
 from costcalc.graph.primitives import conv_unit
 
 
@@ -39,22 +40,14 @@ class BlockRatio:
                 "block_ratio": float(self.block)}
 
 
-class _Probe:
-    """Stands in for the graph builder: records the counts of one conv without adding a node."""
-
-    symbolic = False
-
-    def add_node(self, name, kind, inputs, shape, counts, **info):
-        self.counts = counts
-        return Tensor(-1, shape)
-
-
 def standard_conv_macs(convention: Convention, input_shape, out: int, kernel: int,
                        stride: int) -> Any:
     """MACs of a standard K x K conv (stride s, 'same' padding) on ``input_shape`` to ``out``."""
-    probe = _Probe()
-    conv_unit(probe, Tensor(-1, input_shape), "standard", out=out, kernel=kernel, stride=stride)
-    return convention.node_macs(probe.counts)
+    # a scratch graph (no size checks: the input may be symbolic): the one conv formula
+    builder = GraphBuilder(symbolic=True)
+    conv_unit(builder, builder.input(input_shape), "standard", out=out, kernel=kernel,
+              stride=stride)
+    return convention.node_macs(builder.nodes[0].counts)
 
 
 def block_ratio(nodes: Sequence[Node], convention: Convention) -> BlockRatio | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from costcalc import numbers
 from costcalc.costing.conventions import Convention
-from costcalc.spec.walker import Graph, Node
+from costcalc.graph.core import Graph, Node
 
 
 @dataclass(frozen=True)

@@ -62,9 +62,9 @@ class Block:
         if len(self.rows) == 1:
             return self.rows[0].kind
         ops = {r.op_class for r in self.rows}
-        names = {r.name.rsplit(".", 1)[-1] for r in self.rows}
+        roles = {r.node.role for r in self.rows}
         if self.ratio is not None:
-            label = "inverted residual" if names & {"expand", "project"} else "dw separable"
+            label = "inverted residual" if roles & {"expand", "project"} else "dw separable"
             return label + ("+SE" if "se" in ops else "")
         return "residual" if any(r.kind == "add" for r in self.rows) else "block"
 

@@ -375,7 +375,7 @@ def degenerate_table(model: str, convention: str) -> Table:
     from costcalc.costing.report import Report
     from costcalc.spec.models import load
     from costcalc.costing.conventions import get
-    from costcalc.spec.walker import Builder, Graph, Tensor
+    from costcalc.graph.builder import GraphBuilder
 
     spec, rules = load(model), get(convention)
     report = analyze(model, convention)
@@ -386,11 +386,11 @@ def degenerate_table(model: str, convention: str) -> Table:
     name = block[0].block
     rows = []
     for t in DEGENERATE_T:
-        builder = Builder(spec.path, spec.blocks)
-        builder.call("inverted_residual", Tensor(-1, x_shape), name, out=out, expand=t, kernel=k)
-        graph = Graph(name, x_shape, builder.nodes)
+        builder = GraphBuilder()
+        builder.call("inverted_residual", builder.input(x_shape), name, out=out, expand=t, kernel=k)
+        graph = builder.graph(name, x_shape)
         rep = Report.from_graph(graph, {"t": t}, rules)
-        kinds = [n.name.split(".", 1)[1] for n in graph.nodes]
+        kinds = [n.role for n in graph.nodes]
         hidden = next((n.shape.c for n in graph.nodes if n.info.get("op_class") == "depthwise"),
                       0)
         m, d = x_shape.c, x_shape.h
@@ -423,8 +423,8 @@ def degenerate_table(model: str, convention: str) -> Table:
 def _first_residual_block(report) -> list:
     """The rows of the first block that expands by t and ends in a residual add."""
     for name, entry in by_block(report).items():
-        kinds = [r.node.name.rsplit(".", 1)[-1] for r in entry["nodes"]]
-        if "expand" in kinds and "add" in kinds:
+        roles = {r.node.role for r in entry["nodes"]}
+        if "expand" in roles and "add" in roles:
             return entry["nodes"]
     raise UsageError(f"{report.model} has no expanding residual block")
 

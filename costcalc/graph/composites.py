@@ -14,12 +14,13 @@ def se_unit(b, x, name, *, squeeze, act, gate):
     MACs = C S + S C (the two FCs; pool and scaling are not MACs in the paper convention);
     params = 2 C S + S + C.
     """
-    pooled = global_avg_pool_node(b, x, f"{name}.pool")
-    reduced = conv_unit(b, pooled, f"{name}.reduce", out=squeeze, bias=True, act=act,
-                        op_class="se")
-    gate_out = conv_unit(b, reduced, f"{name}.expand", out=x.shape.c, bias=True, act=gate,
-                         op_class="se")
-    return scale_merge(b, x, gate_out, f"{name}.scale")
+    with b.block(name, "se"):
+        pooled = global_avg_pool_node(b, x, f"{name}.pool", role="pool")
+        reduced = conv_unit(b, pooled, f"{name}.reduce", out=squeeze, bias=True, act=act,
+                            op_class="se", role="reduce")
+        gate_out = conv_unit(b, reduced, f"{name}.expand", out=x.shape.c, bias=True, act=gate,
+                             op_class="se", role="excite")
+        return scale_merge(b, x, gate_out, f"{name}.scale")
 
 
 def squeeze_channels(channels, ratio, divisor):
@@ -66,6 +67,11 @@ def inverted_residual(b, f, x, name):
     linear 1x1 projection tM -> N, residual add when s = 1 and M == N.
     MACs (stride 1) = D_F^2 M t (M + K^2 + N) [+ SE FCs].
     """
+    with b.block(name, "inverted_residual"):
+        return _inverted_residual(b, f, x, name)
+
+
+def _inverted_residual(b, f, x, name):
     cin = x.shape.c
     stride = f["stride"]
     if f["exp"] is None and exact(f["expand"]) and f["expand"] == 0:
@@ -73,21 +79,22 @@ def inverted_residual(b, f, x, name):
         if stride != 1 or (exact(cin, f["out"]) and cin != f["out"]):
             raise SpecError("expansion 0 leaves no path from input to output unless stride is 1 "
                             "and channels are equal")
-        return b.add_node(f"{name}.identity", "identity", (x,), x.shape, {}, op_class="other",
-                          input=x.shape)
+        return b.add_node(f"{name}.identity", "identity", (x,), x.shape, {}, role="identity",
+                          op_class="other", input=x.shape)
     hidden = f["exp"]
     if hidden is None:
         hidden = numbers.round_value(cin * f["expand"]) if f["rounding"] == "round" \
             else numbers.make_divisible(cin * f["expand"], 8)
     y = x
     if hidden != cin:
-        y = conv_unit(b, y, f"{name}.expand", out=hidden, bn=True, act=f["act"])
+        y = conv_unit(b, y, f"{name}.expand", out=hidden, bn=True, act=f["act"], role="expand")
     y = conv_unit(b, y, f"{name}.dw", out=hidden, kernel=f["kernel"], stride=stride,
-                  groups=hidden, dilation=f["dilation"], bn=True, act=f["act"])
+                  groups=hidden, dilation=f["dilation"], bn=True, act=f["act"], role="dw")
     if f["se"]:
         squeeze = f["se_squeeze"] or squeeze_channels(hidden, f["se_ratio"], f["se_divisor"])
-        y = se_unit(b, y, f"{name}.se", squeeze=squeeze, act=f["se_act"], gate=f["se_gate"])
-    y = conv_unit(b, y, f"{name}.project", out=f["out"], bn=True)
+        with b.role("se"):
+            y = se_unit(b, y, f"{name}.se", squeeze=squeeze, act=f["se_act"], gate=f["se_gate"])
+    y = conv_unit(b, y, f"{name}.project", out=f["out"], bn=True, role="project")
     residual = f["residual"]
     if residual is None:
         residual = stride == 1 and cin == f["out"]
@@ -116,11 +123,13 @@ def depthwise_separable(b, f, x, name):
     D_F^2 M N K^2, a ratio of 1/N + 1/K^2.
     """
     common = dict(stride=f["stride"], bn=f["bn"], act=f["act"])
-    if not f["separable"]:
-        return conv_unit(b, x, f"{name}.conv", out=f["out"], kernel=f["kernel"], **common)
-    y = conv_unit(b, x, f"{name}.dw", out=x.shape.c, kernel=f["kernel"], groups=x.shape.c,
-                  **common)
-    return conv_unit(b, y, f"{name}.pw", out=f["out"], bn=f["bn"], act=f["act"])
+    with b.block(name, "depthwise_separable"):
+        if not f["separable"]:
+            return conv_unit(b, x, f"{name}.conv", out=f["out"], kernel=f["kernel"], role="conv",
+                             **common)
+        y = conv_unit(b, x, f"{name}.dw", out=x.shape.c, kernel=f["kernel"], groups=x.shape.c,
+                      role="dw", **common)
+        return conv_unit(b, y, f"{name}.pw", out=f["out"], bn=f["bn"], act=f["act"], role="pw")
 
 
 @register("residual", Field("body", "layers"),
@@ -130,17 +139,19 @@ def depthwise_separable(b, f, x, name):
           prefix="block")
 def residual(b, f, x, name):
     """y = act(body(x) + shortcut(x)); shortcut auto = identity, or 1x1 conv + BN when shapes differ."""
-    env = b.env
-    body, body_pos = f["body"]
-    y = b.entries(body, x, env, name, body_pos)
-    shortcut = f["shortcut"]
-    if isinstance(shortcut, tuple):
-        s = b.entries(shortcut[0], x, env, f"{name}.shortcut", shortcut[1])
-    elif shortcut == "projection" or (shortcut == "auto" and y.shape != x.shape):
-        s = conv_unit(b, x, f"{name}.shortcut", out=y.shape.c, stride=f["stride"], bn=True)
-    else:
-        s = x
-    return add_merge(b, [y, s], f"{name}.add", act=f["act"])
+    with b.block(name, "residual"):
+        with b.role("body"):
+            y = f["body"](x, name)
+        shortcut = f["shortcut"]
+        if callable(shortcut):  # a list of layers
+            with b.block(f"{name}.shortcut", "shortcut", role="shortcut"):
+                s = shortcut(x, f"{name}.shortcut")
+        elif shortcut == "projection" or (shortcut == "auto" and y.shape != x.shape):
+            s = conv_unit(b, x, f"{name}.shortcut", out=y.shape.c, stride=f["stride"], bn=True,
+                          role="shortcut")
+        else:
+            s = x
+        return add_merge(b, [y, s], f"{name}.add", act=f["act"])
 
 
 @register("parallel", Field("branches", "branches"),
@@ -149,20 +160,23 @@ def residual(b, f, x, name):
           ACT, prefix="block")
 def parallel(b, f, x, name):
     """Branches on the same input (or on equal channel splits), merged by concat or add. Free merge."""
-    env = b.env
-    branches, pos = f["branches"]
+    branches = f["branches"]
     if not isinstance(branches, list) or not branches:
         raise SpecError("'branches' must be a non-empty list of layer lists")
-    outputs = []
-    for j, branch in enumerate(branches):
-        start = x
-        if f["split"]:
-            start = b.call("channel_split", x, f"{name}.split{j}", parts=len(branches), index=j)
-        outputs.append(b.entries(branch or [], start, env, f"{name}.branch{j}", pos)
-                       if branch else start)
-    if f["merge"] == "add":
-        return add_merge(b, outputs, f"{name}.add", act=f["act"])
-    y = concat_merge(b, outputs, f"{name}.concat")
-    if f["act"] != "none":
-        y = b.call("activation", y, f"{name}.act", fn=f["act"])
-    return y
+    with b.block(name, "parallel"):
+        outputs = []
+        for j, branch in enumerate(branches):
+            start = x
+            if f["split"]:
+                start = b.call("channel_split", x, f"{name}.split{j}", role="split",
+                               parts=len(branches), index=j)
+            if branch is not None:
+                with b.block(f"{name}.branch{j}", "branch", role="branch"):
+                    start = branch(start, f"{name}.branch{j}")
+            outputs.append(start)
+        if f["merge"] == "add":
+            return add_merge(b, outputs, f"{name}.add", act=f["act"])
+        y = concat_merge(b, outputs, f"{name}.concat")
+        if f["act"] != "none":
+            y = b.call("activation", y, f"{name}.act", role="act", fn=f["act"])
+        return y

@@ -82,7 +82,7 @@ def merge(*parts: dict) -> dict:
 
 
 def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, dilation=1,
-              bias=False, bn=False, act="none", kind="conv", op_class=None):
+              bias=False, bn=False, act="none", kind="conv", op_class=None, role=None):
     """Convolution (+ optional BatchNorm and activation, fused into one node).
 
     MACs = K^2 * (C_in / g) * C_out * H_out * W_out;  weights = K^2 * (C_in / g) * C_out;
@@ -115,7 +115,7 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
             op_class = "conv"
     if kind == "conv":
         kind = {"depthwise": "dwconv", "pointwise": "pwconv"}.get(op_class, "conv")
-    return b.add_node(name, kind, (x,), shape, counts, kernel=kernel, stride=stride,
+    return b.add_node(name, kind, (x,), shape, counts, role=role, kernel=kernel, stride=stride,
                       groups=groups, dilation=dilation, in_channels=cin, bias=bias, bn=bn, act=act,
                       op_class=op_class, input=x.shape)
 
@@ -215,12 +215,12 @@ def global_avg_pool(b, f, x, name):
     return global_avg_pool_node(b, x, name, functional=f["functional"])
 
 
-def global_avg_pool_node(b, x, name, functional=False):
+def global_avg_pool_node(b, x, name, functional=False, role=None):
     shape = Shape(x.shape.c, 1, 1)
     counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
     if not functional:
         counts.update({q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements})
-    return b.add_node(name, "global_avg_pool", (x,), shape, counts, op_class="other",
+    return b.add_node(name, "global_avg_pool", (x,), shape, counts, role=role, op_class="other",
                       input=x.shape)
 
 
@@ -276,18 +276,18 @@ def channel_split(b, f, x, name):
                       {}, op_class="other", input=x.shape)
 
 
-def add_merge(b, inputs, name, act="none"):
+def add_merge(b, inputs, name, act="none", role="add"):
     """Element-wise add of equal shapes. 0 MACs in the paper convention; (n-1) C H W adds recorded."""
     shape = inputs[0].shape
     for other in inputs[1:]:
         if other.shape != shape and exact(*shape, *other.shape):
             raise SpecError(f"cannot add tensors of shapes {shape.text()} and {other.shape.text()}")
     counts = merge({q.ADD: (len(inputs) - 1) * shape.elements}, act_counts(act, shape.elements))
-    return b.add_node(name, "add", tuple(inputs), shape, counts, act=act, op_class="other",
-                      input=shape)
+    return b.add_node(name, "add", tuple(inputs), shape, counts, role=role, act=act,
+                      op_class="other", input=shape)
 
 
-def concat_merge(b, inputs, name):
+def concat_merge(b, inputs, name, role="merge"):
     """Concatenate along channels; heights and widths must agree. Free."""
     first = inputs[0].shape
     for other in inputs[1:]:
@@ -297,10 +297,10 @@ def concat_merge(b, inputs, name):
                             f"{other.shape.text()}: heights and widths differ")
     channels = sum(t.shape.c for t in inputs[1:]) + first.c
     return b.add_node(name, "concat", tuple(inputs), Shape(channels, first.h, first.w), {},
-                      op_class="other", input=first)
+                      role=role, op_class="other", input=first)
 
 
-def scale_merge(b, x, gate, name):
+def scale_merge(b, x, gate, name, role="scale"):
     """SE scaling: x * gate broadcast over H x W. C H W multiplies recorded (0 in the paper)."""
     return b.add_node(name, "scale", (x, gate), x.shape, {q.MUL: x.shape.elements},
-                      op_class="other", input=x.shape)
+                      role=role, op_class="other", input=x.shape)

@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
-from costcalc.spec.walker import Graph, Node
+from costcalc.graph.core import Graph, Node
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 VIEW_KINDS = frozenset({"flatten", "dropout", "identity", "channel_split"})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from costcalc.spec.walker import Graph
+from costcalc.graph.core import Graph
 from costcalc.memory.liveness import consumers, dtype_bytes, op_bound
 from costcalc.memory.split import find_bottlenecks
 

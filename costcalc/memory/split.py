@@ -12,10 +12,12 @@ cannot finish a group before the SE gate exists (the gate pools all channels), s
 passes (pool, then scale and project) and pays the expansion and depthwise MACs again even at
 inference.
 
-Blocks are found by the names the ``inverted_residual``/``bneck``/``mbconv`` kinds give their
-nodes (``P.expand``, ``P.dw``, ``P.se.*``, ``P.project``, ``P.add``). A block without an
-expansion (t = 1) whose depthwise reads the output of a full conv used by nothing else (v2's
-stem) takes that conv as its expansion: its channels are computed independently too.
+Blocks are found by the roles their nodes play in their block scope (``expand``, ``dw``, an
+``se`` block of ``pool``/``reduce``/``excite``/``scale``, ``project``, ``add``), as the
+``inverted_residual``/``bneck``/``mbconv`` kinds give them and as a spec can declare them with
+``role:`` on hand-written layers inside a block. A block without an expansion (t = 1) whose
+depthwise reads the output of a full conv used by nothing else (v2's stem) takes that conv as
+its expansion: its channels are computed independently too.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from typing import Sequence
 
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
-from costcalc.spec.walker import Graph
+from costcalc.graph.core import Graph
 from costcalc.memory.liveness import INPUT, Buffers, Step, consumers, dtype_bytes, walk
 
 EXPANDABLE = frozenset({"conv", "pwconv"})
@@ -58,28 +60,47 @@ class Bottleneck:
         return self.nodes[-1]
 
 
+SE_ROLES = ("pool", "reduce", "excite", "scale")
+
+
+def _one(roles: dict[str, list[int]], role: str) -> int | None:
+    """The node playing ``role``, when exactly one does."""
+    nodes = roles.get(role, [])
+    return nodes[0] if len(nodes) == 1 else None
+
+
+def _se_nodes(graph: Graph, members: dict, block: str) -> tuple[int, ...] | None:
+    """Pool, reduce, excite and scale of the SE block nested in ``block``; () when it has none,
+    None when it has one that is not of that form."""
+    nested = [b.name for b in graph.blocks.values() if b.parent == block and b.role == "se"]
+    if not nested:
+        return ()
+    parts = tuple(_one(members.get(nested[0], {}), role) for role in SE_ROLES)
+    return parts if len(nested) == 1 and None not in parts else None
+
+
 def find_bottlenecks(graph: Graph) -> list[Bottleneck]:
     """The inverted residual blocks of ``graph`` that can be processed group by group."""
-    index = {node.name: i for i, node in enumerate(graph.nodes)}
+    members = graph.members()
     readers = consumers(graph)
     taken: set[int] = set()
     found = []
     for i, node in enumerate(graph.nodes):
-        if node.kind != "dwconv" or not node.name.endswith(".dw"):
+        if node.kind != "dwconv" or node.role != "dw" or node.scope is None:
             continue
-        prefix = node.name[:-3]
-        project = index.get(f"{prefix}.project")
-        if project is None or project < i:
+        prefix = node.scope
+        roles = members[prefix]
+        project = _one(roles, "project")
+        if project is None or project < i or roles.get("dw") != [i]:
             continue
-        se = tuple(index[n] for n in (f"{prefix}.se.pool", f"{prefix}.se.reduce",
-                                      f"{prefix}.se.expand", f"{prefix}.se.scale") if n in index)
-        if se and len(se) != 4:
+        se = _se_nodes(graph, members, prefix)
+        if se is None:
             continue
         after_dw = se[-1] if se else i
         if graph.nodes[project].inputs != (after_dw,) or set(readers.get(i, [])) - {*se, project}:
             continue
-        add = index.get(f"{prefix}.add")
-        expand = index.get(f"{prefix}.expand")
+        add = _one(roles, "add")
+        expand = _one(roles, "expand")
         absorbed = False
         if expand is None:
             j = node.inputs[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Sequence
 
-from costcalc.spec.walker import Graph
+from costcalc.graph.core import Graph
 from costcalc.memory.liveness import (MemoryReport, analyze_memory, dtype_bytes,
                              weight_elements)
 from costcalc.memory.resolution import K, by_resolution

@@ -9,7 +9,8 @@ import costcalc.graph.composites  # noqa: F401  (registers the layer kinds)
 from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError
-from costcalc.spec.walker import Builder, Graph, Tensor, UserBlock
+from costcalc.graph.core import Graph, Tensor
+from costcalc.spec.walker import SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
@@ -138,11 +139,11 @@ class Spec:
     def build(self, values: Mapping[str, Any] | None = None, symbolic: bool = False) -> Graph:
         """Build the layer graph at resolved parameter ``values`` (defaults when None)."""
         env = self.environment(values if values is not None else self.resolve())
-        builder = Builder(self.path, self.blocks, symbolic=symbolic)
+        builder = SpecWalker(self.path, self.blocks, symbolic=symbolic)
         shape = self.input_shape(builder, env)
         return builder.build(self.name, self.layers, shape, env, self.layers.pos)
 
-    def input_shape(self, builder: Builder, env: dict) -> Shape:
+    def input_shape(self, builder: SpecWalker, env: dict) -> Shape:
         raw = self.input
         pos = self.document.value_pos.get("input")
         if isinstance(raw, list) and len(raw) == 3:
@@ -173,7 +174,7 @@ class Spec:
         return Shape(*dims)
 
 
-def _list_value(builder: Builder, container: list, index: int, env: dict, dummy) -> Any:
+def _list_value(builder: SpecWalker, container: list, index: int, env: dict, dummy) -> Any:
     raw = container[index]
     if isinstance(raw, str):
         return builder.evaluate(raw, env, dummy, position(container, index))

@@ -22,7 +22,8 @@ from typing import Any, Mapping
 from costcalc.spec import expr
 from costcalc.spec import document as specs
 from costcalc.errors import SpecError
-from costcalc.spec.walker import Builder, Graph, Tensor, UserBlock
+from costcalc.graph.core import Graph, Tensor
+from costcalc.spec.walker import SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Kind, Shape
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
@@ -152,7 +153,7 @@ class _Checker:
         before = len(self.problems)
         self.attempt(specs._check_block_cycles, spec, self.err)
         cyclic = len(self.problems) > before
-        builder = Builder(self.path, blocks)
+        builder = SpecWalker(self.path, blocks)
         builder._base_env = env
         shape = None
         if "input" in doc:
@@ -269,7 +270,7 @@ class _Checker:
 
     def entry(self, entry: Any, env: dict, scope: frozenset, blocks: dict, pos: Pos | None,
               top: bool) -> None:
-        builder = Builder(self.path, blocks)
+        builder = SpecWalker(self.path, blocks)
         builder.pos = pos
         if isinstance(entry, dict) and isinstance(entry.get("kind"), str) \
                 and entry["kind"] in self.poisoned:
@@ -300,7 +301,7 @@ class _Checker:
             return
         self.fields(builder, kind, entry, env, scope, blocks, pos, top)
 
-    def fields(self, builder: Builder, kind: Kind, entry: Mapping, env: dict, scope: frozenset,
+    def fields(self, builder: SpecWalker, kind: Kind, entry: Mapping, env: dict, scope: frozenset,
                blocks: dict, pos: Pos | None, top: bool) -> None:
         for fld in kind.fields:
             if fld.name not in entry:
@@ -329,7 +330,7 @@ class _Checker:
                 continue
             self.value(builder, entry, fld, env, scope)
 
-    def value(self, builder: Builder, entry: Mapping, fld: Field, env: dict,
+    def value(self, builder: SpecWalker, entry: Mapping, fld: Field, env: dict,
               scope: frozenset) -> None:
         """Check one field: literals with the builder's rules, expressions when computable."""
         raw = entry[fld.name]

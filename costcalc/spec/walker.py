@@ -1,56 +1,21 @@
-"""Spec entries -> a layer graph: expands blocks, names nodes, infers every shape, records counts."""
+"""Spec entries -> GraphBuilder calls: expands user blocks and repeats, names nodes, reads and checks fields."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
 from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError
-from costcalc.graph.registry import KINDS, REQUIRED, Field, Kind, Shape, lookup, public_kinds
+from costcalc.graph.builder import MAX_CHANNELS, GraphBuilder
+from costcalc.graph.core import ROLES, Graph, Tensor
+from costcalc.graph.registry import REQUIRED, Field, Kind, Shape, lookup, public_kinds
 from costcalc.spec.source import Pos, Sequence, position
 
 MAX_REPEAT = 10_000
-MAX_NODES = 100_000
-MAX_CHANNELS = 10**9
-ENTRY_KEYS = ("kind", "name", "repeat")
-
-
-class Tensor(NamedTuple):
-    """A value flowing through the graph: the node that made it (-1 = model input) and its shape."""
-
-    node: int
-    shape: Shape
-
-
-@dataclass(slots=True)
-class Node:
-    """One primitive layer: where its inputs come from, its output shape and its counts."""
-
-    name: str
-    kind: str
-    inputs: tuple[int, ...]
-    shape: Shape
-    counts: dict[str, Any]
-    info: dict[str, Any] = field(default_factory=dict)
-    line: int | None = None
-
-    @property
-    def block(self) -> str:
-        """Top-level entry this node belongs to (first dotted component of its name)."""
-        return self.name.split(".", 1)[0]
-
-
-@dataclass
-class Graph:
-    """The built model: nodes in execution order and the input shape."""
-
-    name: str
-    input: Shape
-    nodes: list[Node]
-    symbolic: bool = False
+ENTRY_KEYS = ("kind", "name", "repeat", "role")
 
 
 @dataclass
@@ -64,17 +29,31 @@ class UserBlock:
     doc: str = ""
 
 
-class Builder:
-    """Walks spec entries depth-first and appends primitive nodes."""
+class Body:
+    """The entries of a ``layers``/``branches`` field, built on demand by the composite kind."""
+
+    __slots__ = ("walker", "layers", "env", "pos")
+
+    def __init__(self, walker: "SpecWalker", layers: Any, env: dict, pos: Pos | None):
+        self.walker, self.layers, self.env, self.pos = walker, layers, env, pos
+
+    def __call__(self, x: Tensor, prefix: str) -> Tensor:
+        """Build the entries on ``x`` with node names under ``prefix``; the last output."""
+        return self.walker.entries(self.layers, x, self.env, prefix, self.pos)
+
+
+class SpecWalker(GraphBuilder):
+    """Walks spec entries depth-first and adds their nodes through the GraphBuilder."""
 
     def __init__(self, path: str, blocks: Mapping[str, UserBlock], symbolic: bool = False):
+        super().__init__(symbolic)
         self.path = path
-        self.blocks = blocks
-        self.symbolic = symbolic
-        self.nodes: list[Node] = []
+        self.user_blocks = blocks
         self.counters: dict[str, int] = {}
         self.pos: Pos | None = None
-        self.env: dict[str, Any] = {}
+
+    def line(self) -> int | None:
+        return self.pos.line if self.pos else None
 
     # ------------------------------------------------------------------ errors
     def error(self, message: str, pos: Pos | None = None, offset: int = 0) -> SpecError:
@@ -96,7 +75,6 @@ class Builder:
     def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
               forced_name: str | None = None) -> Tensor:
         block, kind = self.resolve_kind(entry, pos)
-        kind_name = entry["kind"]
         for problem in self.unknown_keys(entry, block, kind, pos):
             raise problem
         repeat = 1
@@ -105,6 +83,11 @@ class Builder:
         base = entry.get("name")
         if base is not None and (not isinstance(base, str) or not base or "." in base):
             raise self.error("'name' must be a non-empty name without dots", _pos(entry, "name", pos))
+        role = entry.get("role")
+        if role is not None and role not in ROLES:
+            raise self.error(f"'role' must be one of {', '.join(ROLES)}; got "
+                             f"{numbers.show_value(role)}", _pos(entry, "role", pos))
+        top = self.group is None
         for i in range(repeat):
             local_env = dict(env)
             local_env["i"] = i
@@ -113,20 +96,27 @@ class Builder:
                 name = forced_name if repeat == 1 else f"{forced_name}.{i}"
             else:
                 name = self.node_name(prefix, base, block.name if block else kind.prefix, repeat)
-            first = i == 0
-            if block is not None:
-                x = self.user_block(block, entry, x, local_env, name, pos, first)
-            else:
-                values = self.read_fields(kind, entry, local_env, x, first)
-                self.env = local_env
-                self.pos = pos
-                try:
-                    x = kind.build(self, values, x, name)
-                except SpecError as exc:
-                    if exc.line is None and f"'{name}" not in exc.message:
-                        exc.message = f"{kind_name} {name!r}: {exc.message}"  # which layer
-                    raise exc.located(self.path, *(pos.at(0) if pos else (None, None)))
+            if top:  # the report subtotals a top-level entry with all its repeats
+                self.group = name.split(".", 1)[0]  # names have no dots; a repeat adds ".i"
+            with self.role(role or self._role):
+                x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
+        if top:
+            self.group = None
         return x
+
+    def instance(self, block: UserBlock | None, kind: Kind | None, entry: Mapping, x: Tensor,
+                 env: dict, name: str, pos: Pos | None, first: bool) -> Tensor:
+        """One repeat of an entry: a user block instance, or a kind built by its function."""
+        if block is not None:
+            return self.user_block(block, entry, x, env, name, pos, first)
+        values = self.read_fields(kind, entry, env, x, first)
+        self.pos = pos
+        try:
+            return kind.build(self, values, x, name)
+        except SpecError as exc:
+            if exc.line is None and f"'{name}" not in exc.message:
+                exc.message = f"{entry['kind']} {name!r}: {exc.message}"  # which layer
+            raise exc.located(self.path, *(pos.at(0) if pos else (None, None)))
 
     def resolve_kind(self, entry: Any, pos: Pos | None) -> tuple[UserBlock | None, Kind | None]:
         """The user block or layer kind an entry names; SpecError when there is none."""
@@ -138,10 +128,10 @@ class Builder:
         kind_pos = entry.value_pos.get("kind", pos) if hasattr(entry, "value_pos") else pos
         if not isinstance(kind_name, str):
             raise self.error(f"'kind' must be a name, got {_type(kind_name)}", kind_pos)
-        block = self.blocks.get(kind_name)
+        block = self.user_blocks.get(kind_name)
         kind = None if block else lookup(kind_name)
         if block is None and (kind is None or kind.internal):
-            valid = public_kinds() + sorted(self.blocks)
+            valid = public_kinds() + sorted(self.user_blocks)
             close = difflib.get_close_matches(kind_name, valid, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise self.error(f"unknown layer kind {kind_name!r} ({hint}valid: {', '.join(valid)})",
@@ -193,7 +183,8 @@ class Builder:
         if len(layers) == 1 and isinstance(layers[0], dict) and "name" not in layers[0]:
             # A one-entry block is that entry: name it after the block instance.
             return self.entry(layers[0], x, inner, "", position(layers, 0) or block.pos, name)
-        return self.entries(layers, x, inner, name, block.pos)
+        with self.block(name, block.name):
+            return self.entries(layers, x, inner, name, block.pos)
 
     # ------------------------------------------------------------------ fields
     def value(self, entry: Mapping, key: str, env: dict, x: Tensor) -> Any:
@@ -228,11 +219,13 @@ class Builder:
     def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor) -> Any:
         raw = entry[fld.name]
         pos = _pos(entry, fld.name, self.pos)
-        if fld.type in ("layers", "branches"):
-            return (raw, pos)
+        if fld.type == "layers" or (fld.type == "shortcut" and isinstance(raw, list)):
+            return Body(self, raw, env, pos)
+        if fld.type == "branches":
+            if not isinstance(raw, list):
+                return raw  # the kind says what it needs
+            return [Body(self, branch, env, pos) if branch else None for branch in raw]
         if fld.type == "shortcut":
-            if isinstance(raw, list):
-                return (raw, pos)
             fld = Field(fld.name, "choice", choices=fld.choices)
         if fld.type == "choice" and isinstance(raw, str) and raw in fld.choices:
             return raw
@@ -291,38 +284,6 @@ class Builder:
         return self.check(Field(key, "count", minimum=minimum, maximum=maximum), value,
                           _pos(entry, key, self.pos))
 
-    # ------------------------------------------------------------------ nodes
-    def add_node(self, name: str, kind: str, inputs: tuple[Tensor, ...], shape: Shape,
-                 counts: dict[str, Any], **info: Any) -> Tensor:
-        """Append a primitive node; validates its output shape on the exact path."""
-        if not self.symbolic:
-            for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
-                if dim < 1:
-                    raise SpecError(f"{kind} {name!r}: output {label} would be {dim} "
-                                    f"(input {inputs[0].shape.text()})")
-                if dim > MAX_CHANNELS:
-                    raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
-                                    f"{MAX_CHANNELS}")
-        if len(self.nodes) >= MAX_NODES:
-            raise SpecError(f"the model has more than {MAX_NODES} layers")
-        line = self.pos.line if self.pos else None
-        self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
-                               {k: v for k, v in counts.items() if not _is_zero(v)}, info, line))
-        return Tensor(len(self.nodes) - 1, shape)
-
-    def call(self, kind_name: str, x: Tensor, name: str, **values: Any) -> Tensor:
-        """Build kind ``kind_name`` from code (composites), filling literal defaults."""
-        kind = KINDS[kind_name]
-        full = {}
-        for fld in kind.fields:
-            if fld.name in values:
-                full[fld.name] = values[fld.name]
-            elif fld.required:
-                raise TypeError(f"{kind_name} needs {fld.name}")
-            else:
-                full[fld.name] = fld.default
-        return kind.build(self, full, x, name)
-
     @property
     def base_env(self) -> dict:
         return self._base_env
@@ -330,12 +291,8 @@ class Builder:
     def build(self, name: str, layers: Sequence, input_shape: Shape, env: dict,
               pos: Pos | None) -> Graph:
         self._base_env = env
-        self.entries(layers, Tensor(-1, input_shape), env, "", pos)
-        return Graph(name, input_shape, self.nodes, self.symbolic)
-
-
-def _is_zero(value: Any) -> bool:
-    return numbers.is_exact(value) and value == 0
+        self.entries(layers, self.input(input_shape), env, "", pos)
+        return self.graph(name, input_shape)
 
 
 def _pos(entry: Any, key: str | None, default: Pos | None) -> Pos | None:

@@ -21,7 +21,7 @@ from costcalc import numbers
 from costcalc.costing.report import Report
 from costcalc.costing.analyze import resolve
 from costcalc.errors import UsageError
-from costcalc.spec.walker import Graph
+from costcalc.graph.core import Graph
 from costcalc.spec.document import Spec
 
 SYMBOL_NAMES = ("alpha", "rho", "t")

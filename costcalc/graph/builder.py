@@ -1,0 +1,114 @@
+"""The public GraphBuilder: every front end (the YAML walker, importers) adds nodes through it.
+
+A front end opens block scopes, adds nodes of registered kinds with their input tensors, fields,
+name and role, and takes the finished Graph. Shapes are inferred and counts recorded by the
+kinds themselves (``costcalc.graph.kinds``); the builder checks sizes against the limits.
+
+Example::
+
+    b = GraphBuilder()
+    x = b.input(Shape(3, 224, 224))
+    with b.block("stem", "stem"):
+        y = b.call("conv", x, "stem.conv", role="conv", out=32, stride=2, bn=True, act="relu")
+    graph = b.graph("tiny", Shape(3, 224, 224))
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from costcalc import numbers
+from costcalc.errors import SpecError
+from costcalc.graph.core import Block, Graph, Node, Tensor
+from costcalc.graph.registry import KINDS, Shape
+
+MAX_NODES = 100_000
+MAX_CHANNELS = 10**9
+
+
+class GraphBuilder:
+    """Appends primitive nodes in execution order, each with its block scope and role."""
+
+    def __init__(self, symbolic: bool = False):
+        self.symbolic = symbolic
+        self.nodes: list[Node] = []
+        self.blocks: dict[str, Block] = {}
+        self.group: str | None = None  # top-level entry the next nodes belong to
+        self._scope: Block | None = None
+        self._role: str | None = None  # role given to the next node or block opened
+
+    # ------------------------------------------------------------------ scopes
+    def input(self, shape: Shape) -> Tensor:
+        """The model input as a tensor."""
+        return Tensor(-1, shape)
+
+    @contextmanager
+    def block(self, name: str, kind: str, role: str | None = None) -> Iterator[Block]:
+        """Open a block scope: nodes added inside carry ``name`` as their scope."""
+        parent = self._scope
+        scope = Block(name, kind, parent.name if parent else None, role or self._role)
+        self.blocks.setdefault(name, scope)
+        saved = self._scope, self._role
+        self._scope, self._role = scope, None
+        try:
+            yield scope
+        finally:
+            self._scope, self._role = saved
+
+    @contextmanager
+    def role(self, role: str | None) -> Iterator[None]:
+        """Give ``role`` to the next node added or block opened (unless it names its own)."""
+        saved = self._role
+        self._role = role
+        try:
+            yield
+        finally:
+            self._role = saved
+
+    def line(self) -> int | None:
+        """Source line of the node being added; front ends with positions override this."""
+        return None
+
+    # ------------------------------------------------------------------ nodes
+    def add_node(self, name: str, kind: str, inputs: tuple[Tensor, ...], shape: Shape,
+                 counts: dict[str, Any], *, role: str | None = None, **info: Any) -> Tensor:
+        """Append a primitive node; validates its output shape on the exact path."""
+        if not self.symbolic:
+            for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
+                if dim < 1:
+                    raise SpecError(f"{kind} {name!r}: output {label} would be {dim} "
+                                    f"(input {inputs[0].shape.text()})")
+                if dim > MAX_CHANNELS:
+                    raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
+                                    f"{MAX_CHANNELS}")
+        if len(self.nodes) >= MAX_NODES:
+            raise SpecError(f"the model has more than {MAX_NODES} layers")
+        scope = self._scope
+        self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
+                               {k: v for k, v in counts.items() if not _is_zero(v)}, info,
+                               self.line(), self.group or name, scope.name if scope else None,
+                               role or self._role))
+        return Tensor(len(self.nodes) - 1, shape)
+
+    def call(self, kind_name: str, x: Tensor, name: str, *, role: str | None = None,
+             **values: Any) -> Tensor:
+        """Add kind ``kind_name`` on input ``x`` with field ``values`` (defaults filled in)."""
+        kind = KINDS[kind_name]
+        full = {}
+        for fld in kind.fields:
+            if fld.name in values:
+                full[fld.name] = values[fld.name]
+            elif fld.required:
+                raise TypeError(f"{kind_name} needs {fld.name}")
+            else:
+                full[fld.name] = fld.default
+        with self.role(role or self._role):
+            return kind.build(self, full, x, name)
+
+    def graph(self, name: str, input_shape: Shape) -> Graph:
+        """The finished graph."""
+        return Graph(name, input_shape, self.nodes, self.symbolic, self.blocks)
+
+
+def _is_zero(value: Any) -> bool:
+    return numbers.is_exact(value) and value == 0
