@@ -184,8 +184,13 @@ def get(name: str) -> Convention:
 
 
 PROFILE_KEYS = ("base", "name", "description", "unit", "classes", "macs", "flops", "params")
-WEIGHT_KEYS = {"macs": q.COMPUTE_KEYS + (q.BN_AFFINE,), "flops": q.COMPUTE_KEYS + (q.BN_AFFINE,),
-               "params": q.PARAM_KEYS + (q.BN_CHANNELS,)}
+
+
+def weight_keys(section: str) -> tuple[str, ...]:
+    """Quantities a profile section may weigh (kinds may have declared more since import)."""
+    if section == "params":
+        return q.param_keys() + (q.BN_CHANNELS,)
+    return q.compute_keys() + (q.BN_AFFINE,)
 
 
 def load_profile(path: str) -> Convention:
@@ -257,7 +262,7 @@ def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
     table = doc[section]
     if not isinstance(table, dict):
         raise fail(f"'{section}' must be a mapping of quantity: weight", section)
-    valid = WEIGHT_KEYS[section]
+    valid = weight_keys(section)
     result = {}
     for key, weight in table.items():
         if key not in valid:

@@ -9,7 +9,7 @@ and for weights). ``block_ratio`` measures it on the built layers instead of ass
   block's input channels to its output channels with the depthwise stride, i.e. the single
   conv an inverted residual or bneck stands in for.
 
-The standard conv is costed by ``layers.conv_unit``, the one conv formula.
+The standard conv is costed by ``graph.units.conv_unit``, the one conv formula.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from costcalc.costing.conventions import Convention
 from costcalc.graph.builder import GraphBuilder
 from costcalc.graph.core import Node
-from costcalc.graph.primitives import conv_unit
+from costcalc.graph.units import conv_unit
 
 
 @dataclass(frozen=True)

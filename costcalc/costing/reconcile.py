@@ -84,14 +84,14 @@ def rules_table(names: list[str]):
         Column(p.name, p.name + (" (FLOPs)" if p.unit == "FLOPs" else ""), "number")
         for p in profiles]
     rows = []
-    compute = [k for k in q.COMPUTE_KEYS + (q.BN_AFFINE,)
+    compute = [k for k in q.compute_keys() + (q.BN_AFFINE,)
                if any(k in p.reported_weights() for p in profiles)]
     for key in compute:
         row = {"quantity": key}
         for p in profiles:
             row[p.name] = p.reported_weights().get(key, 0)
         rows.append(row)
-    for key in q.PARAM_KEYS + (q.BN_CHANNELS,):
+    for key in q.param_keys() + (q.BN_CHANNELS,):
         if any(key in p.params for p in profiles):
             row = {"quantity": f"params: {key}", "_style": "subtotal"}
             for p in profiles:

@@ -60,6 +60,37 @@ LABELS = {
 }
 
 
+_DECLARED: dict[str, str] = {}  # quantities kinds add: key -> "compute" or "param"
+
+
+def declare(key: str, label_text: str, group: str = "compute") -> str:
+    """Add a quantity a layer kind records (called from the kind's own module); returns ``key``.
+
+    Conventions can then weigh it (user profiles accept it, ``costcalc conventions --rules``
+    lists it) and tables name it with ``label_text``.
+    """
+    if group not in ("compute", "param"):
+        raise ValueError(f"quantity {key!r}: group must be compute or param")
+    known = _DECLARED.get(key) or ("compute" if key in COMPUTE_KEYS else
+                                   "param" if key in PARAM_KEYS else None)
+    if known is not None and (known != group or LABELS.get(key, label_text) != label_text):
+        raise ValueError(f"quantity {key!r} already declared differently")
+    if key not in COMPUTE_KEYS + PARAM_KEYS:
+        _DECLARED[key] = group
+    LABELS[key] = label_text
+    return key
+
+
+def compute_keys() -> tuple[str, ...]:
+    """Every compute quantity: the built-in ones, then those the kinds declared."""
+    return COMPUTE_KEYS + tuple(k for k, g in _DECLARED.items() if g == "compute")
+
+
+def param_keys() -> tuple[str, ...]:
+    """Every parameter quantity: the built-in ones, then those the kinds declared."""
+    return PARAM_KEYS + tuple(k for k, g in _DECLARED.items() if g == "param")
+
+
 def label(key: str) -> str:
     """What one unit of a recorded quantity is, in words (tables and formulas show it)."""
     if key.startswith("act_"):

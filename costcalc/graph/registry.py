@@ -55,6 +55,7 @@ class Kind:
     prefix: str  # default node name prefix
     composite: bool = False
     internal: bool = False  # made by composites only, not writable in a spec
+    memory: str | None = None  # "view": aliases its input; "inplace": overwrites its input
 
     def field(self, name: str) -> Field | None:
         for field in self.fields:
@@ -67,15 +68,26 @@ KINDS: dict[str, Kind] = {}
 ALIASES: dict[str, str] = {}
 
 
+MEMORY = (None, "view", "inplace")
+
+
 def register(name: str, *fields: Field, prefix: str | None = None, composite: bool = False,
-             internal: bool = False, aliases: tuple[str, ...] = ()) -> Callable:
-    """Decorator: register ``build`` as layer kind ``name``; its docstring is the formula."""
+             internal: bool = False, aliases: tuple[str, ...] = (),
+             memory: str | None = None) -> Callable:
+    """Decorator: register ``build`` as layer kind ``name``; its docstring is the formula.
+
+    ``memory`` is how its nodes use buffers at inference: ``view`` (no buffer of their own:
+    flatten, dropout) or ``inplace`` (overwrite an input of the same size they last read: add,
+    activation); None writes a fresh buffer.
+    """
+    if memory not in MEMORY:
+        raise ValueError(f"layer kind {name!r}: memory must be one of {MEMORY}")
 
     def add(build: Callable) -> Callable:
         if name in KINDS or name in ALIASES:
             raise ValueError(f"layer kind {name!r} already registered")
         KINDS[name] = Kind(name, fields, (build.__doc__ or "").strip(), build, prefix or name,
-                           composite, internal)
+                           composite, internal, memory)
         for alias in aliases:
             ALIASES[alias] = name
         return build
@@ -86,6 +98,11 @@ def register(name: str, *fields: Field, prefix: str | None = None, composite: bo
 def lookup(name: str) -> Kind | None:
     """The kind registered under ``name`` or one of its aliases."""
     return KINDS.get(ALIASES.get(name, name))
+
+
+def kinds_with_memory(memory: str) -> frozenset[str]:
+    """Names of the kinds whose nodes have buffer behaviour ``memory`` (view, inplace)."""
+    return frozenset(name for name, kind in KINDS.items() if kind.memory == memory)
 
 
 def public_kinds() -> list[str]:

@@ -27,11 +27,15 @@ from typing import Iterable, Sequence
 
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
+import costcalc.graph.kinds  # noqa: F401  (registers the kinds and their memory behaviour)
 from costcalc.graph.core import Graph, Node
+from costcalc.graph.registry import KINDS, kinds_with_memory
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
-VIEW_KINDS = frozenset({"flatten", "dropout", "identity", "channel_split"})
-INPLACE_KINDS = frozenset({"add", "scale", "activation", "bn"})
+# Buffer behaviour comes from each kind's registration (``memory=`` in its module); these are
+# the built-in kinds' sets, for reference (the walk asks the registry, so later kinds count too).
+VIEW_KINDS = kinds_with_memory("view")
+INPLACE_KINDS = kinds_with_memory("inplace")
 INPUT = "input"
 
 
@@ -134,9 +138,11 @@ class Buffers:
         node = self.graph.nodes[index]
         reads = tuple(dict.fromkeys(self.buffer[j] for j in node.inputs))
         target = None
-        if node.kind in VIEW_KINDS and node.inputs:
+        kind = KINDS.get(node.kind)
+        memory = kind.memory if kind is not None else None
+        if memory == "view" and node.inputs:
             target = self.buffer[node.inputs[0]]
-        elif node.kind in INPLACE_KINDS:
+        elif memory == "inplace":
             for j in node.inputs:
                 if _elements(self.graph, j) == node.shape.elements and \
                         self.dies_at(self.buffer[j], index):

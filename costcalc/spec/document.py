@@ -5,7 +5,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import costcalc.graph.composites  # noqa: F401  (registers the layer kinds)
+import costcalc.graph.kinds  # noqa: F401  (registers the layer kinds, explicitly)
 from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError

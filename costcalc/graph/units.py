@@ -1,4 +1,5 @@
-"""Primitive layer kinds: shape rule and counts, each formula written once for ints and for sympy.
+"""Shared building units of the layer kinds: the one conv formula, window sizes, BN and
+activation quantities, pools and merges; each formula written once for ints and for sympy.
 
 Counting convention of the quantities recorded here (conventions.py weighs them): one fused
 multiply-add is one MAC; a conv records its multiply-adds without bias; bias, BatchNorm,
@@ -12,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from costcalc.graph import quantities as q
 from costcalc import numbers
 from costcalc.errors import SpecError
-from costcalc.graph.registry import Field, Shape, register
+from costcalc.graph import quantities as q
+from costcalc.graph.registry import Field, Shape
 
 ACTS = ("none",) + q.ACTIVATIONS
 PADDING = Field("padding", "padding", "same", "same, valid or pixels on each side")
@@ -124,65 +125,12 @@ CONV_FIELDS = (Field("kernel", "count", 3), Field("stride", "count", 1), PADDING
                Field("dilation", "count", 1), Field("bias", "bool", False), BN, ACT)
 
 
-@register("conv", Field("out", "count", doc="output channels"), *CONV_FIELDS,
-          Field("groups", "count", 1), prefix="conv")
-def conv(b, f, x, name):
-    """Convolution. MACs = K^2 (C_in/g) C_out H_out W_out; params = K^2 (C_in/g) C_out (+ C_out bias)."""
-    return conv_unit(b, x, name, **f)
-
-
-@register("dwconv", *CONV_FIELDS, Field("multiplier", "count", 1), prefix="dw",
-          aliases=("depthwise",))
-def dwconv(b, f, x, name):
-    """Depthwise convolution (one K x K filter per channel). MACs = K^2 C m H_out W_out; params = K^2 C m."""
-    multiplier = f.pop("multiplier")
-    return conv_unit(b, x, name, out=x.shape.c * multiplier, groups=x.shape.c, kind="dwconv", **f)
-
-
-@register("pwconv", Field("out", "count"), Field("bias", "bool", False), BN, ACT,
-          Field("groups", "count", 1), prefix="pw", aliases=("pointwise",))
-def pwconv(b, f, x, name):
-    """Pointwise (1x1) convolution. MACs = C_in C_out H W; params = C_in C_out (+ C_out bias)."""
-    return conv_unit(b, x, name, kernel=1, kind="pwconv", **f)
-
-
-@register("linear", Field("out", "count"), Field("bias", "bool", True), ACT, prefix="fc",
-          aliases=("fc",))
-def linear(b, f, x, name):
-    """Fully connected layer on a flat input. MACs = C_in C_out; params = C_in C_out (+ C_out bias)."""
-    cin, h, w = x.shape
-    if exact(h, w) and (h, w) != (1, 1):
-        raise SpecError(f"linear needs a flat input (1x1), got {cin}x{h}x{w}: add flatten or "
-                        "global_avg_pool first")
-    out = f["out"]
-    counts = {q.LINEAR_MACS: cin * out, q.WEIGHTS: cin * out}
-    if f["bias"]:
-        counts.update({q.LINEAR_BIAS: out, q.BIASES: out})
-    counts = merge(counts, act_counts(f["act"], out))
-    return b.add_node(name, "linear", (x,), Shape(out, 1, 1), counts, in_channels=cin,
-                      bias=f["bias"], act=f["act"], op_class="linear", input=x.shape)
-
-
-@register("bn", prefix="bn", aliases=("batchnorm",))
-def batchnorm(b, f, x, name):
-    """BatchNorm. 0 MACs (folded at inference); params 2C affine + 2C running statistics."""
-    return b.add_node(name, "bn", (x,), x.shape, bn_counts(x.shape.c, x.shape.elements),
-                      op_class="other", input=x.shape)
-
-
-@register("activation", Field("fn", "choice", choices=q.ACTIVATIONS), prefix="act",
-          aliases=("act",))
-def activation(b, f, x, name):
-    """Element-wise activation. 0 MACs in the paper convention; C H W elements recorded."""
-    return b.add_node(name, "activation", (x,), x.shape, act_counts(f["fn"], x.shape.elements),
-                      act=f["fn"], op_class="other", input=x.shape)
-
-
 POOL_FIELDS = (Field("kernel", "count"), Field("stride", "count", None, "defaults to kernel"),
                Field("padding", "padding", 0), Field("ceil_mode", "bool", False))
 
 
-def _pool(b, f, x, name, kind, keys):
+def pool_unit(b, f, x, name, kind, keys):
+    """A K x K window pool recording its input, output and window-read quantities ``keys``."""
     stride = f["stride"] or f["kernel"]
     h = out_size(x.shape.h, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
     w = h if x.shape.w is x.shape.h else out_size(x.shape.w, f["kernel"], stride, f["padding"],
@@ -194,27 +142,6 @@ def _pool(b, f, x, name, kind, keys):
                       op_class="other", input=x.shape)
 
 
-@register("avgpool", *POOL_FIELDS, prefix="pool")
-def avgpool(b, f, x, name):
-    """K x K average pool. 0 MACs in the paper convention; no params."""
-    return _pool(b, f, x, name, "avgpool", (q.AVGPOOL_IN, q.AVGPOOL_OUT, q.AVGPOOL_WINDOW))
-
-
-@register("maxpool", *POOL_FIELDS, prefix="pool")
-def maxpool(b, f, x, name):
-    """K x K max pool. 0 MACs in the paper convention; no params."""
-    return _pool(b, f, x, name, "maxpool", (q.MAXPOOL_IN, q.MAXPOOL_OUT, q.MAXPOOL_WINDOW))
-
-
-@register("global_avg_pool", Field("functional", "bool", False,
-                                   "computed by a functional call, not a pooling module "
-                                   "(torchvision MobileNet v2); matters to hook-based counters"),
-          prefix="pool", aliases=("gap",))
-def global_avg_pool(b, f, x, name):
-    """Global average pool to C x 1 x 1. 0 MACs in the paper convention; no params."""
-    return global_avg_pool_node(b, x, name, functional=f["functional"])
-
-
 def global_avg_pool_node(b, x, name, functional=False, role=None):
     shape = Shape(x.shape.c, 1, 1)
     counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
@@ -222,58 +149,6 @@ def global_avg_pool_node(b, x, name, functional=False, role=None):
         counts.update({q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements})
     return b.add_node(name, "global_avg_pool", (x,), shape, counts, role=role, op_class="other",
                       input=x.shape)
-
-
-@register("adaptive_avg_pool", Field("size", "count"), prefix="pool")
-def adaptive_avg_pool(b, f, x, name):
-    """Adaptive average pool to C x S x S (torchvision's VGG/AlexNet heads). No MACs, no params."""
-    shape = Shape(x.shape.c, f["size"], f["size"])
-    return b.add_node(name, "adaptive_avg_pool", (x,), shape,
-                      {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements,
-                       q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements},
-                      op_class="other", input=x.shape)
-
-
-@register("flatten", prefix="flatten")
-def flatten(b, f, x, name):
-    """Flatten C x H x W to (C H W) x 1 x 1. Free."""
-    return b.add_node(name, "flatten", (x,), Shape(x.shape.elements, 1, 1), {}, op_class="other",
-                      input=x.shape)
-
-
-@register("dropout", Field("p", "number", 0), prefix="dropout")
-def dropout(b, f, x, name):
-    """Dropout: identity at inference. Free."""
-    return b.add_node(name, "dropout", (x,), x.shape, {}, op_class="other", input=x.shape)
-
-
-@register("identity", prefix="identity")
-def identity(b, f, x, name):
-    """Identity. Free."""
-    return b.add_node(name, "identity", (x,), x.shape, {}, op_class="other", input=x.shape)
-
-
-@register("channel_shuffle", Field("groups", "count", 2), prefix="shuffle")
-def channel_shuffle(b, f, x, name):
-    """Channel shuffle (ShuffleNet): a permutation of channels. Free."""
-    if exact(x.shape.c, f["groups"]) and x.shape.c % f["groups"]:
-        raise SpecError(f"channel_shuffle groups={f['groups']} must divide channels {x.shape.c}")
-    return b.add_node(name, "channel_shuffle", (x,), x.shape, {}, op_class="other",
-                      input=x.shape)
-
-
-@register("channel_split", Field("parts", "count", 2), Field("index", "count", 0, minimum=0),
-          prefix="split")
-def channel_split(b, f, x, name):
-    """Take part ``index`` of ``parts`` equal channel groups (ShuffleNet v2). Free."""
-    c, parts = x.shape.c, f["parts"]
-    if exact(c, parts):
-        if parts > c or c % parts:
-            raise SpecError(f"channel_split into {parts} parts does not fit {c} channels")
-        if f["index"] >= parts:
-            raise SpecError(f"channel_split index {f['index']} out of range for {parts} parts")
-    return b.add_node(name, "channel_split", (x,), Shape(divide(c, parts), x.shape.h, x.shape.w),
-                      {}, op_class="other", input=x.shape)
 
 
 def add_merge(b, inputs, name, act="none", role="add"):

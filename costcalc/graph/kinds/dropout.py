@@ -1,0 +1,10 @@
+"""The ``dropout`` kind: identity at inference (a view)."""
+from __future__ import annotations
+
+from costcalc.graph.registry import Field, register
+
+
+@register("dropout", Field("p", "number", 0), memory="view", prefix="dropout")
+def dropout(b, f, x, name):
+    """Dropout: identity at inference. Free."""
+    return b.add_node(name, "dropout", (x,), x.shape, {}, op_class="other", input=x.shape)

@@ -1,0 +1,34 @@
+"""The ``parallel`` kind: branches on one input merged by concat or add."""
+from __future__ import annotations
+
+from costcalc.errors import SpecError
+from costcalc.graph.registry import Field, register
+from costcalc.graph.units import ACT, add_merge, concat_merge
+
+
+@register("parallel", Field("branches", "branches"),
+          Field("merge", "choice", "concat", choices=("concat", "add")),
+          Field("split", "bool", False, "split the input channels equally between branches"),
+          ACT, prefix="block")
+def parallel(b, f, x, name):
+    """Branches on the same input (or on equal channel splits), merged by concat or add. Free merge."""
+    branches = f["branches"]
+    if not isinstance(branches, list) or not branches:
+        raise SpecError("'branches' must be a non-empty list of layer lists")
+    with b.block(name, "parallel"):
+        outputs = []
+        for j, branch in enumerate(branches):
+            start = x
+            if f["split"]:
+                start = b.call("channel_split", x, f"{name}.split{j}", role="split",
+                               parts=len(branches), index=j)
+            if branch is not None:
+                with b.block(f"{name}.branch{j}", "branch", role="branch"):
+                    start = branch(start, f"{name}.branch{j}")
+            outputs.append(start)
+        if f["merge"] == "add":
+            return add_merge(b, outputs, f"{name}.add", act=f["act"])
+        y = concat_merge(b, outputs, f"{name}.concat")
+        if f["act"] != "none":
+            y = b.call("activation", y, f"{name}.act", role="act", fn=f["act"])
+        return y
