@@ -15,9 +15,9 @@ def ablate(
         None, "--only", "-o", metavar="NAME",
         help="Run only this experiment (repeatable); --list shows the names."),
     list_: bool = typer.Option(False, "--list", help="List MODEL's experiments and exit."),
-    convention: str = options.CONVENTION,
-    format: Format = options.FORMAT,
-    exact: bool = typer.Option(False, "--exact", help="Print exact integers, not 300.77M."),
+    convention: options.ConventionName = "paper",
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """One table per design claim of MODEL: the variants, costcalc's counts and the papers' figures.
 

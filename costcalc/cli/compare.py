@@ -5,19 +5,18 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options, variants
-from costcalc.cli.report import EXACT, FORMAT
+from costcalc.cli import options
 from costcalc.render import Format
 
 def compare(
     models: list[str] = typer.Argument(..., metavar="VARIANT",
                                        help="MODEL or MODEL:NAME=VALUE,... (zoo name or spec "
                                             "path), e.g. v2:alpha=0.5,res=160."),
-    alpha: Optional[str] = variants.ALPHAS,
-    res: Optional[str] = variants.RESES,
-    classes: Optional[str] = variants.CLASSESES,
-    set_: Optional[list[str]] = variants.SETS,
-    convention: str = options.CONVENTION,
+    alpha: options.Alphas = None,
+    res: options.Reses = None,
+    classes: options.ClassesList = None,
+    set_: options.SetLists = None,
+    convention: options.ConventionName = "paper",
     baseline: Optional[str] = typer.Option(None, "--baseline", "-b",
                                            help="Row the ratios are relative to (its label, "
                                                 "its variant text or its 1-based number); "
@@ -26,8 +25,8 @@ def compare(
                                        help="Sort rows by a column: variant, macs, params, "
                                             "activations or a ratio column (macs_ratio, ...)."),
     reverse: bool = typer.Option(False, "--reverse", help="Sort in descending order."),
-    format: Format = FORMAT,
-    exact: bool = EXACT,
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """Totals of several models or variants side by side, with ratios to a baseline.
 

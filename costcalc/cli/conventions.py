@@ -6,24 +6,23 @@ from typing import Optional
 import typer
 
 from costcalc.cli import options
-from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 
 def conventions(
     model: Optional[str] = typer.Argument(
         None, help="Zoo name or spec path; omitted: the rules of every profile."),
-    alpha: Optional[str] = options.ALPHA,
-    res: Optional[str] = options.RES,
-    classes: Optional[str] = options.CLASSES,
-    set_: Optional[list[str]] = options.SET,
+    alpha: options.Alpha = None,
+    res: options.Res = None,
+    classes: options.Classes = None,
+    set_: options.Sets = None,
     extra: Optional[list[str]] = typer.Option(
         None, "--convention", "-c", metavar="NAME|FILE.yaml",
         help="Also show this profile (a YAML user profile or a built-in); repeatable."),
     rules: bool = typer.Option(False, "--rules",
                                help="The weight of every quantity in every profile (no MODEL)."),
-    format: Format = FORMAT,
-    exact: bool = EXACT,
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """MACs, FLOPs and params of MODEL under every counting profile, reconciled with paper.
 

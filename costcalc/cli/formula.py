@@ -10,13 +10,13 @@ from costcalc.render import Format
 
 
 def formula(
-    model: str = options.MODEL,
-    alpha: Optional[str] = options.ALPHA,
-    res: Optional[str] = options.RES,
-    classes: Optional[str] = options.CLASSES,
-    set_: Optional[list[str]] = options.SET,
-    convention: str = options.CONVENTION,
-    format: Format = options.FORMAT,
+    model: options.Model,
+    alpha: options.Alpha = None,
+    res: options.Res = None,
+    classes: options.Classes = None,
+    set_: options.Sets = None,
+    convention: options.ConventionName = "paper",
+    format: options.OutputFormat = Format.table,
     sensitivity: bool = typer.Option(False, "--sensitivity",
                                      help="d(MACs)/d(alpha), d(MACs)/d(rho), ... and elasticities "
                                           "at the point, instead of the per-layer table."),
@@ -51,7 +51,7 @@ def formula(
 
 
 def solve(
-    model: str = options.MODEL,
+    model: options.Model,
     macs: Optional[str] = typer.Option(None, "--macs", help="MAC budget, e.g. 150M or 1.5G."),
     params: Optional[str] = typer.Option(None, "--params", help="Parameter budget, e.g. 2M."),
     alpha: Optional[str] = typer.Option(
@@ -59,9 +59,9 @@ def solve(
     res: Optional[str] = typer.Option(None, "--res", "-r",
                                       help="Resolution to solve alpha at (default: the spec's)."),
     step: int = typer.Option(8, "--step", help="Resolutions are multiples of this (8, 32, ...)."),
-    set_: Optional[list[str]] = options.SET,
-    convention: str = options.CONVENTION,
-    format: Format = options.FORMAT,
+    set_: options.Sets = None,
+    convention: options.ConventionName = "paper",
+    format: options.OutputFormat = Format.table,
 ) -> None:
     """Largest alpha (or, with --alpha, resolution) whose MACs and/or params fit a budget.
 

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 import typer
 
 from costcalc.cli import options
-from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 
 def list_models(
-    convention: str = options.CONVENTION,
-    format: Format = FORMAT,
-    exact: bool = EXACT,
+    convention: options.ConventionName = "paper",
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """The model zoo: one line per model with its description and costs at the defaults.
 
@@ -58,11 +56,11 @@ class ShowFormat(str, Enum):
 
 
 def show(
-    model: str = options.MODEL,
-    alpha: Optional[str] = options.ALPHA,
-    res: Optional[str] = options.RES,
-    classes: Optional[str] = options.CLASSES,
-    set_: Optional[list[str]] = options.SET,
+    model: options.Model,
+    alpha: options.Alpha = None,
+    res: options.Res = None,
+    classes: options.Classes = None,
+    set_: options.Sets = None,
     format: ShowFormat = typer.Option(ShowFormat.yaml, "--format", "-f",
                                       help="yaml (a spec file) or json."),
 ) -> None:

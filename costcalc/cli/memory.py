@@ -6,7 +6,6 @@ from typing import Optional
 import typer
 
 from costcalc.cli import options
-from costcalc.cli.report import EXACT, FORMAT
 from costcalc.render import Format
 
 DTYPE = typer.Option(None, "--dtype", "-t",
@@ -18,10 +17,10 @@ def memory(
     models: list[str] = typer.Argument(..., metavar="MODEL...",
                                        help="Zoo name (v1, v2, ...) or spec path; several only "
                                             "with --by-resolution."),
-    alpha: Optional[str] = options.ALPHA,
-    res: Optional[str] = options.RES,
-    classes: Optional[str] = options.CLASSES,
-    set_: Optional[list[str]] = options.SET,
+    alpha: options.Alpha = None,
+    res: options.Res = None,
+    classes: options.Classes = None,
+    set_: options.Sets = None,
     dtype: Optional[str] = DTYPE,
     split: Optional[str] = typer.Option(None, "--split", "-g", metavar="G|max",
                                         help="Process each inverted residual's tM expanded "
@@ -36,8 +35,8 @@ def memory(
     by_resolution: bool = typer.Option(False, "--by-resolution",
                                        help="The v2 paper's Table 3: widest materialised tensor "
                                             "and its memory (K = 1000 B) at each resolution."),
-    format: Format = FORMAT,
-    exact: bool = EXACT,
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """Per-layer activation and weight bytes of MODEL and its peak inference memory.
 

@@ -1,22 +1,45 @@
-"""Options shared by several commands, and turning them into spec parameter overrides."""
+"""Options shared by several commands, declared once as ``Annotated`` aliases, and turning them
+into spec parameter overrides.
+
+A command writes ``alpha: options.Alpha = None``; the alias carries the flag names and help, the
+signature carries the default.
+"""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
 from costcalc.errors import UsageError
+from costcalc.render import Format
 
-MODEL = typer.Argument(..., help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")
-ALPHA = typer.Option(None, "--alpha", "-a", help="Width multiplier (spec parameter alpha).")
-RES = typer.Option(None, "--res", "-r", help="Input resolution in pixels (spec parameter resolution).")
-CLASSES = typer.Option(None, "--classes", help="Classifier outputs (spec parameter classes).")
-SET = typer.Option(None, "--set", "-s", metavar="NAME=VALUE",
-                   help="Set any parameter the spec declares; repeatable.")
-FORMAT = typer.Option("table", "--format", "-f",
-                      help="Output format: table, json, csv, markdown or latex.")
-CONVENTION = typer.Option("paper", "--convention", "-c",
-                          help="Counting convention: paper, torchvision, keras, ...")
+Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")]
+Alpha = Annotated[Optional[str], typer.Option("--alpha", "-a",
+                                              help="Width multiplier (spec parameter alpha).")]
+Res = Annotated[Optional[str], typer.Option(
+    "--res", "-r", help="Input resolution in pixels (spec parameter resolution).")]
+Classes = Annotated[Optional[str], typer.Option(
+    "--classes", help="Classifier outputs (spec parameter classes).")]
+Sets = Annotated[Optional[list[str]], typer.Option(
+    "--set", "-s", metavar="NAME=VALUE", help="Set any parameter the spec declares; repeatable.")]
+ConventionName = Annotated[str, typer.Option(
+    "--convention", "-c", help="Counting convention: paper, torchvision, keras, ...")]
+OutputFormat = Annotated[Format, typer.Option(
+    "--format", "-f", help="Output format: table, json, csv, markdown or latex.")]
+Exact = Annotated[bool, typer.Option(
+    "--exact", "-e", help="Exact integers (300774272) instead of 300.77M in table, markdown and "
+                          "latex output; json and csv are always exact.")]
+
+# The same parameters as axes (compare, sweep): comma-separated values.
+Alphas = Annotated[Optional[str], typer.Option(
+    "--alpha", "-a", metavar="A[,A...]", help="Width multipliers, comma-separated: 1,0.75,0.5,0.25.")]
+Reses = Annotated[Optional[str], typer.Option(
+    "--res", "-r", metavar="R[,R...]", help="Input resolutions, comma-separated: 224,192,160,128.")]
+ClassesList = Annotated[Optional[str], typer.Option(
+    "--classes", metavar="N[,N...]", help="Classifier outputs, comma-separated.")]
+SetLists = Annotated[Optional[list[str]], typer.Option(
+    "--set", "-s", metavar="NAME=V[,V...]",
+    help="Any spec parameter and its values, comma-separated; repeatable.")]
 
 
 def overrides(alpha: Optional[str], res: Optional[str], classes: Optional[str],

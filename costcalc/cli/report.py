@@ -8,20 +8,13 @@ import typer
 from costcalc.cli import options
 from costcalc.render import Format
 
-FORMAT = typer.Option(Format.table, "--format", "-f",
-                      help="Output format: table, json, csv, markdown or latex.")
-EXACT = typer.Option(False, "--exact", "-e",
-                     help="Exact integers (300774272) instead of 300.77M in table, markdown "
-                          "and latex output; json and csv are always exact.")
-
-
 def report(
-    model: str = options.MODEL,
-    alpha: Optional[str] = options.ALPHA,
-    res: Optional[str] = options.RES,
-    classes: Optional[str] = options.CLASSES,
-    set_: Optional[list[str]] = options.SET,
-    convention: str = options.CONVENTION,
+    model: options.Model,
+    alpha: options.Alpha = None,
+    res: options.Res = None,
+    classes: options.Classes = None,
+    set_: options.Sets = None,
+    convention: options.ConventionName = "paper",
     depth: int = typer.Option(2, "--depth", "-d",
                               help="0 = totals only, 1 = one row per block, 2 = every layer."),
     flops: bool = typer.Option(False, "--flops",
@@ -34,8 +27,8 @@ def report(
     dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
                                         help="Element type for --memory: fp32 (default), fp16, "
                                              "bf16 or int8; implies --memory."),
-    format: Format = FORMAT,
-    exact: bool = EXACT,
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """Per-layer MACs, parameters and activations of MODEL, grouped by block, with totals.
 

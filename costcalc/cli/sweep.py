@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 import typer
 
-from costcalc.cli import options, variants
-from costcalc.cli.report import EXACT, FORMAT
+from costcalc.cli import options
 from costcalc.render import Format
 
 class Layout(str, Enum):
@@ -19,16 +17,16 @@ class Layout(str, Enum):
 
 def sweep(
     model: str = typer.Argument(..., help="Zoo name or spec path, optionally MODEL:NAME=VALUE,..."),
-    alpha: Optional[str] = variants.ALPHAS,
-    res: Optional[str] = variants.RESES,
-    classes: Optional[str] = variants.CLASSESES,
-    set_: Optional[list[str]] = variants.SETS,
-    convention: str = options.CONVENTION,
+    alpha: options.Alphas = None,
+    res: options.Reses = None,
+    classes: options.ClassesList = None,
+    set_: options.SetLists = None,
+    convention: options.ConventionName = "paper",
     layout: Layout = typer.Option(Layout.grid, "--layout", "-l",
                                   help="grid: one grid per metric (last axis across); "
                                        "long: one row per parameter point."),
-    format: Format = FORMAT,
-    exact: bool = EXACT,
+    format: options.OutputFormat = Format.table,
+    exact: options.Exact = False,
 ) -> None:
     """MACs, params and activations of MODEL at every combination of the given values.
 

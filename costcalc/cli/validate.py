@@ -1,7 +1,6 @@
 """``costcalc validate FILE``: every problem in a spec, one located line each; or an ok summary."""
 from __future__ import annotations
 
-from typing import Optional
 
 import typer
 
@@ -11,12 +10,12 @@ from costcalc.render import Format
 
 def validate(
     model: str = typer.Argument(..., help="Path to a YAML spec (or a zoo name)."),
-    alpha: Optional[str] = options.ALPHA,
-    res: Optional[str] = options.RES,
-    classes: Optional[str] = options.CLASSES,
-    set_: Optional[list[str]] = options.SET,
-    convention: str = options.CONVENTION,
-    format: Format = options.FORMAT,
+    alpha: options.Alpha = None,
+    res: options.Res = None,
+    classes: options.Classes = None,
+    set_: options.Sets = None,
+    convention: options.ConventionName = "paper",
+    format: options.OutputFormat = Format.table,
 ) -> None:
     """Check a spec and report every independent problem as FILE:LINE:COL: message (exit 2).
 
