@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from costcalc.graph import quantities as q
-from costcalc.experiments import claims as experiments
+import costcalc.experiments as experiments
 from costcalc.api import analyze, load
 from costcalc.cli import app
 

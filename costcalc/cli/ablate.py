@@ -26,7 +26,7 @@ def ablate(
 
     Example: costcalc ablate v3-large --only last-stage --format latex
     """
-    from costcalc.experiments import claims as experiments
+    from costcalc import experiments
 
     if list_:
         table = experiments.listing(model)
