@@ -19,15 +19,46 @@ class Column:
 
 
 @dataclass
-class Table:
-    """Rows of plain values under columns, with a title and footer lines.
+class Row:
+    """One row: cell values by column key, and how the row is set apart.
 
-    ``rows`` are dicts keyed by column key; a row may carry ``"_style": "subtotal" | "total"``.
-    ``data`` is extra machine-readable content that the JSON renderer includes as is.
+    Reads and writes like a mapping of its cells (``row["macs"]``, ``row.get("paper")``).
+    """
+
+    cells: dict[str, Any]
+    style: str = ""        # "", "subtotal" or "total"
+    indent: int = 0        # levels under the subtotal row above it
+    section: bool = False  # first row of a new section (a rule above it)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.cells[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.cells[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.cells
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.cells.get(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.cells.update(*args, **kwargs)
+
+
+@dataclass
+class Table:
+    """Rows under columns, with a title and footer lines.
+
+    ``rows`` may be given as plain dicts (cells keyed by column key) or as ``Row``; they are
+    kept as ``Row``. ``data`` is extra machine-readable content the JSON renderer includes as is.
     """
 
     title: str
     columns: list[Column]
-    rows: list[dict[str, Any]]
+    rows: list[Row]
     footer: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rows = [row if isinstance(row, Row) else Row(row) for row in self.rows]

@@ -16,17 +16,17 @@ from costcalc.costing.sweep import sweep_table
 from costcalc.render import Format, render
 from costcalc.render.cells import human, plain
 from costcalc.costing.report_table import ColumnGroup, report_table
-from costcalc.table import Column, Table
+from costcalc.table import Column, Row, Table
 
 
 def small_table() -> Table:
     columns = [Column("name", "layer"), Column("macs", "MACs", "count"),
                Column("share", "%MACs", "percent"), Column("ratio", "ratio", "ratio")]
-    rows = [{"name": "b0", "macs": 3_000_000, "share": 75.0, "ratio": 0.125, "_style": "subtotal"},
-            {"name": "b0.dw_1", "macs": 2_500_000, "share": 62.5, "_indent": 1},
-            {"name": "b0.pw", "macs": 500_000, "share": 12.5, "_indent": 1},
+    rows = [Row({"name": "b0", "macs": 3_000_000, "share": 75.0, "ratio": 0.125}, style="subtotal"),
+            Row({"name": "b0.dw_1", "macs": 2_500_000, "share": 62.5}, indent=1),
+            Row({"name": "b0.pw", "macs": 500_000, "share": 12.5}, indent=1),
             {"name": "fc", "macs": 1_000_000, "share": 25.0},
-            {"name": "total", "macs": 4_000_000, "share": 100.0, "_style": "total"}]
+            Row({"name": "total", "macs": 4_000_000, "share": 100.0}, style="total")]
     return Table("net & 50% _test_", columns, rows, ["note: 100% of #MACs"])
 
 

@@ -77,7 +77,7 @@ def rules_table(names: list[str]):
     number the profile reports, then the params weights."""
     from costcalc.graph import quantities as q
     from costcalc.costing.conventions import get
-    from costcalc.table import Column, Table
+    from costcalc.table import Column, Row, Table
 
     profiles = [get(n) for n in names]
     columns = [Column("quantity", "quantity")] + [
@@ -93,7 +93,7 @@ def rules_table(names: list[str]):
         rows.append(row)
     for key in q.param_keys() + (q.BN_CHANNELS,):
         if any(key in p.params for p in profiles):
-            row = {"quantity": f"params: {key}", "_style": "subtotal"}
+            row = Row({"quantity": f"params: {key}"}, style="subtotal")
             for p in profiles:
                 row[p.name] = p.params.get(key, 0)
             rows.append(row)

@@ -15,6 +15,7 @@ from costcalc.costing.report import Report, Row, json_value
 from costcalc.costing.breakdown import by_op_class, line as op_class_line
 from costcalc.costing.ratios import BlockRatio, block_ratio
 from costcalc.table import Column, Table
+from costcalc.table import Row as TableRow
 
 FULL_DEPTH = 2
 RATIO_COLUMNS = [Column("pair_ratio", "dw+pw/std", "ratio"),
@@ -123,16 +124,13 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
                 head.update(pair_ratio=float(block.ratio.pair),
                             formula=float(block.ratio.formula),
                             block_ratio=float(block.ratio.block))
-            if not single and depth >= FULL_DEPTH:
-                head["_style"] = "subtotal"
-            table_rows.append(head)
-            if depth >= FULL_DEPTH and not single:
+            nested = depth >= FULL_DEPTH and not single
+            table_rows.append(TableRow(head, style="subtotal" if nested else ""))
+            if nested:
                 for row in block.rows:
-                    table_rows.append({**cells(row.name, row.kind, row.output, [row]),
-                                       "_indent": 1})
-    total_row = cells("total", "", (), report.layers)
-    total_row["_style"] = "total"
-    table_rows.append(total_row)
+                    table_rows.append(TableRow(cells(row.name, row.kind, row.output, [row]),
+                                               indent=1))
+    table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
 
     footer = footer_lines(report, flops)
     if has_ratios:

@@ -19,7 +19,7 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
     from costcalc.spec.models import load
     from costcalc.costing.conventions import get
     from costcalc.errors import UsageError
-    from costcalc.table import Column, Table
+    from costcalc.table import Column, Row, Table
 
     if not axes:
         raise UsageError("sweep needs at least one axis: --alpha, --res, --classes or "
@@ -57,11 +57,9 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
         for index, row_key in enumerate(row_keys):
             cells = [lookup[row_key + (v,)][key] for v in col_values]
             grids[key].append(cells)
-            row = {"metric": title, **dict(zip(row_axes, row_key)),
-                   **{f"{col_axis}={v}": cell for v, cell in zip(col_values, cells)}}
-            if index == 0:
-                row["_section"] = True
-            rows.append(row)
+            rows.append(Row({"metric": title, **dict(zip(row_axes, row_key)),
+                             **{f"{col_axis}={v}": cell for v, cell in zip(col_values, cells)}},
+                            section=index == 0))
     data["grids"] = grids
     return Table(f"{spec.name}: MACs, params and activations by {axis_text} "
                  f"({rules.name} convention)", columns, rows, footer, data)

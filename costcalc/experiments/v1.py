@@ -5,7 +5,7 @@ from fractions import Fraction
 
 from costcalc.experiments.common import (PAPER, Experiment, analyze, by_block, classifier_macs,
                                          millions, ratio, shown, sources, weights)
-from costcalc.table import Column, Table
+from costcalc.table import Column, Row, Table
 
 
 def separable_table(model: str, convention: str) -> Table:
@@ -38,15 +38,15 @@ def separable_table(model: str, convention: str) -> Table:
             row["layer"] = f"{name} (same in both)"
         rows.append(row)
     fc_std, fc_sep = classifier_macs(std), classifier_macs(sep)
-    rows.append({"layer": "total without classifier", "std_macs": std.total.macs - fc_std,
-                 "sep_macs": sep.total.macs - fc_sep,
-                 "ratio": Fraction(sep.total.macs - fc_sep, std.total.macs - fc_std),
-                 "paper_std": PAPER["conv_mobilenet_macs"].cite(), "_style": "subtotal"})
-    rows.append({"layer": "total", "std_macs": std.total.macs, "sep_macs": sep.total.macs,
-                 "ratio": Fraction(sep.total.macs, std.total.macs),
-                 "std_params": std.total.params, "sep_params": sep.total.params,
-                 "paper_std": PAPER["conv_mobilenet_params"].cite(),
-                 "paper_sep": PAPER["mobilenet"].cite(), "_style": "total"})
+    rows.append(Row({"layer": "total without classifier", "std_macs": std.total.macs - fc_std,
+                     "sep_macs": sep.total.macs - fc_sep,
+                     "ratio": Fraction(sep.total.macs - fc_sep, std.total.macs - fc_std),
+                     "paper_std": PAPER["conv_mobilenet_macs"].cite()}, style="subtotal"))
+    rows.append(Row({"layer": "total", "std_macs": std.total.macs, "sep_macs": sep.total.macs,
+                     "ratio": Fraction(sep.total.macs, std.total.macs),
+                     "std_params": std.total.params, "sep_params": sep.total.params,
+                     "paper_std": PAPER["conv_mobilenet_params"].cite(),
+                     "paper_sep": PAPER["mobilenet"].cite()}, style="total"))
     footer = [
         f"The measured MACs ratio (separable / standard) {_verdict(macs_exact)} 1/N + 1/D_K^2 "
         "exactly for every separable layer (D_F = output side: a stride-2 layer's standard "
@@ -93,12 +93,13 @@ def vgg_table(model: str, convention: str) -> Table:
          "params": v1.total.params, "paper_macs": PAPER["mobilenet_macs"].text,
          "paper_params": PAPER["mobilenet_params"].text,
          "paper_top1": PAPER["mobilenet_top1"].text},
-        {"model": "VGG16 / MobileNet", "macs": ratio(vgg.total.macs, v1.total.macs),
-         "conv_macs": ratio(vgg_body, v1_body),
-         "params": ratio(vgg.total.params, v1.total.params),
-         "paper_macs": f"{PAPER['vgg16_macs'].value / PAPER['mobilenet_macs'].value:.1f}x",
-         "paper_params": f"{PAPER['vgg16_params'].value / PAPER['mobilenet_params'].value:.1f}x",
-         "_style": "total"},
+        Row({"model": "VGG16 / MobileNet", "macs": ratio(vgg.total.macs, v1.total.macs),
+             "conv_macs": ratio(vgg_body, v1_body),
+             "params": ratio(vgg.total.params, v1.total.params),
+             "paper_macs": f"{PAPER['vgg16_macs'].value / PAPER['mobilenet_macs'].value:.1f}x",
+             "paper_params":
+                 f"{PAPER['vgg16_params'].value / PAPER['mobilenet_params'].value:.1f}x"},
+            style="total"),
     ]
     footer = [
         f"Claim: {PAPER['vgg16_claim'].cite()}; published figures: "

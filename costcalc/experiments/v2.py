@@ -5,7 +5,7 @@ from fractions import Fraction
 
 from costcalc.errors import CostcalcError, UsageError
 from costcalc.experiments.common import PAPER, Experiment, analyze, by_block, sources
-from costcalc.table import Column, Table
+from costcalc.table import Column, Row, Table
 
 
 EXPANSIONS = tuple(range(1, 11))
@@ -38,7 +38,7 @@ def expansion_table(model: str, convention: str) -> Table:
             peak = memory(report.graph, MEMORY_DTYPE)
             row.update({"peak": peak.peak_bytes, "peak_layer": peak.peak_layer})
         if value == values["t"]:
-            row.update({"paper": PAPER["v2"].cite(), "_style": "total"})
+            row = Row({**row, "paper": PAPER["v2"].cite()}, style="total")
         rows.append(row)
     footer = [
         f"Closed form with ideal (unrounded) channels: MACs = {sympy.sstr(macs_t)}, "

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from costcalc.experiments.common import (PAPER, Experiment, Quote, analyze, by_block, millions,
                                          sources, versus)
 from costcalc.graph import quantities as q
-from costcalc.table import Column, Table
+from costcalc.table import Column, Row, Table
 
 
 # Per-element charges of a profile that costs activations (onnx-tool 1.0.1's node profiler, as
@@ -39,9 +39,9 @@ def diff_table(model: str, convention: str, title: str, labels: tuple[str, str],
                          "saved": x["macs"] - y["macs"], "params_a": x["params"],
                          "params_b": y["params"], "params_saved": x["params"] - y["params"]})
     saved = a.total.macs - b.total.macs
-    total = {"block": "total", "macs_a": a.total.macs, "macs_b": b.total.macs, "saved": saved,
-             "params_a": a.total.params, "params_b": b.total.params,
-             "params_saved": a.total.params - b.total.params, "_style": "total"}
+    total = Row({"block": "total", "macs_a": a.total.macs, "macs_b": b.total.macs, "saved": saved,
+                 "params_a": a.total.params, "params_b": b.total.params,
+                 "params_saved": a.total.params - b.total.params}, style="total")
     if quote is not None:
         total["paper"] = quote.cite()
         total["versus"] = versus(saved, quote)

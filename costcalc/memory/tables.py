@@ -11,7 +11,7 @@ from costcalc.memory.resolution import K, by_resolution
 from costcalc.memory.split import (Bottleneck, block_peak, clip_groups,
                                    find_bottlenecks, model_peak, powers, recompute_macs,
                                    split_blocks)
-from costcalc.table import Column, Table
+from costcalc.table import Column, Row, Table
 
 LAYER_COLUMNS = [Column("name", "layer"), Column("kind", "kind"), Column("output", "output"),
                  Column("activation_bytes", "activation B", "count"),
@@ -50,9 +50,9 @@ def layers_table(graph: Graph, dtype: str, split: int | str = "max") -> Table:
     rows = [{"name": r.name, "kind": r.kind, "output": _shape(r.output),
              "activation_bytes": r.activation_bytes, "weight_bytes": r.weight_bytes,
              "live_bytes": r.live_bytes, "op_bytes": r.op_bytes} for r in report.layers]
-    rows.append({"name": "total / peak", "weight_bytes": report.weight_bytes,
-                 "live_bytes": report.peak_bytes, "op_bytes": report.op_bound_bytes,
-                 "_style": "total"})
+    rows.append(Row({"name": "total / peak", "weight_bytes": report.weight_bytes,
+                     "live_bytes": report.peak_bytes, "op_bytes": report.op_bound_bytes},
+                    style="total"))
     footer = [
         f"peak activation memory: {report.peak_bytes:,} B at {report.peak_layer} "
         f"(input image {report.input_bytes:,} B counted while alive)",
@@ -85,11 +85,11 @@ def split_table(graph: Graph, dtype: str, split: int | str) -> Table:
         rows.append(row)
     extra = sum(b["backprop_extra_macs"] for b in data["blocks"])
     inference = sum(b["inference_extra_macs"] for b in data["blocks"])
-    rows.append({"name": "model", "peak_bytes": report.peak_bytes,
-                 "split_peak_bytes": data["split_peak_bytes"],
-                 "saving": 100 * (1 - Fraction(data["split_peak_bytes"], report.peak_bytes)),
-                 "backprop_extra_macs": extra, "inference_extra_macs": inference,
-                 "_style": "total"})
+    rows.append(Row({"name": "model", "peak_bytes": report.peak_bytes,
+                     "split_peak_bytes": data["split_peak_bytes"],
+                     "saving": 100 * (1 - Fraction(data["split_peak_bytes"], report.peak_bytes)),
+                     "backprop_extra_macs": extra, "inference_extra_macs": inference},
+                    style="total"))
     footer = [
         f"model peak: {report.peak_bytes:,} B at {report.peak_layer} unsplit; "
         f"{data['split_peak_bytes']:,} B at {data['split_peak_step']} with {_split_label(split)}",
@@ -173,7 +173,7 @@ def resolution_table(graphs: Sequence[Graph], dtype: str) -> Table:
                 row.update({f"{name}.channels": r.channels, f"{name}.k": r.kilobytes,
                             f"{name}.op_k": Fraction(r.op_bound_bytes, K) or None})
         table_rows.append(row)
-    maximum = {"size": "max", "_style": "total"}
+    maximum = Row({"size": "max"}, style="total")
     for name, rows in per_model.items():
         maximum[f"{name}.k"] = max(r.kilobytes for (h, w), r in rows.items() if r.layer != "input")
     table_rows.append(maximum)

@@ -38,13 +38,13 @@ def render(table: Table, exact: bool = True, **_: Any) -> str:
     lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
               " & ".join(escape(c.title) for c in table.columns) + r" \\", r"\midrule"]
     for index, row in enumerate(table.rows):
-        style = row.get("_style")
+        style = row.style
         if style == "total" and index:
             lines.append(r"\midrule")
-        elif (style == "subtotal" or row.get("_section")) and index:
+        elif (style == "subtotal" or row.section) and index:
             lines.append(r"\addlinespace")
         cells = [cell(row.get(c.key), c.kind, exact) for c in table.columns]
-        if row.get("_indent") and cells:
+        if row.indent and cells:
             cells[0] = r"\quad " + cells[0]
         if style in ("total", "subtotal"):
             cells = [rf"\textbf{{{text}}}" if text else text for text in cells]

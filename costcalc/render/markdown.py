@@ -20,7 +20,7 @@ def render(table: Table, exact: bool = True, **_: Any) -> str:
     lines.append("|" + "|".join("---" if c.kind == "text" else "---:" for c in table.columns) + "|")
     for row in table.rows:
         cells = [escape(plain(row.get(c.key), c.kind, exact)) for c in table.columns]
-        mark = {"total": "**", "subtotal": "*"}.get(row.get("_style", ""), "")
+        mark = {"total": "**", "subtotal": "*"}.get(row.style, "")
         if mark:
             cells = [f"{mark}{cell}{mark}" if cell else cell for cell in cells]
         lines.append("| " + " | ".join(cells) + " |")

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from costcalc import numbers
-from costcalc.table import Table
+from costcalc.table import Row, Table
 
 
 def _json_value(value: Any) -> Any:
@@ -23,13 +23,13 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def row_type(row: dict) -> str:
-    """``layer``, ``subtotal`` or ``total``: what a row is, for machine readers."""
-    return row.get("_style") or "row"
+def row_type(row: Row) -> str:
+    """``row``, ``subtotal`` or ``total``: what a row is, for machine readers."""
+    return row.style or "row"
 
 
 def _styled(table: Table) -> bool:
-    return any("_style" in row for row in table.rows)
+    return any(row.style for row in table.rows)
 
 
 def render_json(table: Table, **_: Any) -> str:

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from costcalc.render.cells import plain
-from costcalc.table import Table
+from costcalc.table import Row, Table
 
 INDENT = "  "
 
@@ -22,10 +22,10 @@ def use_color(stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
 
 
-def _cells(table: Table, row: dict, exact: bool) -> list[str]:
+def _cells(table: Table, row: Row, exact: bool) -> list[str]:
     cells = [plain(row.get(c.key), c.kind, exact) for c in table.columns]
-    if cells and row.get("_indent"):
-        cells[0] = INDENT * row["_indent"] + cells[0]
+    if cells and row.indent:
+        cells[0] = INDENT * row.indent + cells[0]
     return cells
 
 
@@ -44,13 +44,13 @@ def render(table: Table, exact: bool = False, color: bool | None = None, **_: An
                               no_wrap=True)
     previous = None
     for row in table.rows:
-        style = row.get("_style", "")
+        style = row.style
         if style == "total" or (style == "subtotal" and previous not in (None, "subtotal")
                                 and row is not table.rows[0]):
             rich_table.add_section()
         rich_table.add_row(*_cells(table, row, exact),
                            style={"total": "bold", "subtotal": "bold cyan"}.get(style))
-        previous = "indented" if row.get("_indent") else style
+        previous = "indented" if row.indent else style
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=max(200, _width(table, exact)),
                       highlight=False)
@@ -82,12 +82,12 @@ def render_plain(table: Table, exact: bool = False) -> str:
     lines = [table.title, ""] if table.title else []
     lines += [fmt(header), rule]
     for index, (row, cells) in enumerate(zip(table.rows, body)):
-        style = row.get("_style")
+        style = row.style
         if style == "total" and index:
             lines.append(rule)
-        elif style == "subtotal" and index and table.rows[index - 1].get("_indent"):
+        elif style == "subtotal" and index and table.rows[index - 1].indent:
             lines.append("")
-        elif row.get("_section") and index:
+        elif row.section and index:
             lines.append("")
         lines.append(fmt(cells))
     if table.footer:

@@ -9,7 +9,7 @@ from costcalc.symbolic.calculus import Sensitivity
 from costcalc.symbolic.layers import LayerFormula
 from costcalc.symbolic.solve import Solution
 from costcalc.symbolic.derive import DESCRIPTIONS, Model, number_text, to_fraction
-from costcalc.table import Column, Table
+from costcalc.table import Column, Row, Table
 
 LETTERS = {
     "D_F": "side of the layer's output feature map at rho = 1 (input side for stride 1)",
@@ -100,9 +100,9 @@ def layer_table(model: Model, layers: list[LayerFormula]) -> Table:
                      "N": layer.letters.get("N"), "D_K": layer.letters.get("D_K"),
                      "macs": layer.macs, "params": layer.params,
                      "exact_macs": layer.exact_macs})
-    rows.append({"name": "total", "macs": _total_cell(totals["macs"]),
-                 "params": _total_cell(totals["params"]), "exact_macs": model.exact.total.macs,
-                 "_style": "total"})
+    rows.append(Row({"name": "total", "macs": _total_cell(totals["macs"]),
+                     "params": _total_cell(totals["params"]),
+                     "exact_macs": model.exact.total.macs}, style="total"))
     return Table(_title(model), LAYER_COLUMNS, rows, footer(model, totals),
                  data=formula_data(model, layers, totals))
 
