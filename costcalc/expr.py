@@ -22,10 +22,12 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+from costcalc import numbers
+
 MAX_LENGTH = 1000
 MAX_DEPTH = 40
 MAX_EXPONENT = 64
-MAX_MAGNITUDE_BITS = 4096
+MAX_MAGNITUDE_BITS = numbers.MAX_BITS
 
 
 class ExprError(ValueError):
@@ -53,9 +55,8 @@ def normalize(value: Any) -> Any:
 
 
 def exact_number(text: str) -> int | Fraction:
-    """Parse a decimal literal exactly (``'0.35'`` -> 7/20)."""
-    value = Fraction(text)
-    return normalize(value)
+    """Parse a number literal exactly (``'0.35'`` -> 7/20); LiteralError if it is not one."""
+    return numbers.parse(text)
 
 
 # ----------------------------------------------------------------------------- functions
@@ -89,6 +90,10 @@ def _round(value, ndigits=None):
         return value
     if ndigits is None:
         return round(Fraction(value))
+    if type(ndigits) is not int:
+        raise ExprError("round(): the number of digits must be a whole number")
+    if abs(ndigits) > numbers.MAX_SHIFT:  # round() computes 10**ndigits
+        raise ExprError(f"round(): more than {numbers.MAX_SHIFT} digits")
     return normalize(round(Fraction(value), ndigits))
 
 
@@ -177,11 +182,23 @@ def compile_expression(text: str) -> Expression:
     except ExprError as exc:
         exc.column += lead
         raise
+    _exact_literals(tree, text.strip(), lead)
     if lead:
         for node in ast.walk(tree):
             if hasattr(node, "col_offset"):
                 node.col_offset += lead
     return Expression(text, tree, frozenset(names))
+
+
+def _exact_literals(tree: ast.AST, source: str, lead: int) -> None:
+    """Replace every number constant by the exact value of its text (Python made it a float)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            literal = ast.get_source_segment(source, node) or ""
+            try:
+                node.value = numbers.parse(literal)
+            except numbers.LiteralError as exc:
+                raise ExprError(str(exc), lead + node.col_offset) from None
 
 
 def _check(node: ast.AST, names: set[str], depth: int) -> None:
@@ -190,8 +207,6 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
     deeper = depth + 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float, str)):
-            if isinstance(node.value, float) and not math.isfinite(node.value):
-                raise ExprError("number too large", _col(node))
             return
         raise ExprError(f"{node.value!r} is not allowed in an expression", _col(node))
     if isinstance(node, ast.Name):
@@ -270,25 +285,32 @@ def show_value(value: Any) -> str:
 
 
 def json_value(value: Any) -> Any:
-    """An exact number as JSON: decimals as numbers (0.5), other rationals as text ("1/3")."""
+    """An exact number as JSON: a decimal as a JSON number when the float a JSON reader makes of
+    it reads back as the same rational (0.5, 0.1), otherwise as text ("1/3",
+    "0.499999999999999999", which a float would turn into 0.5)."""
     if isinstance(value, Fraction):
         shown = format_number(value)
-        return float(shown) if "/" not in shown else shown
+        if "/" not in shown and Fraction(repr(float(shown))) == value:
+            return float(shown)
+        return shown
     return value
 
 
 def format_number(value: Any) -> str:
-    """Show an exact number the way a user wrote it (3/4 -> 0.75, 7/3 -> 7/3)."""
+    """Show an exact number the way a user writes it: 3/4 -> 0.75 (every digit), 7/3 -> 7/3."""
     value = normalize(value)
     if isinstance(value, Fraction):
-        den = value.denominator
+        den, twos, fives = value.denominator, 0, 0
         while den % 2 == 0:
-            den //= 2
+            den, twos = den // 2, twos + 1
         while den % 5 == 0:
-            den //= 5
-        if den == 1:
-            return str(float(value)) if abs(value) < 10**15 else str(value)
-        return str(value)
+            den, fives = den // 5, fives + 1
+        if den != 1:
+            return str(value)
+        places = max(twos, fives)
+        digits = str(abs(value.numerator) * 10**places // value.denominator).rjust(places + 1, "0")
+        sign = "-" if value < 0 else ""
+        return f"{sign}{digits[:-places]}.{digits[-places:]}"
     return str(value)
 
 
@@ -304,10 +326,7 @@ def _truth(value: Any, node: ast.AST) -> bool:
 
 def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, float):
-            return exact_number(repr(value))
-        return value
+        return node.value
     if isinstance(node, ast.Name):
         if node.id in env:
             return env[node.id]
@@ -353,7 +372,7 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Call):
         args = [_number(_eval(arg, env), arg) for arg in node.args]
         try:
-            return normalize(FUNCTIONS[node.func.id](*args))
+            return _bounded(FUNCTIONS[node.func.id](*args), node)
         except ExprError as exc:
             exc.column = _col(node)
             raise
@@ -367,10 +386,10 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     if op in (ast.Div, ast.FloorDiv, ast.Mod) and exact and right == 0:
         raise ExprError("division by zero", _col(node))
     if op is ast.Add:
-        return left + right
-    if op is ast.Sub:
-        return left - right
-    if op is ast.Mult:
+        result = left + right
+    elif op is ast.Sub:
+        result = left - right
+    elif op is ast.Mult:
         result = left * right
     elif op is ast.Div:
         result = Fraction(left) / Fraction(right) if exact else left / right
@@ -389,9 +408,16 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
             result = Fraction(left) ** right
         else:
             result = left**right
-    if exact and abs(Fraction(result)).numerator.bit_length() > MAX_MAGNITUDE_BITS:
-        raise ExprError("number too large", _col(node))
-    return normalize(result)
+    return _bounded(result, node)
+
+
+def _bounded(value: Any, node: ast.AST) -> Any:
+    """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS."""
+    value = normalize(value)
+    if is_exact(value) and numbers.too_big(value):
+        raise ExprError(f"number too large (numerator or denominator over {numbers.MAX_BITS} "
+                        "bits)", _col(node))
+    return value
 
 
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:

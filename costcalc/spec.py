@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import costcalc.blocks  # noqa: F401  (registers the layer kinds)
-from costcalc import expr
+from costcalc import expr, numbers
 from costcalc.errors import SpecError, UsageError
 from costcalc.graph import Builder, Graph, Tensor, UserBlock
 from costcalc.kinds import REQUIRED, Field, Shape, lookup
@@ -111,7 +111,7 @@ class Spec:
             if isinstance(value, str) and param.type != "text":
                 value = param.parse(value)
             elif isinstance(value, float):
-                value = expr.exact_number(repr(value))
+                value = _from_float(name, value)
             problem = param.check(value) if _is_plain(value) else None
             if problem:
                 raise UsageError(problem)
@@ -177,6 +177,19 @@ def _list_value(builder: Builder, container: list, index: int, env: dict, dummy)
     if isinstance(raw, str):
         return builder.evaluate(raw, env, dummy, position(container, index))
     return raw
+
+
+def _from_float(name: str, value: float) -> Any:
+    """A float given through the library (``alpha=0.1``) read as the decimal it prints as.
+
+    Python has already rounded the literal the caller typed; its shortest repr is that literal
+    whenever the float could hold it, so 0.1 means 1/10 (not 0.1000000000000000055...).
+    Fractions and strings carry any value exactly.
+    """
+    try:
+        return numbers.parse(repr(value))
+    except numbers.LiteralError as exc:
+        raise UsageError(f"parameter {name!r}: {exc}") from None
 
 
 def _plain(value: Any) -> str:
