@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -55,15 +56,16 @@ class Parameter:
             if compiled.names:
                 raise expr.ExprError("names are not allowed here")
             value = compiled.evaluate({})
-        except expr.ExprError:
-            raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}") from None
+        except expr.ExprError as exc:
+            raise UsageError(f"parameter {self.name!r} takes a number, got "
+                             f"{numbers.cut(text)!r}: {exc.message}") from None
         if not expr.is_exact(value):
             raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}")
         return value
 
     def check(self, value: Any) -> str | None:
         """Why ``value`` is not acceptable, or None."""
-        shown = expr.format_number(value) if expr.is_exact(value) else repr(value)
+        shown = numbers.cut(expr.format_number(value) if expr.is_exact(value) else repr(value))
         if self.type == "number":
             if not expr.is_exact(value):
                 return f"parameter {self.name!r} takes a number, got {value!r}"
@@ -186,10 +188,9 @@ def _from_float(name: str, value: float) -> Any:
     whenever the float could hold it, so 0.1 means 1/10 (not 0.1000000000000000055...).
     Fractions and strings carry any value exactly.
     """
-    try:
-        return numbers.parse(repr(value))
-    except numbers.LiteralError as exc:
-        raise UsageError(f"parameter {name!r}: {exc}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"parameter {name!r} must be a finite number, got {value!r}")
+    return numbers.parse(repr(value))
 
 
 def _plain(value: Any) -> str:
