@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Mapping
@@ -28,6 +29,7 @@ MAX_LENGTH = 1000
 MAX_DEPTH = 40
 MAX_EXPONENT = 64
 MAX_MAGNITUDE_BITS = numbers.MAX_BITS
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ExprError(ValueError):
@@ -167,6 +169,10 @@ def compile_expression(text: str) -> Expression:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     if text.count("(") > MAX_DEPTH:
         raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels")
+    surrogate = _SURROGATE.search(text)  # from undecodable command-line bytes; ast cannot read it
+    if surrogate:
+        raise ExprError(f"\\u{ord(surrogate.group()):04x} in expression {text!r} is not a "
+                        "character", surrogate.start())
     lead = len(text) - len(text.lstrip())
     try:
         tree = ast.parse(text.strip(), mode="eval").body

@@ -92,6 +92,9 @@ BOUND_CASES = [
      "parameter 'alpha' takes a number, got '1e99999': number '1e99999' is out of range"),
     (["v1", "--alpha", "1" * 1200],
      "parameter 'alpha' takes a number, got '11111111111111111111...': expression longer"),
+    (["v2", "--alpha", "0.5\udcff"],  # an undecodable byte on the command line
+     "parameter 'alpha' takes a number, got '0.5\\udcff': \\udcff in expression"),
+    (["compare", "v2:alpha=\udcff"], "\\udcff in expression '\\udcff' is not a character"),
     (["solve", "v2", "--macs", "1" * 5000], "--macs: number '11111111111111111111...' has "
                                            "more than 1000 digits"),
 ]
