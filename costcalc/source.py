@@ -176,18 +176,26 @@ def _refuse_deep_flow(text: str, path: str) -> None:
     if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
         return
     depth, line, column, quote, comment, previous = 0, 1, 0, "", False, "\n"
-    for char in text:
+    skip = False  # the character after a \ in "..." or the second ' of '' in '...'
+    for index, char in enumerate(text):
         column += 1
         if char == "\n":
-            line, column, comment, previous = line + 1, 0, False, char
+            line, column, comment, previous, skip = line + 1, 0, False, char, False
             if quote and depth == 0:
                 quote = ""
             continue
         if comment:
             continue
         if quote:
-            if char == quote:
-                quote = ""
+            if skip:
+                skip = False
+            elif quote == '"' and char == "\\":
+                skip = True
+            elif char == quote:
+                if quote == "'" and text[index + 1:index + 2] == "'":
+                    skip = True
+                else:
+                    quote = ""
             previous = char
             continue
         if char == "#" and previous in " \t\n":

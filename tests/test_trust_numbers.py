@@ -360,3 +360,37 @@ def test_a_whole_weight_is_applied():
     paper = analyze("v2").total.macs
     assert profile.macs["conv_macs"] == 2
     assert doubled > paper
+
+
+# (id, text, nesting error expected): the nesting pre-scan reads quoted scalars as YAML does
+QUOTE_CASES = [
+    ("escaped double quote", 'x: ["a\\"' + "[" * 5000 + '"]\n', False),
+    ("doubled single quote", "x: ['it''s" + "[" * 5000 + "']\n", False),
+    ("escaped backslash ends the string", 'x: ["a\\\\", ' + "[" * 100 + "]" * 100 + "]\n", True),
+    ("quote closed before deep flow", "x: ['a', " + "[" * 100 + "]" * 100 + "]\n", True),
+    ("quote in a plain scalar", "x: [a '" + "[" * 5000 + "\n", False),
+]
+
+
+@pytest.mark.parametrize("case, text, deep", QUOTE_CASES, ids=[c[0] for c in QUOTE_CASES])
+def test_quotes_neither_hide_nor_invent_nesting(case, text, deep):
+    try:
+        source.load(text, "q.yaml")
+    except SpecError as exc:
+        assert exc.line is not None and exc.column is not None, str(exc)
+        assert ("nested deeper than 64 levels" in exc.message) == deep, str(exc)
+    else:
+        assert not deep
+
+
+def test_show_writes_every_digit_of_a_decimal(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("t.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - {kind: se, ratio: 0.250000000000000000001}"
+                              "\n  - {kind: se, ratio: 0.5}\n", encoding="utf-8")
+    shown = run("show", "t.yaml").stdout
+    assert "ratio: 0.250000000000000000001}" in shown and "ratio: 0.5}" in shown
+    Path("shown.yaml").write_text(shown, encoding="utf-8")
+    assert [entry["ratio"] for entry in load("shown.yaml").layers] == [
+        Fraction("0.250000000000000000001"), Fraction(1, 2)]
+    data = json.loads(run("show", "t.yaml", "--format", "json").stdout)
+    assert [entry["ratio"] for entry in data["layers"]] == ["0.250000000000000000001", 0.5]

@@ -98,8 +98,25 @@ def show(
     header = (f"# {spec.name} at {parameter_text(values)}, resolved by costcalc show:\n"
               "# expressions evaluated (parameters folded into the numbers are dropped).\n"
               "# Edit it and run: costcalc FILE.yaml\n")
-    typer.echo(header + yaml.safe_dump(document, sort_keys=False, default_flow_style=None,
-                                       width=110, allow_unicode=False), nl=False)
+    typer.echo(header + yaml.dump(document, Dumper=_dumper(), sort_keys=False,
+                                  default_flow_style=None, width=110, allow_unicode=False),
+               nl=False)
+
+
+class Decimal(str):
+    """A decimal a float cannot hold (0.250000000000000000001): a YAML number, JSON text."""
+
+
+def _dumper() -> type:
+    """SafeDumper that writes a Decimal as the plain number it is, every digit kept."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(
+        Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value))
+    return Dumper
 
 
 def resolved_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
@@ -161,10 +178,12 @@ def _value(value: Any) -> Any:
     from costcalc import expr
 
     if isinstance(value, Fraction):
-        text = expr.format_number(value)
         if value.denominator == 1:
             return int(value)
-        return float(text) if "/" not in text else text
+        shown = expr.json_value(value)  # a float only where it reads back as the same value
+        if isinstance(shown, str) and "/" not in shown:
+            return Decimal(shown)
+        return shown
     return value
 
 
