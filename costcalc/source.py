@@ -148,7 +148,8 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Refused(f"document has more than {MAX_NODES} values", self.peek_event().start_mark)
+            raise _Refused(f"document has more than {MAX_NODES} values",
+                           self.peek_event().start_mark)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _Refused(f"YAML nested deeper than {MAX_DEPTH} levels",
@@ -302,11 +303,18 @@ class _Converter:
         if tag == "null":
             return None
         if tag == "bool":
-            return self.constructor.construct_yaml_bool(node)
+            try:
+                return self.constructor.construct_yaml_bool(node)
+            except KeyError:  # only an explicit !!bool tag reaches here with other text
+                raise self.error(f"{numbers.shown(node.value)} is not true or false",
+                                 node) from None
         try:  # int and float alike: the exact value of the text, bounded in size
-            return numbers.parse(node.value)
+            value = numbers.parse(node.value)
         except numbers.LiteralError as exc:
             raise self.error(str(exc), node) from None
+        if tag == "int" and not isinstance(value, int):  # an explicit !!int on 0.5
+            raise self.error(f"{numbers.shown(node.value)} is not a whole number", node)
+        return value
 
 
 def position(container: Any, key: Any) -> Pos | None:

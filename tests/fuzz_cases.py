@@ -164,7 +164,8 @@ def random_literal_spec(rng: random.Random) -> tuple[str, dict[str, int], dict[s
     out = max(1, math.floor(Fraction(literal.replace("_", "")) * k))
     where = rng.choice(("default", "let", "expression", "override"))
     a = literal if where == "default" else "1"
-    width = f"max(1, floor({literal} * {k}))" if where == "expression" else f"max(1, floor(b * {k}))"
+    factor = literal if where == "expression" else "b"
+    width = f"max(1, floor({factor} * {k}))"
     let = f"let:\n  b: {literal}\n" if where == "let" else "let:\n  b: a\n"
     text = (f"name: literal\nparameters:\n  a: {{default: {a}, more_than: 0, max: 8}}\n{let}"
             f"input: [{c}, {h}, {h}]\nlayers:\n  - {{kind: pwconv, out: \"{width}\"}}\n")

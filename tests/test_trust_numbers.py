@@ -21,7 +21,7 @@ from costcalc.errors import SpecError, UsageError
 from costcalc.spec import parse
 from cli_runner import run
 
-# ----------------------------------------------------------------------------- one literal, every channel
+# ------------------------------------------------------------------- one literal, every channel
 
 # Literals a binary float changes: each is a different rational from the float it rounds to.
 NEAR_FLOATS = ["0.499999999999999999", "0.50000000000000001", "0.7500000000000000001",
@@ -95,12 +95,16 @@ BOUND_CASES = [
     (["v2", "--alpha", "0.5\udcff"],  # an undecodable byte on the command line
      "parameter 'alpha' takes a number, got '0.5\\udcff': \\udcff in expression"),
     (["compare", "v2:alpha=\udcff"], "\\udcff in expression '\\udcff' is not a character"),
+    (["v2", "--depth", "9" * 5000], "Invalid value for '--depth' / '-d': '99999999999999999999'"
+                                    "... has more than 1000 digits"),
+    (["solve", "v2", "--macs", "100M", "--step", "9" * 5000], "has more than 1000 digits"),
     (["solve", "v2", "--macs", "1" * 5000], "--macs: number '11111111111111111111...' has "
                                            "more than 1000 digits"),
 ]
 
 
-@pytest.mark.parametrize("args, message", BOUND_CASES, ids=[" ".join(c[0])[:40] for c in BOUND_CASES])
+@pytest.mark.parametrize("args, message", BOUND_CASES,
+                         ids=[" ".join(c[0])[:40] for c in BOUND_CASES])
 def test_near_float_literals_are_judged_as_written(args, message):
     if message is None:
         run(*args)
@@ -172,7 +176,8 @@ LITERAL_REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("text, message", LITERAL_REFUSALS, ids=[c[0][:20] for c in LITERAL_REFUSALS])
+@pytest.mark.parametrize("text, message", LITERAL_REFUSALS,
+                         ids=[c[0][:20] for c in LITERAL_REFUSALS])
 def test_literals_are_bounded_and_unambiguous(text, message):
     with pytest.raises(numbers.LiteralError, match=message.replace("(", r"\(").replace(")", r"\)")):
         numbers.parse(text)
@@ -190,12 +195,24 @@ def test_hex_and_binary_read_alike_in_yaml_and_expressions():
         assert expr.compile_expression(text.lstrip("-")).evaluate({}) == abs(value)
 
 
+@pytest.mark.parametrize("text, message", [
+    ("!!bool maybe", "'maybe' is not true or false"),
+    ('!!int "0.5"', "'0.5' is not a whole number"),
+    ('!!float "1.0e+999999999"', "out of range"),
+    ("!!int abc", "'abc' is not a number"),
+])
+def test_explicit_tags_go_through_the_same_reader(text, message):
+    with pytest.raises(SpecError, match=message) as caught:
+        source.load(f"x: {text}\n", "x.yaml")
+    assert str(caught.value).startswith("x.yaml:1:4: ")
+
+
 def test_names_that_start_with_digits_stay_text():
     doc = source.load("a: 3x3\nb: 1.2.3\nc: 12:61\nd: '0.5'\ne: v1\n", "x.yaml")
     assert doc == {"a": "3x3", "b": "1.2.3", "c": "12:61", "d": "0.5", "e": "v1"}
 
 
-# ----------------------------------------------------------------------------- computed values stay bounded
+# ----------------------------------------------------------------- computed values stay bounded
 
 EXPRESSION_REFUSALS = [
     ("round(1, 10**8)", "round(): more than"),
@@ -209,7 +226,8 @@ EXPRESSION_REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("text, message", EXPRESSION_REFUSALS, ids=[c[0] for c in EXPRESSION_REFUSALS])
+@pytest.mark.parametrize("text, message", EXPRESSION_REFUSALS,
+                         ids=[c[0] for c in EXPRESSION_REFUSALS])
 def test_expression_values_are_bounded(text, message):
     with pytest.raises(expr.ExprError, match=message.replace("(", r"\(").replace(")", r"\)")):
         expr.compile_expression(text).evaluate({})
@@ -233,7 +251,8 @@ def test_every_successful_random_expression_is_within_the_bound():
         text = str(rng.randint(1, 10**6)) + "/" + str(rng.randint(1, 10**6))
         for _ in range(rng.randint(1, 12)):
             op = rng.choice(ops)
-            operand = str(rng.randint(2, 64)) if op == "**" else f"{rng.randint(1, 999)}/{rng.randint(1, 999)}"
+            operand = (str(rng.randint(2, 64)) if op == "**"
+                       else f"{rng.randint(1, 999)}/{rng.randint(1, 999)}")
             text = f"({text}) {op} {operand}"
         try:
             value = expr.compile_expression(text).evaluate({})
@@ -244,7 +263,7 @@ def test_every_successful_random_expression_is_within_the_bound():
         expr.format_number(value)  # printable: far below Python's int-to-text limit
 
 
-# ----------------------------------------------------------------------------- reading input with bounds
+# -------------------------------------------------------------------- reading input with bounds
 
 class _CountingFile:
     """A file of endless zeros that counts the bytes it hands out."""
@@ -385,8 +404,9 @@ def test_quotes_neither_hide_nor_invent_nesting(case, text, deep):
 
 def test_show_writes_every_digit_of_a_decimal(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    Path("t.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - {kind: se, ratio: 0.250000000000000000001}"
-                              "\n  - {kind: se, ratio: 0.5}\n", encoding="utf-8")
+    Path("t.yaml").write_text("input: [3, 8, 8]\nlayers:\n"
+                              "  - {kind: se, ratio: 0.250000000000000000001}\n"
+                              "  - {kind: se, ratio: 0.5}\n", encoding="utf-8")
     shown = run("show", "t.yaml").stdout
     assert "ratio: 0.250000000000000000001}" in shown and "ratio: 0.5}" in shown
     Path("shown.yaml").write_text(shown, encoding="utf-8")
