@@ -74,6 +74,21 @@ def test_the_report_shows_the_literal_it_analysed():
         "parameters"]["alpha"] == 0.1  # a float that reads back as 1/10 stays a JSON number
 
 
+@pytest.mark.parametrize("args", [
+    ["v1", "--format", "markdown"], ["v1", "--format", "latex"], ["v1", "--format", "json"],
+    ["compare", "v1:alpha=A", "--format", "csv"], ["compare", "v1:alpha=A", "--format", "json"],
+    ["sweep", "v1", "--alpha", "A", "--format", "csv"],
+    ["sweep", "v1", "--alpha", "A", "--format", "json"],
+    ["formula", "v1"], ["formula", "v1", "--format", "json"], ["conventions", "v1"], ["show", "v1"],
+], ids=lambda args: " ".join(args))
+def test_every_output_shows_the_parameter_as_written(args):
+    literal = "0.499999999999999999"
+    args = [literal if a == "A" else a.replace("=A", "=" + literal) for a in args]
+    if literal not in " ".join(args):
+        args += ["--alpha", literal]
+    assert literal in run(*args).stdout
+
+
 # (arguments, start of the one-line error): a near-float literal is judged as written
 BOUND_CASES = [
     (["v1", "--alpha", "8.0000000000000001"],
