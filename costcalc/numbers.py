@@ -1,16 +1,156 @@
-"""Exact numbers: the type test, decimal parsing, the rounding functions (on ints, Fractions and
-sympy expressions) and every rule for showing a number as text or JSON.
+"""Exact numbers: reading literals from their text, the rounding functions, and every rule for
+showing a number as text or JSON.
 
-Nothing here is ever a float on the numeric path: ``0.35`` is the rational 7/20. The rounding
-functions accept sympy expressions too, and there they are the identity, which is what the closed
-forms in ``alpha``/``rho``/``t`` mean by *ideal* channel counts.
+Number literals are read from their text as exact rationals of bounded size (never through a
+float). Every number a user writes (a YAML value, a literal inside an expression, a command-line
+value, a convention weight) is parsed here, so ``0.499999999999999999`` is that rational
+everywhere and never 0.5. Sizes are bounded before any big arithmetic: a literal has at most
+MAX_DIGITS digits, its exponent is checked before any power of ten is computed, and every exact
+value (literal or computed) keeps numerator and denominator within MAX_BITS bits, which also
+keeps every printed number far below Python's 4,300-digit int-to-text limit.
+
+The rounding functions (``make_divisible``, ``round``, ``floor``, ``ceil``, ``int``) accept sympy
+expressions too, and there they are the identity, which is what the closed forms in
+``alpha``/``rho``/``t`` mean by *ideal* channel counts.
 """
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
+MAX_DIGITS = 1000
+MAX_BITS = 4096
+MAX_SHIFT = MAX_DIGITS + 1234  # 10**1234 > 2**4096: a larger shift cannot give a value in range
+
+# Decimal literals, the form shared by YAML values and expressions: 1, -2, 0.35, .5, 7., 1e5,
+# 1.5E-3, 1_000.
+DECIMAL = re.compile(
+    r"(?P<sign>[-+]?)(?:(?P<int>[0-9][0-9_]*)(?:\.(?P<frac>[0-9_]*))?|\.(?P<frac2>[0-9][0-9_]*))"
+    r"(?:[eE](?P<exp>[-+]?[0-9][0-9_]*))?")
+# Python's other integer bases (also accepted in YAML so both read the same text alike).
+BASED = re.compile(r"(?P<sign>[-+]?)0(?P<base>[xXoObB])_?(?P<digits>[0-9a-fA-F][0-9a-fA-F_]*)")
+# YAML 1.1 integers that read differently elsewhere: 010 is 8 in YAML 1.1 and 10 in YAML 1.2,
+# 1:30 is 90 (base 60). Both are refused rather than guessed.
+LEADING_ZERO = re.compile(r"[-+]?0[0-9_]*[0-9][0-9_]*")
+SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_BASES = {"x": 16, "o": 8, "b": 2}
+
+
+class LiteralError(ValueError):
+    """A number literal that is malformed, ambiguous or too large; the message names why."""
+
+
+def cut(text: str) -> str:
+    """``text`` cut to a readable length for an error message."""
+    return text if len(text) <= 40 else text[:20] + "..."
+
+
+def shown(text: str) -> str:
+    """A literal quoted for an error message, cut to a readable length."""
+    return repr(cut(text))
+
+
+def looks_numeric(text: str) -> bool:
+    """True if a plain YAML scalar is meant as a number (or a YAML 1.1 number costcalc refuses)."""
+    if not text or text[0] not in "0123456789+-.":
+        return False
+    return any(pattern.fullmatch(text) for pattern in (DECIMAL, BASED, SEXAGESIMAL, NOT_FINITE))
+
+
+def parse(text: str) -> int | Fraction:
+    """The exact value of a number literal: an int, or a Fraction when it is not whole.
+
+    Raises LiteralError for text that is not a literal, is not finite, is ambiguous (010,
+    1:30), has more than MAX_DIGITS digits or is larger or finer than MAX_BITS bits allow.
+    """
+    match = DECIMAL.fullmatch(text)
+    if match:
+        if LEADING_ZERO.fullmatch(text):
+            raise LiteralError(f"number {shown(text)} has a leading zero{_octal(text)}: "
+                               "write it as a plain decimal")
+        return _decimal(text, match)
+    match = BASED.fullmatch(text)
+    if match:
+        digits = match["digits"].replace("_", "")
+        if len(digits) > MAX_DIGITS:
+            raise LiteralError(f"number {shown(text)} has more than {MAX_DIGITS} digits")
+        try:
+            value = int(digits, _BASES[match["base"].lower()])
+        except ValueError:
+            raise LiteralError(f"{shown(text)} is not a number") from None
+        return checked(-value if match["sign"] == "-" else value, text)
+    if SEXAGESIMAL.fullmatch(text):
+        raise LiteralError(f"number {shown(text)} is base 60 in YAML 1.1{_base60(text)}: write it "
+                           "as a plain decimal")
+    if NOT_FINITE.fullmatch(text):
+        raise LiteralError(f"number {shown(text)} is not finite")
+    raise LiteralError(f"{shown(text)} is not a number")
+
+
+def _octal(text: str) -> str:
+    digits = text.lstrip("+-").replace("_", "")
+    if len(digits) > 40 or "8" in digits or "9" in digits:
+        return ""
+    return f", which YAML 1.1 reads as octal {'-' if text.startswith('-') else ''}{int(digits, 8)}"
+
+
+def _base60(text: str) -> str:
+    """`` (90)`` for ``1:30``; nothing for a long or fractional one (their value is not shown)."""
+    if len(text) > 40 or "." in text:
+        return ""
+    value = 0
+    for part in text.lstrip("+-").replace("_", "").split(":"):
+        value = value * 60 + int(part)
+    return f" ({'-' if text.startswith('-') else ''}{value})"
+
+
+def _decimal(text: str, match: re.Match) -> int | Fraction:
+    whole = (match["int"] or "").replace("_", "")
+    frac = (match["frac"] or match["frac2"] or "").replace("_", "")
+    digits = (whole + frac).lstrip("0")
+    if len(digits) > MAX_DIGITS:
+        raise LiteralError(f"number {shown(text)} has more than {MAX_DIGITS} digits")
+    exponent = (match["exp"] or "0").replace("_", "")
+    if len(exponent.lstrip("+-").lstrip("0")) > 6:
+        raise out_of_range(text)
+    mantissa = int(whole + frac or "0")
+    if mantissa == 0:
+        return 0
+    shift = int(exponent) - len(frac)
+    # mantissa * 10**shift stays cheap to compute when |shift| is bounded; its size is then checked
+    if abs(shift) > MAX_SHIFT:
+        raise out_of_range(text)
+    value = Fraction(mantissa) * Fraction(10) ** shift
+    if match["sign"] == "-":
+        value = -value
+    return checked(value, text)
+
+
+def too_big(value: int | Fraction) -> bool:
+    """True if the numerator or denominator of an exact value is longer than MAX_BITS bits."""
+    if type(value) is int:
+        return value.bit_length() > MAX_BITS
+    return value.numerator.bit_length() > MAX_BITS or value.denominator.bit_length() > MAX_BITS
+
+
+def checked(value: int | Fraction, text: str) -> int | Fraction:
+    """``value`` as an int when whole, after checking its size (LiteralError if too big)."""
+    if too_big(value):
+        raise out_of_range(text)
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return value
+
+
+def out_of_range(text: str) -> LiteralError:
+    return LiteralError(f"number {shown(text)} is out of range (numerator or denominator over "
+                        f"{MAX_BITS} bits)")
+
+
+# ----------------------------------------------------------------------------- exact values
 
 def is_exact(value: Any) -> bool:
     """True for the exact numeric types (int, Fraction); bool is not a number here."""
@@ -28,10 +168,12 @@ def normalize(value: Any) -> Any:
 
 
 def exact_number(text: str) -> int | Fraction:
-    """Parse a decimal literal exactly (``'0.35'`` -> 7/20)."""
-    value = Fraction(text)
-    return normalize(value)
+    """Parse a number literal exactly (``'0.35'`` -> 7/20); LiteralError if it is not one."""
+    return parse(text)
 
+
+# ----------------------------------------------------------------------------- rounding functions
+# Each works on exact numbers and, for the closed forms, on sympy expressions (ideal rounding).
 
 def is_symbolic(*values: Any) -> bool:
     """True when any value is a sympy expression (not an exact number, bool or text)."""
@@ -91,23 +233,30 @@ def show_value(value: Any) -> str:
 
 
 def json_value(value: Any) -> Any:
-    """An exact number as JSON: decimals as numbers (0.5), other rationals as text ("1/3")."""
+    """An exact number as JSON: a decimal as a JSON number when the float a JSON reader makes of
+    it reads back as the same rational (0.5, 0.1), otherwise as text ("1/3",
+    "0.499999999999999999", which a float would turn into 0.5)."""
     if isinstance(value, Fraction):
         shown = format_number(value)
-        return float(shown) if "/" not in shown else shown
+        if "/" not in shown and Fraction(repr(float(shown))) == value:
+            return float(shown)
+        return shown
     return value
 
 
 def format_number(value: Any) -> str:
-    """Show an exact number the way a user wrote it (3/4 -> 0.75, 7/3 -> 7/3)."""
+    """Show an exact number the way a user writes it: 3/4 -> 0.75 (every digit), 7/3 -> 7/3."""
     value = normalize(value)
     if isinstance(value, Fraction):
-        den = value.denominator
+        den, twos, fives = value.denominator, 0, 0
         while den % 2 == 0:
-            den //= 2
+            den, twos = den // 2, twos + 1
         while den % 5 == 0:
-            den //= 5
-        if den == 1:
-            return str(float(value)) if abs(value) < 10**15 else str(value)
-        return str(value)
+            den, fives = den // 5, fives + 1
+        if den != 1:
+            return str(value)
+        places = max(twos, fives)
+        digits = str(abs(value.numerator) * 10**places // value.denominator).rjust(places + 1, "0")
+        sign = "-" if value < 0 else ""
+        return f"{sign}{digits[:-places]}.{digits[-places:]}"
     return str(value)

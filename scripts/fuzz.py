@@ -2,8 +2,9 @@
 
 Usage: python scripts/fuzz.py [--seconds 600] [--seed 1] [--out fuzz-crashes]
 
-Every case must end in a report (valid specs: with the expected exact MACs and params where
-the generator knows them) or in a one-line located CostcalcError; anything else is a crash,
+Every case must end in a report (valid specs, including specs whose widths come from number
+literals next to binary floats: with the expected exact MACs and params where the generator
+knows them) or in a one-line located CostcalcError; anything else is a crash,
 saved to --out with its traceback. Exit code 1 when any crash was found.
 """
 from __future__ import annotations
@@ -27,6 +28,9 @@ def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str,
     if rng.random() < 0.3:
         text, expected = fuzz_cases.random_valid_spec(rng)
         return "valid", text, expected, None
+    if rng.random() < 0.15:
+        text, expected, overrides = fuzz_cases.random_literal_spec(rng)
+        return "valid", text, expected, overrides
     name, text = rng.choice(zoo)
     if rng.random() < 0.2:
         return f"overrides {name}", text, None, fuzz_cases.random_overrides(rng, text)

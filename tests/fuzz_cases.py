@@ -7,7 +7,9 @@ or fails with a ``CostcalcError`` whose text is one located line; anything else 
 from __future__ import annotations
 
 import copy
+import math
 import random
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,8 @@ def random_valid_spec(rng: random.Random) -> tuple[str, dict[str, int]]:
             exact_known = False
         if rng.random() < 0.3:
             entry["name"] = f"layer{len(layers)}"
+        elif rng.random() < 0.2:
+            entry["name"] = unicode_name(rng, len(layers))
         layers.append(entry)
     if rng.random() < 0.5:
         classes = rng.randint(1, 50)
@@ -119,6 +123,70 @@ def random_valid_spec(rng: random.Random) -> tuple[str, dict[str, int]]:
     return text, ({"macs": macs, "params": params} if exact_known else None)
 
 
+# ----------------------------------------------------------------------------- number literals
+
+FLOAT_NEIGHBOURS = (0.5, 1.0, 0.75, 0.35, 0.25, 1.4, 0.1, 2.0, 0.999, 1.3)
+
+
+def near_float_literal(rng: random.Random) -> str:
+    """A positive decimal literal in (0, 8] that a binary float rounds to another value.
+
+    A float's shortest text with digits added past the float's precision, the same minus a
+    tiny amount, or either written with an exponent: exactly the literals that came out wrong
+    when numbers were read through floats (0.499999999999999999 analysed as 0.5).
+    """
+    from costcalc.numbers import format_number
+
+    base = Fraction(repr(rng.choice(FLOAT_NEIGHBOURS) if rng.random() < 0.6
+                         else rng.uniform(0.01, 7.9)))
+    tiny = Fraction(rng.randint(1, 9), 10 ** rng.randint(17, 40))
+    value = base + tiny if rng.random() < 0.5 else base - tiny
+    text = format_number(value)
+    if rng.random() < 0.3:  # the same value with an exponent: 0.5000...1 -> 5000...1e-N
+        whole, _, frac = text.partition(".")
+        text = f"{whole}{frac}e-{len(frac)}".lstrip("0") or "0"
+    point = text.find(".")
+    if rng.random() < 0.1 and point >= 0 and len(text) > point + 2:  # 0.4_99...: digit groups
+        text = text[:point + 2] + "_" + text[point + 2:]
+    return text
+
+
+def random_literal_spec(rng: random.Random) -> tuple[str, dict[str, int], dict[str, str] | None]:
+    """A spec whose one width is ``floor(LITERAL * k)``, with LITERAL near a float.
+
+    The literal is written as a YAML parameter default, a ``let`` value, inside the layer's
+    expression, or given as a command-line override; every way must give the exact count,
+    computed here from the literal's text with Fraction.
+    """
+    literal = near_float_literal(rng)
+    k = rng.randint(1, 64)
+    c, h = rng.randint(1, 16), rng.randint(1, 16)
+    out = max(1, math.floor(Fraction(literal.replace("_", "")) * k))
+    where = rng.choice(("default", "let", "expression", "override"))
+    a = literal if where == "default" else "1"
+    factor = literal if where == "expression" else "b"
+    width = f"max(1, floor({factor} * {k}))"
+    let = f"let:\n  b: {literal}\n" if where == "let" else "let:\n  b: a\n"
+    text = (f"name: literal\nparameters:\n  a: {{default: {a}, more_than: 0, max: 8}}\n{let}"
+            f"input: [{c}, {h}, {h}]\nlayers:\n  - {{kind: pwconv, out: \"{width}\"}}\n")
+    overrides = {"a": literal} if where == "override" else None
+    return text, {"macs": c * out * h * h, "params": c * out}, overrides
+
+
+# Names a user may write: accents, Greek, CJK, right-to-left, combining marks, zero-width
+# joiners, mathematical letters, astral emoji, and text that looks like terminal markup,
+# escape sequences or LaTeX/HTML/CSV syntax (safe_dump escapes what YAML cannot hold raw).
+NAME_PIECES = ("é", "Ω", "网络", "שלום", "مرحبا", "e\u0301", "\u200d", "\u200f", "𝐀", "😀",
+               "[b]", "[/red]", "[link=http://x]", "\x1b]8;;http://x\x1b\\", "\x1b[31m",
+               "%", "\\input{/etc/passwd}", "<script>", "a,b", '"q"', "|", "*", "\n", "\t")
+
+
+def unicode_name(rng: random.Random, index: int) -> str:
+    """A layer name made of hostile and non-ASCII pieces, unique by its ``index`` suffix."""
+    pieces = [rng.choice(NAME_PIECES) for _ in range(rng.randint(1, 4))]
+    return "".join(pieces) + str(index)
+
+
 # ----------------------------------------------------------------------------- mutations
 
 GARBAGE = (
@@ -126,11 +194,16 @@ GARBAGE = (
     "alpha **", "__import__('os')", "in_channels.real", "[1, 2]", "lambda: 1", "10**10**10",
     "nan", ".inf", "-0", "in_channels / 3", "make_divisible(", "max()", "min(1, true)",
     [], [1], [1, 2, 3], {}, {"a": 1}, {"kind": "conv"}, "same", "valid", "relu", "∞", "\u0000",
+    "8.0000000000000001", "0.499999999999999999", "224.00000000000001", "1.0e+999999999",
+    "1e-99999", "0x" + "f" * 1500, "9" * 1200, "010", "1:00", ":".join(["1"] * 1000),
+    "round(1, 10**8)", "(((1/3)**64)**64)**3", "\ud800", "a\udfffb", "𝐀", "[/red]", "\x07",
 )
 SNIPPETS = (
     "{", "}", "[", "]", ":", "- ", "&a", "*a", "!!python/object/apply:os.system ['true']",
     "!!binary aGk=", "\t", "\"", "'", "#", "\n  ", "? ", "|", ">", "%YAML 1.1\n", "---\n",
     "...\n", "\xff", "kind: conv", "repeat: 99999999", "out: 0", "stride: -1",
+    "1.0e+999999999", "0.99999999999999999999", "8.0000000000000001", "\x00", "\x07",
+    "\"\\ud800\"", ":1:1:1", "0x" + "f" * 1200, "010", "𝐀",
 )
 
 
@@ -222,8 +295,10 @@ def random_overrides(rng: random.Random, text: str) -> dict[str, str]:
     names = declared + ["alpha", "resolution", "res", "width", "bogus"]
     values = ("0", "-1", "1", "0.5", "1/3", "0.0001", "7", "224", "1e3", "100000", "100001",
               "true", "tf", "torchvision", "x", "", "1.5", "2**10", "max(1, 2)", "alpha",
-              "__import__('os')", "9" * 50)
-    return {rng.choice(names): rng.choice(values) for _ in range(rng.randint(1, 3))}
+              "__import__('os')", "9" * 50, "8.0000000000000001", "1e-99999", "1.0e+999999999",
+              "round(1, 10**8)", "(((1/3)**64)**64)**3", "0x" + "f" * 1200)
+    return {rng.choice(names): rng.choice(values) if rng.random() < 0.8
+            else near_float_literal(rng) for _ in range(rng.randint(1, 3))}
 
 
 # ----------------------------------------------------------------------------- the oracle

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from costcalc.spec.validate import check_text
 from costcalc.cli import app
-from fuzz_cases import (mutate, mutate_text, outcome, random_overrides, random_valid_spec,
-                        zoo_texts)
+from fuzz_cases import (mutate, mutate_text, outcome, random_literal_spec, random_overrides,
+                        random_valid_spec, zoo_texts)
 
 ZOO = zoo_texts()
 
@@ -35,6 +35,15 @@ def test_random_valid_specs_build_with_exact_totals(rng: random.Random):
     # builds, validates cleanly, rows add up to the totals, and where the generator recomputed
     # the costs itself (conv, dwconv, pwconv, linear, pools) the totals are those numbers
     assert outcome(text, valid=True, expected=expected) == "ok"
+
+
+@ci(100)
+@given(st.randoms(use_true_random=False))
+def test_literals_next_to_floats_give_exact_widths_on_every_channel(rng: random.Random):
+    # floor(LITERAL * k) with LITERAL a default, a let value, inside an expression or an
+    # override: the count computed here from the literal's text with Fraction
+    text, expected, overrides = random_literal_spec(rng)
+    assert outcome(text, overrides, valid=True, expected=expected) == "ok"
 
 
 @ci(50)

@@ -16,10 +16,16 @@ from typing import Any, Literal, get_args, get_origin
 try:  # typer's coercion layer is private; without it typer simply keeps its own path
     from typer._coercion import RuntimeParam, build_runtime_param
     from typer._param_types import coerce_cli_choice
+    from typer import BadParameter
 except ImportError:  # pragma: no cover - other typer versions
     RuntimeParam = None  # type: ignore[assignment,misc]
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+MAX_DIGITS = 1000  # as costcalc.numbers; int() of a longer text is slow, then refused by Python
+
+
+def _too_long(text: str) -> bool:
+    return len(text.strip().lstrip("+-")) > MAX_DIGITS
 
 if RuntimeParam is not None:
 
@@ -27,6 +33,9 @@ if RuntimeParam is not None:
         """Converts values of the expected shape directly; delegates anything else to typer."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.annotation is int and isinstance(value, str) and _too_long(value):
+                raise BadParameter(f"{value[:20]!r}... has more than {MAX_DIGITS} digits",
+                                         ctx=ctx, param=param)
             converted = _convert(self.annotation, self.parameter_info, value, ctx)
             if converted is not _FALLBACK:
                 return converted

@@ -93,5 +93,20 @@ def show(
     header = (f"# {spec.name} at {parameter_text(values)}, resolved by costcalc show:\n"
               "# expressions evaluated (parameters folded into the numbers are dropped).\n"
               "# Edit it and run: costcalc FILE.yaml\n")
-    typer.echo(header + yaml.safe_dump(document, sort_keys=False, default_flow_style=None,
-                                       width=110, allow_unicode=False), nl=False)
+    typer.echo(header + yaml.dump(document, Dumper=_dumper(), sort_keys=False,
+                                  default_flow_style=None, width=110, allow_unicode=False),
+               nl=False)
+
+
+def _dumper() -> type:
+    """SafeDumper that writes a Decimal as the plain number it is, every digit kept."""
+    import yaml
+
+    from costcalc.spec.resolved import Decimal
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(
+        Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value))
+    return Dumper

@@ -183,6 +183,7 @@ def get(name: str) -> Convention:
                      f"{', '.join(CONVENTIONS)}, or a YAML profile file (base: NAME)")
 
 
+MAX_WEIGHT = 1000
 PROFILE_KEYS = ("base", "name", "description", "unit", "classes", "macs", "flops", "params")
 
 
@@ -272,8 +273,11 @@ def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail(f"unknown {section} quantity {key!r}{hint}; valid: {', '.join(valid)}",
                        key, table, at_key=True)
-        if isinstance(weight, bool) or not numbers.is_exact(weight) or weight < 0:
-            raise fail(f"weight of {key!r} must be a number >= 0, got {weight!r}", key, table)
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= MAX_WEIGHT:
+            # counts are whole numbers (a weight of 0.5 would count half a MAC), and a weight is
+            # a few operations per quantity: a huge one only makes totals no output can show
+            raise fail(f"weight of {key!r} must be a whole number from 0 to {MAX_WEIGHT}, got "
+                       f"{numbers.cut(numbers.show_value(weight))}", key, table)
         result[key] = weight
     return result
 

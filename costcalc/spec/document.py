@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -57,15 +58,16 @@ class Parameter:
             if compiled.names:
                 raise expr.ExprError("names are not allowed here")
             value = compiled.evaluate({})
-        except expr.ExprError:
-            raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}") from None
+        except expr.ExprError as exc:
+            raise UsageError(f"parameter {self.name!r} takes a number, got "
+                             f"{numbers.cut(text)!r}: {exc.message}") from None
         if not numbers.is_exact(value):
             raise UsageError(f"parameter {self.name!r} takes a number, got {text!r}")
         return value
 
     def check(self, value: Any) -> str | None:
         """Why ``value`` is not acceptable, or None."""
-        shown = numbers.format_number(value) if numbers.is_exact(value) else repr(value)
+        shown = numbers.cut(numbers.format_number(value) if numbers.is_exact(value) else repr(value))
         if self.type == "number":
             if not numbers.is_exact(value):
                 return f"parameter {self.name!r} takes a number, got {value!r}"
@@ -113,7 +115,7 @@ class Spec:
             if isinstance(value, str) and param.type != "text":
                 value = param.parse(value)
             elif isinstance(value, float):
-                value = numbers.exact_number(repr(value))
+                value = _from_float(name, value)
             problem = param.check(value) if _is_plain(value) else None
             if problem:
                 raise UsageError(problem)
@@ -179,6 +181,18 @@ def _list_value(builder: SpecWalker, container: list, index: int, env: dict, dum
     if isinstance(raw, str):
         return builder.evaluate(raw, env, dummy, position(container, index))
     return raw
+
+
+def _from_float(name: str, value: float) -> Any:
+    """A float given through the library (``alpha=0.1``) read as the decimal it prints as.
+
+    Python has already rounded the literal the caller typed; its shortest repr is that literal
+    whenever the float could hold it, so 0.1 means 1/10 (not 0.1000000000000000055...).
+    Fractions and strings carry any value exactly.
+    """
+    if not math.isfinite(value):
+        raise UsageError(f"parameter {name!r} must be a finite number, got {value!r}")
+    return numbers.parse(repr(value))
 
 
 def _plain(value: Any) -> str:

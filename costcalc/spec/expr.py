@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import ast
 import difflib
-import math
+import re
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from costcalc import numbers
-from costcalc.numbers import exact_number, is_exact, normalize, show_value
+from costcalc.numbers import is_exact, normalize, show_value
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 40
 MAX_EXPONENT = 64
-MAX_MAGNITUDE_BITS = 4096
+MAX_MAGNITUDE_BITS = numbers.MAX_BITS
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ExprError(ValueError):
@@ -53,9 +54,18 @@ def _minmax(name: str, builtin: Callable) -> Callable:
     return choose
 
 
+def _round(value, ndigits=None):
+    if ndigits is not None and not numbers.is_symbolic(value):
+        if type(ndigits) is not int:
+            raise ExprError("round(): the number of digits must be a whole number")
+        if abs(ndigits) > numbers.MAX_SHIFT:  # round() computes 10**ndigits
+            raise ExprError(f"round(): more than {numbers.MAX_SHIFT} digits")
+    return numbers.round_value(value, ndigits)
+
+
 FUNCTIONS: dict[str, Callable] = {
     "make_divisible": numbers.make_divisible,
-    "round": numbers.round_value,
+    "round": _round,
     "floor": numbers.floor,
     "ceil": numbers.ceil,
     "int": numbers.trunc,
@@ -98,6 +108,10 @@ def compile_expression(text: str) -> Expression:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     if text.count("(") > MAX_DEPTH:
         raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels")
+    surrogate = _SURROGATE.search(text)  # from undecodable command-line bytes; ast cannot read it
+    if surrogate:
+        raise ExprError(f"\\u{ord(surrogate.group()):04x} in expression {text!r} is not a "
+                        "character", surrogate.start())
     lead = len(text) - len(text.lstrip())
     try:
         tree = ast.parse(text.strip(), mode="eval").body
@@ -113,11 +127,23 @@ def compile_expression(text: str) -> Expression:
     except ExprError as exc:
         exc.column += lead
         raise
+    _exact_literals(tree, text.strip(), lead)
     if lead:
         for node in ast.walk(tree):
             if hasattr(node, "col_offset"):
                 node.col_offset += lead
     return Expression(text, tree, frozenset(names))
+
+
+def _exact_literals(tree: ast.AST, source: str, lead: int) -> None:
+    """Replace every number constant by the exact value of its text (Python made it a float)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            literal = ast.get_source_segment(source, node) or ""
+            try:
+                node.value = numbers.parse(literal)
+            except numbers.LiteralError as exc:
+                raise ExprError(str(exc), lead + node.col_offset) from None
 
 
 def _check(node: ast.AST, names: set[str], depth: int) -> None:
@@ -126,8 +152,6 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
     deeper = depth + 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float, str)):
-            if isinstance(node.value, float) and not math.isfinite(node.value):
-                raise ExprError("number too large", _col(node))
             return
         raise ExprError(f"{node.value!r} is not allowed in an expression", _col(node))
     if isinstance(node, ast.Name):
@@ -204,10 +228,7 @@ def _truth(value: Any, node: ast.AST) -> bool:
 
 def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, float):
-            return exact_number(repr(value))
-        return value
+        return node.value
     if isinstance(node, ast.Name):
         if node.id in env:
             return env[node.id]
@@ -253,7 +274,7 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Call):
         args = [_number(_eval(arg, env), arg) for arg in node.args]
         try:
-            return normalize(FUNCTIONS[node.func.id](*args))
+            return _bounded(FUNCTIONS[node.func.id](*args), node)
         except ExprError as exc:
             exc.column = _col(node)
             raise
@@ -267,10 +288,10 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     if op in (ast.Div, ast.FloorDiv, ast.Mod) and exact and right == 0:
         raise ExprError("division by zero", _col(node))
     if op is ast.Add:
-        return left + right
-    if op is ast.Sub:
-        return left - right
-    if op is ast.Mult:
+        result = left + right
+    elif op is ast.Sub:
+        result = left - right
+    elif op is ast.Mult:
         result = left * right
     elif op is ast.Div:
         result = Fraction(left) / Fraction(right) if exact else left / right
@@ -289,9 +310,16 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
             result = Fraction(left) ** right
         else:
             result = left**right
-    if exact and abs(Fraction(result)).numerator.bit_length() > MAX_MAGNITUDE_BITS:
-        raise ExprError("number too large", _col(node))
-    return normalize(result)
+    return _bounded(result, node)
+
+
+def _bounded(value: Any, node: ast.AST) -> Any:
+    """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS."""
+    value = normalize(value)
+    if is_exact(value) and numbers.too_big(value):
+        raise ExprError(f"number too large (numerator or denominator over {numbers.MAX_BITS} "
+                        "bits)", _col(node))
+    return value
 
 
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:

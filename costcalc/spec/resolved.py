@@ -9,6 +9,10 @@ from costcalc.spec import expr
 from costcalc.spec.models import resolve
 
 
+class Decimal(str):
+    """A decimal a float cannot hold (0.250000000000000000001): a YAML number, JSON text."""
+
+
 def resolved_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
     """The spec as plain data with defaults replaced and every evaluable expression evaluated."""
     values = resolve(spec, overrides)
@@ -60,10 +64,12 @@ def _plain(value: Any) -> Any:
 def _value(value: Any) -> Any:
     """Exact numbers as YAML numbers (0.75, 224); other rationals as an expression text."""
     if isinstance(value, Fraction):
-        text = numbers.format_number(value)
         if value.denominator == 1:
             return int(value)
-        return float(text) if "/" not in text else text
+        shown = numbers.json_value(value)  # a float only where it reads back as the same value
+        if isinstance(shown, str) and "/" not in shown:
+            return Decimal(shown)
+        return shown
     return value
 
 

@@ -1,17 +1,20 @@
 """Untrusted YAML text -> plain values that remember where they came from (line and column)."""
 from __future__ import annotations
 
-from fractions import Fraction
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from costcalc import numbers
 from costcalc.errors import SpecError
 
 MAX_NODES = 100_000
 MAX_BYTES = 4_000_000
-MAX_FLOW_DEPTH = 64
+MAX_DEPTH = 64
+MAX_FLOW_DEPTH = MAX_DEPTH
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -60,7 +63,8 @@ def read_text(path: str) -> str:
     if file.is_dir():
         raise SpecError("is a directory, not a spec file", path)
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:  # at most one byte past the limit: /dev/zero ends here
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError("no such file", path) from None
     except OSError as exc:
@@ -82,8 +86,16 @@ def load(text: str, path: str) -> Any:
     if not text.strip():
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_deep_flow(text, path)
+    loader = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)
+        root = loader.get_single_node()
+    except _Refused as exc:
+        raise SpecError(exc.message, path, exc.mark.line + 1, exc.mark.column + 1) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        raise SpecError(f"character U+{exc.character:04X} is not allowed in YAML text (write it "
+                        "as an escape in a double-quoted string)", path, line, col) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"
@@ -91,8 +103,11 @@ def load(text: str, path: str) -> Any:
         raise SpecError(f"malformed YAML: {problem}", path, line, col) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"malformed YAML: {exc}", path) from None
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - MAX_DEPTH refuses first
         raise SpecError("malformed YAML: nested too deeply", path) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if root is None:
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_bombs(root, path)
@@ -101,6 +116,56 @@ def load(text: str, path: str) -> Any:
         return converter.convert(root)
     except RecursionError:
         raise SpecError("YAML nested too deeply", path) from None
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark: yaml.Mark):
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with two changes made while it composes, before any value exists.
+
+    Nodes are counted and nesting is measured as they are composed, so a 2-million-item file
+    is refused after MAX_NODES nodes instead of after composing everything. Plain scalars that
+    look like numbers are tagged as numbers by ``numbers.looks_numeric`` (so ``1e5`` is the
+    number an expression reads, not the text PyYAML's YAML 1.1 rules make it); their values
+    are computed later from the text by ``numbers.parse``, never by PyYAML's float and int
+    constructors.
+    """
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(f"document has more than {MAX_NODES} values",
+                           self.peek_event().start_mark)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"YAML nested deeper than {MAX_DEPTH} levels",
+                           self.peek_event().start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0] and numbers.looks_numeric(value):
+            return _NUMBER
+        return super().resolve(kind, value, implicit)
+
+
+_NUMBER = "tag:yaml.org,2002:float"
 
 
 def _refuse_deep_flow(text: str, path: str) -> None:
@@ -112,18 +177,26 @@ def _refuse_deep_flow(text: str, path: str) -> None:
     if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
         return
     depth, line, column, quote, comment, previous = 0, 1, 0, "", False, "\n"
-    for char in text:
+    skip = False  # the character after a \ in "..." or the second ' of '' in '...'
+    for index, char in enumerate(text):
         column += 1
         if char == "\n":
-            line, column, comment, previous = line + 1, 0, False, char
+            line, column, comment, previous, skip = line + 1, 0, False, char, False
             if quote and depth == 0:
                 quote = ""
             continue
         if comment:
             continue
         if quote:
-            if char == quote:
-                quote = ""
+            if skip:
+                skip = False
+            elif quote == '"' and char == "\\":
+                skip = True
+            elif char == quote:
+                if quote == "'" and text[index + 1:index + 2] == "'":
+                    skip = True
+                else:
+                    quote = ""
             previous = char
             continue
         if char == "#" and previous in " \t\n":
@@ -222,23 +295,26 @@ class _Converter:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag.rsplit(":", 1)[-1]
         if tag == "str":
+            surrogate = _SURROGATE.search(node.value)
+            if surrogate:
+                raise self.error(f"text contains \\u{ord(surrogate.group()):04x}, half of a "
+                                 "UTF-16 surrogate pair and not a character", node)
             return node.value
         if tag == "null":
             return None
         if tag == "bool":
-            return self.constructor.construct_yaml_bool(node)
-        if tag == "int":
             try:
-                return self.constructor.construct_yaml_int(node)
-            except ValueError:
-                shown = node.value if len(node.value) <= 40 else node.value[:20] + "..."
-                raise self.error(f"bad or too large integer {shown!r}", node) from None
-        text = node.value.replace("_", "")
-        try:
-            value = Fraction(text)
-        except ValueError:
-            raise self.error(f"number {node.value!r} is not finite", node) from None
-        return value.numerator if value.denominator == 1 else value
+                return self.constructor.construct_yaml_bool(node)
+            except KeyError:  # only an explicit !!bool tag reaches here with other text
+                raise self.error(f"{numbers.shown(node.value)} is not true or false",
+                                 node) from None
+        try:  # int and float alike: the exact value of the text, bounded in size
+            value = numbers.parse(node.value)
+        except numbers.LiteralError as exc:
+            raise self.error(str(exc), node) from None
+        if tag == "int" and not isinstance(value, int):  # an explicit !!int on 0.5
+            raise self.error(f"{numbers.shown(node.value)} is not a whole number", node)
+        return value
 
 
 def position(container: Any, key: Any) -> Pos | None:

@@ -38,7 +38,11 @@ def parse_amount(text: str, option: str) -> int:
     if not match:
         raise UsageError(f"{option} takes a count like 150M, 1.5G or 2000000, got {text!r}")
     number, exponent, suffix = match.groups()
-    value = Fraction(number) * SUFFIXES[suffix] * Fraction(10) ** int(exponent or 0)
+    try:
+        value = Fraction(numbers.parse(number + (f"e{exponent}" if exponent else "")))
+    except numbers.LiteralError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+    value *= SUFFIXES[suffix]
     if value.denominator != 1 or value <= 0:
         raise UsageError(f"{option} must be a positive whole count, got {text!r}")
     if value > MAX_BUDGET:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from costcalc import numbers
 from costcalc.symbolic import terms as terms_mod
 from costcalc.symbolic.calculus import Sensitivity
 from costcalc.symbolic.layers import LayerFormula
@@ -182,7 +183,8 @@ def formula_data(model: Model, layers: list[LayerFormula], totals: dict) -> dict
 
 def _param(value: Any) -> Any:
     if isinstance(value, Fraction):
-        return json_number(value) if "/" in number_text(value) else float(value)
+        # a decimal is a JSON number only when a float holds it (0.5, not 0.499999999999999999)
+        return json_number(value) if "/" in number_text(value) else numbers.json_value(value)
     return value
 
 
