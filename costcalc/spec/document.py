@@ -14,6 +14,7 @@ from costcalc.graph.core import Graph, Tensor
 from costcalc.spec.walker import SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
 from costcalc.spec.source import Mapping as YamlMapping
+from costcalc.spec.problems import Problems
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
 TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
@@ -213,44 +214,47 @@ def unknown_parameter(name: str, parameters: Mapping[str, Parameter], model: str
 
 def parse(text: str, path: str) -> Spec:
     """Parse spec text; raises SpecError with the location of the first problem."""
-    doc = load(text, path)
+    spec, _ = read(load(text, path), path, Problems(path))
+    return spec
+
+
+def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
+    """The document checks, written once: the Spec (None when ``doc`` is not a mapping) and
+    whether its blocks use themselves. ``problems`` raises the first problem or collects all;
+    when collecting, a broken parameter, ``let`` name or block is left out (and poisoned)."""
     if not isinstance(doc, YamlMapping):
-        raise SpecError("a spec must be a YAML mapping with 'layers'", path, 1, 1)
-
-    def err(message: str, pos: Pos | None) -> SpecError:
-        return SpecError(message, path, pos.line if pos else None, pos.column if pos else None)
-
+        problems.report(SpecError("a spec must be a YAML mapping with 'layers'", path, 1, 1))
+        return None, False
+    err = problems.error
     for key in doc:
         if key not in TOP_KEYS:
             close = difflib.get_close_matches(key, TOP_KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise err(f"unknown top-level key {key!r}{hint}; valid keys: {', '.join(TOP_KEYS)}",
-                      doc.key_pos[key])
+            problems.report(err(f"unknown top-level key {key!r}{hint}; valid keys: "
+                                f"{', '.join(TOP_KEYS)}", doc.key_pos[key]))
     for key in ("input", "layers"):
         if key not in doc:
-            raise err(f"missing required key {key!r}", doc.pos)
-    layers = doc["layers"]
-    if not isinstance(layers, Sequence):
-        raise err("'layers' must be a list of layers", doc.value_pos["layers"])
+            problems.report(err(f"missing required key {key!r}", doc.pos))
+    layers = doc.get("layers")
+    if "layers" in doc and not isinstance(layers, Sequence):
+        problems.report(err("'layers' must be a list of layers", doc.value_pos["layers"]))
+        layers = None
     for key in ("name", "description", "source"):
         if key in doc and not isinstance(doc[key], str):
-            raise err(f"{key!r} must be text", doc.value_pos[key])
-    parameters = _parameters(doc.get("parameters"), doc.value_pos.get("parameters"), err)
-    let = doc.get("let")
-    if let is not None:
-        if not isinstance(let, YamlMapping):
-            raise err("'let' must be a mapping of name: expression", doc.value_pos["let"])
-        for key in let:
-            _check_name(key, err, let.key_pos[key])
-            if key in parameters:
-                raise err(f"'let' redefines parameter {key!r}", let.key_pos[key])
-            check_let_value(key, let[key], err, let.value_pos[key])
-    blocks = _blocks(doc.get("blocks"), doc.value_pos.get("blocks"), err)
-    name = doc.get("name") or path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    spec = Spec(path, name, doc.get("description", ""), doc.get("source", ""), parameters, let,
-                doc["input"], blocks, layers, doc)
-    _check_block_cycles(spec, err)
-    return spec
+            problems.report(err(f"{key!r} must be text", doc.value_pos[key]))
+    parameters = _parameters(doc.get("parameters"), doc.value_pos.get("parameters"), problems)
+    let = _let(doc.get("let"), doc.value_pos.get("let"), doc.get("parameters"), parameters,
+               problems)
+    blocks = _blocks(doc.get("blocks"), doc.value_pos.get("blocks"), problems)
+    name = doc.get("name") if isinstance(doc.get("name"), str) and doc.get("name") else \
+        path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    text = {key: doc[key] if isinstance(doc.get(key), str) else "" for key in ("description",
+                                                                             "source")}
+    spec = Spec(path, name, text["description"], text["source"], parameters, let,
+                doc.get("input"), blocks, layers if layers is not None else Sequence(), doc)
+    spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
+    cyclic = problems.attempt(_check_block_cycles, spec, err) is None
+    return spec, cyclic
 
 
 def load_file(path: str) -> Spec:
@@ -264,82 +268,125 @@ def check_let_value(name: str, value: Any, err, pos: Pos) -> None:
         raise err(f"'let' value {name!r} must be an expression or a number", pos)
 
 
-def _check_name(name: str, err, pos: Pos) -> None:
+def check_name(name: str, err, pos: Pos) -> None:
+    """A parameter, ``let`` or block name: an identifier, not reserved."""
     if not name.isidentifier() or name.startswith("_"):
         raise err(f"{name!r} is not a valid name (letters, digits, _; not starting with _)", pos)
     if name in RESERVED:
         raise err(f"{name!r} is reserved", pos)
 
 
-def _parameters(raw: Any, pos: Pos | None, err) -> dict[str, Parameter]:
+def _parameters(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, Parameter]:
     if raw is None:
         return {}
     if not isinstance(raw, YamlMapping):
-        raise err("'parameters' must be a mapping of name: default", pos)
+        problems.report(problems.error("'parameters' must be a mapping of name: default", pos))
+        return {}
     result = {}
     for name, value in raw.items():
-        _check_name(name, err, raw.key_pos[name])
-        vpos = raw.value_pos[name]
-        if isinstance(value, YamlMapping):
-            for key in value:
-                if key not in PARAM_KEYS:
-                    raise err(f"parameter {name!r}: unknown key {key!r} (valid: "
-                              f"{', '.join(PARAM_KEYS)})", value.key_pos[key])
-            if "default" not in value:
-                raise err(f"parameter {name!r} needs a default", vpos)
-            for bound in ("min", "max", "more_than"):
-                if value.get(bound) is not None and not numbers.is_exact(value[bound]):
-                    raise err(f"parameter {name!r}: {bound} must be a number",
-                              value.value_pos[bound])
-            choices = value.get("choices")
-            if choices is not None and not isinstance(choices, list):
-                raise err(f"parameter {name!r}: choices must be a list", value.value_pos["choices"])
-            param = Parameter(name, value["default"], tuple(choices) if choices else None,
-                              value.get("description", ""), value.get("min"), value.get("max"),
-                              value.get("more_than"), vpos)
-        else:
-            param = Parameter(name, value, pos=vpos)
-        if param.default is None or isinstance(param.default, (list, dict)):
-            raise err(f"parameter {name!r} needs a number, true/false or a name as default", vpos)
-        problem = param.check(param.default)
-        if problem:
-            raise err(problem, vpos)
-        result[name] = param
+        param = problems.attempt(_parameter, name, value, raw, problems.error, poison=name)
+        if param is not None:
+            result[name] = param
     return result
 
 
-def _blocks(raw: Any, pos: Pos | None, err) -> dict[str, UserBlock]:
+def _parameter(name: str, value: Any, raw: YamlMapping, err) -> Parameter:
+    check_name(name, err, raw.key_pos[name])
+    vpos = raw.value_pos[name]
+    if isinstance(value, YamlMapping):
+        for key in value:
+            if key not in PARAM_KEYS:
+                raise err(f"parameter {name!r}: unknown key {key!r} (valid: "
+                          f"{', '.join(PARAM_KEYS)})", value.key_pos[key])
+        if "default" not in value:
+            raise err(f"parameter {name!r} needs a default", vpos)
+        for bound in ("min", "max", "more_than"):
+            if value.get(bound) is not None and not numbers.is_exact(value[bound]):
+                raise err(f"parameter {name!r}: {bound} must be a number",
+                          value.value_pos[bound])
+        choices = value.get("choices")
+        if choices is not None and not isinstance(choices, list):
+            raise err(f"parameter {name!r}: choices must be a list", value.value_pos["choices"])
+        param = Parameter(name, value["default"], tuple(choices) if choices else None,
+                          value.get("description", ""), value.get("min"), value.get("max"),
+                          value.get("more_than"), vpos)
+    else:
+        param = Parameter(name, value, pos=vpos)
+    if param.default is None or isinstance(param.default, (list, dict)):
+        raise err(f"parameter {name!r} needs a number, true/false or a name as default", vpos)
+    problem = param.check(param.default)
+    if problem:
+        raise err(problem, vpos)
+    return param
+
+
+def _let(raw: Any, pos: Pos | None, declared: Any, parameters: Mapping,
+         problems: Problems) -> YamlMapping | None:
+    """The ``let`` entries whose name and value form are right (all of them when parsing)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, YamlMapping):
+        problems.report(problems.error("'let' must be a mapping of name: expression", pos))
+        return None
+    good = YamlMapping()
+    good.pos, good.key_pos, good.value_pos = raw.pos, {}, {}
+    for key, value in raw.items():
+        if problems.attempt(_let_entry, key, value, raw, declared, parameters, problems.error,
+                            poison=key) is None:
+            continue
+        good[key] = value
+        good.key_pos[key], good.value_pos[key] = raw.key_pos[key], raw.value_pos[key]
+    return good
+
+
+def _let_entry(key: str, value: Any, raw: YamlMapping, declared: Any, parameters: Mapping,
+               err) -> bool:
+    check_name(key, err, raw.key_pos[key])
+    if key in parameters or isinstance(declared, dict) and key in declared:
+        raise err(f"'let' redefines parameter {key!r}", raw.key_pos[key])
+    check_let_value(key, value, err, raw.value_pos[key])
+    return True
+
+
+def _blocks(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, UserBlock]:
     if raw is None:
         return {}
     if not isinstance(raw, YamlMapping):
-        raise err("'blocks' must be a mapping of block name: {parameters, layers}", pos)
+        problems.report(problems.error(
+            "'blocks' must be a mapping of block name: {parameters, layers}", pos))
+        return {}
     blocks = {}
     for name, body in raw.items():
-        _check_name(name, err, raw.key_pos[name])
-        if lookup(name) is not None:
-            raise err(f"block {name!r} has the name of a built-in layer kind", raw.key_pos[name])
-        bpos = raw.value_pos[name]
-        if not isinstance(body, YamlMapping) or "layers" not in body:
-            raise err(f"block {name!r} must be a mapping with 'layers'", bpos)
-        for key in body:
-            if key not in ("parameters", "layers", "description"):
-                raise err(f"block {name!r}: unknown key {key!r} (valid: parameters, layers, "
-                          "description)", body.key_pos[key])
-        params: dict[str, Any] = {}
-        declared = body.get("parameters") or {}
-        if not isinstance(declared, YamlMapping) and declared != {}:
-            raise err(f"block {name!r}: 'parameters' must be a mapping", body.value_pos["parameters"])
-        for pname, default in declared.items():
-            _check_name(pname, err, declared.key_pos[pname])
-            if pname in ("kind", "name", "repeat"):
-                raise err(f"block parameter {pname!r} is reserved", declared.key_pos[pname])
-            params[pname] = REQUIRED if default is None else default
-        layers = body["layers"]
-        if not isinstance(layers, Sequence):
-            raise err(f"block {name!r}: 'layers' must be a list", body.value_pos["layers"])
-        blocks[name] = UserBlock(name, params, layers, body.value_pos["layers"],
-                                 body.get("description", ""))
+        block = problems.attempt(_block, name, body, raw, problems.error, poison=name)
+        if block is not None:
+            blocks[name] = block
     return blocks
+
+
+def _block(name: str, body: Any, raw: YamlMapping, err) -> UserBlock:
+    check_name(name, err, raw.key_pos[name])
+    if lookup(name) is not None:
+        raise err(f"block {name!r} has the name of a built-in layer kind", raw.key_pos[name])
+    bpos = raw.value_pos[name]
+    if not isinstance(body, YamlMapping) or "layers" not in body:
+        raise err(f"block {name!r} must be a mapping with 'layers'", bpos)
+    for key in body:
+        if key not in ("parameters", "layers", "description"):
+            raise err(f"block {name!r}: unknown key {key!r} (valid: parameters, layers, "
+                      "description)", body.key_pos[key])
+    params: dict[str, Any] = {}
+    declared = body.get("parameters") or {}
+    if not isinstance(declared, YamlMapping) and declared != {}:
+        raise err(f"block {name!r}: 'parameters' must be a mapping", body.value_pos["parameters"])
+    for pname, default in declared.items():
+        check_name(pname, err, declared.key_pos[pname])
+        if pname in ("kind", "name", "repeat", "role"):
+            raise err(f"block parameter {pname!r} is reserved", declared.key_pos[pname])
+        params[pname] = REQUIRED if default is None else default
+    layers = body["layers"]
+    if not isinstance(layers, Sequence):
+        raise err(f"block {name!r}: 'layers' must be a list", body.value_pos["layers"])
+    return UserBlock(name, params, layers, body.value_pos["layers"], body.get("description", ""))
 
 
 def _kinds_used(layers: Any) -> list[tuple[str, Pos | None]]:
@@ -363,7 +410,8 @@ def _kinds_used(layers: Any) -> list[tuple[str, Pos | None]]:
     return found
 
 
-def _check_block_cycles(spec: Spec, err) -> None:
+def _check_block_cycles(spec: Spec, err) -> bool:
+    """True when no user block uses itself (directly or through others); SpecError otherwise."""
     state: dict[str, int] = {}
 
     def visit(name: str, chain: list[str]) -> None:
@@ -381,4 +429,5 @@ def _check_block_cycles(spec: Spec, err) -> None:
     for name in spec.blocks:
         if name not in state:
             visit(name, [name])
+    return True
 

@@ -1,11 +1,15 @@
 """Every independent problem in a spec, each located (``costcalc validate``), not just the first.
 
-The checks run in three passes, each reusing the engine's own checks and messages:
+The checks are the engine's own, written once and reporting to a ``Problems`` that collects
+instead of raising. They run in three passes:
 
-1. the document: top-level keys, each parameter, each ``let`` value, each block, block cycles;
-2. every layer entry, statically (kinds, keys, required keys, literal values, expression
-   syntax and names, and any expression that depends only on parameters, evaluated at the
-   given parameter values), in the top-level layers and in every block body;
+1. the document: ``spec.document.read``, the very checks ``parse`` makes (top-level keys, each
+   parameter, each ``let`` name and value form, each block, block cycles), then each ``let``
+   value evaluated at the given parameter values;
+2. every layer entry, statically: the walker's ``entry_problems`` (kinds, keys, name, role,
+   required keys), literal values by the walker's ``typed``, expression syntax and names, and
+   any expression that depends only on parameters, evaluated at the given parameter values, in
+   the top-level layers and in every block body;
 3. the build itself, for problems that depend on shapes (kernel larger than its input, groups,
    mismatched adds); its first error is reported unless an earlier problem may have caused it.
 
@@ -23,9 +27,10 @@ from costcalc.spec import expr
 from costcalc.spec import document as specs
 from costcalc.errors import SpecError
 from costcalc.graph.core import Graph, Tensor
-from costcalc.spec.walker import SpecWalker, UserBlock
-from costcalc.graph.registry import REQUIRED, Field, Kind, Shape
+from costcalc.spec.walker import MAX_REPEAT, SpecWalker
+from costcalc.graph.registry import Field, Kind, Shape
 from costcalc.spec.source import Mapping as YamlMapping
+from costcalc.spec.problems import Problems
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
 SHAPE_NAMES = frozenset({"in_channels", "in_height", "in_width"})
@@ -70,95 +75,58 @@ def check(text: str, path: str, overrides: Mapping[str, Any] | None = None,
     usage error, raised as such.
     """
     result = Result(path)
+    problems = Problems(path, collect=True)
     try:
         doc = load(text, path)
     except SpecError as exc:
         result.problems.append(exc)
         return result
-    if not isinstance(doc, YamlMapping):
-        result.problems.append(SpecError("a spec must be a YAML mapping with 'layers'", path, 1, 1))
-        return result
-    checker = _Checker(path, doc, convention)
-    checker.run(overrides)
-    result.problems = checker.sorted_problems()
+    checker = _Checker(path, problems, convention)
+    checker.run(doc, overrides)
+    result.problems = problems.sorted()
     if not result.problems:
         result.spec, result.values, result.graph = checker.spec, checker.values, checker.graph
     return result
 
 
 class _Checker:
-    def __init__(self, path: str, doc: YamlMapping, convention: Any = None):
+    def __init__(self, path: str, problems: Problems, convention: Any = None):
         self.path = path
         self.convention = convention
-        self.doc = doc
-        self.problems: list[SpecError] = []
-        self.poisoned: set[str] = set()  # names whose definition is broken (already reported)
+        self.problems = problems
         self.spec: specs.Spec | None = None
         self.values: dict | None = None
         self.graph: Graph | None = None
 
-    # ------------------------------------------------------------------ helpers
+    @property
+    def poisoned(self) -> set[str]:
+        return self.problems.poisoned
+
     def err(self, message: str, pos: Pos | None) -> SpecError:
-        return SpecError(message, self.path, pos.line if pos else None, pos.column if pos else None)
+        return self.problems.error(message, pos)
 
     def add(self, problem: SpecError) -> None:
-        problem.located(self.path)
-        key = (problem.line, problem.column, problem.message)
-        if all((p.line, p.column, p.message) != key for p in self.problems):
-            self.problems.append(problem)
-
-    def sorted_problems(self) -> list[SpecError]:
-        return sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
-
-    def attempt(self, function, *args) -> Any:
-        """Run ``function``; a SpecError is recorded and None returned."""
-        try:
-            return function(*args)
-        except SpecError as exc:
-            self.add(exc)
-            return None
+        self.problems.report(problem)
 
     # ------------------------------------------------------------------ pass 1: the document
-    def run(self, overrides: Mapping[str, Any] | None) -> None:
-        doc = self.doc
-        for key in doc:
-            if key not in specs.TOP_KEYS:
-                close = difflib.get_close_matches(key, specs.TOP_KEYS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                self.add(self.err(f"unknown top-level key {key!r}{hint}; valid keys: "
-                                  f"{', '.join(specs.TOP_KEYS)}", doc.key_pos[key]))
-        for key in ("input", "layers"):
-            if key not in doc:
-                self.add(self.err(f"missing required key {key!r}", doc.pos))
-        layers = doc.get("layers")
-        if "layers" in doc and not isinstance(layers, Sequence):
-            self.add(self.err("'layers' must be a list of layers", doc.value_pos["layers"]))
-            layers = None
-        for key in ("name", "description", "source"):
-            if key in doc and not isinstance(doc[key], str):
-                self.add(self.err(f"{key!r} must be text", doc.value_pos[key]))
-        parameters = self.parameters(doc.get("parameters"), doc.value_pos.get("parameters"))
-        blocks = self.blocks(doc.get("blocks"), doc.value_pos.get("blocks"))
-        name = doc.get("name") if isinstance(doc.get("name"), str) and doc.get("name") else \
-            self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        spec = specs.Spec(self.path, name, "", "", parameters, None, doc.get("input"), blocks,
-                          layers if layers is not None else Sequence(), doc)
-        spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
+    def run(self, doc: Any, overrides: Mapping[str, Any] | None) -> None:
+        spec, cyclic = specs.read(doc, self.path, self.problems)  # the checks parse makes
+        if spec is None:
+            return
         from costcalc.spec.models import resolve
 
         # read as the report reads them; a bad override is a usage error: raised, not listed
         values = resolve(spec, dict(overrides or {}), getattr(self.convention, "classes", None))
-        env = self.let(doc.get("let"), doc.value_pos.get("let"), parameters, values)
+        env = self.let(spec.let, values)
         spec.let = self.good_let
-        before = len(self.problems)
-        self.attempt(specs._check_block_cycles, spec, self.err)
-        cyclic = len(self.problems) > before
+        layers = spec.layers if "layers" in doc and isinstance(doc["layers"], Sequence) else None
+        blocks = spec.blocks
         builder = SpecWalker(self.path, blocks)
         builder._base_env = env
         shape = None
         if "input" in doc:
-            shape = self.attempt(spec.input_shape, builder, dict(env))
-        static_count = len(self.problems)
+            shape = self.problems.attempt(spec.input_shape, builder, dict(env))
+        static_count = len(self.problems.found)
         # pass 2: every entry, statically
         if layers is not None:
             self.entries(layers, env, frozenset(env), blocks, top=True)
@@ -167,7 +135,7 @@ class _Checker:
             known = {k: v for k, v in env.items() if k not in block.parameters}
             self.entries(block.layers, known, scope, blocks, top=False)
         # pass 3: the build, for shape problems
-        if cyclic or shape is None or layers is None or "layers" not in doc:
+        if cyclic or shape is None or layers is None:
             return
         try:
             graph = builder.build(spec.name, spec.layers, shape, env, spec.layers.pos)
@@ -179,58 +147,36 @@ class _Checker:
         except RecursionError:
             self.add(self.err("layers nested too deeply", doc.value_pos.get("layers")))
             return
-        if len(self.problems) == 0 and static_count == 0:
+        if not self.problems.found and static_count == 0:
             self.spec, self.values, self.graph = spec, values, graph
 
     def caused_by_earlier(self, exc: SpecError) -> bool:
         """True when a build error follows from a problem already reported."""
-        if any(p.line == exc.line for p in self.problems):
+        if any(p.line == exc.line for p in self.problems.found):
             return True
         words = exc.message.replace("(", " ").split()
         named = {w.strip("'\",;") for w in words[:4]}
         return bool(named & self.poisoned) and exc.message.startswith(("unknown name",
                                                                         "unknown layer kind"))
 
-    def parameters(self, raw: Any, pos: Pos | None) -> dict[str, specs.Parameter]:
-        if raw is None:
-            return {}
-        if not isinstance(raw, YamlMapping):
-            self.attempt(specs._parameters, raw, pos, self.err)
-            return {}
-        good: dict[str, specs.Parameter] = {}
-        for name in raw:
-            parsed = self.attempt(specs._parameters, _only(raw, name), pos, self.err)
-            if parsed:
-                good.update(parsed)
-            else:
-                self.poisoned.add(name)
-        return good
-
-    def let(self, raw: Any, pos: Pos | None, parameters: Mapping, values: dict) -> dict:
+    def let(self, good: Any, values: dict) -> dict:
+        """Evaluate the well-formed ``let`` values in order; a failing one is reported."""
         self.good_let = None
         env = dict(values)
-        if raw is None:
+        if good is None:
             return env
-        if not isinstance(raw, YamlMapping):
-            self.add(self.err("'let' must be a mapping of name: expression", pos))
-            return env
-        good = YamlMapping()
-        good.pos, good.key_pos, good.value_pos = raw.pos, {}, {}
-        for key, value in raw.items():
+        kept = YamlMapping()
+        kept.pos, kept.key_pos, kept.value_pos = good.pos, {}, {}
+        for key, value in good.items():
+            vpos = good.value_pos[key]
             try:
-                specs._check_name(key, self.err, raw.key_pos[key])
-                declared = self.doc.get("parameters")
-                if key in parameters or isinstance(declared, dict) and key in declared:
-                    raise self.err(f"'let' redefines parameter {key!r}", raw.key_pos[key])
-                specs.check_let_value(key, value, self.err, raw.value_pos[key])
                 if isinstance(value, str):
-                    compiled = self.compile(value, raw.value_pos[key])
-                    if compiled is None:
+                    compiled = self.compile(value, vpos)
+                    if compiled is None or compiled.names & self.poisoned:
                         raise _Skip
-                    if compiled.names & self.poisoned:
+                    if not self.unknown_names(compiled, frozenset(env), vpos):
                         raise _Skip
-                    self.unknown_names(compiled, frozenset(env), raw.value_pos[key])
-                    env[key] = self.evaluate(compiled, env, raw.value_pos[key])
+                    env[key] = self.evaluate(compiled, env, vpos)
                 else:
                     env[key] = value
             except SpecError as exc:
@@ -240,25 +186,10 @@ class _Checker:
             except _Skip:
                 self.poisoned.add(key)
                 continue
-            good[key] = value
-            good.key_pos[key], good.value_pos[key] = raw.key_pos[key], raw.value_pos[key]
-        self.good_let = good
+            kept[key] = value
+            kept.key_pos[key], kept.value_pos[key] = good.key_pos[key], vpos
+        self.good_let = kept
         return env
-
-    def blocks(self, raw: Any, pos: Pos | None) -> dict[str, UserBlock]:
-        if raw is None:
-            return {}
-        if not isinstance(raw, YamlMapping):
-            self.attempt(specs._blocks, raw, pos, self.err)
-            return {}
-        good: dict[str, UserBlock] = {}
-        for name in raw:
-            parsed = self.attempt(specs._blocks, _only(raw, name), pos, self.err)
-            if parsed:
-                good.update(parsed)
-            else:
-                self.poisoned.add(name)
-        return good
 
     # ------------------------------------------------------------------ pass 2: entries
     def entries(self, entries: Any, env: dict, scope: frozenset, blocks: dict, top: bool) -> None:
@@ -280,21 +211,14 @@ class _Checker:
         except SpecError as exc:
             self.add(exc)
             return
-        for problem in builder.unknown_keys(entry, block, kind, pos):
+        for problem in builder.entry_problems(entry, block, kind, pos):
             self.add(problem)
         scope = scope | {"i"}
         env = dict(env, i=0)
         if "repeat" in entry:
             self.value(builder, entry, Field("repeat", "count", minimum=0,
-                                             maximum=_max_repeat()), env, scope)
-        base = entry.get("name")
-        if base is not None and (not isinstance(base, str) or not base or "." in base):
-            self.add(self.err("'name' must be a non-empty name without dots",
-                              entry.value_pos.get("name", pos)))
+                                             maximum=MAX_REPEAT), env, scope)
         if block is not None:
-            for param, default in block.parameters.items():
-                if param not in entry and default is REQUIRED:
-                    self.add(self.err(f"block {block.name!r} needs {param!r}", pos))
             for param in block.parameters:
                 if param in entry:
                     self.expression_only(entry, param, scope)
@@ -305,10 +229,7 @@ class _Checker:
                blocks: dict, pos: Pos | None, top: bool) -> None:
         for fld in kind.fields:
             if fld.name not in entry:
-                if fld.required:
-                    self.add(self.err(f"{kind.name}: missing required key {fld.name!r}",
-                                      getattr(entry, "pos", pos)))
-                continue
+                continue  # a required one is in entry_problems
             raw = entry[fld.name]
             vpos = entry.value_pos.get(fld.name, pos)
             if fld.type == "layers" or (fld.type == "shortcut" and isinstance(raw, list)):
@@ -406,19 +327,3 @@ class _Checker:
 
 class _Skip(Exception):
     """A value that cannot be checked because something it uses is already reported."""
-
-
-def _only(mapping: YamlMapping, key: str) -> YamlMapping:
-    """A one-item copy of ``mapping`` (with its positions), to check items one at a time."""
-    single = YamlMapping()
-    single[key] = mapping[key]
-    single.pos = mapping.pos
-    single.key_pos = {key: mapping.key_pos[key]}
-    single.value_pos = {key: mapping.value_pos[key]}
-    return single
-
-
-def _max_repeat() -> int:
-    from costcalc.spec.walker import MAX_REPEAT
-
-    return MAX_REPEAT

@@ -75,18 +75,12 @@ class SpecWalker(GraphBuilder):
     def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
               forced_name: str | None = None) -> Tensor:
         block, kind = self.resolve_kind(entry, pos)
-        for problem in self.unknown_keys(entry, block, kind, pos):
+        for problem in self.entry_problems(entry, block, kind, pos):
             raise problem
         repeat = 1
         if "repeat" in entry:
             repeat = self.count(entry, "repeat", env, x, minimum=0, maximum=MAX_REPEAT)
-        base = entry.get("name")
-        if base is not None and (not isinstance(base, str) or not base or "." in base):
-            raise self.error("'name' must be a non-empty name without dots", _pos(entry, "name", pos))
-        role = entry.get("role")
-        if role is not None and role not in ROLES:
-            raise self.error(f"'role' must be one of {', '.join(ROLES)}; got "
-                             f"{numbers.show_value(role)}", _pos(entry, "role", pos))
+        base, role = entry.get("name"), entry.get("role")
         top = self.group is None
         for i in range(repeat):
             local_env = dict(env)
@@ -138,6 +132,29 @@ class SpecWalker(GraphBuilder):
                              kind_pos)
         return block, kind
 
+    def entry_problems(self, entry: Mapping, block: UserBlock | None, kind: Kind | None,
+                       pos: Pos | None) -> list[SpecError]:
+        """What is wrong with an entry before anything is evaluated: unknown keys, its name and
+        role, required keys missing. The build raises the first; ``costcalc validate`` lists all."""
+        problems = self.unknown_keys(entry, block, kind, pos)
+        base = entry.get("name")
+        if base is not None and (not isinstance(base, str) or not base or "." in base):
+            problems.append(self.error("'name' must be a non-empty name without dots",
+                                       _pos(entry, "name", pos)))
+        role = entry.get("role")
+        if role is not None and role not in ROLES:
+            problems.append(self.error(f"'role' must be one of {', '.join(ROLES)}; got "
+                                       f"{numbers.show_value(role)}", _pos(entry, "role", pos)))
+        if block is not None:
+            problems += [self.error(f"block {block.name!r} needs {param!r}", pos)
+                         for param, default in block.parameters.items()
+                         if param not in entry and default is REQUIRED]
+        else:
+            problems += [self.error(f"{kind.name}: missing required key {fld.name!r}",
+                                    _pos(entry, None, pos))
+                         for fld in kind.fields if fld.required and fld.name not in entry]
+        return problems
+
     def unknown_keys(self, entry: Mapping, block: UserBlock | None, kind: Kind | None,
                      pos: Pos | None) -> list[SpecError]:
         """One error per key the entry's kind or block does not take."""
@@ -175,9 +192,7 @@ class SpecWalker(GraphBuilder):
                     inner[param] = 1
                     continue
                 inner[param] = self.value(entry, param, env, x)
-            elif default is REQUIRED:
-                raise self.error(f"block {block.name!r} needs {param!r}", pos)
-            else:
+            else:  # present unless REQUIRED (entry_problems)
                 inner[param] = default
         layers = block.layers
         if len(layers) == 1 and isinstance(layers[0], dict) and "name" not in layers[0]:
@@ -210,9 +225,7 @@ class SpecWalker(GraphBuilder):
                     values["stride"] = 1
                     continue
                 values[fld.name] = self.typed(fld, entry, env, x)
-            elif fld.required:
-                raise self.error(f"{kind.name}: missing required key {fld.name!r}", _pos(entry, None, self.pos))
-            else:
+            else:  # present when required (entry_problems)
                 values[fld.name] = fld.default
         return values
 
