@@ -215,6 +215,26 @@ def load_profile(path: str) -> Convention:
         line, col = (pos.line, pos.column) if pos else (None, None)
         return SpecError(message, path, line, col)
 
+    base, unit, classes = _profile_header(doc, fail)
+    overrides = {section: _weights(doc, section, fail) for section in ("macs", "flops", "params")}
+    macs = _apply(base.macs, overrides["macs"])
+    if "flops" in doc:
+        flops = _apply(base.flop_weights(), overrides["flops"])
+    elif overrides["macs"] and base.flops is not None:
+        flops = _apply(base.flops, flops_of(overrides["macs"]))
+    else:
+        flops = None if base.flops is None else dict(base.flops)
+    params = _apply(base.params, overrides["params"])
+    name = doc.get("name", Path(path).stem)
+    changed = ", ".join(f"{section} {k}={_show(w)}" for section, weights in overrides.items()
+                        for k, w in weights.items())
+    description = doc.get("description", f"{base.name} with {changed or 'no changes'} ({path})")
+    return Convention(name, description, macs, params, flops, classes, unit=unit,
+                      source=f"{path} (base {base.name})")
+
+
+def _profile_header(doc: Any, fail) -> tuple[Convention, str, int | None]:
+    """A profile's keys, ``base``, texts, ``unit`` and ``classes``, checked: (base, unit, classes)."""
     if not isinstance(doc, dict):
         raise fail("a convention profile is a YAML mapping (base: NAME, macs: {...}, ...)")
     for key in doc:
@@ -238,21 +258,7 @@ def load_profile(path: str) -> Convention:
     if "classes" in doc and classes is not None and \
             (isinstance(classes, bool) or not isinstance(classes, int) or classes < 1):
         raise fail(f"classes must be a whole number >= 1 or null, got {classes!r}", "classes")
-    overrides = {section: _weights(doc, section, fail) for section in ("macs", "flops", "params")}
-    macs = _apply(base.macs, overrides["macs"])
-    if "flops" in doc:
-        flops = _apply(base.flop_weights(), overrides["flops"])
-    elif overrides["macs"] and base.flops is not None:
-        flops = _apply(base.flops, flops_of(overrides["macs"]))
-    else:
-        flops = None if base.flops is None else dict(base.flops)
-    params = _apply(base.params, overrides["params"])
-    name = doc.get("name", Path(path).stem)
-    changed = ", ".join(f"{section} {k}={_show(w)}" for section, weights in overrides.items()
-                        for k, w in weights.items())
-    description = doc.get("description", f"{base.name} with {changed or 'no changes'} ({path})")
-    return Convention(name, description, macs, params, flops, classes, unit=unit,
-                      source=f"{path} (base {base.name})")
+    return base, unit, classes
 
 
 def _weights(doc: Any, section: str, fail) -> dict[str, Any]:

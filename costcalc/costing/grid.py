@@ -155,52 +155,69 @@ def _closure(names: set[str], lets: Mapping[str, set[str]]) -> set[str]:
 # ----------------------------------------------------------------------------- the traced grid
 def _traced_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: dict, rules,
                  spatial: list[str]) -> list[tuple[dict[str, Any], Total]]:
-    names = list(axes)
-    other_at = [i for i, name in enumerate(names) if name not in spatial]
-    spatial_at = [i for i, name in enumerate(names) if name in spatial]
-    spatial_params = {SHORTCUTS.get(name, name) for name in spatial}
-    tracer = Tracer()
-    results: list = []
-    groups: dict[tuple, _Group] = {}
-    shapes: dict[tuple, Shape] = {}
-    settings: dict[tuple, dict] = {}  # spatial part of a point -> its resolved values
-    evaluated = 0
-    for combo in itertools.product(*axes.values()):
-        key = tuple(combo[i] for i in other_at)
-        group = groups.get(key)
+    grid = _TracedGrid(spec, list(axes), base, rules, spatial)
+    results = [grid.point(combo) for combo in itertools.product(*axes.values())]
+    STATS["evaluations"] += grid.evaluated
+    return results
+
+
+class _TracedGrid:
+    """The points of one grid: groups by their non-spatial values, each traced once."""
+
+    def __init__(self, spec: Spec, names: list[str], base: dict, rules, spatial: list[str]):
+        self.spec, self.names, self.base, self.rules = spec, names, base, rules
+        self.other_at = [i for i, name in enumerate(names) if name not in spatial]
+        self.spatial_at = [i for i, name in enumerate(names) if name in spatial]
+        self.spatial_params = {SHORTCUTS.get(name, name) for name in spatial}
+        self.tracer = Tracer()
+        self.groups: dict[tuple, _Group] = {}
+        self.shapes: dict[tuple, Shape] = {}
+        self.settings: dict[tuple, dict] = {}  # spatial part of a point -> its resolved values
+        self.evaluated = 0
+
+    def group(self, combo: tuple) -> "_Group":
+        key = tuple(combo[i] for i in self.other_at)
+        group = self.groups.get(key)
         if group is None:
-            group_values = resolve(spec, {**base, **{names[i]: combo[i] for i in other_at}}, rules)
-            group = groups[key] = _Group(spec, group_values, rules)
-            group.fixed = tuple(group_values[name] for name in group.input_names
-                                if name not in spatial_params)
-        where = tuple(combo[i] for i in spatial_at)
-        setting = settings.get(where)
+            values = resolve(self.spec, {**self.base, **{self.names[i]: combo[i]
+                                                         for i in self.other_at}}, self.rules)
+            group = self.groups[key] = _Group(self.spec, values, self.rules)
+            group.fixed = tuple(values[name] for name in group.input_names
+                                if name not in self.spatial_params)
+        return group
+
+    def setting(self, where: tuple, combo: tuple) -> dict:
+        setting = self.settings.get(where)
         if setting is None:
-            setting = settings[where] = {}
-            for i in spatial_at:
-                param = SHORTCUTS.get(names[i], names[i])
-                setting[param] = resolve(spec, {**base, names[i]: combo[i]}, rules)[param]
-        values = {**group.values, **setting}
+            setting = self.settings[where] = {}
+            for i in self.spatial_at:
+                param = SHORTCUTS.get(self.names[i], self.names[i])
+                setting[param] = resolve(self.spec, {**self.base, self.names[i]: combo[i]},
+                                         self.rules)[param]
+        return setting
+
+    def point(self, combo: tuple) -> tuple[dict[str, Any], Total]:
+        """The values and totals at one point: traced, evaluated, or built the naive way."""
+        group = self.group(combo)
+        where = tuple(combo[i] for i in self.spatial_at)
+        values = {**group.values, **self.setting(where, combo)}
         if group.total is None and not group.naive:
             try:
-                group.trace_build(tracer, values)
+                group.trace_build(self.tracer, values)
             except TraceUnsupported:
                 group.naive = True  # this group's points are built one by one
             else:
-                results.append((values, group.probe_total))
-                continue
+                return values, group.probe_total
         shape_key = (group.fixed, where)
-        shape = shapes.get(shape_key)
+        shape = self.shapes.get(shape_key)
         if shape is None:
-            shape = shapes[shape_key] = group.input_shape(values)
-        total = None if group.naive else group.evaluate(tracer, shape)
+            shape = self.shapes[shape_key] = group.input_shape(values)
+        total = None if group.naive else group.evaluate(self.tracer, shape)
         if total is None:
-            results.append(_naive_point(spec, {**base, **dict(zip(names, combo))}, rules))
-        else:
-            evaluated += 1
-            results.append((values, total))
-    STATS["evaluations"] += evaluated
-    return results
+            return _naive_point(self.spec, {**self.base, **dict(zip(self.names, combo))},
+                                self.rules)
+        self.evaluated += 1
+        return values, total
 
 
 class _Group:

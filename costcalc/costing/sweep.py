@@ -4,23 +4,23 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from costcalc.costing import variants
+from costcalc.costing.conventions import get
+from costcalc.costing.grid import evaluate_grid
+from costcalc.costing.report import json_value
 from costcalc.costing.variants import METRICS
+from costcalc.errors import UsageError
+from costcalc.spec.models import load
+from costcalc.table import Column, Row, Table
+
 
 def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper",
-                layout: str = "grid", evaluate: Callable | None = None):
+                layout: str = "grid", evaluate: Callable | None = None) -> Table:
     """The sweep Table (library entry point of the command).
 
     ``layout`` is ``grid`` (rows = all axes but the last, columns = the last axis) or ``long``
-    (one row per point). ``evaluate`` replaces ``evaluate_grid`` (same arguments and result); the command line passes
-    one that shows a progress bar.
+    (one row per point). ``evaluate`` replaces ``evaluate_grid`` (same arguments and result);
+    the command line passes one that shows a progress bar.
     """
-    from costcalc.costing.grid import evaluate_grid
-    from costcalc.costing.report import json_value
-    from costcalc.spec.models import load
-    from costcalc.costing.conventions import get
-    from costcalc.errors import UsageError
-    from costcalc.table import Column, Row, Table
-
     if not axes:
         raise UsageError("sweep needs at least one axis: --alpha, --res, --classes or "
                          "--set NAME=V1,V2,...")
@@ -39,15 +39,27 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
               f"fixed: {variants.label(spec.name, base)}" if base else f"model: {spec.name}"]
     axis_text = " x ".join(names)
     if layout == "long" or len(names) == 1:
-        columns = [Column(n, n) for n in names] + [Column(k, t, "count") for k, t in METRICS]
-        rows = [{**dict(zip(names, c)), **{k: p[k] for k, _ in METRICS}}
-                for c, p in zip(coords, points)]
-        return Table(f"{spec.name} by {axis_text} ({rules.name} convention)", columns, rows,
-                     footer, data)
+        return Table(f"{spec.name} by {axis_text} ({rules.name} convention)",
+                     *_long(names, coords, points), footer, data)
+    columns, rows, data["grids"] = _grids(names, coords, points, data["axes"])
+    return Table(f"{spec.name}: MACs, params and activations by {axis_text} "
+                 f"({rules.name} convention)", columns, rows, footer, data)
+
+
+def _long(names: list[str], coords: list[tuple], points: list[dict]):
+    """Columns and rows of the long layout: one row per point."""
+    columns = [Column(n, n) for n in names] + [Column(k, t, "count") for k, t in METRICS]
+    rows = [{**dict(zip(names, c)), **{k: p[k] for k, _ in METRICS}}
+            for c, p in zip(coords, points)]
+    return columns, rows
+
+
+def _grids(names: list[str], coords: list[tuple], points: list[dict], axes: dict):
+    """Columns, rows and per-metric grids of the grid layout: the last axis across."""
     *row_axes, col_axis = names
-    col_values = data["axes"][col_axis]
+    col_values = axes[col_axis]
     row_keys = _unique(c[:-1] for c in coords)
-    lookup = {c: p for c, p in zip(coords, points)}
+    lookup = dict(zip(coords, points))
     columns = [Column("metric", "metric")] + [Column(n, n) for n in row_axes]
     columns += [Column(f"{col_axis}={v}", f"{_short(col_axis)} {v}", "count") for v in col_values]
     rows = []
@@ -60,9 +72,7 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
             rows.append(Row({"metric": title, **dict(zip(row_axes, row_key)),
                              **{f"{col_axis}={v}": cell for v, cell in zip(col_values, cells)}},
                             section=index == 0))
-    data["grids"] = grids
-    return Table(f"{spec.name}: MACs, params and activations by {axis_text} "
-                 f"({rules.name} convention)", columns, rows, footer, data)
+    return columns, rows, grids
 
 
 def _short(name: str) -> str:

@@ -88,34 +88,51 @@ def find_bottlenecks(graph: Graph) -> list[Bottleneck]:
     for i, node in enumerate(graph.nodes):
         if node.kind != "dwconv" or node.role != "dw" or node.scope is None:
             continue
-        prefix = node.scope
-        roles = members[prefix]
-        project = _one(roles, "project")
-        if project is None or project < i or roles.get("dw") != [i]:
-            continue
-        se = _se_nodes(graph, members, prefix)
-        if se is None:
-            continue
-        after_dw = se[-1] if se else i
-        if graph.nodes[project].inputs != (after_dw,) or set(readers.get(i, [])) - {*se, project}:
-            continue
-        add = _one(roles, "add")
-        expand = _one(roles, "expand")
-        absorbed = False
-        if expand is None:
-            j = node.inputs[0]
-            if (j >= 0 and j not in taken and graph.nodes[j].kind in EXPANDABLE
-                    and graph.nodes[j].info.get("groups", 1) == 1 and readers.get(j) == [i]):
-                expand, absorbed = j, True
-        elif readers.get(expand) != [i] or node.inputs != (expand,):
-            continue
-        source = graph.nodes[expand].inputs[0] if expand is not None else node.inputs[0]
-        if add is not None and set(graph.nodes[add].inputs) != {source, project}:
-            add = None
-        unit = Bottleneck(prefix, source, expand, absorbed, i, se, project, add, node.shape.c)
-        taken.update(unit.nodes)
-        found.append(unit)
+        unit = _bottleneck_at(graph, members, readers, taken, i)
+        if unit is not None:
+            taken.update(unit.nodes)
+            found.append(unit)
     return found
+
+
+def _bottleneck_at(graph: Graph, members: dict, readers: dict, taken: set[int],
+                   i: int) -> Bottleneck | None:
+    """The bottleneck whose depthwise conv is node ``i``, when its parts chain as one."""
+    node = graph.nodes[i]
+    roles = members[node.scope]
+    project = _one(roles, "project")
+    if project is None or project < i or roles.get("dw") != [i]:
+        return None
+    se = _se_nodes(graph, members, node.scope)
+    if se is None:
+        return None
+    after_dw = se[-1] if se else i
+    if graph.nodes[project].inputs != (after_dw,) or set(readers.get(i, [])) - {*se, project}:
+        return None
+    expand, absorbed = _expansion(graph, roles, readers, taken, i)
+    if expand is False:
+        return None
+    source = graph.nodes[expand].inputs[0] if expand is not None else node.inputs[0]
+    add = _one(roles, "add")
+    if add is not None and set(graph.nodes[add].inputs) != {source, project}:
+        add = None
+    return Bottleneck(node.scope, source, expand, absorbed, i, se, project, add, node.shape.c)
+
+
+def _expansion(graph: Graph, roles: dict, readers: dict, taken: set[int], i: int):
+    """(expansion node or None, whether it is a producer conv taken in); (False, False) when the
+    block's own expansion does not feed only its depthwise conv."""
+    node = graph.nodes[i]
+    expand = _one(roles, "expand")
+    if expand is not None:
+        if readers.get(expand) != [i] or node.inputs != (expand,):
+            return False, False
+        return expand, False
+    j = node.inputs[0]  # t = 1: a full conv used by nothing else computes the channels as well
+    if (j >= 0 and j not in taken and graph.nodes[j].kind in EXPANDABLE
+            and graph.nodes[j].info.get("groups", 1) == 1 and readers.get(j) == [i]):
+        return j, True
+    return None, False
 
 
 def group_sizes(hidden: int, groups: int) -> list[int]:

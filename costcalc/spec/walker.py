@@ -230,6 +230,7 @@ class SpecWalker(GraphBuilder):
         return values
 
     def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor) -> Any:
+        """The value of field ``fld`` of ``entry``: read, evaluated and checked against its type."""
         raw = entry[fld.name]
         pos = _pos(entry, fld.name, self.pos)
         if fld.type == "layers" or (fld.type == "shortcut" and isinstance(raw, list)):
@@ -240,50 +241,65 @@ class SpecWalker(GraphBuilder):
             return [Body(self, branch, env, pos) if branch else None for branch in raw]
         if fld.type == "shortcut":
             fld = Field(fld.name, "choice", choices=fld.choices)
-        if fld.type == "choice" and isinstance(raw, str) and raw in fld.choices:
+        if fld.type in ("choice", "padding") and isinstance(raw, str) and \
+                self.choice_word(fld, raw, env, pos):
             return raw
-        if fld.type == "padding" and raw in ("same", "valid"):
-            return raw
-        if fld.type in ("choice", "padding") and isinstance(raw, str) and raw.isidentifier() \
-                and raw not in env:  # a misspelt choice, not an expression
-            valid = fld.choices if fld.type == "choice" else ("same", "valid")
+        value = self.value(entry, fld.name, env, x)
+        return self.check(fld, value, pos)
+
+    def choice_word(self, fld: Field, raw: str, env: dict, pos: Pos | None) -> bool:
+        """True when ``raw`` is one of the field's words; SpecError for a misspelt one (a word
+        that names nothing in scope); False for an expression."""
+        valid = fld.choices if fld.type == "choice" else ("same", "valid")
+        if raw in valid:
+            return True
+        if raw.isidentifier() and raw not in env:
             close = difflib.get_close_matches(raw, valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             extra = " or a number of pixels" if fld.type == "padding" else ""
             raise self.error(f"{fld.name!r} must be one of {', '.join(valid)}{extra}; got "
                              f"{raw!r}{hint}", pos)
-        value = self.value(entry, fld.name, env, x)
-        return self.check(fld, value, pos)
+        return False
 
     def check(self, fld: Field, value: Any, pos: Pos | None) -> Any:
         """Coerce and validate one evaluated field value."""
+        shown = numbers.show_value
         if fld.type == "bool":
             if not isinstance(value, bool):
-                raise self.error(f"{fld.name!r} must be true or false, got {numbers.show_value(value)}", pos)
+                raise self.error(f"{fld.name!r} must be true or false, got {shown(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
             if value not in fld.choices:
                 raise self.error(f"{fld.name!r} must be one of {', '.join(fld.choices)}; "
-                                 f"got {numbers.show_value(value)}", pos)
+                                 f"got {shown(value)}", pos)
             return value
         if fld.type == "padding" and value in ("same", "valid"):
             return value
         if isinstance(value, (bool, str)) or value is None:
-            raise self.error(f"{fld.name!r} must be a number, got {numbers.show_value(value)}", pos)
+            raise self.error(f"{fld.name!r} must be a number, got {shown(value)}", pos)
         if not numbers.is_exact(value):
-            if isinstance(value, (list, dict)):
-                raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
-            if isinstance(value, (float, complex)) or not self.symbolic:
-                raise self.error(f"{fld.name!r} must be an exact number", pos)
-            return value  # symbolic
+            return self.symbolic_value(fld, value, pos)
         if fld.type == "number":
             if value < 0:
-                raise self.error(f"{fld.name!r} must not be negative, got {numbers.show_value(value)}", pos)
+                raise self.error(f"{fld.name!r} must not be negative, got {shown(value)}", pos)
             return value
+        return self.whole(fld, value, pos)
+
+    def symbolic_value(self, fld: Field, value: Any, pos: Pos | None) -> Any:
+        """A value that is not an exact number: a sympy expression on the formula path only."""
+        if isinstance(value, (list, dict)):
+            raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
+        if isinstance(value, (float, complex)) or not self.symbolic:
+            raise self.error(f"{fld.name!r} must be an exact number", pos)
+        return value
+
+    def whole(self, fld: Field, value: Any, pos: Pos | None) -> int:
+        """A count or padding: a whole number within the field's bounds."""
         minimum = 0 if fld.type == "padding" else fld.minimum
         if isinstance(value, Fraction):
-            raise self.error(f"{fld.name!r} must be a whole number, got {numbers.format_number(value)}"
-                             " (use round(), int() or make_divisible())", pos)
+            raise self.error(f"{fld.name!r} must be a whole number, got "
+                             f"{numbers.format_number(value)} (use round(), int() or "
+                             "make_divisible())", pos)
         if value < minimum:
             raise self.error(f"{fld.name!r} must be at least {minimum}, got {value}", pos)
         maximum = fld.maximum or MAX_CHANNELS
