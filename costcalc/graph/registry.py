@@ -56,6 +56,8 @@ class Kind:
     composite: bool = False
     internal: bool = False  # made by composites only, not writable in a spec
     memory: str | None = None  # "view": aliases its input; "inplace": overwrites its input
+    letters: Callable | None = None  # letters(node, resolve) -> (macs, params) in the notes'
+    #                                  letters, for the formula tables (see graph.units)
 
     def field(self, name: str) -> Field | None:
         for field in self.fields:
@@ -73,12 +75,13 @@ MEMORY = (None, "view", "inplace")
 
 def register(name: str, *fields: Field, prefix: str | None = None, composite: bool = False,
              internal: bool = False, aliases: tuple[str, ...] = (),
-             memory: str | None = None) -> Callable:
+             memory: str | None = None, letters: Callable | None = None) -> Callable:
     """Decorator: register ``build`` as layer kind ``name``; its docstring is the formula.
 
     ``memory`` is how its nodes use buffers at inference: ``view`` (no buffer of their own:
     flatten, dropout) or ``inplace`` (overwrite an input of the same size they last read: add,
-    activation); None writes a fresh buffer.
+    activation); None writes a fresh buffer. ``letters`` gives its cost in the notes' letters
+    for ``costcalc formula`` (``graph.units.conv_letters`` is the model); None: no template.
     """
     if memory not in MEMORY:
         raise ValueError(f"layer kind {name!r}: memory must be one of {MEMORY}")
@@ -87,7 +90,7 @@ def register(name: str, *fields: Field, prefix: str | None = None, composite: bo
         if name in KINDS or name in ALIASES:
             raise ValueError(f"layer kind {name!r} already registered")
         KINDS[name] = Kind(name, fields, (build.__doc__ or "").strip(), build, prefix or name,
-                           composite, internal, memory)
+                           composite, internal, memory, letters)
         for alias in aliases:
             ALIASES[alias] = name
         return build

@@ -121,6 +121,38 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
                       op_class=op_class, input=x.shape)
 
 
+def conv_letters(node: Any, resolve: Any) -> tuple[list, list]:
+    """A conv node's cost in the notes' letters, as sums of products of factors.
+
+    MACs = D_F^2 * M * N * D_K^2 (M/g for a grouped conv; M alone, or times the multiplier, for
+    a depthwise one); params = the same without D_F^2, plus N for a bias. A factor is
+    ``("spatial", h, w)``, ``("channels", letter, value)``, ``("grouped", letter, value, g)``,
+    ``("kernel", k)`` or ``("number", value)``; ``resolve`` maps node values to the formula's.
+    """
+    info = node.info
+    cin = resolve(info.get("in_channels"))
+    cout, h, w = (resolve(v) for v in node.shape)
+    groups = resolve(info["groups"])
+    if groups != 1 and groups == cin:  # depthwise: one D_K x D_K filter per channel
+        chans = [("channels", "M", cin)] if cout == cin else [("channels", "M", cin),
+                                                             ("number", cout / cin)]
+    elif groups != 1:
+        chans = [("grouped", "M", cin, groups), ("channels", "N", cout)]
+    else:
+        chans = [("channels", "M", cin), ("channels", "N", cout)]
+    weights = chans + [("kernel", info["kernel"])]
+    params = [weights] + ([[("channels", "N", cout)]] if info.get("bias") else [])
+    return [[("spatial", h, w)] + weights], params
+
+
+def linear_letters(node: Any, resolve: Any) -> tuple[list, list]:
+    """A linear node's cost in the notes' letters: MACs = M * N; params = M * N (+ N bias)."""
+    cin, cout = resolve(node.info.get("in_channels")), resolve(node.shape.c)
+    weights = [("channels", "M", cin), ("channels", "N", cout)]
+    params = [weights] + ([[("channels", "N", cout)]] if node.info.get("bias") else [])
+    return [weights], params
+
+
 CONV_FIELDS = (Field("kernel", "count", 3), Field("stride", "count", 1), PADDING,
                Field("dilation", "count", 1), Field("bias", "bool", False), BN, ACT)
 

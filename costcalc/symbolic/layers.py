@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from costcalc.graph import quantities as q
+from costcalc.graph.registry import KINDS
 from costcalc.symbolic.derive import Model
 
 
@@ -106,38 +106,55 @@ def _complete(formula: Formula, total: Any) -> Formula:
     return Formula(formula.terms + [[Piece(text, f"({text})", sympy.latex(rest), rest)]])
 
 
+# Letters are introduced in one order (D_F, M, D_K, g, N) whatever order a product shows them
+# in, so each layer's letters read the same in every output.
+_ORDER = {"spatial": 0, "channels": 1, "grouped": 1, "number": 1, "kernel": 2, "g": 3, "N": 4}
+
+
 def _templates(model: Model, node: Any, letters: dict) -> tuple[Formula | None, Formula | None]:
-    counts = node.counts
-    info = node.info
-    cin = model.resolve(info.get("in_channels"))
-    if q.CONV_MACS in counts:
-        cout, h, w = (model.resolve(v) for v in node.shape)
-        kernel, groups = info["kernel"], model.resolve(info["groups"])
-        spatial = _spatial(model, h, w, letters)
-        m = _channels(model, cin, "M", letters)
-        kpiece = _kernel(kernel, letters)
-        if groups != 1 and groups == cin:  # depthwise: one D_K x D_K filter per channel
-            chans = [m] if cout == cin else [m, _number(cout / cin)]
-        elif groups != 1:
-            letters["g"] = groups
-            m = Piece(f"{m.text}/g", f"{m.code}/g", rf"{m.latex} / g", m.value / groups)
-            chans = [m, _channels(model, cout, "N", letters)]
+    """The node's kind's cost in letters (``Kind.letters``), as Formulas; None without one."""
+    kind = KINDS.get(node.kind)
+    if kind is None or kind.letters is None:
+        return None, None
+    macs, params = kind.letters(node, model.resolve)
+    factors = [f for term in macs + params for f in term]
+    steps = []
+    for i, factor in enumerate(factors):
+        tag = "N" if factor[0] == "channels" and factor[1] == "N" else factor[0]
+        steps.append((_ORDER[tag], i, "piece"))
+        if tag == "grouped":
+            steps.append((_ORDER["g"], i, "g"))
+    pieces: dict[int, Piece | list[Piece]] = {}
+    for _, i, step in sorted(steps):
+        if step == "g":
+            letters["g"] = factors[i][3]
         else:
-            chans = [m, _channels(model, cout, "N", letters)]
-        weights = chans + kpiece
-        macs = Formula([spatial + weights])
-        params = [weights]
-        if info.get("bias"):
-            params.append([_channels(model, cout, "N", letters)])
-        return macs, Formula(params)
-    if q.LINEAR_MACS in counts:
-        cout = model.resolve(node.shape.c)
-        weights = [_channels(model, cin, "M", letters), _channels(model, cout, "N", letters)]
-        params = [weights]
-        if info.get("bias"):
-            params.append([_channels(model, cout, "N", letters)])
-        return Formula([weights]), Formula(params)
-    return None, None
+            pieces[i] = _piece(model, factors[i], letters)
+    positions = iter(range(len(factors)))
+    return (Formula([_product(term, positions, pieces) for term in macs]),
+            Formula([_product(term, positions, pieces) for term in params]))
+
+
+def _product(term: list, positions: Any, pieces: dict) -> list[Piece]:
+    result: list[Piece] = []
+    for _ in term:
+        piece = pieces[next(positions)]
+        result += piece if isinstance(piece, list) else [piece]
+    return result
+
+
+def _piece(model: Model, factor: tuple, letters: dict) -> Piece | list[Piece]:
+    tag = factor[0]
+    if tag == "spatial":
+        return _spatial(model, factor[1], factor[2], letters)
+    if tag == "kernel":
+        return _kernel(factor[1], letters)
+    if tag == "number":
+        return _number(factor[1])
+    m = _channels(model, factor[2], factor[1], letters)
+    if tag == "channels":
+        return m
+    return Piece(f"{m.text}/g", f"{m.code}/g", rf"{m.latex} / g", m.value / factor[3])  # M/g
 
 
 def _spatial(model: Model, h: Any, w: Any, letters: dict) -> list[Piece]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 from costcalc.graph import quantities as q
 from costcalc.errors import SpecError
 from costcalc.graph.registry import Field, Shape, register
-from costcalc.graph.units import ACT, act_counts, exact, merge
+from costcalc.graph.units import linear_letters, ACT, act_counts, exact, merge
 
 
-@register("linear", Field("out", "count"), Field("bias", "bool", True), ACT, prefix="fc",
-          aliases=("fc",))
+@register("linear", Field("out", "count"), Field("bias", "bool", True), ACT,
+          letters=linear_letters, prefix="fc", aliases=("fc",))
 def linear(b, f, x, name):
     """Fully connected layer on a flat input. MACs = C_in C_out; params = C_in C_out (+ C_out bias)."""
     cin, h, w = x.shape
