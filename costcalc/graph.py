@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import ChainMap
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping, NamedTuple
@@ -14,6 +15,10 @@ from costcalc.source import Pos, Sequence, position
 MAX_REPEAT = 10_000
 MAX_NODES = 100_000
 MAX_CHANNELS = 10**9
+# Expanding a spec is bounded by work done, not only by nodes made: empty blocks nested under
+# `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
+MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
+MAX_NESTING = 100  # entries inside entries (block calls, bodies, branches), well inside the stack
 ENTRY_KEYS = ("kind", "name", "repeat")
 
 
@@ -74,6 +79,8 @@ class Builder:
         self.counters: dict[str, int] = {}
         self.pos: Pos | None = None
         self.env: dict[str, Any] = {}
+        self.expansions = 0
+        self.depth = 0
 
     # ------------------------------------------------------------------ errors
     def error(self, message: str, pos: Pos | None = None, offset: int = 0) -> SpecError:
@@ -94,6 +101,17 @@ class Builder:
 
     def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
               forced_name: str | None = None) -> Tensor:
+        if self.depth >= MAX_NESTING:
+            raise self.error(f"layers nested deeper than {MAX_NESTING} levels (block calls, "
+                             f"bodies and branches; limit costcalc.graph.MAX_NESTING)", pos)
+        self.depth += 1
+        try:
+            return self._entry(entry, x, env, prefix, pos, forced_name)
+        finally:
+            self.depth -= 1
+
+    def _entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
+               forced_name: str | None) -> Tensor:
         block, kind = self.resolve_kind(entry, pos)
         kind_name = entry["kind"]
         for problem in self.unknown_keys(entry, block, kind, pos):
@@ -105,8 +123,12 @@ class Builder:
         if base is not None and (not isinstance(base, str) or not base or "." in base):
             raise self.error("'name' must be a non-empty name without dots", _pos(entry, "name", pos))
         for i in range(repeat):
-            local_env = dict(env)
-            local_env["i"] = i
+            self.expansions += 1
+            if self.expansions > MAX_EXPANSIONS:
+                raise self.error(f"the model expands to more than {MAX_EXPANSIONS} layer and "
+                                 "block instances (repeat multiplies through nested blocks; "
+                                 "limit costcalc.graph.MAX_EXPANSIONS)", pos)
+            local_env = _layered(env, {"i": i})
             self.pos = pos
             if forced_name is not None:
                 name = forced_name if repeat == 1 else f"{forced_name}.{i}"
@@ -176,8 +198,7 @@ class Builder:
 
     def user_block(self, block: UserBlock, entry: Mapping, x: Tensor, env: dict, name: str,
                    pos: Pos | None, first: bool) -> Tensor:
-        inner = dict(self.base_env)
-        inner["i"] = env["i"]
+        inner = _layered(self.base_env, {"i": env["i"]})
         for param, default in block.parameters.items():
             if param in entry:
                 if param == "stride" and not first:
@@ -203,8 +224,8 @@ class Builder:
         return raw
 
     def evaluate(self, text: str, env: dict, x: Tensor, pos: Pos | None) -> Any:
-        scope = dict(env)
-        scope["in_channels"], scope["in_height"], scope["in_width"] = x.shape
+        c, h, w = x.shape
+        scope = _layered(env, {"in_channels": c, "in_height": h, "in_width": w})
         try:
             return expr.compile_expression(text).evaluate(scope)
         except expr.ExprError as exc:
@@ -331,6 +352,18 @@ class Builder:
         self._base_env = env
         self.entries(layers, Tensor(-1, input_shape), env, "", pos)
         return Graph(name, input_shape, self.nodes, self.symbolic)
+
+
+def _layered(env: Mapping, names: dict) -> ChainMap:
+    """``env`` with ``names`` set on top, copying only its small local layer.
+
+    Every entry instance and every evaluated field gets its own scope; copying the spec's
+    parameters and ``let`` names each time would make a spec with many names and many layers
+    cost their product.
+    """
+    if isinstance(env, ChainMap):
+        return ChainMap({**env.maps[0], **names}, *env.maps[1:])
+    return ChainMap(names, env)
 
 
 def _is_zero(value: Any) -> bool:

@@ -83,7 +83,10 @@ def load(text: str, path: str) -> Any:
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_deep_flow(text, path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_DepthLoader)
+    except _TooDeep as exc:
+        raise SpecError(f"YAML nested deeper than {MAX_FLOW_DEPTH} levels", path,
+                        exc.mark.line + 1, exc.mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"
@@ -101,6 +104,31 @@ def load(text: str, path: str) -> Any:
         return converter.convert(root)
     except RecursionError:
         raise SpecError("YAML nested too deeply", path) from None
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark):
+        super().__init__()
+        self.mark = mark
+
+
+class _DepthLoader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses nesting (block or flow) deeper than MAX_FLOW_DEPTH.
+
+    The composer recurses once per level; the limit keeps it, and everything that later walks
+    the document, far from Python's recursion limit, and reports where the nesting went too deep.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.depth >= MAX_FLOW_DEPTH and not self.check_event(yaml.AliasEvent):
+            raise _TooDeep(self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _refuse_deep_flow(text: str, path: str) -> None:
