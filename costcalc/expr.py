@@ -364,18 +364,19 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
 
 def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     exact = is_exact(left) and is_exact(right)
-    if op in (ast.Div, ast.FloorDiv, ast.Mod) and exact and right == 0:
+    if op in (ast.Div, ast.FloorDiv, ast.Mod) and is_exact(right) and right == 0:
         raise ExprError("division by zero", _col(node))
     if op is ast.Add:
-        return left + right
-    if op is ast.Sub:
-        return left - right
-    if op is ast.Mult:
+        result = left + right
+    elif op is ast.Sub:
+        result = left - right
+    elif op is ast.Mult:
         result = left * right
     elif op is ast.Div:
         result = Fraction(left) / Fraction(right) if exact else left / right
     elif op is ast.FloorDiv:
-        result = left // right
+        # Ideal counts take every rounding as the identity: floor(a / b) is a / b there.
+        result = left // right if exact or _symbolic(right) else left / right
     elif op is ast.Mod:
         result = left % right
     else:
@@ -391,6 +392,12 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
             result = left**right
     if exact and abs(Fraction(result)).numerator.bit_length() > MAX_MAGNITUDE_BITS:
         raise ExprError("number too large", _col(node))
+    if not exact:
+        from costcalc.symbolic_bounds import problem
+
+        reason = problem(result)
+        if reason:
+            raise ExprError(reason, _col(node))
     return normalize(result)
 
 

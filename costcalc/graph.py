@@ -20,6 +20,15 @@ MAX_CHANNELS = 10**9
 MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
 MAX_NESTING = 100  # entries inside entries (block calls, bodies, branches), well inside the stack
 ENTRY_KEYS = ("kind", "name", "repeat")
+# Fields that decide the graph's structure in code (how many entries, which channels): a
+# symbolic build needs numbers there. Any other field may be symbolic; a count that comes out
+# as no polynomial is refused where its layer is built.
+STRUCTURAL_FIELDS = ("repeat", "parts", "index")
+# The closed forms of `formula` and `solve` are written with these as numbers at the point
+# (D_K, strides, g); only channel counts and the input size scale with alpha, rho and t.
+FIXED_IN_CLOSED_FORMS = ("kernel", "stride", "dilation", "padding", "groups", "size",
+                         "multiplier")
+CLOSED_FORM_SYMBOLS = frozenset(("alpha", "rho", "t"))
 
 
 class Tensor(NamedTuple):
@@ -267,6 +276,13 @@ class Builder:
             raise self.error(f"{fld.name!r} must be one of {', '.join(valid)}{extra}; got "
                              f"{raw!r}{hint}", pos)
         value = self.value(entry, fld.name, env, x)
+        if self.symbolic and fld.name in FIXED_IN_CLOSED_FORMS and hasattr(value, "free_symbols"):
+            names = sorted({s.name for s in value.free_symbols} & CLOSED_FORM_SYMBOLS)
+            depthwise = fld.name == "groups" and value == x.shape.c
+            if names and not depthwise:
+                raise self.error(f"{fld.name!r} depends on {', '.join(names)}; closed forms "
+                                 "(formula, solve) scale only channel counts and the input size",
+                                 pos)
         return self.check(fld, value, pos)
 
     def check(self, fld: Field, value: Any, pos: Pos | None) -> Any:
@@ -284,11 +300,17 @@ class Builder:
             return value
         if isinstance(value, (bool, str)) or value is None:
             raise self.error(f"{fld.name!r} must be a number, got {expr.show_value(value)}", pos)
+        if getattr(value, "is_Rational", False):  # a symbolic build's value that is a number
+            value = expr.normalize(Fraction(int(value.p), int(value.q)))
         if not expr.is_exact(value):
             if isinstance(value, (list, dict)):
                 raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
             if isinstance(value, (float, complex)) or not self.symbolic:
                 raise self.error(f"{fld.name!r} must be an exact number", pos)
+            if fld.name in STRUCTURAL_FIELDS:
+                names = ", ".join(sorted(s.name for s in value.free_symbols))
+                raise self.error(f"{fld.name!r} depends on {names}; a closed form (formula, "
+                                 "solve) needs it to be a number", pos)
             return value  # symbolic
         if fld.type == "number":
             if value < 0:
@@ -323,6 +345,13 @@ class Builder:
                 if dim > MAX_CHANNELS:
                     raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
                                     f"{MAX_CHANNELS}")
+        else:
+            from costcalc.symbolic_bounds import problem
+
+            for label, value in (*zip(("channels", "height", "width"), shape), *counts.items()):
+                reason = problem(value)
+                if reason:
+                    raise SpecError(f"{kind} {name!r}: {label}: {reason}")
         if len(self.nodes) >= MAX_NODES:
             raise SpecError(f"the model has more than {MAX_NODES} layers")
         line = self.pos.line if self.pos else None
