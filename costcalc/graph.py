@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import ChainMap
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping, NamedTuple
@@ -14,7 +15,20 @@ from costcalc.source import Pos, Sequence, position
 MAX_REPEAT = 10_000
 MAX_NODES = 100_000
 MAX_CHANNELS = 10**9
+# Expanding a spec is bounded by work done, not only by nodes made: empty blocks nested under
+# `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
+MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
+MAX_NESTING = 100  # entries inside entries (block calls, bodies, branches), well inside the stack
 ENTRY_KEYS = ("kind", "name", "repeat")
+# Fields that decide the graph's structure in code (how many entries, which channels): a
+# symbolic build needs numbers there. Any other field may be symbolic; a count that comes out
+# as no polynomial is refused where its layer is built.
+STRUCTURAL_FIELDS = ("repeat", "parts", "index")
+# The closed forms of `formula` and `solve` are written with these as numbers at the point
+# (D_K, strides, g); only channel counts and the input size scale with alpha, rho and t.
+FIXED_IN_CLOSED_FORMS = ("kernel", "stride", "dilation", "padding", "groups", "size",
+                         "multiplier")
+CLOSED_FORM_SYMBOLS = frozenset(("alpha", "rho", "t"))
 
 
 class Tensor(NamedTuple):
@@ -74,6 +88,8 @@ class Builder:
         self.counters: dict[str, int] = {}
         self.pos: Pos | None = None
         self.env: dict[str, Any] = {}
+        self.expansions = 0
+        self.depth = 0
 
     # ------------------------------------------------------------------ errors
     def error(self, message: str, pos: Pos | None = None, offset: int = 0) -> SpecError:
@@ -94,6 +110,17 @@ class Builder:
 
     def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
               forced_name: str | None = None) -> Tensor:
+        if self.depth >= MAX_NESTING:
+            raise self.error(f"layers nested deeper than {MAX_NESTING} levels (block calls, "
+                             f"bodies and branches; limit costcalc.graph.MAX_NESTING)", pos)
+        self.depth += 1
+        try:
+            return self._entry(entry, x, env, prefix, pos, forced_name)
+        finally:
+            self.depth -= 1
+
+    def _entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
+               forced_name: str | None) -> Tensor:
         block, kind = self.resolve_kind(entry, pos)
         kind_name = entry["kind"]
         for problem in self.unknown_keys(entry, block, kind, pos):
@@ -105,8 +132,12 @@ class Builder:
         if base is not None and (not isinstance(base, str) or not base or "." in base):
             raise self.error("'name' must be a non-empty name without dots", _pos(entry, "name", pos))
         for i in range(repeat):
-            local_env = dict(env)
-            local_env["i"] = i
+            self.expansions += 1
+            if self.expansions > MAX_EXPANSIONS:
+                raise self.error(f"the model expands to more than {MAX_EXPANSIONS} layer and "
+                                 "block instances (repeat multiplies through nested blocks; "
+                                 "limit costcalc.graph.MAX_EXPANSIONS)", pos)
+            local_env = _layered(env, {"i": i})
             self.pos = pos
             if forced_name is not None:
                 name = forced_name if repeat == 1 else f"{forced_name}.{i}"
@@ -176,8 +207,7 @@ class Builder:
 
     def user_block(self, block: UserBlock, entry: Mapping, x: Tensor, env: dict, name: str,
                    pos: Pos | None, first: bool) -> Tensor:
-        inner = dict(self.base_env)
-        inner["i"] = env["i"]
+        inner = _layered(self.base_env, {"i": env["i"]})
         for param, default in block.parameters.items():
             if param in entry:
                 if param == "stride" and not first:
@@ -203,8 +233,8 @@ class Builder:
         return raw
 
     def evaluate(self, text: str, env: dict, x: Tensor, pos: Pos | None) -> Any:
-        scope = dict(env)
-        scope["in_channels"], scope["in_height"], scope["in_width"] = x.shape
+        c, h, w = x.shape
+        scope = _layered(env, {"in_channels": c, "in_height": h, "in_width": w})
         try:
             return expr.compile_expression(text).evaluate(scope)
         except expr.ExprError as exc:
@@ -246,6 +276,13 @@ class Builder:
             raise self.error(f"{fld.name!r} must be one of {', '.join(valid)}{extra}; got "
                              f"{raw!r}{hint}", pos)
         value = self.value(entry, fld.name, env, x)
+        if self.symbolic and fld.name in FIXED_IN_CLOSED_FORMS and hasattr(value, "free_symbols"):
+            names = sorted({s.name for s in value.free_symbols} & CLOSED_FORM_SYMBOLS)
+            depthwise = fld.name == "groups" and value == x.shape.c
+            if names and not depthwise:
+                raise self.error(f"{fld.name!r} depends on {', '.join(names)}; closed forms "
+                                 "(formula, solve) scale only channel counts and the input size",
+                                 pos)
         return self.check(fld, value, pos)
 
     def check(self, fld: Field, value: Any, pos: Pos | None) -> Any:
@@ -263,11 +300,17 @@ class Builder:
             return value
         if isinstance(value, (bool, str)) or value is None:
             raise self.error(f"{fld.name!r} must be a number, got {expr.show_value(value)}", pos)
+        if getattr(value, "is_Rational", False):  # a symbolic build's value that is a number
+            value = expr.normalize(Fraction(int(value.p), int(value.q)))
         if not expr.is_exact(value):
             if isinstance(value, (list, dict)):
                 raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
             if isinstance(value, (float, complex)) or not self.symbolic:
                 raise self.error(f"{fld.name!r} must be an exact number", pos)
+            if fld.name in STRUCTURAL_FIELDS:
+                names = ", ".join(sorted(s.name for s in value.free_symbols))
+                raise self.error(f"{fld.name!r} depends on {names}; a closed form (formula, "
+                                 "solve) needs it to be a number", pos)
             return value  # symbolic
         if fld.type == "number":
             if value < 0:
@@ -302,6 +345,13 @@ class Builder:
                 if dim > MAX_CHANNELS:
                     raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
                                     f"{MAX_CHANNELS}")
+        else:
+            from costcalc.symbolic_bounds import problem
+
+            for label, value in (*zip(("channels", "height", "width"), shape), *counts.items()):
+                reason = problem(value)
+                if reason:
+                    raise SpecError(f"{kind} {name!r}: {label}: {reason}")
         if len(self.nodes) >= MAX_NODES:
             raise SpecError(f"the model has more than {MAX_NODES} layers")
         line = self.pos.line if self.pos else None
@@ -331,6 +381,18 @@ class Builder:
         self._base_env = env
         self.entries(layers, Tensor(-1, input_shape), env, "", pos)
         return Graph(name, input_shape, self.nodes, self.symbolic)
+
+
+def _layered(env: Mapping, names: dict) -> ChainMap:
+    """``env`` with ``names`` set on top, copying only its small local layer.
+
+    Every entry instance and every evaluated field gets its own scope; copying the spec's
+    parameters and ``let`` names each time would make a spec with many names and many layers
+    cost their product.
+    """
+    if isinstance(env, ChainMap):
+        return ChainMap({**env.maps[0], **names}, *env.maps[1:])
+    return ChainMap(names, env)
 
 
 def _is_zero(value: Any) -> bool:

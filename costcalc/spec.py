@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import costcalc.blocks  # noqa: F401  (registers the layer kinds)
 from costcalc import expr, numbers
 from costcalc.errors import SpecError, UsageError
-from costcalc.graph import Builder, Graph, Tensor, UserBlock
+from costcalc.graph import MAX_NESTING, Builder, Graph, Tensor, UserBlock
 from costcalc.kinds import REQUIRED, Field, Shape, lookup
 from costcalc.source import Mapping as YamlMapping
 from costcalc.source import Pos, Sequence, load, position, read_text
@@ -362,6 +362,7 @@ def _kinds_used(layers: Any) -> list[tuple[str, Pos | None]]:
 
 
 def _check_block_cycles(spec: Spec, err) -> None:
+    """Refuse a block that uses itself, and block calls chained deeper than the builder nests."""
     state: dict[str, int] = {}
 
     def visit(name: str, chain: list[str]) -> None:
@@ -372,6 +373,9 @@ def _check_block_cycles(spec: Spec, err) -> None:
             if state.get(kind) == 1:
                 cycle = " -> ".join(chain + [kind])
                 raise err(f"block {kind!r} uses itself ({cycle})", pos)
+            if len(chain) >= MAX_NESTING:  # the build would refuse it; also bounds this recursion
+                raise err(f"layers nested deeper than {MAX_NESTING} levels (block calls, "
+                          f"bodies and branches; limit costcalc.graph.MAX_NESTING)", pos)
             if state.get(kind) is None:
                 visit(kind, chain + [kind])
         state[name] = 2

@@ -19,9 +19,10 @@ from typing import Any, Mapping
 from costcalc import conventions, expr
 from costcalc.analysis import Report
 from costcalc.api import resolve
-from costcalc.errors import UsageError
+from costcalc.errors import SpecError, UsageError
 from costcalc.graph import Graph
 from costcalc.spec import Spec
+from costcalc.symbolic_bounds import problem
 
 SYMBOL_NAMES = ("alpha", "rho", "t")
 DESCRIPTIONS = {
@@ -190,6 +191,10 @@ def derive(spec: Spec, overrides: Mapping[str, Any] | None = None,
     values = resolve(spec, dict(overrides or {}), rules)
     built, used, at, base = symbolic_values(spec, values)
     report = Report.from_graph(spec.build(built, symbolic=True), built, rules)
+    for total in (report.total.macs, report.total.params):
+        reason = problem(total)  # each layer is within the limits; their sum may not be
+        if reason:
+            raise SpecError(f"{spec.name}: {reason}", spec.path)
     exact = Report.from_graph(spec.build(values), values, rules)
     branches, mapping = choose_branches(_graph_values(report.graph, report), at)
     macs = sympy.expand(resolve_branches(report.total.macs, mapping))

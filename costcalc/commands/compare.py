@@ -31,6 +31,7 @@ def compare(
                                        help="Sort rows by a column: variant, macs, params, "
                                             "activations or a ratio column (macs_ratio, ...)."),
     reverse: bool = typer.Option(False, "--reverse", help="Sort in descending order."),
+    max_points: int = variants.MAX_POINTS_OPTION,
     format: Format = FORMAT,
     exact: bool = EXACT,
 ) -> None:
@@ -51,8 +52,9 @@ def compare(
     """
     from costcalc.render import render
 
-    table = compare_table(models, variants.axes(alpha, res, classes, set_), convention,
-                          baseline, sort, reverse)
+    axes = variants.axes(alpha, res, classes, set_)
+    variants.check_points(axes, max_points, len(models))
+    table = compare_table(models, axes, convention, baseline, sort, reverse)
     typer.echo(render(table, format, exact=exact), nl=False)
 
 

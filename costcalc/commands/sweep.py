@@ -32,6 +32,7 @@ def sweep(
     layout: Layout = typer.Option(Layout.grid, "--layout", "-l",
                                   help="grid: one grid per metric (last axis across); "
                                        "long: one row per parameter point."),
+    max_points: int = variants.MAX_POINTS_OPTION,
     format: Format = FORMAT,
     exact: bool = EXACT,
 ) -> None:
@@ -51,7 +52,8 @@ def sweep(
     """
     from costcalc.render import render
 
-    table = sweep_table(model, variants.axes(alpha, res, classes, set_), convention, layout)
+    table = sweep_table(model, variants.axes(alpha, res, classes, set_), convention, layout,
+                        max_points)
     typer.echo(render(table, format, exact=exact), nl=False)
 
 
@@ -84,8 +86,8 @@ def _evaluate(spec, axes, base, convention):
 
 
 def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper",
-                layout: Layout | str = Layout.grid):
-    """The sweep Table (library entry point of the command)."""
+                layout: Layout | str = Layout.grid, max_points: int | None = None):
+    """The sweep Table (library entry point of the command); ``max_points`` caps the grid."""
     from costcalc.analysis import json_value
     from costcalc.api import load
     from costcalc.conventions import get
@@ -95,6 +97,7 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
     if not axes:
         raise UsageError("sweep needs at least one axis: --alpha, --res, --classes or "
                          "--set NAME=V1,V2,...")
+    variants.check_points(axes, max_points)
     name, base = variants.parse_variant(model)
     spec = load(name)
     rules = get(convention)

@@ -15,6 +15,22 @@ CLASSESES = typer.Option(None, "--classes", metavar="N[,N...]",
                          help="Classifier outputs, comma-separated.")
 SETS = typer.Option(None, "--set", "-s", metavar="NAME=V[,V...]",
                     help="Any spec parameter and its values, comma-separated; repeatable.")
+MAX_POINTS = 10_000  # the command line's default cap; the library functions have none
+MAX_POINTS_OPTION = typer.Option(MAX_POINTS, "--max-points",
+                                 help="Refuse more parameter points than this (time and memory "
+                                      "grow with them).")
+
+
+def check_points(axes: dict[str, list[str]], max_points: int | None, models: int = 1) -> None:
+    """Refuse a cross product of more than ``max_points`` points, naming the option to raise."""
+    if max_points is not None and max_points < 1:
+        raise UsageError(f"--max-points must be at least 1, got {max_points}")
+    total = models
+    for values in axes.values():
+        total *= len(values)
+    if max_points is not None and total > max_points:
+        raise UsageError(f"{total:,} parameter points, more than --max-points {max_points:,}; "
+                         f"give --max-points {total} to run them all")
 
 
 def canonical(name: str) -> str:
