@@ -1,6 +1,7 @@
 """Untrusted YAML text -> plain values that remember where they came from (line and column)."""
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,13 @@ class _Converter:
             return result
         return self.scalar(node)
 
+    def refuse_yaml11_number(self, node: yaml.ScalarNode) -> None:
+        """Refuse the numbers YAML 1.1 reads unlike their digits: a cost tool must not turn
+        ``out: 010`` into 8 channels. Quoting keeps such text as text."""
+        problem = _yaml11_surprise(node.value)
+        if problem:
+            raise self.error(f"number {node.value[:40]!r} {problem} (quoted, it is text)", node)
+
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag.rsplit(":", 1)[-1]
         if tag == "str":
@@ -227,6 +235,7 @@ class _Converter:
             return None
         if tag == "bool":
             return self.constructor.construct_yaml_bool(node)
+        self.refuse_yaml11_number(node)
         if tag == "int":
             try:
                 return self.constructor.construct_yaml_int(node)
@@ -239,6 +248,18 @@ class _Converter:
         except ValueError:
             raise self.error(f"number {node.value!r} is not finite", node) from None
         return value.numerator if value.denominator == 1 else value
+
+
+_OCTAL = re.compile(r"[-+]?0[0-9_]+")
+
+
+def _yaml11_surprise(text: str) -> str | None:
+    """Why a plain number scalar reads differently than it looks under YAML 1.1, or None."""
+    if ":" in text:
+        return "is a YAML 1.1 base-60 number (1:00 reads as 60); write it in decimal"
+    if _OCTAL.fullmatch(text):
+        return "is a YAML 1.1 octal number (010 reads as 8); write it without leading zeros"
+    return None
 
 
 def position(container: Any, key: Any) -> Pos | None:

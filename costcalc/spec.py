@@ -167,6 +167,12 @@ class Spec:
                 raise SpecError(f"input: unknown key {sorted(unknown)[0]!r} (valid: channels, "
                                 "height, width, size)", self.path, pos.line, pos.column)
             if "size" in raw:
+                both = [k for k in ("height", "width") if k in raw]
+                if both:  # one of the two would be ignored
+                    at = raw.key_pos[both[0]] if hasattr(raw, "key_pos") else pos
+                    raise SpecError(f"input: give either 'size' or 'height' and 'width', not "
+                                    f"both ({both[0]!r} with 'size')", self.path, at.line,
+                                    at.column)
                 keys = {"channels": "channels", "height": "size", "width": "size"}
             else:
                 keys = {"channels": "channels", "height": "height", "width": "width"}

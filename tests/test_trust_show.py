@@ -242,3 +242,116 @@ def test_report_on_a_spec_without_resolution_shows_no_rho(tmp_path):
     spec = _file(tmp_path, "parameters: {side: 8}\ninput: [3, side, side]\n"
                  "layers: [{kind: conv, out: 4, kernel: 1}]\n", "side.yaml")
     assert "rho" not in run(spec).stdout
+
+
+# ------------------------------------------------------------------ refusals, located
+def one(entry: str, head: str = "input: [3, 8, 8]\n") -> str:
+    return head + "layers:\n  - " + entry + "\n"
+
+
+# (case, spec text, extra arguments, line:col, message start)
+REFUSED = [
+    # duplicate layer names: rows, formula terms and memory are keyed by name
+    ("duplicate names", "input: [3, 8, 8]\nlayers:\n  - {kind: conv, out: 4, kernel: 1, name: a}\n"
+     "  - {kind: conv, out: 4, kernel: 1, name: a}\n", [], "4:5", "layer name 'a' is used twice"),
+    ("name equal to an automatic name", "input: [3, 8, 8]\nlayers:\n  - {kind: conv, out: 4, kernel: 1}\n"
+     "  - {kind: conv, out: 4, kernel: 1, name: conv0}\n", [], "4:5", "layer name 'conv0'"),
+    ("duplicate names in a block", "input: [3, 8, 8]\nblocks:\n  b:\n    layers:\n"
+     "      - {kind: conv, out: 4, kernel: 1, name: x}\n      - {kind: conv, out: 4, kernel: 1, name: x}\n"
+     "layers:\n  - {kind: b}\n", [], "6:9", "layer name 'b0.x' is used twice"),
+    ("name equal to a repeated layer's", "input: [3, 8, 8]\nlayers:\n"
+     "  - {kind: conv, out: 4, kernel: 1, repeat: 2}\n  - {kind: conv, out: 4, kernel: 1, name: conv1}\n",
+     [], "4:5", "layer name 'conv1' is used twice (first at line 3)"),
+    # input given twice over
+    ("size with height", "input: {channels: 3, size: 8, height: 5}\nlayers: []\n", [], "1:31",
+     "input: give either 'size' or 'height' and 'width'"),
+    ("size with height and width", "input: {channels: 3, size: 8, height: 5, width: 7}\nlayers: []\n",
+     [], "1:31", "input: give either 'size'"),
+    ("size with width", "input: {channels: 3, width: 7, size: 8}\nlayers: []\n", [], "1:22",
+     "input: give either 'size'"),
+    # names are read after Unicode NFKC, as Python reads identifiers
+    ("mathematical bold A", "parameters: {A: 1, \U0001d400: 2}\ninput: [3, 8, 8]\nlayers: []\n", [],
+     "1:20", "'\U0001d400' is not in Unicode normal form (NFKC); write it as 'A'"),
+    ("ligature", "parameters: {\ufb01lter: 1}\ninput: [3, 8, 8]\nlayers: []\n", [], "1:14",
+     "'\ufb01lter' is not in Unicode normal form"),
+    ("fullwidth let name", "parameters: {a: 1}\nlet: {\uff42: a}\ninput: [3, 8, 8]\nlayers: []\n", [],
+     "2:7", "'\uff42' is not in Unicode normal form"),
+    ("block parameter", "input: [3, 8, 8]\nblocks:\n  b:\n    parameters: {\u212bngstrom: 1}\n"
+     "    layers: []\nlayers: []\n", [], "4:18", "'\u212bngstrom' is not in Unicode normal form"),
+    # a spec's own res would mean one thing to --set res and another to --res
+    ("parameter named res", "parameters: {res: 8}\ninput: [3, res, res]\nlayers: []\n", [], "1:14",
+     "parameter name 'res' is reserved"),
+    # YAML 1.1 numbers that read unlike their digits
+    ("octal", one("{kind: conv, out: 010, kernel: 1}"), [], "3:23", "number '010' is a YAML 1.1 octal"),
+    ("negative octal", one("{kind: conv, out: 4, kernel: 1, padding: -01}"), [], "3:46",
+     "number '-01' is a YAML 1.1 octal"),
+    ("octal input", "input: [3, 010, 8]\nlayers: []\n", [], "1:12", "number '010'"),
+    ("sexagesimal", one("{kind: conv, out: 1:00, kernel: 1}"), [], "3:23",
+     "number '1:00' is a YAML 1.1 base-60"),
+    ("sexagesimal float", "parameters: {alpha: 1:30.5}\ninput: [3, 8, 8]\nlayers: []\n", [], "1:21",
+     "number '1:30.5' is a YAML 1.1 base-60"),
+    ("sexagesimal default", "parameters: {n: {default: 1:00}}\ninput: [3, 8, 8]\nlayers: []\n", [],
+     "1:27", "number '1:00'"),
+    # only what PyTorch / Keras accept
+    ("max-pool padding above half the kernel", one("{kind: maxpool, kernel: 3, padding: 2}"), [],
+     "3:5", "maxpool 'pool0': maxpool padding 2 is more than half the kernel 3"),
+    ("avg-pool padding above half the kernel", one("{kind: avgpool, kernel: 2, padding: 2}"), [],
+     "3:5", "avgpool 'pool0': avgpool padding 2 is more than half the kernel 2"),
+    ("pool padding from a parameter", one("{kind: maxpool, kernel: 1, padding: p}",
+                                          "parameters: {p: 0}\ninput: [3, 8, 8]\n"),
+     ["--set", "p=1"], "4:5", "maxpool 'pool0': maxpool padding 1 is more than half the kernel 1"),
+    ("dropout p = 1", one("{kind: dropout, p: 1}"), [], "3:24", "'p' must be less than 1, got 1"),
+    ("dropout p above 1", one("{kind: dropout, p: 1.5}"), [], "3:24", "'p' must be less than 1"),
+    ("dropout p below 0", one("{kind: dropout, p: -0.5}"), [], "3:24", "'p' must not be negative"),
+]
+
+
+@pytest.mark.parametrize("case, text, args, where, message", REFUSED, ids=[c[0] for c in REFUSED])
+@pytest.mark.parametrize("command", ["report", "validate", "memory"])
+def test_refused_with_a_located_one_line_error(case, text, args, where, message, command,
+                                                tmp_path):
+    path = _file(tmp_path, text, "spec.yaml")
+    prefix = [] if command == "report" else [command]
+    result = run(*prefix, path, *args, code=2)
+    if command == "validate":  # every problem, one per line, each located
+        assert f"spec.yaml:{where}: {message}" in result.stderr, result.stderr
+        return
+    _one_line_error(result, f"spec.yaml:{where}: {message}")
+
+
+ACCEPTED = [
+    one("{kind: maxpool, kernel: 3, padding: 1}"), one("{kind: avgpool, kernel: 2, padding: 1}"),
+    one("{kind: maxpool, kernel: 1, padding: 0}"), one("{kind: dropout, p: 0}"),
+    one("{kind: dropout, p: 0.999}"), one("{kind: conv, out: 0x10, kernel: 1}"),
+    one("{kind: conv, out: 1_0, kernel: 1}"), one("{kind: conv, out: 10, kernel: 1, padding: 0}"),
+    one("{kind: conv, out: '0o10', kernel: 1}"), "input: {channels: 3, size: 8}\nlayers: []\n",
+    "input: {channels: 3, height: 5, width: 7}\nlayers: []\n",
+    "parameters: {A: 1, B: 2}\ninput: [3, 8, 8]\nlayers: []\n",
+    "description: '1:00'\ninput: [3, 8, 8]\nlayers: []\n",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_accepted_neighbours_of_the_refused(text, tmp_path):
+    run(_file(tmp_path, text, "spec.yaml"))
+
+
+def test_names_on_the_command_line_are_read_after_nfkc(tmp_path):
+    spec = _file(tmp_path, "parameters: {A: 4}\ninput: [3, 8, 8]\nlayers: [{kind: conv, out: A, "
+                 "kernel: 1}]\n", "spec.yaml")
+    assert costcalc.analyze(spec, **{"\U0001d400": 6}).total == costcalc.analyze(spec, A=6).total
+    assert costcalc.analyze(spec, A=6).total != costcalc.analyze(spec).total
+
+
+@pytest.mark.parametrize("text, where", [("base: paper\nname: paper\nmacs: {bn: 1}\n", "2:7"),
+                                         ("base: fvcore\nname: FVCORE\n", "2:7"),
+                                         ("base: fvcore\nmacs: {bn: 1}\n", "1:1")])
+@pytest.mark.parametrize("command", [[], ["conventions"]])
+def test_a_profile_named_like_a_built_in_is_refused(text, where, command, tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    path = folder / "paper.yaml"  # without a name: the file name is the profile's name
+    path.write_text(text)
+    result = run(*command, "v2", "-c", str(path), code=2)
+    _one_line_error(result, f"paper.yaml:{where}: profile name")
+    assert "is the name of a built-in profile" in result.stderr
