@@ -355,3 +355,24 @@ def test_a_profile_named_like_a_built_in_is_refused(text, where, command, tmp_pa
     result = run(*command, "v2", "-c", str(path), code=2)
     _one_line_error(result, f"paper.yaml:{where}: profile name")
     assert "is the name of a built-in profile" in result.stderr
+
+
+# ------------------------------------------------------------------ resnet50's width
+# torchvision resnet.py Wide_ResNet50_2_Weights.IMAGENET1K_V1 meta: num_params 68,883,240,
+# _ops 11.398 (GMACs); the same file's Bottleneck keeps its output at planes * 4 whatever the
+# width_per_group. (The full published check is in test_reference_models.PUBLISHED.)
+@pytest.mark.parametrize("width", [64, 128, 96])
+def test_resnet50_width_scales_the_bottleneck_inside_only(width):
+    graph = costcalc.analyze("resnet50", width=width).graph
+    shapes = {n.name: n.shape for n in graph.nodes}
+    for stage, planes in (("layer1", 64), ("layer2", 128), ("layer3", 256), ("layer4", 512)):
+        inner = [s.c for name, s in shapes.items() if name.startswith(f"{stage}.")
+                 and ".conv" in name][:2]
+        assert inner == [planes * width // 64] * 2
+        assert shapes[f"{stage}.0.add"].c == 4 * planes
+
+
+def test_wide_resnet50_2_is_resnet50_at_width_128():
+    total = costcalc.analyze("resnet50", "torchvision", width=128).total
+    assert total.params == 68_883_240
+    assert round(Fraction(total.macs, 10**9), 3) == Fraction("11.398")
