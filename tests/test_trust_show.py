@@ -54,7 +54,9 @@ def test_every_zoo_parameter_has_values():
 
 
 def _rows(report) -> list[tuple]:
-    return [(r.name, r.kind, r.output, r.macs, r.params, r.activations) for r in report.layers]
+    """Every node's name, kind, shape and recorded quantities (what every convention weighs)."""
+    return [(r.name, r.kind, r.output, r.macs, r.params, r.activations, r.node.counts)
+            for r in report.layers]
 
 
 @functools.lru_cache(maxsize=None)
