@@ -7,7 +7,7 @@ from typing import Any
 from costcalc import conventions, zoo
 from costcalc.analysis import Report
 from costcalc.errors import UsageError
-from costcalc.spec import Spec, load_file
+from costcalc.spec import Spec, load_file, normal_name
 
 # Short names accepted for the common parameters (command line and keyword arguments); a spec
 # may not declare a parameter under a short name, so each means the same thing everywhere.
@@ -30,6 +30,7 @@ def _load_zoo(path: str) -> Spec:
 def resolve(spec: Spec, parameters: dict[str, Any], convention: conventions.Convention) -> dict:
     overrides: dict[str, Any] = {}
     for key, value in parameters.items():
+        key = normal_name(key)  # names are compared after NFKC, as the spec's expressions read them
         name = SHORTCUTS.get(key, key)  # the same meaning in every command and every spec
         if name in overrides and overrides[name] != value:
             raise UsageError(f"parameter {name!r} is given twice with different values; "

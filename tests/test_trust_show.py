@@ -378,3 +378,13 @@ def test_wide_resnet50_2_is_resnet50_at_width_128():
     total = costcalc.analyze("resnet50", "torchvision", width=128).total
     assert total.params == 68_883_240
     assert round(Fraction(total.macs, 10**9), 3) == Fraction("11.398")
+
+
+@pytest.mark.parametrize("args", [["--set", "A=5", "--set", "\U0001d400=6"],
+                                  ["--set", "\uff21=5", "--set", "A=6"]], ids=["bold", "fullwidth"])
+def test_two_spellings_of_one_name_given_different_values_are_refused(args, tmp_path):
+    spec = _file(tmp_path, "parameters: {A: 4}\ninput: [3, 8, 8]\nlayers: [{kind: conv, out: A, "
+                 "kernel: 1}]\n", "spec.yaml")
+    _one_line_error(run(spec, *args, code=2), "parameter 'A' is given twice")
+    with pytest.raises(costcalc.errors.UsageError, match="given twice"):
+        costcalc.analyze(spec, **{"A": 5, "\U0001d400": 6})

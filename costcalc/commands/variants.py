@@ -18,9 +18,12 @@ SETS = typer.Option(None, "--set", "-s", metavar="NAME=V[,V...]",
 
 
 def canonical(name: str) -> str:
-    """Spec parameter name for a shortcut (``res`` -> ``resolution``)."""
+    """Spec parameter name as the spec reads it: NFKC-normalised, shortcuts expanded
+    (``res`` -> ``resolution``)."""
     from costcalc.api import SHORTCUTS
+    from costcalc.spec import normal_name
 
+    name = normal_name(name)
     return SHORTCUTS.get(name, name)
 
 
