@@ -1,4 +1,4 @@
-"""Numbers that must not be silently wrong: show round trips, one meaning per parameter, refusals."""
+"""No silently wrong number: show round trips, one meaning per parameter, located refusals."""
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,4 @@
-"""``costcalc list`` (the zoo with headline numbers) and ``costcalc show`` (a resolved spec)."""
+"""``costcalc list`` (the zoo and its headline numbers) and ``costcalc show`` (a spec to edit)."""
 from __future__ import annotations
 
 from enum import Enum
@@ -93,8 +93,8 @@ def show(
     from costcalc.report_table import parameter_text
 
     values = spec.resolve(given)
-    header = (f"# {_comment(spec.name)} at {_comment(parameter_text(values, spec.base_resolution))}, printed by "
-              "costcalc show:\n"
+    at = parameter_text(values, spec.base_resolution)
+    header = (f"# {_comment(spec.name)} at {_comment(at)}, printed by costcalc show:\n"
               "# every expression as written; the values given became the parameters' defaults.\n"
               "# Edit it and run: costcalc FILE.yaml [--set NAME=VALUE ...]\n")
     typer.echo(header + spec_yaml(document), nl=False)
