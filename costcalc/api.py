@@ -6,9 +6,11 @@ from typing import Any
 
 from costcalc import conventions, zoo
 from costcalc.analysis import Report
-from costcalc.spec import Spec, load_file
+from costcalc.errors import UsageError
+from costcalc.spec import Spec, load_file, normal_name
 
-# Short names accepted for the common parameters (command line and keyword arguments).
+# Short names accepted for the common parameters (command line and keyword arguments); a spec
+# may not declare a parameter under a short name, so each means the same thing everywhere.
 SHORTCUTS = {"res": "resolution"}
 
 
@@ -26,8 +28,14 @@ def _load_zoo(path: str) -> Spec:
 
 
 def resolve(spec: Spec, parameters: dict[str, Any], convention: conventions.Convention) -> dict:
-    overrides = {k if k in spec.parameters else SHORTCUTS.get(k, k): v
-                 for k, v in parameters.items()}
+    overrides: dict[str, Any] = {}
+    for key, value in parameters.items():
+        key = normal_name(key)  # names are compared after NFKC, as the spec's expressions read them
+        name = SHORTCUTS.get(key, key)  # the same meaning in every command and every spec
+        if name in overrides and overrides[name] != value:
+            raise UsageError(f"parameter {name!r} is given twice with different values; "
+                             "give it once")
+        overrides[name] = value
     if convention.classes is not None and "classes" in spec.parameters:
         overrides.setdefault("classes", convention.classes)
     return spec.resolve(overrides)
@@ -48,4 +56,4 @@ def analyze(model: str | Spec, convention: str = "paper", **parameters: Any) -> 
     rules = conventions.get(convention)
     values = resolve(spec, parameters, rules)
     graph = spec.build(values)
-    return Report.from_graph(graph, values, rules)
+    return Report.from_graph(graph, values, rules, spec.base_resolution)

@@ -85,6 +85,7 @@ class Builder:
         self.blocks = blocks
         self.symbolic = symbolic
         self.nodes: list[Node] = []
+        self.lines: dict[str, int | None] = {}  # node name -> line of its entry
         self.counters: dict[str, int] = {}
         self.pos: Pos | None = None
         self.env: dict[str, Any] = {}
@@ -315,6 +316,9 @@ class Builder:
         if fld.type == "number":
             if value < 0:
                 raise self.error(f"{fld.name!r} must not be negative, got {expr.show_value(value)}", pos)
+            if fld.below is not None and value >= fld.below:
+                raise self.error(f"{fld.name!r} must be less than {expr.format_number(fld.below)}, "
+                                 f"got {expr.show_value(value)}", pos)
             return value
         minimum = 0 if fld.type == "padding" else fld.minimum
         if isinstance(value, Fraction):
@@ -355,6 +359,14 @@ class Builder:
         if len(self.nodes) >= MAX_NODES:
             raise SpecError(f"the model has more than {MAX_NODES} layers")
         line = self.pos.line if self.pos else None
+        if name in self.lines:
+            # Rows, formulas and memory are reported by name: two layers under one name would
+            # merge their costs in every output keyed by it.
+            first = self.lines[name]
+            where = f" (first at line {first})" if first else ""
+            raise self.error(f"layer name {name!r} is used twice{where}; layer names must be "
+                             "unique")
+        self.lines[name] = line
         self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
                                {k: v for k, v in counts.items() if not _is_zero(v)}, info, line))
         return Tensor(len(self.nodes) - 1, shape)

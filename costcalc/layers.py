@@ -183,6 +183,12 @@ POOL_FIELDS = (Field("kernel", "count"), Field("stride", "count", None, "default
 
 
 def _pool(b, f, x, name, kind, keys):
+    padding, kernel = f["padding"], f["kernel"]
+    if exact(padding, kernel) and 2 * padding > kernel:
+        # PyTorch's pools refuse it ("pad should be at most half of kernel size"): a window
+        # would lie wholly in the padding.
+        raise SpecError(f"{kind} padding {padding} is more than half the kernel {kernel} "
+                        f"(at most {kernel // 2})")
     stride = f["stride"] or f["kernel"]
     h = out_size(x.shape.h, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
     w = h if x.shape.w is x.shape.h else out_size(x.shape.w, f["kernel"], stride, f["padding"],
@@ -241,9 +247,10 @@ def flatten(b, f, x, name):
                       input=x.shape)
 
 
-@register("dropout", Field("p", "number", 0), prefix="dropout")
+@register("dropout", Field("p", "number", 0, "probability of zeroing an element, 0 <= p < 1",
+                           below=1), prefix="dropout")
 def dropout(b, f, x, name):
-    """Dropout: identity at inference. Free."""
+    """Dropout: identity at inference. Free. p in [0, 1) as Keras' rate (p = 1 drops all)."""
     return b.add_node(name, "dropout", (x,), x.shape, {}, op_class="other", input=x.shape)
 
 

@@ -160,9 +160,8 @@ def symbolic_values(spec: Spec, values: Mapping[str, Any]) -> tuple[dict, dict, 
             built[name] = syms[name]
             used[name] = syms[name]
             at[syms[name]] = sympy.Rational(str(Fraction(values[name])))
-    param = spec.parameters.get("resolution")
-    if param is not None and param.type == "number" and param.choices is None:
-        base = param.default
+    if spec.base_resolution is not None:
+        base = spec.base_resolution
         built["resolution"] = base * syms["rho"]
         used["rho"] = syms["rho"]
         at[syms["rho"]] = sympy.Rational(str(Fraction(values["resolution"]) / Fraction(base)))

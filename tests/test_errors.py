@@ -256,8 +256,8 @@ SPEC_CASES = [
     ("keyword argument", one("{kind: conv, out: 'round(8, ndigits=0)'}"), [], "3:33",
      "keyword arguments are not allowed"),
     # --- bad values from the command line, located where the value is used
-    ("parameter makes a bad size", "parameters: {res: 8}\ninput: [3, res, res]\nlayers: []\n",
-     ["--set", "res=1/2"], "2:12", "'input height' must be a whole number, got 0.5"),
+    ("parameter makes a bad size", "parameters: {side: 8}\ninput: [3, side, side]\nlayers: []\n",
+     ["--set", "side=1/2"], "2:12", "'input height' must be a whole number, got 0.5"),
 ]
 
 

@@ -297,7 +297,7 @@ def conventions_table(model: str, overrides: dict[str, str], names: list[str]):
     paper_params = results[0]["parameters"]
     used = sorted({t["quantity"] for r in results for t in r["terms"] + r["params_terms"]
                    if t["quantity"] in LABELS or t["quantity"].startswith("act_")})
-    footer = [f"parameters: {parameter_text(paper_params)}",
+    footer = [f"parameters: {parameter_text(paper_params, spec.base_resolution)}",
               "reported = the number the tool prints (its MACs or its FLOPs); "
               "paper = conv_macs + linear_macs; each term: weight x total count (in brackets)"]
     footer += [f"{key}: {label(key)}" for key in used]

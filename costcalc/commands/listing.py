@@ -1,4 +1,4 @@
-"""``costcalc list`` (the zoo with headline numbers) and ``costcalc show`` (a resolved spec)."""
+"""``costcalc list`` (the zoo and its headline numbers) and ``costcalc show`` (a spec to edit)."""
 from __future__ import annotations
 
 from enum import Enum
@@ -53,7 +53,7 @@ def zoo_table(convention: str = "paper"):
 
 
 class ShowFormat(str, Enum):
-    """Formats of a resolved spec."""
+    """Formats of a printed spec."""
 
     yaml = "yaml"
     json = "json"
@@ -69,167 +69,115 @@ def show(
     format: ShowFormat = typer.Option(ShowFormat.yaml, "--format", "-f",
                                       help="yaml (a spec file) or json."),
 ) -> None:
-    """The resolved spec of MODEL: parameter values set, expressions evaluated.
+    """The spec of MODEL, with the parameter values given here as its new defaults.
 
-    The output is a valid spec: save it, edit it, and run costcalc on the file.
+    Every expression is kept as written, so the output analysed at any parameter values gives
+    exactly the numbers of MODEL at those values: save it, edit it, and run costcalc on the file.
 
     Examples:
 
-        costcalc show v2 --alpha 0.5 > my_v2.yaml && costcalc my_v2.yaml
+        costcalc show v2 --alpha 0.5 > my_v2.yaml && costcalc my_v2.yaml --res 160
 
         costcalc show v3-small --set flavor=torchvision --format json
     """
     from costcalc.api import load
 
     spec = load(model)
-    document = resolved_document(spec, options.overrides(alpha, res, classes, set_))
+    given = options.overrides(alpha, res, classes, set_)
+    document = shown_document(spec, given)
     if format == ShowFormat.json:
         import json
 
-        typer.echo(json.dumps(document, indent=2))
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=True, default=_json_number))
         return
-    import yaml
-
-    from costcalc.api import SHORTCUTS
     from costcalc.report_table import parameter_text
 
-    values = spec.resolve({SHORTCUTS.get(k, k): v for k, v in
-                           options.overrides(alpha, res, classes, set_).items()})
-    header = (f"# {spec.name} at {parameter_text(values)}, resolved by costcalc show:\n"
-              "# expressions evaluated (parameters folded into the numbers are dropped).\n"
-              "# Edit it and run: costcalc FILE.yaml\n")
-    typer.echo(header + yaml.dump(document, Dumper=_dumper(), sort_keys=False,
-                                  default_flow_style=None, width=110, allow_unicode=False),
-               nl=False)
+    values = spec.resolve(given)
+    at = parameter_text(values, spec.base_resolution)
+    header = (f"# {_comment(spec.name)} at {_comment(at)}, printed by costcalc show:\n"
+              "# every expression as written; the values given became the parameters' defaults.\n"
+              "# Edit it and run: costcalc FILE.yaml [--set NAME=VALUE ...]\n")
+    typer.echo(header + spec_yaml(document), nl=False)
 
 
-class Decimal(str):
-    """A decimal a float cannot hold (0.250000000000000000001): a YAML number, JSON text."""
+def shown_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
+    """The spec as plain data, expressions untouched, the ``overrides`` written as defaults.
+
+    Nothing is evaluated: a parameter folded into a number while it is still declared would
+    make the file answer a changed parameter with the old numbers.
+    """
+    values = spec.resolve(overrides)
+    doc = _plain(spec.document)
+    params = doc.get("parameters") or {}
+    for name in overrides:
+        declared = params[name]
+        if isinstance(declared, dict):
+            declared["default"] = values[name]
+        else:
+            params[name] = values[name]
+    return doc
 
 
-def _dumper() -> type:
-    """SafeDumper that writes a Decimal as the plain number it is, every digit kept."""
+def _comment(text: str) -> str:
+    """User text on a YAML comment line: a line break would end the comment."""
+    return " ".join(str(text).split())
+
+
+def _plain(value: Any) -> Any:
+    """Located YAML values as plain dicts and lists (numbers stay exact)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _decimal(value) -> str | None:
+    """The exact decimal text of a rational whose denominator is 2^a 5^b, else None."""
+    from fractions import Fraction
+
+    value = Fraction(value)
+    den, twos, fives = value.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    if den != 1:
+        return None
+    places = max(twos, fives, 1)
+    digits = str(abs(value.numerator * 10**places // value.denominator)).rjust(places + 1, "0")
+    return ("-" if value < 0 else "") + digits[:-places] + "." + digits[-places:]
+
+
+def _json_number(value: Any) -> Any:
+    """A non-integer exact number in JSON: a float when it reads back as the same number,
+    otherwise its text (``"1/3"``), which a spec reads as a constant expression."""
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        if Fraction(repr(float(value))) == value:
+            return float(value)
+        return _decimal(value) or str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def spec_yaml(document: dict[str, Any]) -> str:
+    """A spec document as YAML text that reads back to the same values, exact numbers included."""
+    from fractions import Fraction
+
     import yaml
 
     class Dumper(yaml.SafeDumper):
         pass
 
-    Dumper.add_representer(
-        Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value))
-    return Dumper
-
-
-def resolved_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
-    """The spec as plain data with defaults replaced and every evaluable expression evaluated."""
-    from costcalc.api import SHORTCUTS
-
-    values = spec.resolve({SHORTCUTS.get(k, k): v for k, v in overrides.items()})
-    env = spec.environment(values)
-    kept: list[str] = []
-    doc = _plain(spec.document)
-    params = doc.get("parameters") or {}
-    for name, declared in params.items():
-        value = _value(values[name])
-        if isinstance(declared, dict):
-            declared["default"] = value
-        else:
-            params[name] = value
-    doc["input"] = _evaluate(doc["input"], env, kept)
-    doc["layers"] = [_entry(entry, env, kept, set(doc.get("blocks") or ())) for entry in doc["layers"]]
-    if not kept and not doc.get("blocks"):
-        doc.pop("let", None)
-    used = _names([kept, doc.get("let"), doc.get("blocks")])
-    for name in list(params):
-        if name not in used:
-            del params[name]  # folded into the numbers: changing it would do nothing
-    if not params:
-        doc.pop("parameters", None)
-    return doc
-
-
-def _names(value: Any) -> set[str]:
-    """Every name the expressions inside ``value`` refer to."""
-    from costcalc import expr
-
-    if isinstance(value, dict):
-        return set().union(*(_names(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_names(v) for v in value)) if value else set()
-    if isinstance(value, str):
-        try:
-            return set(expr.compile_expression(value).names)
-        except expr.ExprError:
-            return set()
-    return set()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return _value(value)
-
-
-def _value(value: Any) -> Any:
-    """Exact numbers as YAML numbers (0.75, 224); other rationals as an expression text."""
-    from fractions import Fraction
-
-    from costcalc import expr
-
-    if isinstance(value, Fraction):
+    def fraction(dumper: yaml.SafeDumper, value: Fraction) -> yaml.Node:
         if value.denominator == 1:
-            return int(value)
-        shown = expr.json_value(value)  # a float only where it reads back as the same value
-        if isinstance(shown, str) and "/" not in shown:
-            return Decimal(shown)
-        return shown
-    return value
+            return dumper.represent_int(value.numerator)
+        text = _decimal(value)
+        if text is None:  # 1/3: a constant expression, quoted so YAML keeps it as text
+            return dumper.represent_str(str(value))
+        return dumper.represent_scalar("tag:yaml.org,2002:float", text)
 
-
-NESTED = ("body", "shortcut", "branches")
-
-
-def _entry(entry: Any, env: dict, kept: list[str], blocks: set[str]) -> Any:
-    """One layer entry with its values evaluated. Arguments of a user block are expressions
-    even when they are words, so text results are written back quoted (``'relu'``)."""
-    if not isinstance(entry, dict):
-        return entry
-    quote = entry.get("kind") in blocks
-    result = {}
-    for key, value in entry.items():
-        if key in ("kind", "name"):
-            result[key] = value
-        elif key in NESTED and isinstance(value, list):
-            if key == "branches":
-                result[key] = [[_entry(e, env, kept, blocks) for e in branch]
-                               if isinstance(branch, list) else branch for branch in value]
-            else:
-                result[key] = [_entry(e, env, kept, blocks) for e in value]
-        else:
-            evaluated = _evaluate(value, env, kept)
-            if quote and isinstance(evaluated, str) and evaluated != value:
-                evaluated = repr(evaluated)
-            result[key] = evaluated
-    return result
-
-
-def _evaluate(value: Any, env: dict, kept: list[str]) -> Any:
-    """Evaluate an expression string in the parameter environment; keep it when it needs
-    names only known while building (in_channels, i, block parameters) or is a plain word."""
-    from costcalc import expr
-
-    if isinstance(value, list):
-        return [_evaluate(v, env, kept) for v in value]
-    if not isinstance(value, str):
-        return value
-    try:
-        result = expr.compile_expression(value).evaluate(env)
-    except expr.ExprError:
-        if not value.isidentifier():
-            kept.append(value)
-        return value
-    if isinstance(result, (bool, str)) or expr.is_exact(result):
-        return _value(result)
-    kept.append(value)
-    return value
+    Dumper.add_representer(Fraction, fraction)
+    return yaml.dump(document, Dumper=Dumper, sort_keys=False, default_flow_style=None,
+                     width=110, allow_unicode=False)

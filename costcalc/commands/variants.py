@@ -34,9 +34,12 @@ def check_points(axes: dict[str, list[str]], max_points: int | None, models: int
 
 
 def canonical(name: str) -> str:
-    """Spec parameter name for a shortcut (``res`` -> ``resolution``)."""
+    """Spec parameter name as the spec reads it: NFKC-normalised, shortcuts expanded
+    (``res`` -> ``resolution``)."""
     from costcalc.api import SHORTCUTS
+    from costcalc.spec import normal_name
 
+    name = normal_name(name)
     return SHORTCUTS.get(name, name)
 
 
@@ -58,7 +61,11 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
             name, eq, value = item.partition("=")
             if not eq or not name.strip() or not value.strip():
                 raise UsageError(f"variant {text!r}: expected NAME=VALUE after ':', got {item!r}")
-            settings[canonical(name.strip())] = value.strip()
+            key = canonical(name.strip())
+            if key in settings and settings[key] != value.strip():
+                raise UsageError(f"variant {text!r} gives parameter {key!r} twice with "
+                                 "different values; give it once")
+            settings[key] = value.strip()
     return model.strip(), settings
 
 
@@ -73,7 +80,12 @@ def axes(alpha: Optional[str], res: Optional[str], classes: Optional[str],
         name, eq, text = item.partition("=")
         if not eq or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE[,VALUE...], got {item!r}")
-        result[canonical(name.strip())] = split_values(text, f"--set {name.strip()}")
+        key = canonical(name.strip())
+        values = split_values(text, f"--set {name.strip()}")
+        if key in result and result[key] != values:
+            raise UsageError(f"parameter {key!r} is given twice with different values "
+                             f"(its option and --set {item.strip()}); give it once")
+        result[key] = values
     return result
 
 
