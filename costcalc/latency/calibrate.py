@@ -140,10 +140,10 @@ def read_measurements(path: str, dtype: str | None = None, fusion: str = "conv-b
             try:
                 layers = tuple(adapter.model_records(model, parameters))
             except CostcalcError as exc:
-                column = where["model"]
                 message = str(exc)
-                for name, value in parameters.items():
-                    if name in message or value in message:
+                column = where["model"]  # unknown model or a spec problem
+                for name in parameters:
+                    if f"'{name}'" in message:
                         column = where[name]
                         break
                 raise SpecError(f"{model}: {message}", path, line_number, column) from None
@@ -196,8 +196,7 @@ def fit(samples: Sequence[Sample], device: Device, dtype: str, fusion: str, runt
     current, previous_bounds = device, None
     fitted: list[str] = []
     kept: dict[str, str] = {}
-    best = (mape([p.total for p in predictions(samples, device, dtype, fusion, runtime)],
-                 measured), device, [], {})
+    best: tuple | None = None  # (error, device, fitted, kept) of the best round
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):
         preds = predictions(samples, current, dtype, fusion, runtime)
@@ -213,7 +212,7 @@ def fit(samples: Sequence[Sample], device: Device, dtype: str, fusion: str, runt
         fitted = [t for t in TERMS if t in fitted or t in chosen]
         error = mape([p.total for p in predictions(samples, current, dtype, fusion, runtime)],
                      measured)
-        if error < best[0]:
+        if best is None or error < best[0]:
             best = (error, current, fitted, {t: r for t, r in kept.items() if t not in fitted})
     _, result, fitted, kept = best
     final = predictions(samples, result, dtype, fusion, runtime)
@@ -231,7 +230,7 @@ def _select(features: list[dict], terms: Sequence[str] | None,
     for term in (terms if terms is not None else AUTO_ORDER):
         column = columns[term]
         if not any(column):
-            reason = "no measurement exercises it (feature 0 in every row)"
+            reason = _unseen(term)
         elif terms is None and len(chosen) >= count:
             reason = "no measurements left to fit it"
         else:
@@ -249,6 +248,15 @@ def _select(features: list[dict], terms: Sequence[str] | None,
         if term not in chosen and term not in kept:
             kept[term] = "not requested"
     return chosen, kept
+
+
+def _unseen(term: str) -> str:
+    """Why the data say nothing about ``term`` (its feature is 0 in every measurement)."""
+    if term.startswith("eta."):
+        return f"no {term[4:]} layer is compute-bound in these measurements"
+    if term == "eta_memory":
+        return "no layer is memory-bound in these measurements"
+    return "its feature is 0 in every measurement"
 
 
 def _residual(column: list[float], basis: list[list[float]]) -> list[float] | None:
