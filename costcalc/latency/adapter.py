@@ -150,17 +150,14 @@ def table(title: str, columns: list[tuple[str, str, str]], rows: list[dict],
 
 
 def render(tables: Any, fmt: str, exact: bool = False) -> str:
-    """One table, or several one after the other, in output format ``fmt``."""
+    """One table, or several one after the other (a JSON list; CSV blocks headed by titles)."""
+    if isinstance(tables, list):
+        from costcalc.experiments import render_all
+
+        return render_all(tables, fmt, exact=exact)
     from costcalc.render import render as render_one
 
-    if not isinstance(tables, list):
-        return render_one(tables, fmt, exact=exact)
-    if fmt == "json":
-        import json
-
-        parts = [json.loads(render_one(t, fmt, exact=exact)) for t in tables]
-        return json.dumps(parts, indent=2) + "\n"
-    return "\n".join(render_one(t, fmt, exact=exact) for t in tables)
+    return render_one(tables, fmt, exact=exact)
 
 
 def parse_number(text: str) -> Any:
