@@ -31,6 +31,12 @@ def compare(
                                        help="Sort rows by a column: variant, macs, params, "
                                             "activations or a ratio column (macs_ratio, ...)."),
     reverse: bool = typer.Option(False, "--reverse", help="Sort in descending order."),
+    device: Optional[str] = typer.Option(None, "--device", "-D",
+                                         help="Add predicted latency on this device profile "
+                                              "(costcalc latency)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --device (default: the "
+                                             "device's)."),
     format: Format = FORMAT,
     exact: bool = EXACT,
 ) -> None:
@@ -53,6 +59,8 @@ def compare(
 
     table = compare_table(models, variants.axes(alpha, res, classes, set_), convention,
                           baseline, sort, reverse)
+    if device is not None or dtype is not None:
+        add_latency(table, device, dtype)
     typer.echo(render(table, format, exact=exact), nl=False)
 
 
@@ -93,6 +101,30 @@ def compare_table(models, axes, convention, baseline=None, sort=None, reverse=Fa
                           **{k: r[k] for k, _ in METRICS},
                           "ratios": {k: r[f"{k}_ratio"] for k, _ in METRICS}} for r in rows]}
     return Table(f"compare ({rules.name} convention)", columns, rows, footer, data)
+
+
+def add_latency(table, device, dtype) -> None:
+    """Latency columns (ms and x the baseline) beside the counts: costcalc.latency per row."""
+    from costcalc.errors import UsageError
+    from costcalc.latency.budget import latency_ms
+    from costcalc.table import Column
+
+    if device is None:
+        raise UsageError("--dtype goes with --device")
+    base = table.data["baseline"]
+    for row in table.rows:
+        model, _ = variants.parse_variant(row["source"])
+        row["latency_ms"] = latency_ms(model, row["parameters"], device, dtype)
+    reference = next(r["latency_ms"] for r in table.rows if r["variant"] == base)
+    for row, entry in zip(table.rows, table.data["variants"]):
+        row["latency_ratio"] = row["latency_ms"] / reference
+        entry["latency_ms"] = row["latency_ms"]
+        entry["ratios"]["latency"] = row["latency_ratio"]
+    table.columns.insert(4, Column("latency_ms", "latency ms", "number"))
+    table.columns.append(Column("latency_ratio", "latency x", "ratio"))
+    table.data["device"] = device
+    table.footer.append(f"latency: predicted on {device} (costcalc latency --device {device} "
+                        "shows the per-layer terms)")
 
 
 def _json_parameters(values):
