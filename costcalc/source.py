@@ -12,6 +12,7 @@ from costcalc.errors import SpecError
 MAX_NODES = 100_000
 MAX_BYTES = 4_000_000
 MAX_FLOW_DEPTH = 64
+MAX_EXPONENT = 1000  # decimal exponents of YAML floats; any real quantity is far inside
 
 _TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -234,6 +235,12 @@ class _Converter:
                 shown = node.value if len(node.value) <= 40 else node.value[:20] + "..."
                 raise self.error(f"bad or too large integer {shown!r}", node) from None
         text = node.value.replace("_", "")
+        _, _, exponent = text.lower().partition("e")
+        if exponent and len(exponent.lstrip("+-")) > len(str(MAX_EXPONENT)) or \
+                exponent and abs(int(exponent)) > MAX_EXPONENT:
+            # Fraction('1e999999999') would build a billion-digit integer first
+            raise self.error(f"number {node.value[:40]!r} has an exponent beyond "
+                             f"+-{MAX_EXPONENT}", node)
         try:
             value = Fraction(text)
         except ValueError:

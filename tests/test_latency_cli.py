@@ -121,6 +121,8 @@ PROFILE_CASES = [
     ("bad runtime", GOOD + "runtime: cudnn\n", "14:10", "'runtime' must be one of"),
     ("float literal", GOOD.replace("value: 10,", "value: .inf,"), "3:17",
      "number '.inf' is not finite"),
+    ("huge exponent", GOOD.replace("value: 10,", "value: 1.0e+999999999,"), "3:17",
+     "number '1.0e+999999999' has an exponent beyond"),
 ]
 
 
@@ -153,6 +155,8 @@ CSV_CASES = [
     ("ms not a number", CSV_HEADER + "v1,1,224,fast\n", "2:10", "ms must be a number"),
     ("ms is nan", CSV_HEADER + "v1,1,224,nan\n", "2:10", "ms must be a number"),
     ("ms zero", CSV_HEADER + "v1,1,224,0\n", "2:10", "ms must be more than 0"),
+    ("ms huge", CSV_HEADER + "v1,1,224,1e999\n", "2:10", "ms must be more than 0 and at most"),
+    ("ms huge exponent", CSV_HEADER + "v1,1,224,1e99999999\n", "2:10", "ms must be a number"),
     ("unknown model", CSV_HEADER + "v9,1,224,3\n", "2:1", "v9: unknown model"),
     ("unknown parameter", "model,beta,ms\nv1,2,3\n", "2:4", "v1: mobilenet_v1 has no parameter"),
     ("bad parameter", CSV_HEADER + "v1,2/0,224,3\n", "2:4", "v1: parameter 'alpha' takes a number"),

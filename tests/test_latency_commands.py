@@ -61,6 +61,8 @@ def test_parse_budget(text, seconds):
 @pytest.mark.parametrize("args,message", [
     (["solve", "v2", "--latency", "fast", "--device", DEVICE], "error: --latency takes a time"),
     (["solve", "v2", "--latency", "0ms", "--device", DEVICE], "error: --latency must be more"),
+    (["solve", "v2", "--latency", "1e999s", "--device", DEVICE], "error: --latency must be more"),
+    (["solve", "v2", "--latency", "1e99999s", "--device", DEVICE], "error: --latency takes"),
     (["solve", "v2", "--latency", "20ms"], "error: --latency and --device go together"),
     (["solve", "v2", "--latency", "1us", "--device", DEVICE], "error: even alpha=0.001 takes"),
     (["compare", "v1", "--dtype", "int8"], "error: --dtype goes with --device"),

@@ -7,7 +7,9 @@ inside the functions that use them, which keeps ``import costcalc.latency`` ligh
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping
 
 from costcalc.errors import CostcalcError, SpecError, UsageError  # noqa: F401 (re-exported)
@@ -162,10 +164,9 @@ def render(tables: Any, fmt: str, exact: bool = False) -> str:
 
 def parse_number(text: str) -> Any:
     """Exact number (int or Fraction) from user text, never through a float; ValueError if not."""
-    from fractions import Fraction
-
     cleaned = text.strip().replace("_", "")
-    if not cleaned or cleaned.lower() in ("nan", "inf", "-inf", "+inf", "infinity"):
-        raise ValueError(text)
+    match = re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d{1,4}))?|[+-]?\d+/\d+", cleaned)
+    if not match or len(cleaned) > 100 or (match.group(2) and abs(int(match.group(2))) > 1000):
+        raise ValueError(text)  # nan, inf, text, or an exponent that would build a huge integer
     value = Fraction(cleaned)
     return value.numerator if value.denominator == 1 else value

@@ -17,11 +17,15 @@ def parse_budget(text: str, option: str = "--latency") -> Fraction:
     """'20ms', '20 ms', '0.02s', '500us' or a plain number of milliseconds -> exact seconds."""
     match = re.fullmatch(r"\s*([0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?)\s*(s|ms|us)?\s*",
                          text)
-    if not match:
+    try:
+        number = adapter.parse_number(match.group(1)) if match else None
+    except ValueError:
+        number = None
+    if number is None:
         raise UsageError(f"{option} takes a time such as 20ms, 0.02s or 500us; got {text!r}")
-    value = adapter.parse_number(match.group(1)) * UNITS[match.group(2) or "ms"]
-    if value <= 0:
-        raise UsageError(f"{option} must be more than 0, got {text!r}")
+    value = number * UNITS[match.group(2) or "ms"]
+    if not 0 < value <= 10**6:
+        raise UsageError(f"{option} must be more than 0 and at most 10^6 s, got {text!r}")
     return Fraction(value)
 
 

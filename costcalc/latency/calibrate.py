@@ -30,6 +30,7 @@ from costcalc.latency.model import (DTYPE_BYTES, OP_CLASSES, TERMS, Cost, Device
                                     costs, predict, thetas)
 
 MAX_ROWS = 2000
+MAX_MS = 10**9  # a measurement of more than 11 days is a unit mistake
 META_COLUMNS = ("model", "ms", "dtype", "source", "note")
 DEPENDENCE = 1e-3  # a column closer than this (relative) to the span of others adds nothing
 AUTO_ORDER = ("t_fixed", "eta.pointwise", "eta.depthwise", "eta.conv", "eta_memory",
@@ -117,9 +118,9 @@ def read_measurements(path: str, dtype: str | None = None, fusion: str = "conv-b
         except (ValueError, ZeroDivisionError):
             raise SpecError(f"ms must be a number, got {ms_text!r}", path, line_number,
                             where["ms"]) from None
-        if ms <= 0:
-            raise SpecError(f"ms must be more than 0, got {ms_text}", path, line_number,
-                            where["ms"])
+        if not 0 < ms <= MAX_MS:
+            raise SpecError(f"ms must be more than 0 and at most {MAX_MS}, got {ms_text}",
+                            path, line_number, where["ms"])
         row_dtype = row["dtype"][0].strip() if "dtype" in row else (dtype or "fp32")
         if row_dtype not in DTYPE_BYTES:
             raise SpecError(f"unknown dtype {row_dtype!r}; valid: {', '.join(DTYPE_BYTES)}",
