@@ -54,6 +54,13 @@ def refit(name: str) -> str:
         if fitted == device:
             break
         device = fitted
+    # terms fitted in an earlier round carry that round's MAPE: give every one the final label
+    final = calibrate.fit(samples, device, dtype, device.fusion, device.runtime)
+    label = (f"fitted: costcalc latency calibrate on data/{csv_name} ({len(samples)} "
+             f"measurements), MAPE {final.mape:.2f}%")
+    prefix = f"fitted: costcalc latency calibrate on data/{csv_name} "
+    device = device.changed(sources={k: (label if v.startswith(prefix) else v)
+                                     for k, v in device.sources.items()})
     header = (f"# {name}: written by scripts/calibrate_devices.py from data/{csv_name}.\n"
               "# Peaks and bandwidth are datasheet values; efficiencies, launch time and overhead\n"
               "# are fitted where the data identify them (see each source).\n")
