@@ -94,3 +94,15 @@ def test_caffe_grouped_penalty_is_of_the_measured_order():
     direct = predict(layers, device, runtime="direct").total
     assert 3 < grouped / direct < 30
     assert 10e-3 < grouped < 100e-3
+
+
+def test_docs_state_the_current_figures():
+    """docs/latency.md quotes the calibration table: its fitted columns must be today's."""
+    from costcalc.latency import adapter
+
+    doc = (ROOT / "docs" / "latency.md").read_text()
+    for line in adapter.render(figures.table(loo=False), "markdown").splitlines():
+        if line.startswith("| pixel"):
+            assert "|".join(line.split("|")[:6]) in doc, line
+    for profile in devices.shipped():
+        assert f"`{profile}`" in doc, profile
