@@ -188,6 +188,8 @@ def test_under_determined_fits_are_refused(tmp_path, monkeypatch):
               "error: under-determined fit: term t_launch cannot be fitted")
     _one_line(runner.invoke(app, args + ["--fit", "eta.attention"]),
               "error: unknown term 'eta.attention'")
+    _one_line(runner.invoke(app, args + ["--fit", " , "]),
+              "error: --fit needs at least one term")
 
 
 def test_calibrate_writes_a_profile_that_predicts_what_it_reports(tmp_path, monkeypatch):
@@ -218,3 +220,25 @@ def test_latency_never_imports_sympy(args):
             "\nassert 'sympy' not in sys.modules and 'numpy' not in sys.modules\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+HOSTILE = r"x*|`_%$&#{}\[red]<b>"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_user_text_is_escaped_in_every_format(tmp_path, monkeypatch, fmt):
+    """A profile's name and description and a spec's layer names are shown, never interpreted."""
+    monkeypatch.chdir(tmp_path)
+    text = GOOD.replace("name: mine", f"name: '{HOSTILE}'\ndescription: '{HOSTILE}'")
+    Path("dev.yaml").write_text(text)
+    Path("spec.yaml").write_text("input: [3, 8, 8]\nlayers:\n"
+                                 "  - {kind: conv, out: 8, name: 'a*b_c%d[red]x'}\n")
+    out = run("latency", "spec.yaml", "--device", "dev.yaml", "-f", fmt).stdout
+    if fmt == "markdown":
+        assert r"x\*\|\`" in out and "a\\*b" in out
+    elif fmt == "latex":
+        assert r"\%" in out and r"\$" in out and r"\_" in out and r"\&" in out
+    elif fmt == "table":
+        assert "[red]" in out and "a*b_c%d[red]x" in out
+    else:
+        assert "a*b_c%d[red]x" in out

@@ -99,8 +99,13 @@ def latency(
     typer.echo(adapter.render(table, format.value, exact), nl=False)
 
 
+MAX_LOO = 200
+
+
 def _calibrate(path, profile, dtype, fusion, runtime, fit, output, loo, format, exact):
     from pathlib import Path
+
+    from costcalc.errors import UsageError
 
     from costcalc.latency import adapter, calibrate, devices, tables
     from costcalc.latency.model import FUSIONS, RUNTIMES, check_choice
@@ -111,7 +116,15 @@ def _calibrate(path, profile, dtype, fusion, runtime, fit, output, loo, format, 
         profile.check_dtype(dtype)
     samples, dtype = calibrate.read_measurements(path, dtype, fusion, runtime)
     profile.check_dtype(dtype)
-    terms = None if fit is None else [t.strip() for t in fit.split(",") if t.strip()]
+    terms = None
+    if fit is not None:
+        terms = list(dict.fromkeys(t.strip() for t in fit.split(",") if t.strip()))
+        if not terms:
+            raise UsageError("--fit needs at least one term (or leave it out: every term the "
+                             "data identify)")
+    if loo and len(samples) > MAX_LOO:
+        raise UsageError(f"--loo refits once per measurement: at most {MAX_LOO} measurements, "
+                         f"got {len(samples)}")
     label = f"costcalc latency calibrate on {Path(path).name} ({len(samples)} measurements)"
     result = calibrate.fit(samples, profile, dtype, fusion, runtime, terms, label)
     errors = calibrate.leave_one_out(samples, profile, dtype, fusion, runtime, terms) \
