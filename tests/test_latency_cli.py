@@ -190,6 +190,8 @@ def test_under_determined_fits_are_refused(tmp_path, monkeypatch):
               "error: unknown term 'eta.attention'")
     _one_line(runner.invoke(app, args + ["--fit", " , "]),
               "error: --fit needs at least one term")
+    Path("out").mkdir()
+    _one_line(runner.invoke(app, args + ["--output", "out"]), "error: cannot write out:")
 
 
 def test_calibrate_writes_a_profile_that_predicts_what_it_reports(tmp_path, monkeypatch):

@@ -11,8 +11,9 @@ from costcalc.commands.report import EXACT, FORMAT
 from costcalc.render import Format
 
 DEVICE = typer.Option(None, "--device", "-D",
-                      help="Shipped device profile (costcalc latency --list-devices) or a YAML "
-                           "profile file.")
+                      help="Shipped device profile (pixel3-cpu4-tflite, pixel3-gpu-tflite, "
+                           "gtx1060-caffe, h100-sxm-batch1, ...; an unknown name lists them all) "
+                           "or a YAML profile file (docs/latency.md).")
 DTYPE = typer.Option(None, "--dtype", "-t", help="fp32, fp16 or int8 (default: the device's).")
 FUSION = typer.Option(None, "--fusion",
                       help="none, conv-bn-act or block (default: the device's).")
@@ -131,7 +132,10 @@ def _calibrate(path, profile, dtype, fusion, runtime, fit, output, loo, format, 
         if loo else None
     fitted = result.device.changed(dtype=dtype, fusion=fusion, runtime=runtime)
     if output is not None:
-        Path(output).write_text(f"# fitted on {path}: MAPE {result.mape:.2f}%\n"
-                                + devices.to_yaml(fitted))
+        try:
+            Path(output).write_text(f"# fitted on {path}: MAPE {result.mape:.2f}%\n"
+                                    + devices.to_yaml(fitted), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     typer.echo(adapter.render(tables.calibration_tables(result, profile, path, errors),
                               format.value, exact), nl=False)
