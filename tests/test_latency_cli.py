@@ -244,3 +244,24 @@ def test_user_text_is_escaped_in_every_format(tmp_path, monkeypatch, fmt):
         assert "[red]" in out and "a*b_c%d[red]x" in out
     else:
         assert "a*b_c%d[red]x" in out
+
+
+@pytest.mark.parametrize("rows,loo", [(["v1,20"], False), (["v1,20", "v1,22"], True),
+                                      (["v1,20", "v1,22", "v1,21"], True)])
+def test_calibrating_one_size_of_one_model(tmp_path, monkeypatch, rows, loo):
+    """MACs + constant cannot be fitted when every row has the same MACs: shown empty, no error."""
+    monkeypatch.chdir(tmp_path)
+    Path("m.csv").write_text("model,ms\n" + "\n".join(rows) + "\n")
+    args = ["latency", "calibrate", "m.csv", "--device", "pixel3-cpu4-tflite", "-f", "json"]
+    tables = json.loads(run(*args, *(["--loo"] if loo else [])).stdout)
+    summary = {r["model"]: r for r in tables[2]["rows"]}
+    assert summary["MACs + constant: t = a + c * MACs"]["mape"] is None
+    assert summary["roofline (this fit)"]["mape"] >= 0
+
+
+def test_leave_one_out_needs_two_rows(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("m.csv").write_text("model,ms\nv1,20\n")
+    _one_line(runner.invoke(app, ["latency", "calibrate", "m.csv", "--device",
+                                  "pixel3-cpu4-tflite", "--loo"]),
+              "error: leave-one-out needs at least 2 measurements")

@@ -163,8 +163,7 @@ def read_measurements(path: str, dtype: str | None = None, fusion: str = "conv-b
 def _fields(line: str) -> list[tuple[str, int]]:
     """CSV fields of one line with the 1-based column where each starts."""
     values = next(csv.reader(io.StringIO(line)))
-    columns, position, quoted = [], 0, False
-    start = 0
+    columns, start, quoted = [], 0, False
     for index, char in enumerate(line):
         if char == '"':
             quoted = not quoted
@@ -365,36 +364,51 @@ def _round(value: float) -> Fraction:
 
 
 # ---------------------------------------------------------------------------- baselines
-def baseline(samples: Sequence[Sample], constant: bool) -> list[float]:
-    """Predictions of t = c * MACs (constant False) or t = a + c * MACs, fitted on relative error."""
-    rows = [[s.macs / s.seconds] + ([1 / s.seconds] if constant else []) for s in samples]
-    targets = [1.0] * len(samples)
-    phi = _least_squares(rows, targets, tuple(range(len(rows[0]))), len(rows[0]))
-    if phi is None:
-        raise UsageError("baseline fit is singular (all measurements have the same MACs?)")
-    return [phi[0] * s.macs + (phi[1] if constant else 0.0) for s in samples]
+def baseline(samples: Sequence[Sample], constant: bool) -> list[float] | None:
+    """Predictions of t = c * MACs (constant False) or t = a + c * MACs, fitted on relative
+    error; None when the rows cannot determine it (one row, or every row with the same MACs)."""
+    return baseline_predict(samples, samples, constant)
 
 
-def baseline_predict(train: Sequence[Sample], test: Sequence[Sample], constant: bool) -> list[float]:
+def baseline_predict(train: Sequence[Sample], test: Sequence[Sample],
+                     constant: bool) -> list[float] | None:
+    """A baseline fitted on ``train``, predicting ``test`` (None if ``train`` cannot fit it)."""
     rows = [[s.macs / s.seconds] + ([1 / s.seconds] if constant else []) for s in train]
-    phi = _least_squares(rows, [1.0] * len(train), tuple(range(len(rows[0]))), len(rows[0]))
+    width = len(rows[0]) if rows else 0
+    basis: list[list[float]] = []
+    for j in range(width):
+        column = [r[j] for r in rows]
+        residual = _residual(column, basis) if any(column) else None
+        if residual is None:
+            return None
+        basis.append(residual)
+    phi = _least_squares(rows, [1.0] * len(train), tuple(range(width)), width)
     if phi is None:
-        raise UsageError("baseline fit is singular")
+        return None
     return [phi[0] * s.macs + (phi[1] if constant else 0.0) for s in test]
 
 
 def leave_one_out(samples: Sequence[Sample], device: Device, dtype: str, fusion: str,
-                  runtime: str, terms: Sequence[str] | None = None) -> dict[str, float]:
+                  runtime: str, terms: Sequence[str] | None = None) -> dict[str, float | None]:
     """Held-out MAPE of the model and of the two baselines, each sample predicted by a fit on
-    the others."""
-    model_pred, macs_pred, const_pred = [], [], []
+    the others (a baseline the folds cannot fit is None)."""
+    if len(samples) < 2:
+        raise UsageError("leave-one-out needs at least 2 measurements")
+    model_pred: list[float] = []
+    baselines: dict[str, list[float] | None] = {"macs": [], "macs+constant": []}
     for i, held in enumerate(samples):
         train = [s for j, s in enumerate(samples) if j != i]
         result = fit(train, device, dtype, fusion, runtime, terms)
         model_pred.append(predict(held.layers, result.device, dtype, fusion, runtime,
                                   held.costs).total)
-        macs_pred += baseline_predict(train, [held], False)
-        const_pred += baseline_predict(train, [held], True)
+        for name, constant in (("macs", False), ("macs+constant", True)):
+            predicted = baseline_predict(train, [held], constant)
+            if predicted is None or baselines[name] is None:
+                baselines[name] = None
+            else:
+                baselines[name] += predicted
     measured = [s.seconds for s in samples]
-    return {"model": mape(model_pred, measured), "macs": mape(macs_pred, measured),
-            "macs+constant": mape(const_pred, measured)}
+    out: dict[str, float | None] = {"model": mape(model_pred, measured)}
+    for name, predicted in baselines.items():
+        out[name] = None if predicted is None else mape(predicted, measured)
+    return out

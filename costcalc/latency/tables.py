@@ -45,7 +45,7 @@ def layers_table(prediction: Prediction, model: str, parameters: dict) -> Any:
                  "intensity": work / nbytes if nbytes else None, "time_us": _us(total),
                  "share": 100.0})
     device = prediction.device
-    shown = ", ".join(f"{k}={adapter_value(v)}" for k, v in parameters.items())
+    shown = ", ".join(f"{k}={show_value(v)}" for k, v in parameters.items())
     bounds = {}
     for layer in prediction.layers:
         if layer.time:
@@ -55,14 +55,14 @@ def layers_table(prediction: Prediction, model: str, parameters: dict) -> Any:
         f"total {total * 1e3:.3f} ms on {device.name} ({device.description}); "
         f"dtype {prediction.dtype}, fusion {prediction.fusion}, runtime {prediction.runtime}",
         f"time by bound: {split}" if split else "time by bound: -",
-        f"peak {adapter_value(device.peak[prediction.dtype])} GMAC/s, bandwidth "
-        f"{adapter_value(device.bandwidth)} GB/s, launch {adapter_value(device.t_launch)} us, "
-        f"fixed {adapter_value(device.t_fixed)} ms (sources: costcalc latency --device "
+        f"peak {show_value(device.peak[prediction.dtype])} GMAC/s, bandwidth "
+        f"{show_value(device.bandwidth)} GB/s, launch {show_value(device.t_launch)} us, "
+        f"fixed {show_value(device.t_fixed)} ms (sources: costcalc latency --device "
         f"{device.name} --sources)",
         f"model {model} ({shown}); MACs/ops = multiply-adds, or element operations of "
         "element-wise layers; ridge = the device's MACs/byte where compute = memory time",
     ]
-    data = {"model": model, "parameters": {k: adapter_value(v) for k, v in parameters.items()},
+    data = {"model": model, "parameters": {k: show_value(v) for k, v in parameters.items()},
             "device": device.name, "dtype": prediction.dtype, "fusion": prediction.fusion,
             "runtime": prediction.runtime, "total_ms": total * 1e3,
             "fixed_ms": prediction.fixed * 1e3, "macs": prediction.macs, "layers": records}
@@ -70,7 +70,7 @@ def layers_table(prediction: Prediction, model: str, parameters: dict) -> Any:
                          footer, data)
 
 
-def adapter_value(value: Any) -> Any:
+def show_value(value: Any) -> Any:
     """An exact number as a user would write it (0.75, 1/3)."""
     from fractions import Fraction
 
@@ -84,15 +84,15 @@ def sources_table(device: Device) -> Any:
     """Every value of a profile with its source."""
     rows = []
     for dtype, value in device.peak.items():
-        rows.append({"field": f"peak.{dtype}", "value": adapter_value(value), "unit": "GMAC/s",
+        rows.append({"field": f"peak.{dtype}", "value": show_value(value), "unit": "GMAC/s",
                      "source": device.sources.get(f"peak.{dtype}", "")})
-    rows.append({"field": "bandwidth", "value": adapter_value(device.bandwidth), "unit": "GB/s",
+    rows.append({"field": "bandwidth", "value": show_value(device.bandwidth), "unit": "GB/s",
                  "source": device.sources.get("bandwidth", "")})
     for op, value in device.eta.items():
-        rows.append({"field": f"eta.{op}", "value": adapter_value(value), "unit": "of peak",
+        rows.append({"field": f"eta.{op}", "value": show_value(value), "unit": "of peak",
                      "source": device.sources.get(f"eta.{op}", "")})
     for key, unit in (("eta_memory", "of bandwidth"), ("t_launch", "us"), ("t_fixed", "ms")):
-        rows.append({"field": key, "value": adapter_value(getattr(device, key)), "unit": unit,
+        rows.append({"field": key, "value": show_value(getattr(device, key)), "unit": unit,
                      "source": device.sources.get(key, "")})
     columns = [("field", "field", "text"), ("value", "value", "text"), ("unit", "unit", "text"),
                ("source", "source", "text")]
@@ -108,12 +108,14 @@ def calibration_tables(result: Fit, before: Device, path: str,
     measured = [s.seconds for s in samples]
     macs_only = baseline(samples, False)
     with_constant = baseline(samples, True)
+    def ms(values, i):
+        return None if values is None else round(values[i] * 1e3, 4)
+
     rows = [{"measurement": s.label, "line": s.line, "macs": s.macs,
              "measured_ms": s.seconds * 1e3, "predicted_ms": round(p * 1e3, 4),
-             "error": round(e, 2), "macs_only_ms": round(m * 1e3, 4),
-             "macs_constant_ms": round(c * 1e3, 4)}
-            for s, p, e, m, c in zip(samples, result.predicted, result.errors, macs_only,
-                                     with_constant)]
+             "error": round(e, 2), "macs_only_ms": ms(macs_only, i),
+             "macs_constant_ms": ms(with_constant, i)}
+            for i, (s, p, e) in enumerate(zip(samples, result.predicted, result.errors))]
     first = adapter.table(
         f"Calibration of {result.device.name} on {path}",
         [("measurement", "measurement", "text"), ("line", "line", "count"),
@@ -123,8 +125,8 @@ def calibration_tables(result: Fit, before: Device, path: str,
          ("macs_constant_ms", "MACs+const ms", "number")], rows)
     theta_rows = []
     for term in TERMS:
-        theta_rows.append({"term": term, "before": adapter_value(_value(before, term)),
-                           "after": adapter_value(_value(result.device, term)),
+        theta_rows.append({"term": term, "before": show_value(_value(before, term)),
+                           "after": show_value(_value(result.device, term)),
                            "status": "fitted" if term in result.fitted else
                            f"kept: {result.kept.get(term, 'not requested')}"})
     second = adapter.table("Fitted terms", [("term", "term", "text"), ("before", "before", "text"),
@@ -132,17 +134,23 @@ def calibration_tables(result: Fit, before: Device, path: str,
                                             ("status", "status", "text")], theta_rows)
     summary = [{"model": "roofline (this fit)", "mape": result.mape,
                 "loo": loo.get("model") if loo else None},
-               {"model": "MACs only: t = c * MACs", "mape": mape(macs_only, measured),
+               {"model": "MACs only: t = c * MACs", "mape": _mape(macs_only, measured),
                 "loo": loo.get("macs") if loo else None},
-               {"model": "MACs + constant: t = a + c * MACs", "mape": mape(with_constant, measured),
+               {"model": "MACs + constant: t = a + c * MACs",
+                "mape": _mape(with_constant, measured),
                 "loo": loo.get("macs+constant") if loo else None}]
     third = adapter.table(
         "Mean absolute percentage error", [("model", "model", "text"),
                                            ("mape", "MAPE %", "ratio"),
                                            ("loo", "leave-one-out MAPE %", "ratio")],
-        summary, [f"{len(samples)} measurements; least squares on relative errors; "
-                  f"{result.rounds} rounds of bound assignment"])
+        summary, [f"{len(samples)} measurement{'s' if len(samples) != 1 else ''}; least squares on relative errors; "
+                  f"{result.rounds} rounds of bound assignment; an empty cell: the "
+                  "measurements cannot determine that baseline"])
     return [first, second, third]
+
+
+def _mape(predicted: list[float] | None, measured: list[float]) -> float | None:
+    return None if predicted is None else mape(predicted, measured)
 
 
 def _value(device: Device, term: str) -> Any:
