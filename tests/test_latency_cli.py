@@ -109,7 +109,13 @@ PROFILE_CASES = [
     ("value is text", GOOD.replace("value: 5,", "value: fast,"), "4:20",
      "'bandwidth' value must be a number"),
     ("efficiency above 1", GOOD.replace("conv: {value: 0.5", "conv: {value: 1.5"), "6:17",
-     "'conv' value must be more than 0 and at most 1"),
+     "'conv' value must be at least 1e-06 and at most 1"),
+    ("zero peak", GOOD.replace("value: 10,", "value: 0,"), "3:17",
+     "'fp32' value must be at least 1e-06"),
+    ("tiny bandwidth", GOOD.replace("value: 5,", "value: 1.0e-300,"), "4:20",
+     "'bandwidth' value must be at least 1e-06 and at most 1000000, got 1e-300"),
+    ("huge bandwidth", GOOD.replace("value: 5,", "value: 1.0e+500,"), "4:20",
+     "'bandwidth' value must be at least 1e-06 and at most 1000000, got a number of 501 digits"),
     ("negative launch", GOOD.replace("value: 2,", "value: -2,"), "12:19",
      "'t_launch' value must be at least 0"),
     ("unknown op class", GOOD.replace("linear:", "dense:"), "9:3",
@@ -165,6 +171,7 @@ CSV_CASES = [
     ("duplicate column", "model,ms,ms\nv1,1,2\n", "1:10", "duplicate column name 'ms'"),
     ("empty", "", "1:1", "empty file"),
     ("header only", CSV_HEADER, "2:1", "no measurements"),
+    ("byte order mark", "\ufeff" + CSV_HEADER + "v1,1,224,x\n", "2:10", "ms must be a number"),
 ]
 
 

@@ -85,7 +85,7 @@ def read_measurements(path: str, dtype: str | None = None, fusion: str = "conv-b
 
     Returns the samples and their dtype. Errors are ``file:line:col: message``.
     """
-    text = adapter.read_text(path)
+    text = adapter.read_text(path).removeprefix("\ufeff")  # spreadsheets write a BOM
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise SpecError("empty file: expected a header line with model and ms columns", path, 1, 1)

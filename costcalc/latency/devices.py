@@ -156,17 +156,23 @@ def _entry(container: Any, key: str, what: str, fail) -> tuple[Any, str]:
     if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
         raise fail(f"{key!r} value must be a number, got {value!r}", entry, "value")
     limit = LIMITS[what]
-    positive = what not in ("t_launch", "t_fixed")
-    if value < 0 or (positive and value == 0) or value > limit:
-        low = "more than 0" if positive else "at least 0"
-        raise fail(f"{key!r} value must be {low} and at most {limit}, got "
+    # rates and efficiencies divide: a tiny one would make every time infinite
+    low = Fraction(1, 10**6) if what not in ("t_launch", "t_fixed") else 0
+    if not low <= value <= limit:
+        raise fail(f"{key!r} value must be at least {_show(low)} and at most {limit}, got "
                    f"{_show(value)}", entry, "value")
     return value, entry["source"].strip()
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, Fraction):
-        return str(float(value)) if value.denominator < 10**6 else str(value)
+    """A profile number in a message: short, whatever its size."""
+    if isinstance(value, int) and abs(value) > 10**15:
+        return f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, Fraction) and value.denominator != 1:
+        try:
+            return f"{float(value):.6g}"
+        except OverflowError:
+            return "a number beyond 1e308"
     return str(value)
 
 
