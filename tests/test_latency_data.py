@@ -8,7 +8,6 @@ Measured latencies (tests/data/latency/*.csv, one source per row):
 - MobileNetV2 paper (arXiv:1801.04381) Table 4 CPU column (Pixel 1).
 """
 import csv
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
 
-from costcalc.errors import CostcalcError, SpecError, UsageError  # noqa: F401 (re-exported)
+from costcalc.errors import CostcalcError, SpecError, UsageError
+
+__all__ = ["CostcalcError", "SpecError", "UsageError", "LayerRecord", "records", "build",
+           "model_records", "load_yaml", "read_text", "position", "table", "render",
+           "parse_number"]
 
 # Engine kinds that are views at inference (no data moves) and element-wise kinds.
 VIEW_KINDS = frozenset({"flatten", "dropout", "identity", "channel_split"})
