@@ -32,6 +32,12 @@ def compare(
                                             "activations or a ratio column (macs_ratio, ...)."),
     reverse: bool = typer.Option(False, "--reverse", help="Sort in descending order."),
     max_points: int = variants.MAX_POINTS_OPTION,
+    device: Optional[str] = typer.Option(None, "--device", "-D",
+                                         help="Add predicted latency on this device profile "
+                                              "(costcalc latency)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --device (default: the "
+                                             "device's)."),
     format: Format = FORMAT,
     exact: bool = EXACT,
 ) -> None:
@@ -55,6 +61,8 @@ def compare(
     axes = variants.axes(alpha, res, classes, set_)
     variants.check_points(axes, max_points, len(models))
     table = compare_table(models, axes, convention, baseline, sort, reverse)
+    if device is not None or dtype is not None:
+        add_latency(table, device, dtype)
     typer.echo(render(table, format, exact=exact), nl=False)
 
 
@@ -95,6 +103,30 @@ def compare_table(models, axes, convention, baseline=None, sort=None, reverse=Fa
                           **{k: r[k] for k, _ in METRICS},
                           "ratios": {k: r[f"{k}_ratio"] for k, _ in METRICS}} for r in rows]}
     return Table(f"compare ({rules.name} convention)", columns, rows, footer, data)
+
+
+def add_latency(table, device, dtype) -> None:
+    """Latency columns (ms and x the baseline) beside the counts: costcalc.latency per row."""
+    from costcalc.errors import UsageError
+    from costcalc.latency.budget import latency_ms
+    from costcalc.table import Column
+
+    if device is None:
+        raise UsageError("--dtype goes with --device")
+    base = table.data["baseline"]
+    for row in table.rows:
+        model, _ = variants.parse_variant(row["source"])
+        row["latency_ms"] = latency_ms(model, row["parameters"], device, dtype)
+    reference = next(r["latency_ms"] for r in table.rows if r["variant"] == base)
+    for row, entry in zip(table.rows, table.data["variants"]):
+        row["latency_ratio"] = row["latency_ms"] / reference
+        entry["latency_ms"] = row["latency_ms"]
+        entry["ratios"]["latency"] = row["latency_ratio"]
+    table.columns.insert(4, Column("latency_ms", "latency ms", "number"))
+    table.columns.append(Column("latency_ratio", "latency x", "ratio"))
+    table.data["device"] = device
+    table.footer.append(f"latency: predicted on {device} (costcalc latency --device {device} "
+                        "shows the per-layer terms)")
 
 
 def _json_parameters(values):

@@ -33,6 +33,12 @@ def sweep(
                                   help="grid: one grid per metric (last axis across); "
                                        "long: one row per parameter point."),
     max_points: int = variants.MAX_POINTS_OPTION,
+    device: Optional[str] = typer.Option(None, "--device", "-D",
+                                         help="Add predicted latency on this device profile "
+                                              "as a fourth metric (costcalc latency)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --device (default: the "
+                                             "device's)."),
     format: Format = FORMAT,
     exact: bool = EXACT,
 ) -> None:
@@ -53,7 +59,7 @@ def sweep(
     from costcalc.render import render
 
     table = sweep_table(model, variants.axes(alpha, res, classes, set_), convention, layout,
-                        max_points)
+                        max_points, device, dtype)
     typer.echo(render(table, format, exact=exact), nl=False)
 
 
@@ -86,8 +92,10 @@ def _evaluate(spec, axes, base, convention):
 
 
 def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper",
-                layout: Layout | str = Layout.grid, max_points: int | None = None):
-    """The sweep Table (library entry point of the command); ``max_points`` caps the grid."""
+                layout: Layout | str = Layout.grid, max_points: int | None = None,
+                device: str | None = None, dtype: str | None = None):
+    """The sweep Table (library entry point of the command); ``max_points`` caps the grid,
+    ``device`` adds latency."""
     from costcalc.analysis import json_value
     from costcalc.api import load
     from costcalc.conventions import get
@@ -105,6 +113,9 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
     names = list(axes)
     points = [{"parameters": {k: json_value(v) for k, v in values.items()},
                **{k: getattr(total, k) for k, _ in METRICS}} for values, total in results]
+    metrics = METRICS
+    if device is not None or dtype is not None:
+        metrics = METRICS + _latency(name, results, points, device, dtype)
     coords = [tuple(variants.shown(values[n]) for n in names) for values, _ in results]
     data: dict[str, Any] = {"model": spec.name, "convention": rules.name,
                             "axes": {n: _unique(c[i] for c in coords) for i, n in enumerate(names)},
@@ -113,8 +124,8 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
               f"fixed: {variants.label(spec.name, base)}" if base else f"model: {spec.name}"]
     axis_text = " x ".join(names)
     if Layout(layout) == Layout.long or len(names) == 1:
-        columns = [Column(n, n) for n in names] + [Column(k, t, "count") for k, t in METRICS]
-        rows = [{**dict(zip(names, c)), **{k: p[k] for k, _ in METRICS}}
+        columns = [Column(n, n) for n in names] + [Column(k, t, _kind(k)) for k, t in metrics]
+        rows = [{**dict(zip(names, c)), **{k: p[k] for k, _ in metrics}}
                 for c, p in zip(coords, points)]
         return Table(f"{spec.name} by {axis_text} ({rules.name} convention)", columns, rows,
                      footer, data)
@@ -126,7 +137,7 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
     columns += [Column(f"{col_axis}={v}", f"{_short(col_axis)} {v}", "count") for v in col_values]
     rows = []
     grids: dict[str, list[list[Any]]] = {}
-    for key, title in METRICS:
+    for key, title in metrics:
         grids[key] = []
         for index, row_key in enumerate(row_keys):
             cells = [lookup[row_key + (v,)][key] for v in col_values]
@@ -139,6 +150,22 @@ def sweep_table(model: str, axes: dict[str, list[str]], convention: str = "paper
     data["grids"] = grids
     return Table(f"{spec.name}: MACs, params and activations by {axis_text} "
                  f"({rules.name} convention)", columns, rows, footer, data)
+
+
+def _latency(model, results, points, device, dtype) -> tuple:
+    """Predicted latency of every point (costcalc.latency), added to ``points``."""
+    from costcalc.errors import UsageError
+    from costcalc.latency.budget import latency_ms
+
+    if device is None:
+        raise UsageError("--dtype goes with --device")
+    for (values, _), point in zip(results, points):
+        point["latency_ms"] = latency_ms(model, values, device, dtype)
+    return (("latency_ms", f"latency ms ({device})"),)
+
+
+def _kind(key: str) -> str:
+    return "number" if key == "latency_ms" else "count"
 
 
 def _short(name: str) -> str:

@@ -15,7 +15,7 @@ def escape(text: str) -> str:
 
 
 def render(table: Table, exact: bool = True, **_: Any) -> str:
-    lines = [f"**{table.title}**", ""] if table.title else []
+    lines = [f"**{escape(table.title)}**", ""] if table.title else []
     lines.append("| " + " | ".join(escape(c.title) for c in table.columns) + " |")
     lines.append("|" + "|".join("---" if c.kind == "text" else "---:" for c in table.columns) + "|")
     for row in table.rows:
@@ -26,5 +26,5 @@ def render(table: Table, exact: bool = True, **_: Any) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     if table.footer:
         lines.append("")
-        lines.extend(f"- {line}" for line in table.footer)
+        lines.extend(f"- {escape(line)}" for line in table.footer)
     return "\n".join(lines) + "\n"
