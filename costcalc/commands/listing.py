@@ -95,7 +95,11 @@ def show(
 
     values = spec.resolve({SHORTCUTS.get(k, k): v for k, v in
                            options.overrides(alpha, res, classes, set_).items()})
-    header = (f"# {spec.name} at {parameter_text(values)}, resolved by costcalc show:\n"
+    from costcalc.render.controls import visible
+
+    # a newline in the name would end the comment and start YAML of its own: shown escaped
+    header = (f"# {visible(f'{spec.name} at {parameter_text(values)}')}, resolved by "
+              "costcalc show:\n"
               "# expressions evaluated (parameters folded into the numbers are dropped).\n"
               "# Edit it and run: costcalc FILE.yaml\n")
     typer.echo(header + yaml.safe_dump(document, sort_keys=False, default_flow_style=None,
