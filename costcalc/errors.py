@@ -45,3 +45,19 @@ class SpecErrors(CostcalcError, ValueError):
 
 class UsageError(CostcalcError, ValueError):
     """A bad command-line request: unknown model, bad --set, bad option value."""
+
+
+def split_hint(message: str) -> tuple[str, str | None]:
+    """A message's statement and its hint: ``unknown key 'x' (did you mean 'y'?); valid keys:
+    a, b`` is ``unknown key 'x'`` with hint ``did you mean 'y'?; valid keys: a, b``."""
+    text, hints = message, []
+    start = text.find(" (did you mean ")
+    if start >= 0:
+        end = text.find(")", start)
+        end = len(text) if end < 0 else end
+        hints.append(text[start + 2:end])
+        text = text[:start] + text[end + 1:]
+    what, sep, rest = text.partition("; ")
+    if sep:
+        hints.append(rest.strip())
+    return what.strip(), "; ".join(hints) or None
