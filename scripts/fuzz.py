@@ -3,7 +3,8 @@
 Usage: python scripts/fuzz.py [--seconds 600] [--seed 1] [--out fuzz-crashes]
 
 Every case must end in a report (valid specs: with the expected exact MACs and params where
-the generator knows them) or in a one-line located CostcalcError; anything else is a crash,
+the generator knows them; valid specs with hostile display names: every output format holding
+them literally) or in a one-line located CostcalcError; anything else is a crash,
 saved to --out with its traceback. Exit code 1 when any crash was found.
 """
 from __future__ import annotations
@@ -24,6 +25,9 @@ import fuzz_cases  # noqa: E402
 def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str, dict | None,
                                                                       dict | None]:
     """(family, spec text, expected exact totals or None, overrides) of one random case."""
+    if rng.random() < 0.15:
+        text, expected = fuzz_cases.random_valid_spec(rng)
+        return "display", fuzz_cases.with_hostile_names(rng, text), expected, None
     if rng.random() < 0.3:
         text, expected = fuzz_cases.random_valid_spec(rng)
         return "valid", text, expected, None
@@ -37,7 +41,11 @@ def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str,
 
 def judge(family: str, text: str, expected: dict | None, overrides: dict | None) -> str:
     """The case's outcome ("ok" or "error"); raises on a crash or a wrong result."""
-    return fuzz_cases.outcome(text, overrides, valid=family == "valid", expected=expected)
+    result = fuzz_cases.outcome(text, overrides, valid=family in ("valid", "display"),
+                                expected=expected)
+    if family == "display":
+        fuzz_cases.displayed(text)  # hostile names shown literally in every format
+    return result
 
 
 def main() -> int:

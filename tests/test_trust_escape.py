@@ -385,3 +385,92 @@ def test_a_reader_that_leaves_early_gets_no_traceback(args):
     process.stdout.read(1)
     process.stdout.close()
     assert process.stderr.read() == b"" and process.wait() in (0, 1)
+
+
+# ------------------------------------------------------------------ validate
+LET_TYPO = "parameters: {alpha: 1}\nlet: {w: \"alpah * 2\"}\ninput: [3, 8, 8]\n" \
+           "layers:\n  - {kind: conv, out: w}\n"
+AFTER_DUPLICATE = ("parameters: {alpha: 1}\ninput: [3, 8, 8]\nlayers:\n"
+                   "  - {kind: conv, out: 8, kernel: 3, kernel: 5}\n"
+                   "  - {kind: convv, out: 8}\n"
+                   "  - {kind: conv, out: \"alpah\", strid: 2}\n")
+# (id, spec, the problems validate reports: line:column and message)
+VALIDATE_CASES = [
+    ("let typo reported once", LET_TYPO,
+     [("2:11", "unknown name 'alpah'", "did you mean 'alpha'?; known names: alpha")]),
+    ("let using a shape name", LET_TYPO.replace("alpah", "in_channels"),
+     [("2:11", "unknown name 'in_channels'", "known names: alpha")]),
+    ("problems after a duplicate key", AFTER_DUPLICATE,
+     [("4:37", "duplicate key 'kernel'", None),
+      ("5:12", "unknown layer kind 'convv'", "did you mean 'conv'? valid: "),
+      ("6:24", "unknown name 'alpah'", "did you mean 'alpha'?; known names: alpha, i, "),
+      ("6:32", "conv: unknown key 'strid'", "did you mean 'stride'?; valid keys: ")]),
+    ("duplicate keys only", "input: [3, 8, 8]\ninput: [3, 8, 8]\nlayers: []\nlayers: []\n",
+     [("2:1", "duplicate key 'input'", None), ("4:1", "duplicate key 'layers'", None)]),
+    # (YAML that does not parse has no keys to compare: the one problem is where it breaks)
+    ("duplicate key in broken YAML", "input: [3, 8, 8]\ninput: [3]\nlayers: [\n",
+     [("4:1", "malformed YAML: expected the node content, but found '<stream end>'", None)]),
+]
+
+
+@pytest.mark.parametrize("case, text, problems", VALIDATE_CASES,
+                         ids=[c[0] for c in VALIDATE_CASES])
+def test_validate_reports_each_problem_once_in_text_and_json(tmp_path, case, text, problems):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    lines = runner.invoke(app, ["validate", str(spec)])
+    assert lines.exit_code == 2 and lines.stdout == ""
+    assert len(lines.stderr.splitlines()) == len(problems), lines.stderr
+    for (where, message, _), line in zip(problems, lines.stderr.splitlines()):
+        assert line.startswith(f"error: {spec}:{where}: {message}"), line
+    as_json = runner.invoke(app, ["validate", str(spec), "--format", "json"])
+    assert as_json.exit_code == 2 and as_json.stderr == ""
+    records = json.loads(as_json.stdout)
+    assert [(f"{r['line']}:{r['column']}", r["message"]) for r in records] == \
+        [(where, message) for where, message, _ in problems]
+    for record, (_, _, hint) in zip(records, problems):
+        assert set(record) == {"path", "line", "column", "message", "hint"}
+        assert record["path"] == str(spec)
+        assert (record["hint"] is None) if hint is None else record["hint"].startswith(hint)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["v1", "--set", "bogus=1"], "mobilenet_v1 has no parameter 'bogus'"),
+    (["no-such-model"], "unknown model 'no-such-model'"),
+])
+def test_validate_json_reports_usage_errors_too(args, message):
+    result = runner.invoke(app, ["validate", *args, "--format", "json"])
+    assert result.exit_code == 2 and result.stderr == ""
+    [record] = json.loads(result.stdout)
+    assert record["message"].startswith(message) and record["line"] is None
+
+
+def test_validate_json_on_success_is_the_summary():
+    result = runner.invoke(app, ["validate", "v1", "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows"][0]["status"] == "ok"
+
+
+# ------------------------------------------------------------------ conventions
+@pytest.mark.parametrize("bound", ["max: 100", "choices: [10, 100]", "max: 1000"])
+def test_conventions_gives_every_row_it_can(tmp_path, bound):
+    import costcalc
+
+    spec = tmp_path / "small.yaml"
+    spec.write_text(f"parameters:\n  classes: {{default: 10, {bound}}}\ninput: [3, 16, 16]\n"
+                    "layers:\n  - {kind: conv, out: 8, kernel: 3, bn: true, act: relu}\n"
+                    "  - {kind: global_avg_pool}\n  - {kind: linear, out: classes}\n",
+                    encoding="utf-8")
+    result = runner.invoke(app, ["conventions", str(spec), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {r["convention"]: r for r in json.loads(result.stdout)["conventions"]}
+    assert "not computed (it counts 1001 classes)" in rows["tf-slim"]["error"]
+    assert "macs" not in rows["tf-slim"]
+    from costcalc.conventions import BUILT_IN
+
+    assert list(rows) == list(BUILT_IN)
+    for name, row in rows.items():
+        if name != "tf-slim":
+            assert row["macs"] == costcalc.analyze(str(spec), name).total.macs, name
+    table = runner.invoke(app, ["conventions", str(spec)]).stdout
+    assert "tf-slim: not computed (it counts 1001 classes): parameter 'classes'" in table
