@@ -47,17 +47,26 @@ class UsageError(CostcalcError, ValueError):
     """A bad command-line request: unknown model, bad --set, bad option value."""
 
 
+# How the hints in messages begin: a suggestion in brackets, or a list after "; ".
+_HINT_WORDS = ("did you mean", "use ", "valid", "known names", "see ", "raise ", "give ", "try ")
+
+
 def split_hint(message: str) -> tuple[str, str | None]:
     """A message's statement and its hint: ``unknown key 'x' (did you mean 'y'?); valid keys:
-    a, b`` is ``unknown key 'x'`` with hint ``did you mean 'y'?; valid keys: a, b``."""
-    text, hints = message, []
-    start = text.find(" (did you mean ")
-    if start >= 0:
-        end = text.find(")", start)
-        end = len(text) if end < 0 else end
-        hints.append(text[start + 2:end])
-        text = text[:start] + text[end + 1:]
-    what, sep, rest = text.partition("; ")
-    if sep:
-        hints.append(rest.strip())
-    return what.strip(), "; ".join(hints) or None
+    a, b`` is ``unknown key 'x'`` with hint ``did you mean 'y'?; valid keys: a, b``; a message
+    without such parts is all statement."""
+    import re
+
+    hints: list[str] = []
+
+    def bracket(match: re.Match) -> str:
+        hints.append(match.group(1))
+        return ""
+
+    text = re.sub(r" \(((?:%s)[^()]*(?:\([^()]*\)[^()]*)*)\)" % "|".join(_HINT_WORDS), bracket,
+                  message)
+    parts = text.split("; ")
+    statement = [parts[0]]
+    for part in parts[1:]:
+        (hints if part.startswith(_HINT_WORDS) else statement).append(part)
+    return "; ".join(statement).strip(), "; ".join(hints) or None
