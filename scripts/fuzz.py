@@ -3,8 +3,7 @@
 Usage: python scripts/fuzz.py [--seconds 600] [--seed 1] [--out fuzz-crashes]
 
 Every case must end in a report (valid specs: with the expected exact MACs and params where
-the generator knows them; valid specs with hostile display names: every output format holding
-them literally) or in a one-line located CostcalcError; anything else is a crash,
+the generator knows them) or in a one-line located CostcalcError; anything else is a crash,
 saved to --out with its traceback. Exit code 1 when any crash was found.
 """
 from __future__ import annotations
@@ -43,8 +42,8 @@ def judge(family: str, text: str, expected: dict | None, overrides: dict | None)
     """The case's outcome ("ok" or "error"); raises on a crash or a wrong result."""
     result = fuzz_cases.outcome(text, overrides, valid=family in ("valid", "display"),
                                 expected=expected)
-    if family == "display":
-        fuzz_cases.displayed(text)  # hostile names shown literally in every format
+    if family == "display":  # valid specs with hostile names: shown literally in every format
+        fuzz_cases.displayed(text)
     return result
 
 
