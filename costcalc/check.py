@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from costcalc import expr
 from costcalc import spec as specs
-from costcalc.errors import SpecError
+from costcalc.errors import SpecError, split_hint
 from costcalc.graph import Builder, Graph, Tensor, UserBlock
 from costcalc.kinds import REQUIRED, Field, Kind, Shape
 from costcalc.source import Mapping as YamlMapping
@@ -69,15 +69,18 @@ def check(text: str, path: str, overrides: Mapping[str, Any] | None = None,
     usage error, raised as such.
     """
     result = Result(path)
+    duplicates: list[SpecError] = []
     try:
-        doc = load(text, path)
+        doc = load(text, path, duplicates)
     except SpecError as exc:
-        result.problems.append(exc)
+        result.problems = sorted(duplicates + [exc], key=_place)
         return result
     if not isinstance(doc, YamlMapping):
         result.problems.append(SpecError("a spec must be a YAML mapping with 'layers'", path, 1, 1))
         return result
     checker = _Checker(path, doc, convention)
+    for problem in duplicates:  # the rest is checked with the first of each duplicate key
+        checker.add(problem)
     checker.run(overrides)
     result.problems = checker.sorted_problems()
     if not result.problems:
@@ -101,13 +104,15 @@ class _Checker:
         return SpecError(message, self.path, pos.line if pos else None, pos.column if pos else None)
 
     def add(self, problem: SpecError) -> None:
+        """Record ``problem`` unless it is already reported at that place (the same message,
+        or the same problem with other hints)."""
         problem.located(self.path)
-        key = (problem.line, problem.column, problem.message)
-        if all((p.line, p.column, p.message) != key for p in self.problems):
+        key = (problem.line, problem.column, _gist(problem.message))
+        if all((p.line, p.column, _gist(p.message)) != key for p in self.problems):
             self.problems.append(problem)
 
     def sorted_problems(self) -> list[SpecError]:
-        return sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
+        return sorted(self.problems, key=_place)
 
     def attempt(self, function, *args) -> Any:
         """Run ``function``; a SpecError is recorded and None returned."""
@@ -229,7 +234,10 @@ class _Checker:
                         raise _Skip
                     if compiled.names & self.poisoned:
                         raise _Skip
-                    self.unknown_names(compiled, frozenset(env), raw.value_pos[key])
+                    # a let sees the parameters and earlier lets, not shapes or ``i``
+                    if not self.unknown_names(compiled, frozenset(env), raw.value_pos[key],
+                                              layer=False):
+                        raise _Skip  # reported: evaluating it would report it again
                     env[key] = self.evaluate(compiled, env, raw.value_pos[key])
                 else:
                     env[key] = value
@@ -381,16 +389,19 @@ class _Checker:
         except expr.ExprError as exc:
             raise self._expr_error(exc, pos) from None
 
-    def unknown_names(self, compiled: expr.Expression, scope: frozenset, pos: Pos | None) -> bool:
-        """Report the first name not in ``scope``; True when every name is known."""
-        missing = compiled.names - scope - SHAPE_NAMES - {"i"}
+    def unknown_names(self, compiled: expr.Expression, scope: frozenset, pos: Pos | None,
+                      layer: bool = True) -> bool:
+        """Report the first name not in ``scope`` (plus the shape names and ``i`` inside a
+        layer entry); True when every name is known."""
+        scope = scope | SHAPE_NAMES | {"i"} if layer else scope
+        missing = compiled.names - scope
         if not missing:
             return True
         for node in ast.walk(compiled.tree):
             if isinstance(node, ast.Name) and node.id in missing:
-                close = difflib.get_close_matches(node.id, sorted(scope | SHAPE_NAMES), n=1)
+                close = difflib.get_close_matches(node.id, sorted(scope), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                known = ", ".join(sorted(scope | SHAPE_NAMES | {"i"}))
+                known = ", ".join(sorted(scope))
                 self.add(self._expr_error(expr.ExprError(
                     f"unknown name {node.id!r}{hint}; known names: {known}", node.col_offset),
                     pos))
@@ -402,6 +413,15 @@ class _Checker:
             return SpecError(exc.message, self.path)
         line, column = pos.at(exc.column)
         return SpecError(exc.message, self.path, line, column)
+
+
+def _place(problem: SpecError) -> tuple[int, int]:
+    return problem.line or 0, problem.column or 0
+
+
+def _gist(message: str) -> str:
+    """What a message says, without its hints (``did you mean``, lists of valid names)."""
+    return split_hint(message)[0]
 
 
 class _Skip(Exception):

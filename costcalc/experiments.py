@@ -743,6 +743,8 @@ def render_all(tables: list[Table], fmt: str, **options: Any) -> str:
     for table in tables:
         text = render(table, fmt, **options)
         if fmt is Format.csv and len(tables) > 1:
-            text = f"# {table.title}\n{text}"
+            from costcalc.render.controls import visible
+
+            text = f"# {visible(table.title)}\n{text}"  # one line, whatever the names in it
         parts.append(text if text.endswith("\n") else text + "\n")
     return "\n".join(parts)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -298,14 +299,18 @@ def normal_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name)
 
 
+_FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*\d+\s*")
+
+
 def _constant(value: Any) -> Any:
-    """A parameter's number written as a constant expression (``1/3``) read as that number;
-    any other value unchanged. Exact rationals that are not decimals can only be written so."""
-    if not isinstance(value, str) or value.strip().isidentifier():
+    """A parameter's number written as a fraction (``'1/3'``) read as that number; any other
+    value unchanged. Exact rationals that are not decimals can only be written so. Only the
+    fraction form is read: other text (``+1-1``, ``relu``) stays the word it is, so a text
+    parameter's choices are never turned into numbers."""
+    if not isinstance(value, str) or not _FRACTION.fullmatch(value):
         return value
     try:
-        compiled = expr.compile_expression(value)
-        result = None if compiled.names else compiled.evaluate({})
+        result = expr.compile_expression(value).evaluate({})
     except expr.ExprError:
         return value
     return result if expr.is_exact(result) and not isinstance(result, bool) else value

@@ -66,7 +66,7 @@ SPEC_CASES = [
     ("document is a list", "- kind: conv\n- kind: bn\n", [], "1:1",
      "a spec must be a YAML mapping with 'layers'"),
     ("document is a number", "42\n", [], "1:1", "a spec must be a YAML mapping with 'layers'"),
-    ("duplicate key", HEAD + "input: [3, 4, 4]\n", [], "3:1", "duplicate key 'input'"),
+    ("duplicate key", NO_LAYERS + "input: [3, 4, 4]\n", [], "3:1", "duplicate key 'input'"),
     # --- keys and types
     ("unknown top-level key", "input: [3, 8, 8]\nlayrs: []\nlayers: []\n", [], "2:1",
      "unknown top-level key 'layrs' (did you mean 'layers'?)"),

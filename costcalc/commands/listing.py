@@ -119,8 +119,11 @@ def shown_document(spec, overrides: dict[str, str]) -> dict[str, Any]:
 
 
 def _comment(text: str) -> str:
-    """User text on a YAML comment line: a line break would end the comment."""
-    return " ".join(str(text).split())
+    """User text on a YAML comment line: a line break would end the comment, so control
+    characters are shown escaped."""
+    from costcalc.render.controls import visible
+
+    return visible(str(text))
 
 
 def _plain(value: Any) -> Any:

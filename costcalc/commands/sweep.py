@@ -69,7 +69,7 @@ def _evaluate(spec, axes, base, convention):
     import sys
 
     from costcalc.grid import evaluate_grid
-    from costcalc.render.terminal import use_color
+    from costcalc.render.terminal import markup, use_color
 
     first, *rest = list(axes)
     total = 1
@@ -82,7 +82,7 @@ def _evaluate(spec, axes, base, convention):
 
     results = []
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"sweeping {spec.name}", total=total)
+        task = progress.add_task(f"sweeping {markup(spec.name)}", total=total)
         for value in axes[first]:
             chunk = evaluate_grid(spec, {first: [value], **{k: axes[k] for k in rest}}, base,
                                   convention)
