@@ -45,3 +45,28 @@ class SpecErrors(CostcalcError, ValueError):
 
 class UsageError(CostcalcError, ValueError):
     """A bad command-line request: unknown model, bad --set, bad option value."""
+
+
+# How the hints in messages begin: a suggestion in brackets, or a list after "; ".
+_HINT_WORDS = ("did you mean", "use ", "valid", "known names", "see ", "raise ", "give ", "try ")
+
+
+def split_hint(message: str) -> tuple[str, str | None]:
+    """A message's statement and its hint: ``unknown key 'x' (did you mean 'y'?); valid keys:
+    a, b`` is ``unknown key 'x'`` with hint ``did you mean 'y'?; valid keys: a, b``; a message
+    without such parts is all statement."""
+    import re
+
+    hints: list[str] = []
+
+    def bracket(match: re.Match) -> str:
+        hints.append(match.group(1))
+        return ""
+
+    text = re.sub(r" \(((?:%s)[^()]*(?:\([^()]*\)[^()]*)*)\)" % "|".join(_HINT_WORDS), bracket,
+                  message)
+    parts = text.split("; ")
+    statement = [parts[0]]
+    for part in parts[1:]:
+        (hints if part.startswith(_HINT_WORDS) else statement).append(part)
+    return "; ".join(statement).strip(), "; ".join(hints) or None

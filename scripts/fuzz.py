@@ -25,6 +25,9 @@ import fuzz_cases  # noqa: E402
 def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str, dict | None,
                                                                       dict | None]:
     """(family, spec text, expected exact totals or None, overrides) of one random case."""
+    if rng.random() < 0.15:
+        text, expected = fuzz_cases.random_valid_spec(rng)
+        return "display", fuzz_cases.with_hostile_names(rng, text), expected, None
     if rng.random() < 0.3:
         text, expected = fuzz_cases.random_valid_spec(rng)
         return "valid", text, expected, None
@@ -41,7 +44,11 @@ def make_case(rng: random.Random, zoo: list[tuple[str, str]]) -> tuple[str, str,
 
 def judge(family: str, text: str, expected: dict | None, overrides: dict | None) -> str:
     """The case's outcome ("ok" or "error"); raises on a crash or a wrong result."""
-    return fuzz_cases.outcome(text, overrides, valid=family == "valid", expected=expected)
+    result = fuzz_cases.outcome(text, overrides, valid=family in ("valid", "display"),
+                                expected=expected)
+    if family == "display":  # valid specs with hostile names: shown literally in every format
+        fuzz_cases.displayed(text)
+    return result
 
 
 def main() -> int:

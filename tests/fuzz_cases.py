@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from costcalc.errors import CostcalcError, SpecError, UsageError
+from costcalc.errors import CostcalcError, SpecError, UsageError, split_hint
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PATH = "fuzz.yaml"
@@ -207,6 +207,81 @@ SNIPPETS = (
 )
 
 
+# Pieces of display strings that mean something to a terminal, rich, LaTeX, Markdown, HTML or a
+# spreadsheet; hostile_text() strings several together.
+HOSTILE_PIECES = (
+    "[/red]", "[b]", "[/b]", ":smile:", "\x1b]8;;http://x\x1b\\", "\x1b[31m", "\x1b[2J", "\x07",
+    "\r", "\n", "\t", "\u202e", "\u2028", "\u200b", "\\input{/etc/passwd}", "\\write18{ls}",
+    "\\\\[1em]", "%", "&", "#", "_", "{", "}", "~", "^", "\\", "$", "|", "*", "`", "<script>",
+    "</td>", "&amp;", "[x](http://e)", "=1+1", "+1", "-1-", "@SUM(A1)", "=cmd|' /C calc'!A0",
+    "# ", "1. ", "> ", "---", "'", '"', "é", "\u2603", "x", " ",
+)
+
+
+def hostile_text(rng: random.Random) -> str:
+    """A display string of one to five hostile pieces (never empty)."""
+    return "".join(rng.choice(HOSTILE_PIECES) for _ in range(rng.randint(1, 5)))
+
+
+def with_hostile_names(rng: random.Random, text: str) -> str:
+    """``text`` (a spec that builds) with hostile display strings as its name, description,
+    layer names and a text parameter's value."""
+    doc = yaml.safe_load(text)
+    doc["name"] = hostile_text(rng)
+    doc["description"] = hostile_text(rng)
+    value = hostile_text(rng)
+    doc.setdefault("parameters", {})["label"] = {"default": value, "choices": [value, "x"],
+                                                 "description": hostile_text(rng)}
+    for index, entry in enumerate(doc["layers"]):
+        if isinstance(entry, dict) and rng.random() < 0.5:
+            name = hostile_text(rng).replace(".", "").replace("#", "")
+            entry["name"] = f"{name}{index}"  # unique, never empty
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=rng.random() < 0.5)
+
+
+def displayed(text: str) -> None:
+    """Render the report of spec ``text`` in every format and check that no display string
+    escaped its format: only newline among the control characters, one record per CSV line
+    with the header's field count, Markdown rows with the header's cell count, one LaTeX line
+    per row (every other line a command) and no LaTeX command a plain name would not give."""
+    import csv
+    import io
+    import re
+
+    from costcalc.api import analyze
+    from costcalc.render import render
+    from costcalc.render.controls import visible
+    from costcalc.costing.report_table import report_table
+    from costcalc.spec.document import parse
+
+    table = report_table(analyze(parse(text, PATH)), depth=2)
+    for fmt in ("table", "json", "csv", "markdown", "latex"):
+        output = render(table, fmt, color=False)
+        assert visible(output.replace("\n", "")) == output.replace("\n", ""), (fmt, output)
+        lines = output.splitlines()
+        if fmt == "csv":
+            assert len({len(row) for row in csv.reader(io.StringIO(output))}) == 1, output
+            assert len(lines) == len(table.rows) + 1, output
+        elif fmt == "markdown":
+            rows = [line for line in lines if line.startswith("|")]
+            assert len(rows) == len(table.rows) + 2, output
+            assert len({len(re.findall(r"(?<!\\)\|", row)) for row in rows}) == 1, output
+        elif fmt == "latex":
+            body = re.sub(r"\\(textbackslash|textasciitilde|textless|textgreater|textbar)\{\}"
+                          r"|\\[&%$#_{}^]", "", output)
+            commands = set(re.findall(r"\\([A-Za-z]+)", body))
+            assert commands <= LATEX_COMMANDS, (commands - LATEX_COMMANDS, output)
+            rows = [line for line in lines if line.endswith(" \\\\")]
+            assert len(rows) == len(table.rows) + 1, output  # the header and each row
+            assert all(line.startswith("\\") for line in lines if line not in rows), output
+
+
+# The commands a report's LaTeX uses; anything else came from a name.
+LATEX_COMMANDS = frozenset({"begin", "end", "centering", "small", "caption", "toprule",
+                            "midrule", "bottomrule", "addlinespace", "textbf", "quad", "par",
+                            "smallskip", "footnotesize"})
+
+
 def zoo_texts() -> list[tuple[str, str]]:
     """(name, text) of every zoo spec."""
     return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(CONFIGS.glob("*.yaml"))]
@@ -324,8 +399,12 @@ def outcome(text: str, overrides: dict | None = None, valid: bool = False,
             assert str(again) == str(exc) and "\n" not in str(exc)
             return "error"
         raise AssertionError(f"validate refused overrides that the report accepts: {exc}")
+    places = set()
     for problem in problems:
         assert "\n" not in str(problem) and str(problem).startswith(PATH), str(problem)
+        place = (problem.line, problem.column, split_hint(problem.message)[0])
+        assert place not in places, f"reported twice: {problem}"
+        places.add(place)
     try:
         report = analyze(parse(text, PATH), **(overrides or {}))
     except CostcalcError as exc:

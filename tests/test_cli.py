@@ -156,7 +156,7 @@ def test_flops_are_labelled_and_twice_the_macs_under_paper():
 
 def test_footer_names_convention_and_every_resolved_parameter():
     text = run("v2", "--alpha", "0.5", "--res", "160", "--set", "flavor=torchvision").stdout
-    assert ("parameters: alpha=0.5, resolution=160 (rho=0.7143), classes=1000, t=6, "
+    assert ("parameters: alpha=0.5, resolution=160 (rho=0.7143 = 160/224), classes=1000, t=6, "
             "flavor=torchvision") in text
     assert "convention: paper:" in text
 

@@ -10,9 +10,9 @@ import yaml
 import costcalc
 from costcalc import zoo
 from costcalc.costing.compare import compare_table
-from costcalc.spec.resolved import resolved_document
 from costcalc.costing.sweep import sweep_table
 from costcalc.spec.document import parse
+from costcalc.spec.shown import shown_document
 
 from cli_runner import run
 
@@ -154,10 +154,11 @@ def test_show_prints_a_spec_that_builds_to_the_same_report(model, settings, tmp_
             assert str(declared[name]["default"]).lower() in (value, f"{value}.0")
 
 
-def test_show_evaluates_expressions():
+def test_show_keeps_expressions_and_writes_the_values_given_as_defaults():
     spec = costcalc.load("v2")
-    document = resolved_document(spec, {"alpha": "0.5", "res": "160"})
-    assert document["input"] == [3, 160, 160]
-    assert document["layers"][0]["out"] == 16
-    assert "let" not in document and "parameters" not in document
-    parse(yaml.safe_dump(document), "resolved.yaml")  # a valid spec
+    document = shown_document(spec, {"alpha": "0.5", "resolution": "160"})
+    assert document["input"] == spec.document["input"]  # expressions as written
+    assert document["layers"][0]["out"] == spec.document["layers"][0]["out"]
+    assert document["parameters"]["alpha"]["default"] == Fraction(1, 2)
+    assert document["parameters"]["resolution"]["default"] == 160
+    assert document["let"] == spec.document["let"]

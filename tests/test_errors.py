@@ -30,6 +30,30 @@ def one(entry: str) -> str:
     return HEAD + f"  - {entry}\n"
 
 
+def _empty_blocks(levels: int, repeat: int) -> str:
+    """Blocks with nothing in them, each repeating the one below ``repeat`` times."""
+    blocks = "".join(f"  e{k}: {{layers: [{{kind: e{k - 1}, repeat: {repeat}}}]}}\n"
+                     for k in range(1, levels))
+    return (f"input: [3, 8, 8]\nblocks:\n  e0: {{layers: []}}\n{blocks}layers:\n"
+            f"  - {{kind: e{levels - 1}, repeat: {repeat}}}\n")
+
+
+def _block_chain(depth: int) -> str:
+    """Block b{k} is a call of block b{k-1}: one call nests ``depth`` blocks."""
+    blocks = "".join(f"  b{k}: {{layers: [{{kind: b{k - 1}}}]}}\n" for k in range(1, depth))
+    return (f"input: [3, 8, 8]\nblocks:\n  b0: {{layers: [{{kind: bn}}]}}\n{blocks}"
+            f"layers:\n  - {{kind: b{depth - 1}}}\n")
+
+
+def _nested_residuals(depth: int) -> str:
+    """A residual whose body is a residual, ``depth`` times, in block-style YAML."""
+    text = HEAD
+    for level in range(depth):
+        indent = "  " + "    " * level
+        text += f"{indent}- kind: residual\n{indent}  body:\n"
+    return text + "  " + "    " * depth + "- {kind: bn}\n"
+
+
 # (id, spec text, extra arguments, "line:col" or "" for no position, message fragment)
 SPEC_CASES = [
     # --- the file and the document
@@ -42,7 +66,7 @@ SPEC_CASES = [
     ("document is a list", "- kind: conv\n- kind: bn\n", [], "1:1",
      "a spec must be a YAML mapping with 'layers'"),
     ("document is a number", "42\n", [], "1:1", "a spec must be a YAML mapping with 'layers'"),
-    ("duplicate key", HEAD + "input: [3, 4, 4]\n", [], "3:1", "duplicate key 'input'"),
+    ("duplicate key", NO_LAYERS + "input: [3, 4, 4]\n", [], "3:1", "duplicate key 'input'"),
     # --- keys and types
     ("unknown top-level key", "input: [3, 8, 8]\nlayrs: []\nlayers: []\n", [], "2:1",
      "unknown top-level key 'layrs' (did you mean 'layers'?)"),
@@ -159,6 +183,13 @@ SPEC_CASES = [
      "input: [3, 8, 8]\nblocks:\n  ten: {layers: [{kind: identity, repeat: 10000}]}\n"
      "layers:\n  - {kind: ten, repeat: 11}\n", [], "3:18",
      "identity 'ten10.0': the model has more than 100000 layers"),
+    ("empty blocks nested under repeat", _empty_blocks(4, 10_000), [], "4:17",
+     "the model expands to more than 200000 layer and block instances"),
+    ("block calls chained 1000 deep", _block_chain(1000), [], "903:19",
+     "layers nested deeper than 100 levels (block calls, bodies and branches; "
+     "limit costcalc.spec.walker.MAX_NESTING)"),
+    ("residuals nested 400 deep", _nested_residuals(400), [], "65:129",
+     "YAML nested deeper than 64 levels"),
     # --- kinds and blocks
     ("unknown kind", one("{kind: convv, out: 8}"), [], "3:12",
      "unknown layer kind 'convv' (did you mean 'conv'? valid: " + ", ".join(public_kinds()) + ")"),
@@ -225,8 +256,8 @@ SPEC_CASES = [
     ("keyword argument", one("{kind: conv, out: 'round(8, ndigits=0)'}"), [], "3:33",
      "keyword arguments are not allowed"),
     # --- bad values from the command line, located where the value is used
-    ("parameter makes a bad size", "parameters: {res: 8}\ninput: [3, res, res]\nlayers: []\n",
-     ["--set", "res=1/2"], "2:12", "'input height' must be a whole number, got 0.5"),
+    ("parameter makes a bad size", "parameters: {side: 8}\ninput: [3, side, side]\nlayers: []\n",
+     ["--set", "side=1/2"], "2:12", "'input height' must be a whole number, got 0.5"),
 ]
 
 

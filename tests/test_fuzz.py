@@ -95,3 +95,14 @@ def test_the_command_line_prints_one_line_or_a_report(tmp_path_factory, rng, whi
 def test_every_zoo_spec_validates_cleanly(name):
     text = dict(ZOO)[name]
     assert check_text(text, f"{name}.yaml") == []
+
+
+@ci(40)
+@given(st.randoms(use_true_random=False))
+def test_hostile_display_names_are_shown_literally_in_every_format(rng: random.Random):
+    from fuzz_cases import displayed, with_hostile_names
+
+    text, expected = random_valid_spec(rng)
+    text = with_hostile_names(rng, text)
+    assert outcome(text, valid=True, expected=expected) == "ok"
+    displayed(text)  # no control character, extra line, cell or LaTeX command in any format

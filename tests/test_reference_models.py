@@ -36,6 +36,8 @@ PUBLISHED = [
      TV + "resnet.py ResNet34_Weights.IMAGENET1K_V1 meta num_params, _ops"),
     ("resnet50", "resnet50", {}, 25_557_032, "4.089",
      TV + "resnet.py ResNet50_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("wide_resnet50_2", "resnet50", {"width": 128}, 68_883_240, "11.398",
+     TV + "resnet.py Wide_ResNet50_2_Weights.IMAGENET1K_V1 meta num_params, _ops"),
     ("vgg16", "vgg16", {}, 138_357_544, "15.47",
      TV + "vgg.py VGG16_Weights.IMAGENET1K_V1 meta num_params, _ops"),
     ("efficientnet_b0", "efficientnet_b0", {}, 5_288_548, "0.386",
@@ -171,7 +173,7 @@ class Recount:
         return (x[0], side(x[1]), side(x[2]))
 
     # --------------------------------------------------------------- torchvision resnet.py
-    def resnet(self, block, layers, res=224):
+    def resnet(self, block, layers, res=224, base_width=64):
         x = self.cbn((3, res, res), 64, 7, 2, 3)
         x = self.maxpool(x, 3, 2, 1)
         inplanes = 64
@@ -182,8 +184,9 @@ class Recount:
                 if j == 0 and (stride != 1 or inplanes != out):
                     self.cbn((inplanes, x[1], x[2]), out, 1, stride, 0)   # downsample
                 if block == "bottleneck":
-                    y = self.cbn(x, planes, 1, 1, 0)
-                    y = self.cbn(y, planes, 3, stride, 1)
+                    width = int(planes * (base_width / 64.0))    # Bottleneck.__init__
+                    y = self.cbn(x, width, 1, 1, 0)
+                    y = self.cbn(y, width, 3, stride, 1)
                     x = self.cbn(y, out, 1, 1, 0)
                 else:
                     y = self.cbn(x, planes, 3, stride, 1)
@@ -300,6 +303,8 @@ def recount(case: str) -> Recount:
         r.resnet("basic", (3, 4, 6, 3))
     elif case == "resnet50":
         r.resnet("bottleneck", (3, 4, 6, 3))
+    elif case == "wide_resnet50_2":
+        r.resnet("bottleneck", (3, 4, 6, 3), base_width=128)
     elif case == "vgg16":
         r.vgg16()
     elif case.startswith("efficientnet_"):

@@ -18,6 +18,10 @@ def ablate(
     convention: options.ConventionName = "paper",
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
+    experiment: Optional[str] = typer.Option(
+        None, "--experiment", "-x",
+        help="speed (v1 only): separable vs standard and VGG16 vs v1 in MACs and in predicted "
+             "latency (costcalc latency), Caffe's grouped convolution vs a depthwise kernel."),
 ) -> None:
     """One table per design claim of MODEL: the variants, costcalc's counts and the papers' figures.
 
@@ -28,6 +32,9 @@ def ablate(
     """
     from costcalc import experiments
 
+    if experiment is not None:
+        _experiment(model, experiment, only, list_, format, exact)
+        return
     if list_:
         table = experiments.listing(model)
         from costcalc.render import render
@@ -36,3 +43,19 @@ def ablate(
         return
     tables = experiments.run(model, only, convention)
     typer.echo(experiments.render_all(tables, format, exact=exact), nl=False)
+
+
+def _experiment(model: str, name: str, only, list_: bool, format: Format, exact: bool) -> None:
+    """``--experiment speed``: the latency model's answer to the notes' speed claims."""
+    from costcalc import zoo
+    from costcalc.errors import UsageError
+
+    if name != "speed":
+        raise UsageError(f"unknown experiment {name!r}; valid: speed")
+    if zoo.canonical(model) != "mobilenet_v1":
+        raise UsageError(f"--experiment speed is about MobileNet v1; got {model!r}")
+    if only or list_:
+        raise UsageError("--experiment speed takes no --only or --list")
+    from costcalc.latency import adapter, speed
+
+    typer.echo(adapter.render(speed.tables(), format.value, exact), nl=False)

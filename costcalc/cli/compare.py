@@ -6,7 +6,9 @@ from typing import Optional
 import typer
 
 from costcalc.cli import options
+from costcalc.cli.options import MAX_POINTS
 from costcalc.render import Format
+
 
 def compare(
     models: list[str] = typer.Argument(..., metavar="VARIANT",
@@ -25,6 +27,13 @@ def compare(
                                        help="Sort rows by a column: variant, macs, params, "
                                             "activations or a ratio column (macs_ratio, ...)."),
     reverse: bool = typer.Option(False, "--reverse", help="Sort in descending order."),
+    max_points: options.MaxPoints = MAX_POINTS,
+    device: Optional[str] = typer.Option(None, "--device", "-D",
+                                         help="Add predicted latency on this device profile "
+                                              "(costcalc latency)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --device (default: the "
+                                             "device's)."),
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -44,9 +53,14 @@ def compare(
         costcalc compare v1 v2 v3-large --sort macs --format markdown
     """
     from costcalc.costing.compare import compare_table
-    from costcalc.costing.variants import axes
+    from costcalc.costing.variants import axes, check_points
     from costcalc.render import render
 
-    table = compare_table(models, axes(alpha, res, classes, set_), convention,
-                          baseline, sort, reverse)
+    grid = axes(alpha, res, classes, set_)
+    check_points(grid, max_points, len(models))
+    table = compare_table(models, grid, convention, baseline, sort, reverse)
+    if device is not None or dtype is not None:
+        from costcalc.latency.compare import add_latency
+
+        add_latency(table, device, dtype)
     typer.echo(render(table, format, exact=exact), nl=False)

@@ -22,6 +22,12 @@ def formula(
                                           "at the point, instead of the per-layer table."),
     all_layers: bool = typer.Option(False, "--all-layers",
                                     help="Also list layers that cost nothing (pools, adds, ...)."),
+    latency: bool = typer.Option(False, "--latency",
+                                 help="Arithmetic intensity (MACs per byte) of depthwise and "
+                                      "pointwise layers in closed form, checked layer by layer "
+                                      "against the latency model at --alpha/--res."),
+    dtype: str = typer.Option("fp32", "--dtype", "-t",
+                              help="With --latency: element type (fp32, fp16, int8)."),
 ) -> None:
     """Closed-form MACs and params in alpha, rho (= resolution / 224) and t, per layer and total.
 
@@ -30,6 +36,9 @@ def formula(
 
     Example: costcalc formula v2 --format latex
     """
+    if latency:
+        _latency(model, options.overrides(alpha, res, classes, set_), dtype, format)
+        return
     from costcalc.api import load
     from costcalc.symbolic.calculus import sensitivities
     from costcalc.symbolic.layers import layer_formulas
@@ -50,6 +59,16 @@ def formula(
     typer.echo(render(table, format, exact=True), nl=False)
 
 
+def _latency(model: str, parameters: dict, dtype: str, format: Format) -> None:
+    """``formula --latency``: the closed-form intensities and their check (costcalc.latency)."""
+    from costcalc.latency import adapter, intensity
+    from costcalc.latency.model import DTYPE_BYTES, check_choice
+
+    check_choice("dtype", dtype, tuple(DTYPE_BYTES))
+    typer.echo(adapter.render(intensity.tables(model, parameters, dtype), format.value, True),
+               nl=False)
+
+
 def solve(
     model: options.Model,
     macs: Optional[str] = typer.Option(None, "--macs", help="MAC budget, e.g. 150M or 1.5G."),
@@ -62,6 +81,15 @@ def solve(
     set_: options.Sets = None,
     convention: options.ConventionName = "paper",
     format: options.OutputFormat = Format.table,
+    latency: Optional[str] = typer.Option(None, "--latency",
+                                          help="Latency budget (20ms, 0.02s, 500us) on --device: "
+                                               "the largest alpha (or resolution) predicted "
+                                               "to fit."),
+    device: Optional[str] = typer.Option(None, "--device", "-D",
+                                         help="Device profile for --latency."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --latency (default: the "
+                                             "device's)."),
 ) -> None:
     """Largest alpha (or, with --alpha, resolution) whose MACs and/or params fit a budget.
 
@@ -75,6 +103,10 @@ def solve(
     from costcalc.symbolic.tables import solve_table
     from costcalc.render import render
 
+    if latency is not None or device is not None:
+        _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step, set_,
+                       format)
+        return
     budgets = {}
     if macs is not None:
         budgets["macs"] = parse_amount(macs, "--macs")
@@ -90,3 +122,28 @@ def solve(
                          "for the resolution")
     solution = solve_budget(spec, budgets, overrides, convention, step)
     typer.echo(render(solve_table(solution), format, exact=True), nl=False)
+
+
+def _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step, set_,
+                   format) -> None:
+    """``solve --latency T --device NAME``: bisection on the latency model (costcalc.latency)."""
+    from fractions import Fraction
+
+    from costcalc.errors import UsageError
+    from costcalc.latency import adapter, budget
+
+    if latency is None or device is None:
+        raise UsageError("--latency and --device go together")
+    if macs is not None or params is not None:
+        raise UsageError("give --latency or --macs/--params, not both")
+    if alpha is not None and res is not None:
+        raise UsageError("give --alpha (to solve for the resolution) or --res (to solve for "
+                         "alpha), not both")
+    if step < 1:
+        raise UsageError(f"--step must be at least 1, got {step}")
+    seconds = budget.parse_budget(latency)
+    fixed = options.overrides(alpha, res, None, set_)
+    solve_for = "resolution" if alpha is not None else "alpha"
+    upper = Fraction(2) if solve_for == "alpha" else Fraction(1024)
+    table = budget.solve(model, seconds, device, dtype, fixed, solve_for, step, upper)
+    typer.echo(adapter.render(table, format.value, True), nl=False)

@@ -1,4 +1,4 @@
-"""``costcalc list`` (the zoo with headline numbers) and ``costcalc show`` (a resolved spec)."""
+"""``costcalc list`` (the zoo and its headline numbers) and ``costcalc show`` (a spec to edit)."""
 from __future__ import annotations
 
 from enum import Enum
@@ -22,34 +22,14 @@ def list_models(
 
         costcalc list --convention torchvision --format markdown
     """
+    from costcalc.costing.zoo_table import zoo_table
     from costcalc.render import render
 
     typer.echo(render(zoo_table(convention), format, exact=exact), nl=False)
 
 
-def zoo_table(convention: str = "paper"):
-    """Every zoo model at its default parameters, as a Table."""
-    from costcalc import zoo
-    from costcalc.api import analyze, load
-    from costcalc.table import Column, Table
-
-    columns = [Column("name", "name"), Column("aliases", "aliases"),
-               Column("macs", "MACs", "count"), Column("params", "params", "count"),
-               Column("parameters", "parameters"), Column("description", "description")]
-    rows = []
-    for name in zoo.names():
-        spec = load(name)
-        report = analyze(spec, convention)
-        aliases = [a for a, target in zoo.ALIASES.items() if target == name]
-        rows.append({"name": name, "aliases": ", ".join(aliases), "macs": report.total.macs,
-                     "params": report.total.params, "parameters": ", ".join(spec.parameters),
-                     "description": spec.description})
-    return Table(f"model zoo (defaults, {convention} convention)", columns, rows,
-                 ["costcalc show NAME prints a model's spec; costcalc NAME its per-layer report"])
-
-
 class ShowFormat(str, Enum):
-    """Formats of a resolved spec."""
+    """Formats of a printed spec."""
 
     yaml = "yaml"
     json = "json"
@@ -64,49 +44,33 @@ def show(
     format: ShowFormat = typer.Option(ShowFormat.yaml, "--format", "-f",
                                       help="yaml (a spec file) or json."),
 ) -> None:
-    """The resolved spec of MODEL: parameter values set, expressions evaluated.
+    """The spec of MODEL, with the parameter values given here as its new defaults.
 
-    The output is a valid spec: save it, edit it, and run costcalc on the file.
+    Every expression is kept as written, so the output analysed at any parameter values gives
+    exactly the numbers of MODEL at those values: save it, edit it, and run costcalc on the file.
 
     Examples:
 
-        costcalc show v2 --alpha 0.5 > my_v2.yaml && costcalc my_v2.yaml
+        costcalc show v2 --alpha 0.5 > my_v2.yaml && costcalc my_v2.yaml --res 160
 
         costcalc show v3-small --set flavor=torchvision --format json
     """
     from costcalc.api import load
-    from costcalc.spec.resolved import resolved_document
+    from costcalc.spec.shown import comment, json_number, shown_document, spec_yaml
 
     spec = load(model)
-    document = resolved_document(spec, options.overrides(alpha, res, classes, set_))
+    given = options.overrides(alpha, res, classes, set_)
+    document = shown_document(spec, given)
     if format == ShowFormat.json:
         import json
 
-        typer.echo(json.dumps(document, indent=2))
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=True, default=json_number))
         return
-    import yaml
-
     from costcalc.costing.report_table import parameter_text
-    from costcalc.spec.models import resolve
 
-    values = resolve(spec, options.overrides(alpha, res, classes, set_))
-    header = (f"# {spec.name} at {parameter_text(values)}, resolved by costcalc show:\n"
-              "# expressions evaluated (parameters folded into the numbers are dropped).\n"
-              "# Edit it and run: costcalc FILE.yaml\n")
-    typer.echo(header + yaml.dump(document, Dumper=_dumper(), sort_keys=False,
-                                  default_flow_style=None, width=110, allow_unicode=False),
-               nl=False)
-
-
-def _dumper() -> type:
-    """SafeDumper that writes a Decimal as the plain number it is, every digit kept."""
-    import yaml
-
-    from costcalc.spec.resolved import Decimal
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    Dumper.add_representer(
-        Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", value))
-    return Dumper
+    values = spec.resolve(given)
+    at = parameter_text(values, spec.base_resolution)
+    header = (f"# {comment(spec.name)} at {comment(at)}, printed by costcalc show:\n"
+              "# every expression as written; the values given became the parameters' defaults.\n"
+              "# Edit it and run: costcalc FILE.yaml [--set NAME=VALUE ...]\n")
+    typer.echo(header + spec_yaml(document), nl=False)

@@ -13,6 +13,8 @@ import typer
 from costcalc.errors import UsageError
 from costcalc.render import Format
 
+EXIT_BAD_INPUT = 2  # the exit code of every error the user can fix (bad input, bad option)
+
 Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")]
 Alpha = Annotated[Optional[str], typer.Option("--alpha", "-a",
                                               help="Width multiplier (spec parameter alpha).")]
@@ -30,6 +32,10 @@ Exact = Annotated[bool, typer.Option(
     "--exact", "-e", help="Exact integers (300774272) instead of 300.77M in table, markdown and "
                           "latex output; json and csv are always exact.")]
 
+MAX_POINTS = 10_000  # the command line's default cap on parameter points (compare, sweep)
+MaxPoints = Annotated[int, typer.Option(
+    "--max-points", help="Refuse more parameter points than this (time and memory grow with them).")]
+
 # The same parameters as axes (compare, sweep): comma-separated values.
 Alphas = Annotated[Optional[str], typer.Option(
     "--alpha", "-a", metavar="A[,A...]", help="Width multipliers, comma-separated: 1,0.75,0.5,0.25.")]
@@ -44,14 +50,28 @@ SetLists = Annotated[Optional[list[str]], typer.Option(
 
 def overrides(alpha: Optional[str], res: Optional[str], classes: Optional[str],
               sets: Optional[list[str]]) -> dict[str, str]:
-    """Parameter overrides as text, keyed by spec parameter name."""
+    """Parameter overrides as text, keyed by spec parameter name (``res`` is ``resolution``).
+
+    A parameter given twice with different values is refused: no option silently wins.
+    """
+    from costcalc.costing.variants import canonical
+
     result: dict[str, str] = {}
+    given: dict[str, str] = {}
+
+    def add(name: str, value: str, option: str) -> None:
+        if name in result and result[name] != value:
+            raise UsageError(f"parameter {name!r} is given twice with different values "
+                             f"({given[name]} and {option}); give it once")
+        result[name], given[name] = value, option
+
     for item in sets or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise UsageError(f"--set takes NAME=VALUE, got {item!r}")
-        result[name.strip()] = value.strip()
-    for name, value in (("alpha", alpha), ("resolution", res), ("classes", classes)):
+        add(canonical(name.strip()), value.strip(), f"--set {item.strip()}")
+    for name, flag, value in (("alpha", "--alpha", alpha), ("resolution", "--res", res),
+                              ("classes", "--classes", classes)):
         if value is not None:
-            result[name] = value
+            add(name, value.strip(), f"{flag} {value.strip()}")
     return result

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Optional
 
 import typer
 
@@ -25,6 +26,13 @@ def sweep(
     layout: Layout = typer.Option(Layout.grid, "--layout", "-l",
                                   help="grid: one grid per metric (last axis across); "
                                        "long: one row per parameter point."),
+    max_points: options.MaxPoints = options.MAX_POINTS,
+    device: Optional[str] = typer.Option(None, "--device", "-D",
+                                         help="Add predicted latency on this device profile "
+                                              "as a fourth metric (costcalc latency)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+                                        help="Element type for --device (default: the "
+                                             "device's)."),
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -46,8 +54,13 @@ def sweep(
     from costcalc.costing.variants import axes
     from costcalc.render import render
 
-    table = sweep_table(model, axes(alpha, res, classes, set_), convention,
-                        layout.value, evaluate=_evaluate)
+    extra = None
+    if device is not None or dtype is not None:
+        from costcalc.latency.compare import latency_metric
+
+        extra = latency_metric(device, dtype)
+    table = sweep_table(model, axes(alpha, res, classes, set_), convention, layout.value,
+                        evaluate=_evaluate, max_points=max_points, extra=extra)
     typer.echo(render(table, format, exact=exact), nl=False)
 
 
@@ -57,7 +70,7 @@ def _evaluate(spec, axes, base, convention):
     import sys
 
     from costcalc.costing.grid import evaluate_grid
-    from costcalc.render.terminal import use_color
+    from costcalc.render.terminal import markup, use_color
 
     first, *rest = list(axes)
     total = 1
@@ -70,7 +83,7 @@ def _evaluate(spec, axes, base, convention):
 
     results = []
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"sweeping {spec.name}", total=total)
+        task = progress.add_task(f"sweeping {markup(spec.name)}", total=total)
         for value in axes[first]:
             chunk = evaluate_grid(spec, {first: [value], **{k: axes[k] for k in rest}}, base,
                                   convention)

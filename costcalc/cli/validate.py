@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from costcalc.cli import options
+from costcalc.cli.options import EXIT_BAD_INPUT
 from costcalc.render import Format
 
 
@@ -19,20 +20,33 @@ def validate(
 ) -> None:
     """Check a spec and report every independent problem as FILE:LINE:COL: message (exit 2).
 
+    With --format json a failure is a JSON list on stdout, one object per problem: path, line,
+    column, message and hint (what to do instead, or null).
+
     Example: costcalc validate my_net.yaml --set alpha=0.5
     """
     from costcalc import zoo
     from costcalc.costing import conventions
     from costcalc.costing.report import Report
     from costcalc.spec.validate import check_file
-    from costcalc.errors import SpecErrors
+    from costcalc.errors import CostcalcError, SpecErrors
     from costcalc.render import render
     from costcalc.table import Column, Table
 
-    rules = conventions.get(convention)
-    result = check_file(zoo.locate(model), options.overrides(alpha, res, classes, set_), rules)
-    if result.problems:
-        raise SpecErrors(result.problems)
+    try:
+        rules = conventions.get(convention)
+        result = check_file(zoo.locate(model), options.overrides(alpha, res, classes, set_),
+                            rules)
+        if result.problems:
+            raise SpecErrors(result.problems)
+    except CostcalcError as exc:
+        if format != Format.json:
+            raise
+        import json
+
+        typer.echo(json.dumps([problem_record(e) for e in getattr(exc, "errors", [exc])],
+                              indent=2))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     report = Report.from_graph(result.graph, result.values, rules)
     row = {"file": result.path, "model": report.model, "status": "ok",
            "layers": len(report.layers), "macs": report.total.macs,
@@ -46,6 +60,16 @@ def validate(
                           + ", ".join(f"{k}={_shown(v)}" for k, v in result.values.items())
                           + ")"])
     typer.echo(render(table, format), nl=False)
+
+
+def problem_record(error) -> dict:
+    """One problem as JSON: where (path, line, column; null when unknown), what is wrong
+    (message) and what to do about it (hint, or null)."""
+    from costcalc.errors import split_hint
+
+    message, hint = split_hint(getattr(error, "message", str(error)))
+    return {"path": getattr(error, "path", None), "line": getattr(error, "line", None),
+            "column": getattr(error, "column", None), "message": message, "hint": hint}
 
 
 def _shown(value) -> str:

@@ -29,4 +29,4 @@ def analyze(model: str | Spec, convention: str = "paper", **parameters: Any) -> 
     rules = conventions.get(convention)
     values = resolve(spec, parameters, rules)
     graph = spec.build(values)
-    return Report.from_graph(graph, values, rules)
+    return Report.from_graph(graph, values, rules, spec.base_resolution)

@@ -226,6 +226,12 @@ def load_profile(path: str) -> Convention:
         flops = None if base.flops is None else dict(base.flops)
     params = _apply(base.params, overrides["params"])
     name = doc.get("name", Path(path).stem)
+    if name.strip().lower() in {n.lower() for n in CONVENTIONS}:
+        # Every output names the convention: a profile under a built-in's name would pass
+        # its numbers off as the built-in's.
+        origin = "" if "name" in doc else " (from the file name)"
+        raise fail(f"profile name {name!r}{origin} is the name of a built-in profile; "
+                   "give it another name with 'name:'", "name" if "name" in doc else None)
     changed = ", ".join(f"{section} {k}={_show(w)}" for section, weights in overrides.items()
                         for k, w in weights.items())
     description = doc.get("description", f"{base.name} with {changed or 'no changes'} ({path})")

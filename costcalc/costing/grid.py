@@ -24,7 +24,7 @@ from costcalc.spec.models import SHORTCUTS
 from costcalc.spec.walker import SpecWalker
 from costcalc.graph.registry import Shape
 from costcalc.costing.tracing import Tracer, TraceUnsupported, compiled, evaluate
-from costcalc.errors import CostcalcError
+from costcalc.errors import CostcalcError, UsageError
 from costcalc.spec.document import Spec
 
 # How much work evaluate_grid did: graph builds (traced or naive) and points evaluated from a
@@ -45,6 +45,11 @@ def evaluate_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[s
     """Totals of ``spec`` at every point of ``axes`` (on top of ``base`` overrides)."""
     rules = conventions.get(convention)
     base = dict(base or {})
+    both = [name for name in axes if SHORTCUTS.get(name, name) in
+            {SHORTCUTS.get(key, key) for key in base}]
+    if both:  # neither the fixed value nor the axis may silently win
+        raise UsageError(f"parameter {SHORTCUTS.get(both[0], both[0])!r} is both fixed in the "
+                         "variant and swept as an axis; give it once")
     spatial = [name for name in axes if SHORTCUTS.get(name, name) in input_only_parameters(spec)]
     if math.prod(len(axes[name]) for name in spatial) > 1:  # a traced build serves 2+ points
         try:

@@ -109,6 +109,7 @@ def reconcile(model: str, overrides: dict[str, str], names: list[str]) -> list[d
     from costcalc.costing.analyze import resolve
     from costcalc.spec.models import load
     from costcalc.costing.conventions import CONVENTIONS, get
+    from costcalc.errors import CostcalcError
 
     spec = load(model)
     paper = CONVENTIONS["paper"]
@@ -129,8 +130,15 @@ def reconcile(model: str, overrides: dict[str, str], names: list[str]) -> list[d
     results = []
     for name in names:
         rules = get(name)
-        values = resolve(spec, overrides, rules)
-        counts = totals(values)
+        try:
+            values = resolve(spec, overrides, rules)
+            counts = totals(values)
+        except CostcalcError as exc:
+            # The profile's own setting (tf-slim's 1001 classes) is outside what the spec
+            # allows: that row cannot be computed, every other one still can.
+            results.append({"convention": rules.name, "unit": rules.unit,
+                            "error": _unavailable(rules, exc)})
+            continue
         base, base_name = baseline(rules)
         reported = rules.reported(counts)
         paper_reported = paper.weigh(paper_counts, base)
@@ -169,6 +177,12 @@ def reconcile(model: str, overrides: dict[str, str], names: list[str]) -> list[d
     return results
 
 
+def _unavailable(rules, exc: Exception) -> str:
+    """Why a profile's row cannot be computed for this model."""
+    setting = f" (it counts {rules.classes} classes)" if rules.classes is not None else ""
+    return f"not computed{setting}: {exc}"
+
+
 def _terms_text(base_name: str, terms: list[dict[str, Any]]) -> str:
     from costcalc import numbers
 
@@ -199,6 +213,10 @@ def conventions_table(model: str, overrides: dict[str, str], names: list[str]):
                Column("params_reconciliation", "params = ")]
     rows = []
     for r in results:
+        if "error" in r:
+            rows.append({"convention": r["convention"], "unit": r["unit"],
+                         "reconciliation": r["error"]})
+            continue
         rows.append({
             "convention": r["convention"], "unit": r["unit"], "reported": r["reported"],
             "macs": r["macs"], "flops": r["flops"], "params": r["params"],
@@ -208,12 +226,14 @@ def conventions_table(model: str, overrides: dict[str, str], names: list[str]):
         })
     spec = load(model)
     paper_params = results[0]["parameters"]
-    used = sorted({t["quantity"] for r in results for t in r["terms"] + r["params_terms"]
+    used = sorted({t["quantity"] for r in results
+                   for t in r.get("terms", []) + r.get("params_terms", [])
                    if t["quantity"] in LABELS or t["quantity"].startswith("act_")})
-    footer = [f"parameters: {parameter_text(paper_params)}",
+    footer = [f"parameters: {parameter_text(paper_params, spec.base_resolution)}",
               "reported = the number the tool prints (its MACs or its FLOPs); "
               "paper = conv_macs + linear_macs; each term: weight x total count (in brackets)"]
     footer += [f"{key}: {label(key)}" for key in used]
+    footer += [f"{r['convention']}: {r['error']}" for r in results if "error" in r]
     data = {"model": spec.name, "parameters": _plain(paper_params),
             "conventions": _plain([{k: v for k, v in r.items() if k != "parameters"}
                                    for r in results])}

@@ -46,9 +46,11 @@ class Report:
     graph: Graph
     layers: list[Row]
     total: Total
+    base_resolution: Any = None  # resolution at rho = 1 (the spec's default), when it has one
 
     @classmethod
-    def from_graph(cls, graph: Graph, parameters: dict, convention: Convention) -> "Report":
+    def from_graph(cls, graph: Graph, parameters: dict, convention: Convention,
+                   base_resolution: Any = None) -> "Report":
         rows = []
         for node in graph.nodes:
             rows.append(Row(node.name, node.kind, node.info.get("op_class", "other"),
@@ -56,7 +58,7 @@ class Report:
                             convention.node_params(node.counts), node.shape.elements, node))
         total = Total(sum((r.macs for r in rows), 0), sum((r.params for r in rows), 0),
                       sum((r.activations for r in rows), 0))
-        return cls(graph.name, dict(parameters), convention, graph, rows, total)
+        return cls(graph.name, dict(parameters), convention, graph, rows, total, base_resolution)
 
     def flops(self) -> Any:
         """Total FLOPs under the convention (2 x MACs unless the convention says otherwise)."""

@@ -156,8 +156,11 @@ def _both(value: Any, unit: str) -> str:
     return f"{value:,} {unit} ({human(value)})"
 
 
-def parameter_text(parameters: dict[str, Any]) -> str:
-    """``alpha=0.5, resolution=160 (rho=0.7143), classes=1000, ...``."""
+def parameter_text(parameters: dict[str, Any], base_resolution: Any = None) -> str:
+    """``alpha=0.5, resolution=160 (rho=0.7143 = 160/224), classes=1000, ...``.
+
+    rho is resolution / ``base_resolution`` (the spec's default resolution), as in ``formula``;
+    it is left out when the spec has no such default."""
     from costcalc import numbers
 
     parts = []
@@ -165,8 +168,11 @@ def parameter_text(parameters: dict[str, Any]) -> str:
         shown = numbers.format_number(value) if numbers.is_exact(value) else str(value)
         if isinstance(value, bool):
             shown = "true" if value else "false"
-        if name == "resolution" and numbers.is_exact(value) and not isinstance(value, bool):
-            shown += f" (rho={float(Fraction(value) / 224):.4g})"
+        if name == "resolution" and base_resolution is not None and numbers.is_exact(value) \
+                and not isinstance(value, bool):
+            rho = Fraction(value) / Fraction(base_resolution)
+            shown += (f" (rho={float(rho):.4g} = {numbers.format_number(value)}/"
+                      f"{numbers.format_number(base_resolution)})")
         parts.append(f"{name}={shown}")
     return ", ".join(parts) or "none"
 
@@ -181,7 +187,7 @@ def footer_lines(report: Report, flops: bool = False) -> list[str]:
                 else f"the {convention.name} convention's FLOP weights")
         lines.append(f"total: {_both(report.flops(), 'FLOPs')}, FLOPs = {rule}")
     lines.append(f"convention: {convention.name}: {convention.description}")
-    lines.append(f"parameters: {parameter_text(report.parameters)}")
+    lines.append(f"parameters: {parameter_text(report.parameters, report.base_resolution)}")
     lines.append(op_class_line(report.layers, "macs", "MACs"))
     lines.append(op_class_line(report.layers, "params", "params"))
     return lines

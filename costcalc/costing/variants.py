@@ -5,14 +5,29 @@ from typing import Any, Optional, Sequence
 
 from costcalc import numbers
 from costcalc.errors import UsageError
+from costcalc.spec.document import normal_name
 from costcalc.spec.models import SHORTCUTS
 
 # The totals compare and sweep show, with their column titles.
 METRICS = (("macs", "MACs"), ("params", "params"), ("activations", "activations"))
 
 
+def check_points(axes: dict[str, list[str]], max_points: int | None, models: int = 1) -> None:
+    """Refuse a cross product of more than ``max_points`` points, naming the option to raise."""
+    if max_points is not None and max_points < 1:
+        raise UsageError(f"--max-points must be at least 1, got {max_points}")
+    total = models
+    for values in axes.values():
+        total *= len(values)
+    if max_points is not None and total > max_points:
+        raise UsageError(f"{total:,} parameter points, more than --max-points {max_points:,}; "
+                         f"give --max-points {total} to run them all")
+
+
 def canonical(name: str) -> str:
-    """Spec parameter name for a shortcut (``res`` -> ``resolution``)."""
+    """Spec parameter name as the spec reads it: NFKC-normalised, shortcuts expanded
+    (``res`` -> ``resolution``)."""
+    name = normal_name(name)
     return SHORTCUTS.get(name, name)
 
 
@@ -34,7 +49,11 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
             name, eq, value = item.partition("=")
             if not eq or not name.strip() or not value.strip():
                 raise UsageError(f"variant {text!r}: expected NAME=VALUE after ':', got {item!r}")
-            settings[canonical(name.strip())] = value.strip()
+            key = canonical(name.strip())
+            if key in settings and settings[key] != value.strip():
+                raise UsageError(f"variant {text!r} gives parameter {key!r} twice with "
+                                 "different values; give it once")
+            settings[key] = value.strip()
     return model.strip(), settings
 
 
@@ -49,7 +68,12 @@ def axes(alpha: Optional[str], res: Optional[str], classes: Optional[str],
         name, eq, text = item.partition("=")
         if not eq or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE[,VALUE...], got {item!r}")
-        result[canonical(name.strip())] = split_values(text, f"--set {name.strip()}")
+        key = canonical(name.strip())
+        values = split_values(text, f"--set {name.strip()}")
+        if key in result and result[key] != values:
+            raise UsageError(f"parameter {key!r} is given twice with different values "
+                             f"(its option and --set {item.strip()}); give it once")
+        result[key] = values
     return result
 
 

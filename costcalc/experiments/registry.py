@@ -7,6 +7,7 @@ from costcalc import zoo
 from costcalc.errors import UsageError
 from costcalc.experiments import v1, v2, v3
 from costcalc.experiments.common import Experiment
+from costcalc.render.controls import visible
 from costcalc.table import Column, Table
 
 # One module per paper; each lists its experiments in the order ``costcalc ablate`` runs them.
@@ -86,6 +87,6 @@ def render_all(tables: list[Table], fmt: str, **options: Any) -> str:
     for table in tables:
         text = render(table, fmt, **options)
         if fmt is Format.csv and len(tables) > 1:
-            text = f"# {table.title}\n{text}"
+            text = f"# {visible(table.title)}\n{text}"  # one line, whatever the names in it
         parts.append(text if text.endswith("\n") else text + "\n")
     return "\n".join(parts)

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 from costcalc import numbers
 from costcalc.errors import SpecError
+from costcalc.graph.bounds import problem
 from costcalc.graph.core import Block, Graph, Node, Tensor
 from costcalc.graph.registry import KINDS, Shape
 
@@ -32,6 +33,7 @@ class GraphBuilder:
     def __init__(self, symbolic: bool = False):
         self.symbolic = symbolic
         self.nodes: list[Node] = []
+        self.lines: dict[str, int | None] = {}  # node name -> source line of its entry
         self.blocks: dict[str, Block] = {}
         self.group: str | None = None  # top-level entry the next nodes belong to
         self._scope: Block | None = None
@@ -81,14 +83,30 @@ class GraphBuilder:
                 if dim > MAX_CHANNELS:
                     raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
                                     f"{MAX_CHANNELS}")
+        else:
+            for label, value in (*zip(("channels", "height", "width"), shape), *counts.items()):
+                reason = problem(value)
+                if reason:
+                    raise SpecError(f"{kind} {name!r}: {label}: {reason}")
         if len(self.nodes) >= MAX_NODES:
             raise SpecError(f"the model has more than {MAX_NODES} layers")
+        if name in self.lines:
+            # Rows, formulas and memory are reported by name: two layers under one name would
+            # merge their costs in every output keyed by it.
+            raise self.duplicate_name(name)
+        line = self.lines[name] = self.line()
         scope = self._scope
         self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
                                {k: v for k, v in counts.items() if not _is_zero(v)}, info,
-                               self.line(), self.group or name, scope.name if scope else None,
+                               line, self.group or name, scope.name if scope else None,
                                role or self._role))
         return Tensor(len(self.nodes) - 1, shape)
+
+    def duplicate_name(self, name: str) -> SpecError:
+        """The error for a second node called ``name``."""
+        first = self.lines[name]
+        where = f" (first at line {first})" if first else ""
+        return SpecError(f"layer name {name!r} is used twice{where}; layer names must be unique")
 
     def call(self, kind_name: str, x: Tensor, name: str, *, role: str | None = None,
              **values: Any) -> Tensor:

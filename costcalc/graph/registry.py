@@ -22,6 +22,8 @@ class Field:
     choices: tuple[str, ...] = ()
     minimum: int = 1
     maximum: int | None = None
+    below: Any = None  # numbers: the value must be less than this (dropout p < 1)
+    below: Any = None  # numbers: the value must be less than this (dropout p < 1)
 
     @property
     def required(self) -> bool:

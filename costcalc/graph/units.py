@@ -163,6 +163,12 @@ POOL_FIELDS = (Field("kernel", "count"), Field("stride", "count", None, "default
 
 def pool_unit(b, f, x, name, kind, keys):
     """A K x K window pool recording its input, output and window-read quantities ``keys``."""
+    padding, kernel = f["padding"], f["kernel"]
+    if exact(padding, kernel) and 2 * padding > kernel:
+        # PyTorch's pools refuse it ("pad should be at most half of kernel size"): a window
+        # would lie wholly in the padding.
+        raise SpecError(f"{kind} padding {padding} is more than half the kernel {kernel} "
+                        f"(at most {kernel // 2})")
     stride = f["stride"] or f["kernel"]
     h = out_size(x.shape.h, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
     w = h if x.shape.w is x.shape.h else out_size(x.shape.w, f["kernel"], stride, f["padding"],

@@ -135,10 +135,25 @@ def _expansion(graph: Graph, roles: dict, readers: dict, taken: set[int], i: int
     return None, False
 
 
-def group_sizes(hidden: int, groups: int) -> list[int]:
-    """``hidden`` channels in ``groups`` near-equal groups (the first ones one larger)."""
+def group_size(hidden: int, groups: int, g: int) -> int:
+    """Channels of group ``g`` when ``hidden`` channels form ``groups`` near-equal groups.
+
+    The first ``hidden % groups`` groups are one channel larger than the rest.
+    """
     base, extra = divmod(hidden, groups)
-    return [base + (1 if g < extra else 0) for g in range(groups)]
+    return base + (1 if g < extra else 0)
+
+
+def representative_groups(hidden: int, groups: int) -> list[int]:
+    """The groups whose steps decide every peak: 0, 1, the first smaller one and the last.
+
+    Any other group allocates and frees its own buffers exactly like the earlier group of its
+    size (the shared ones, block input, output, pooled sums and gate, live from the first group
+    to the last either way), so leaving it out changes no live total and no first maximum: the
+    schedule's cost stays independent of the channel count.
+    """
+    extra = hidden % groups
+    return sorted({g for g in (0, 1, extra, groups - 1) if 0 <= g < groups})
 
 
 def clip_groups(unit: Bottleneck, split: int | str) -> int:
@@ -152,8 +167,21 @@ def grouped_steps(graph: Graph, unit: Bottleneck, groups: int, x: str, y: str) -
     """The schedule of ``unit`` with its expanded channels in ``groups`` sequential groups.
 
     ``x`` is the block input's buffer, ``y`` the block output's (the projection accumulates into
-    it; the residual add then works in place on it).
+    it; the residual add then works in place on it). Only the representative groups appear
+    (``representative_groups``): the same peaks as all ``groups`` of them, in bounded work.
     """
+    return _grouped(graph, unit, groups, x, y)[0]
+
+
+def grouped_launches(graph: Graph, unit: Bottleneck, groups: int) -> int:
+    """Kernel launches of ``unit`` in ``groups`` groups: every step of the full schedule."""
+    steps, left_out = _grouped(graph, unit, groups, "x", "y")
+    return len(steps) + left_out
+
+
+def _grouped(graph: Graph, unit: Bottleneck, groups: int, x: str,
+             y: str) -> tuple[list[Step], int]:
+    """The representative schedule and the number of steps of the groups it leaves out."""
     nodes = graph.nodes
     dw = nodes[unit.dw]
     e_area = dw.info["input"].h * dw.info["input"].w
@@ -170,27 +198,34 @@ def grouped_steps(graph: Graph, unit: Bottleneck, groups: int, x: str, y: str) -
         steps.append(Step(f"{dw.name}[{g}]", (read,), d, size * d_area))
         return d
 
-    sizes = group_sizes(unit.hidden, groups)
+    kept = representative_groups(unit.hidden, groups)
+    per_group = 0  # steps one group adds; the same for every group
     gate = None
     if unit.se:
         pool, reduce, expand, _ = (nodes[k] for k in unit.se)
         pooled = f"{unit.name}.pooled"
-        for g, size in enumerate(sizes):
-            d = front(g, size, "a")
+        for g in kept:
+            before = len(steps)
+            d = front(g, group_size(unit.hidden, groups, g), "a")
             steps.append(Step(f"{pool.name}[{g}]", (d,), pooled, pool.shape.elements))
+            per_group_a = len(steps) - before
+        per_group += per_group_a
         squeezed = f"{unit.name}.squeezed"
         gate = f"{unit.name}.gate"
         steps.append(Step(reduce.name, (pooled,), squeezed, reduce.shape.elements))
         steps.append(Step(expand.name, (squeezed,), gate, expand.shape.elements))
-    for g, size in enumerate(sizes):
-        d = front(g, size, "")
+    for g in kept:
+        before = len(steps)
+        d = front(g, group_size(unit.hidden, groups, g), "")
         if gate is not None:
             steps.append(Step(f"{nodes[unit.se[3]].name}[{g}]", (d, gate), d))
         reads = (d,) if g == 0 else (d, y)
         steps.append(Step(f"{nodes[unit.project].name}[{g}]", reads, y, out))
+        per_group_b = len(steps) - before
+    per_group += per_group_b
     if unit.add is not None:
         steps.append(Step(nodes[unit.add].name, (x, y), y))
-    return steps
+    return steps, (groups - len(kept)) * per_group
 
 
 def schedule(graph: Graph, split: dict[str, int] | None = None,
@@ -300,7 +335,7 @@ def block_split(graph: Graph, unit: Bottleneck, groups: int, dtype: str) -> Bloc
     plain, plain_at = block_peak(graph, unit, 1)
     split, split_at = block_peak(graph, unit, groups)
     extra = recompute_macs(graph, unit) if groups > 1 else 0
-    launches = len(grouped_steps(graph, unit, groups, "x", "y")) if groups > 1 else len(unit.nodes)
+    launches = grouped_launches(graph, unit, groups) if groups > 1 else len(unit.nodes)
     return BlockSplit(unit.name, unit.hidden, groups, plain * size, plain_at, split * size,
                       split_at, -(-unit.hidden // groups), extra,
                       extra if unit.se else 0, launches)

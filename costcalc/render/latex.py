@@ -4,14 +4,23 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.render.cells import plain
+from costcalc.render.controls import visible
 from costcalc.table import Table
 
+# Every character TeX treats specially, written so that it prints as itself in any document
+# (default OT1 font encoding too, where "<" would print as an inverted "!"). Brackets and "*"
+# are braced: after "\\" or "\midrule" a row starting with "[" or "*" would be read as the
+# command's optional argument or star.
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
+            "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", "[": "{[}",
+            "]": "{]}", "*": "{*}"}
 
 
 def escape(text: str) -> str:
-    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+    """User or program text as LaTeX that prints it literally: specials escaped, and control
+    characters (a newline would end a ``%`` comment line) shown as visible escapes first."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in visible(str(text)))
 
 
 def cell(value: Any, kind: str, exact: bool) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from fractions import Fraction
 from typing import Any
 
 from costcalc import numbers
+from costcalc.render.controls import visible
 from costcalc.table import Row, Table
 
 
@@ -50,7 +52,7 @@ def render_csv(table: Table, **_: Any) -> str:
     styled = _styled(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(([] if not styled else ["row"]) + [c.key for c in table.columns])
+    writer.writerow(([] if not styled else ["row"]) + [csv_text(c.key) for c in table.columns])
     for row in table.rows:
         writer.writerow(([] if not styled else [row_type(row)])
                         + ["" if row.get(c.key) is None else _csv_value(row.get(c.key))
@@ -60,4 +62,22 @@ def render_csv(table: Table, **_: Any) -> str:
 
 def _csv_value(value: Any) -> Any:
     value = _json_value(value)
-    return json.dumps(value) if isinstance(value, list) else value
+    if isinstance(value, list):
+        value = json.dumps(value)
+    return csv_text(value) if isinstance(value, str) else value
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# ("=HYPERLINK(...)", "=cmd|' /C calc'!A0", "@SUM(...)"); a number such as -3 or +1/2 is not.
+_FORMULA_START = ("=", "+", "-", "@")  # tab and CR are already escaped by visible()
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:/\d+)?")
+
+
+def csv_text(text: str) -> str:
+    """A text cell that a spreadsheet shows as text: one line (control characters written as
+    visible escapes) and, when it would start a formula, prefixed with an apostrophe, which
+    spreadsheets take as "text follows" and do not show."""
+    text = visible(text)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text

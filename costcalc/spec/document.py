@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -11,7 +13,7 @@ from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError
 from costcalc.graph.core import Graph, Tensor
-from costcalc.spec.walker import SpecWalker, UserBlock
+from costcalc.spec.walker import MAX_NESTING, SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.problems import Problems
@@ -19,6 +21,8 @@ from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
 TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
 PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")
+# Command-line shortcuts (``--set res=160`` sets ``resolution``): never a spec parameter's name.
+SHORTCUT_NAMES = {"res": "resolution"}
 RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | set(expr.FUNCTIONS)
 
 
@@ -106,10 +110,21 @@ class Spec:
     layers: Sequence
     document: YamlMapping
 
+    @property
+    def base_resolution(self) -> Any:
+        """The resolution at which rho = 1: the default of a numeric ``resolution`` parameter
+        without a list of choices, else None. The report's and formula's rho are both
+        ``resolution / base_resolution``."""
+        param = self.parameters.get("resolution")
+        if param is None or param.type != "number" or param.choices is not None:
+            return None
+        return param.default
+
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Parameter values: defaults, then ``overrides`` (values or command-line strings)."""
         values = {name: p.default for name, p in self.parameters.items()}
         for name, value in (overrides or {}).items():
+            name = normal_name(name)
             if name not in self.parameters:
                 raise UsageError(unknown_parameter(name, self.parameters, self.name))
             param = self.parameters[name]
@@ -158,6 +173,12 @@ class Spec:
                 raise SpecError(f"input: unknown key {sorted(unknown)[0]!r} (valid: channels, "
                                 "height, width, size)", self.path, pos.line, pos.column)
             if "size" in raw:
+                both = [k for k in ("height", "width") if k in raw]
+                if both:  # one of the two would be ignored
+                    at = raw.key_pos[both[0]] if hasattr(raw, "key_pos") else pos
+                    raise SpecError(f"input: give either 'size' or 'height' and 'width', not "
+                                    f"both ({both[0]!r} with 'size')", self.path, at.line,
+                                    at.column)
                 keys = {"channels": "channels", "height": "size", "width": "size"}
             else:
                 keys = {"channels": "channels", "height": "height", "width": "width"}
@@ -272,8 +293,34 @@ def check_name(name: str, err, pos: Pos) -> None:
     """A parameter, ``let`` or block name: an identifier, not reserved."""
     if not name.isidentifier() or name.startswith("_"):
         raise err(f"{name!r} is not a valid name (letters, digits, _; not starting with _)", pos)
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Expressions read names as Python does, after NFKC: the two spellings are one name.
+        raise err(f"{name!r} is not in Unicode normal form (NFKC); write it as {normal!r}", pos)
     if name in RESERVED:
         raise err(f"{name!r} is reserved", pos)
+
+
+def normal_name(name: str) -> str:
+    """A name as expressions read it (Unicode NFKC, as Python identifiers)."""
+    return unicodedata.normalize("NFKC", name)
+
+
+_FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*\d+\s*")
+
+
+def _constant(value: Any) -> Any:
+    """A parameter's number written as a fraction (``'1/3'``) read as that number; any other
+    value unchanged. Exact rationals that are not decimals can only be written so. Only the
+    fraction form is read: other text (``+1-1``, ``relu``) stays the word it is, so a text
+    parameter's choices are never turned into numbers."""
+    if not isinstance(value, str) or not _FRACTION.fullmatch(value):
+        return value
+    try:
+        result = expr.compile_expression(value).evaluate({})
+    except expr.ExprError:
+        return value
+    return result if numbers.is_exact(result) and not isinstance(result, bool) else value
 
 
 def _parameters(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, Parameter]:
@@ -292,6 +339,9 @@ def _parameters(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, Para
 
 def _parameter(name: str, value: Any, raw: YamlMapping, err) -> Parameter:
     check_name(name, err, raw.key_pos[name])
+    if name in SHORTCUT_NAMES:
+        raise err(f"parameter name {name!r} is reserved: on the command line {name} means "
+                  f"{SHORTCUT_NAMES[name]!r} in every command", raw.key_pos[name])
     vpos = raw.value_pos[name]
     if isinstance(value, YamlMapping):
         for key in value:
@@ -301,17 +351,20 @@ def _parameter(name: str, value: Any, raw: YamlMapping, err) -> Parameter:
         if "default" not in value:
             raise err(f"parameter {name!r} needs a default", vpos)
         for bound in ("min", "max", "more_than"):
+            if bound in value:
+                value[bound] = _constant(value[bound])
             if value.get(bound) is not None and not numbers.is_exact(value[bound]):
                 raise err(f"parameter {name!r}: {bound} must be a number",
                           value.value_pos[bound])
         choices = value.get("choices")
         if choices is not None and not isinstance(choices, list):
             raise err(f"parameter {name!r}: choices must be a list", value.value_pos["choices"])
-        param = Parameter(name, value["default"], tuple(choices) if choices else None,
+        param = Parameter(name, _constant(value["default"]),
+                          tuple(map(_constant, choices)) if choices else None,
                           value.get("description", ""), value.get("min"), value.get("max"),
                           value.get("more_than"), vpos)
     else:
-        param = Parameter(name, value, pos=vpos)
+        param = Parameter(name, _constant(value), pos=vpos)
     if param.default is None or isinstance(param.default, (list, dict)):
         raise err(f"parameter {name!r} needs a number, true/false or a name as default", vpos)
     problem = param.check(param.default)
@@ -411,7 +464,8 @@ def _kinds_used(layers: Any) -> list[tuple[str, Pos | None]]:
 
 
 def _check_block_cycles(spec: Spec, err) -> bool:
-    """True when no user block uses itself (directly or through others); SpecError otherwise."""
+    """True when no user block uses itself and block calls nest no deeper than the builder
+    allows; SpecError otherwise."""
     state: dict[str, int] = {}
 
     def visit(name: str, chain: list[str]) -> None:
@@ -422,6 +476,9 @@ def _check_block_cycles(spec: Spec, err) -> bool:
             if state.get(kind) == 1:
                 cycle = " -> ".join(chain + [kind])
                 raise err(f"block {kind!r} uses itself ({cycle})", pos)
+            if len(chain) >= MAX_NESTING:  # the build would refuse it; also bounds this recursion
+                raise err(f"layers nested deeper than {MAX_NESTING} levels (block calls, "
+                          f"bodies and branches; limit costcalc.spec.walker.MAX_NESTING)", pos)
             if state.get(kind) is None:
                 visit(kind, chain + [kind])
         state[name] = 2

@@ -285,7 +285,7 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
 
 def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     exact = is_exact(left) and is_exact(right)
-    if op in (ast.Div, ast.FloorDiv, ast.Mod) and exact and right == 0:
+    if op in (ast.Div, ast.FloorDiv, ast.Mod) and is_exact(right) and right == 0:
         raise ExprError("division by zero", _col(node))
     if op is ast.Add:
         result = left + right
@@ -296,7 +296,8 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     elif op is ast.Div:
         result = Fraction(left) / Fraction(right) if exact else left / right
     elif op is ast.FloorDiv:
-        result = left // right
+        # Ideal counts take every rounding as the identity: floor(a / b) is a / b there.
+        result = left // right if exact or numbers.is_symbolic(right) else left / right
     elif op is ast.Mod:
         result = left % right
     else:
@@ -310,6 +311,12 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
             result = Fraction(left) ** right
         else:
             result = left**right
+    if not exact:
+        from costcalc.graph.bounds import problem
+
+        reason = problem(result)
+        if reason:
+            raise ExprError(reason, _col(node))
     return _bounded(result, node)
 
 

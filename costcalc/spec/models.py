@@ -5,9 +5,11 @@ from functools import lru_cache
 from typing import Any
 
 from costcalc import zoo
-from costcalc.spec.document import Spec, load_file
+from costcalc.errors import UsageError
+from costcalc.spec.document import Spec, load_file, normal_name
 
-# Short names accepted for the common parameters (command line and keyword arguments).
+# Short names accepted for the common parameters (command line and keyword arguments); a spec
+# may not declare a parameter under a short name, so each means the same thing everywhere.
 SHORTCUTS = {"res": "resolution"}
 
 
@@ -31,8 +33,14 @@ def resolve(spec: Spec, parameters: dict[str, Any], classes: int | None = None) 
     ``classes``, when given, is the class count a counting convention implies (TF-slim's 1001);
     an explicit ``classes`` in ``parameters`` wins over it.
     """
-    overrides = {k if k in spec.parameters else SHORTCUTS.get(k, k): v
-                 for k, v in parameters.items()}
+    overrides: dict[str, Any] = {}
+    for key, value in parameters.items():
+        key = normal_name(key)  # names are compared after NFKC, as the spec's expressions read them
+        name = SHORTCUTS.get(key, key)  # the same meaning in every command and every spec
+        if name in overrides and overrides[name] != value:
+            raise UsageError(f"parameter {name!r} is given twice with different values; "
+                             "give it once")
+        overrides[name] = value
     if classes is not None and "classes" in spec.parameters:
         overrides.setdefault("classes", classes)
     return spec.resolve(overrides)

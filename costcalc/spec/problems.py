@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from costcalc.errors import SpecError
+from costcalc.errors import SpecError, split_hint
 from costcalc.spec.source import Pos
 
 
@@ -31,8 +31,9 @@ class Problems:
         problem.located(self.path)
         if not self.collect:
             raise problem
-        key = (problem.line, problem.column, problem.message)
-        if all((p.line, p.column, p.message) != key for p in self.found):
+        # the same problem at the same place is reported once, whatever hints it carries
+        key = (problem.line, problem.column, split_hint(problem.message)[0])
+        if all((p.line, p.column, split_hint(p.message)[0]) != key for p in self.found):
             self.found.append(problem)
 
     def attempt(self, check: Callable, *args: Any, poison: str | None = None) -> Any:

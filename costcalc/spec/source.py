@@ -81,8 +81,12 @@ def read_text(path: str) -> str:
                         column) from None
 
 
-def load(text: str, path: str) -> Any:
-    """Compose ``text`` safely and convert it to located plain values."""
+def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any:
+    """Compose ``text`` safely and convert it to located plain values.
+
+    A duplicate key is an error; with a ``duplicates`` list (``costcalc validate``) it is
+    recorded there instead, the first value kept, and the rest of the document still read.
+    """
     if not text.strip():
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_deep_flow(text, path)
@@ -111,7 +115,7 @@ def load(text: str, path: str) -> Any:
     if root is None:
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_bombs(root, path)
-    converter = _Converter(path)
+    converter = _Converter(path, duplicates)
     try:
         return converter.convert(root)
     except RecursionError:
@@ -254,8 +258,9 @@ def _refuse_bombs(root: yaml.Node, path: str) -> None:
 
 
 class _Converter:
-    def __init__(self, path: str):
+    def __init__(self, path: str, duplicates: list[SpecError] | None = None):
         self.path = path
+        self.duplicates = duplicates
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -278,7 +283,11 @@ class _Converter:
                 if not isinstance(key, str):
                     raise self.error(f"mapping keys must be names, got {key!r}", key_node)
                 if key in result:
-                    raise self.error(f"duplicate key {key!r}", key_node)
+                    if self.duplicates is None:
+                        raise self.error(f"duplicate key {key!r}", key_node)
+                    self.duplicates.append(self.error(f"duplicate key {key!r}", key_node))
+                    self.convert(value_node)  # still counted and checked
+                    continue
                 result[key] = self.convert(value_node)
                 result.key_pos[key] = _pos(key_node)
                 result.value_pos[key] = _pos(value_node)

@@ -76,12 +76,15 @@ def check(text: str, path: str, overrides: Mapping[str, Any] | None = None,
     """
     result = Result(path)
     problems = Problems(path, collect=True)
+    duplicates: list[SpecError] = []
     try:
-        doc = load(text, path)
+        doc = load(text, path, duplicates)
     except SpecError as exc:
-        result.problems.append(exc)
+        result.problems = sorted(duplicates + [exc], key=_place)
         return result
     checker = _Checker(path, problems, convention)
+    for problem in duplicates:  # the rest is checked with the first of each duplicate key
+        problems.report(problem)
     checker.run(doc, overrides)
     result.problems = problems.sorted()
     if not result.problems:
@@ -174,8 +177,9 @@ class _Checker:
                     compiled = self.compile(value, vpos)
                     if compiled is None or compiled.names & self.poisoned:
                         raise _Skip
-                    if not self.unknown_names(compiled, frozenset(env), vpos):
-                        raise _Skip
+                    # a let sees the parameters and earlier lets, not shapes or ``i``
+                    if not self.unknown_names(compiled, frozenset(env), vpos, layer=False):
+                        raise _Skip  # reported: evaluating it would report it again
                     env[key] = self.evaluate(compiled, env, vpos)
                 else:
                     env[key] = value
@@ -302,16 +306,19 @@ class _Checker:
         except expr.ExprError as exc:
             raise self._expr_error(exc, pos) from None
 
-    def unknown_names(self, compiled: expr.Expression, scope: frozenset, pos: Pos | None) -> bool:
-        """Report the first name not in ``scope``; True when every name is known."""
-        missing = compiled.names - scope - SHAPE_NAMES - {"i"}
+    def unknown_names(self, compiled: expr.Expression, scope: frozenset, pos: Pos | None,
+                      layer: bool = True) -> bool:
+        """Report the first name not in ``scope`` (plus the shape names and ``i`` inside a
+        layer entry); True when every name is known."""
+        scope = scope | SHAPE_NAMES | {"i"} if layer else scope
+        missing = compiled.names - scope
         if not missing:
             return True
         for node in ast.walk(compiled.tree):
             if isinstance(node, ast.Name) and node.id in missing:
-                close = difflib.get_close_matches(node.id, sorted(scope | SHAPE_NAMES), n=1)
+                close = difflib.get_close_matches(node.id, sorted(scope), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                known = ", ".join(sorted(scope | SHAPE_NAMES | {"i"}))
+                known = ", ".join(sorted(scope))
                 self.add(self._expr_error(expr.ExprError(
                     f"unknown name {node.id!r}{hint}; known names: {known}", node.col_offset),
                     pos))
@@ -323,6 +330,10 @@ class _Checker:
             return SpecError(exc.message, self.path)
         line, column = pos.at(exc.column)
         return SpecError(exc.message, self.path, line, column)
+
+
+def _place(problem: SpecError) -> tuple[int, int]:
+    return problem.line or 0, problem.column or 0
 
 
 class _Skip(Exception):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import ChainMap
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
@@ -9,13 +10,26 @@ from typing import Any, Mapping
 from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError
-from costcalc.graph.builder import MAX_CHANNELS, GraphBuilder
+from costcalc.graph.builder import MAX_CHANNELS, MAX_NODES, GraphBuilder
 from costcalc.graph.core import ROLES, Graph, Tensor
 from costcalc.graph.registry import REQUIRED, Field, Kind, Shape, lookup, public_kinds
 from costcalc.spec.source import Pos, Sequence, position
 
 MAX_REPEAT = 10_000
+# Expanding a spec is bounded by work done, not only by nodes made: empty blocks nested under
+# `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
+MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
+MAX_NESTING = 100  # entries inside entries (block calls, bodies, branches), well inside the stack
 ENTRY_KEYS = ("kind", "name", "repeat", "role")
+# Fields that decide the graph's structure in code (how many entries, which channels): a
+# symbolic build needs numbers there. Any other field may be symbolic; a count that comes out
+# as no polynomial is refused where its layer is built.
+STRUCTURAL_FIELDS = ("repeat", "parts", "index")
+# The closed forms of `formula` and `solve` are written with these as numbers at the point
+# (D_K, strides, g); only channel counts and the input size scale with alpha, rho and t.
+FIXED_IN_CLOSED_FORMS = ("kernel", "stride", "dilation", "padding", "groups", "size",
+                         "multiplier")
+CLOSED_FORM_SYMBOLS = frozenset(("alpha", "rho", "t"))
 
 
 @dataclass
@@ -51,9 +65,14 @@ class SpecWalker(GraphBuilder):
         self.user_blocks = blocks
         self.counters: dict[str, int] = {}
         self.pos: Pos | None = None
+        self.expansions = 0
+        self.depth = 0
 
     def line(self) -> int | None:
         return self.pos.line if self.pos else None
+
+    def duplicate_name(self, name: str) -> SpecError:
+        return self.error(super().duplicate_name(name).message)
 
     # ------------------------------------------------------------------ errors
     def error(self, message: str, pos: Pos | None = None, offset: int = 0) -> SpecError:
@@ -74,6 +93,17 @@ class SpecWalker(GraphBuilder):
 
     def entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
               forced_name: str | None = None) -> Tensor:
+        if self.depth >= MAX_NESTING:
+            raise self.error(f"layers nested deeper than {MAX_NESTING} levels (block calls, "
+                             f"bodies and branches; limit costcalc.spec.walker.MAX_NESTING)", pos)
+        self.depth += 1
+        try:
+            return self._entry(entry, x, env, prefix, pos, forced_name)
+        finally:
+            self.depth -= 1
+
+    def _entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
+               forced_name: str | None) -> Tensor:
         block, kind = self.resolve_kind(entry, pos)
         for problem in self.entry_problems(entry, block, kind, pos):
             raise problem
@@ -83,8 +113,12 @@ class SpecWalker(GraphBuilder):
         base, role = entry.get("name"), entry.get("role")
         top = self.group is None
         for i in range(repeat):
-            local_env = dict(env)
-            local_env["i"] = i
+            self.expansions += 1
+            if self.expansions > MAX_EXPANSIONS:
+                raise self.error(f"the model expands to more than {MAX_EXPANSIONS} layer and "
+                                 "block instances (repeat multiplies through nested blocks; "
+                                 "limit costcalc.spec.walker.MAX_EXPANSIONS)", pos)
+            local_env = _layered(env, {"i": i})
             self.pos = pos
             if forced_name is not None:
                 name = forced_name if repeat == 1 else f"{forced_name}.{i}"
@@ -184,8 +218,7 @@ class SpecWalker(GraphBuilder):
 
     def user_block(self, block: UserBlock, entry: Mapping, x: Tensor, env: dict, name: str,
                    pos: Pos | None, first: bool) -> Tensor:
-        inner = dict(self.base_env)
-        inner["i"] = env["i"]
+        inner = _layered(self.base_env, {"i": env["i"]})
         for param, default in block.parameters.items():
             if param in entry:
                 if param == "stride" and not first:
@@ -210,8 +243,8 @@ class SpecWalker(GraphBuilder):
         return raw
 
     def evaluate(self, text: str, env: dict, x: Tensor, pos: Pos | None) -> Any:
-        scope = dict(env)
-        scope["in_channels"], scope["in_height"], scope["in_width"] = x.shape
+        c, h, w = x.shape
+        scope = _layered(env, {"in_channels": c, "in_height": h, "in_width": w})
         try:
             return expr.compile_expression(text).evaluate(scope)
         except expr.ExprError as exc:
@@ -245,7 +278,18 @@ class SpecWalker(GraphBuilder):
                 self.choice_word(fld, raw, env, pos):
             return raw
         value = self.value(entry, fld.name, env, x)
+        if self.symbolic and fld.name in FIXED_IN_CLOSED_FORMS and hasattr(value, "free_symbols"):
+            self.fixed_in_closed_forms(fld, value, x, pos)
         return self.check(fld, value, pos)
+
+    def fixed_in_closed_forms(self, fld: Field, value: Any, x: Tensor, pos: Pos | None) -> None:
+        """Refuse a kernel, stride, groups... that scales with alpha, rho or t."""
+        names = sorted({s.name for s in value.free_symbols} & CLOSED_FORM_SYMBOLS)
+        depthwise = fld.name == "groups" and value == x.shape.c
+        if names and not depthwise:
+            raise self.error(f"{fld.name!r} depends on {', '.join(names)}; closed forms "
+                             "(formula, solve) scale only channel counts and the input size",
+                             pos)
 
     def choice_word(self, fld: Field, raw: str, env: dict, pos: Pos | None) -> bool:
         """True when ``raw`` is one of the field's words; SpecError for a misspelt one (a word
@@ -277,11 +321,16 @@ class SpecWalker(GraphBuilder):
             return value
         if isinstance(value, (bool, str)) or value is None:
             raise self.error(f"{fld.name!r} must be a number, got {shown(value)}", pos)
+        if getattr(value, "is_Rational", False):  # a symbolic build's value that is a number
+            value = numbers.normalize(Fraction(int(value.p), int(value.q)))
         if not numbers.is_exact(value):
             return self.symbolic_value(fld, value, pos)
         if fld.type == "number":
             if value < 0:
                 raise self.error(f"{fld.name!r} must not be negative, got {shown(value)}", pos)
+            if fld.below is not None and value >= fld.below:
+                raise self.error(f"{fld.name!r} must be less than "
+                                 f"{numbers.format_number(fld.below)}, got {shown(value)}", pos)
             return value
         return self.whole(fld, value, pos)
 
@@ -291,6 +340,10 @@ class SpecWalker(GraphBuilder):
             raise self.error(f"{fld.name!r} must be a number, got {_type(value)}", pos)
         if isinstance(value, (float, complex)) or not self.symbolic:
             raise self.error(f"{fld.name!r} must be an exact number", pos)
+        if fld.name in STRUCTURAL_FIELDS:
+            names = ", ".join(sorted(s.name for s in value.free_symbols))
+            raise self.error(f"{fld.name!r} depends on {names}; a closed form (formula, "
+                             "solve) needs it to be a number", pos)
         return value
 
     def whole(self, fld: Field, value: Any, pos: Pos | None) -> int:
@@ -322,6 +375,18 @@ class SpecWalker(GraphBuilder):
         self._base_env = env
         self.entries(layers, self.input(input_shape), env, "", pos)
         return self.graph(name, input_shape)
+
+
+def _layered(env: Mapping, names: dict) -> ChainMap:
+    """``env`` with ``names`` set on top, copying only its small local layer.
+
+    Every entry instance and every evaluated field gets its own scope; copying the spec's
+    parameters and ``let`` names each time would make a spec with many names and many layers
+    cost their product.
+    """
+    if isinstance(env, ChainMap):
+        return ChainMap({**env.maps[0], **names}, *env.maps[1:])
+    return ChainMap(names, env)
 
 
 def _pos(entry: Any, key: str | None, default: Pos | None) -> Pos | None:

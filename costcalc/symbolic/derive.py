@@ -20,9 +20,10 @@ from costcalc.costing import conventions
 from costcalc import numbers
 from costcalc.costing.report import Report
 from costcalc.costing.analyze import resolve
-from costcalc.errors import UsageError
+from costcalc.errors import SpecError, UsageError
 from costcalc.graph.core import Graph
 from costcalc.spec.document import Spec
+from costcalc.graph.bounds import problem
 
 SYMBOL_NAMES = ("alpha", "rho", "t")
 DESCRIPTIONS = {
@@ -160,9 +161,8 @@ def symbolic_values(spec: Spec, values: Mapping[str, Any]) -> tuple[dict, dict, 
             built[name] = syms[name]
             used[name] = syms[name]
             at[syms[name]] = sympy.Rational(str(Fraction(values[name])))
-    param = spec.parameters.get("resolution")
-    if param is not None and param.type == "number" and param.choices is None:
-        base = param.default
+    if spec.base_resolution is not None:
+        base = spec.base_resolution
         built["resolution"] = base * syms["rho"]
         used["rho"] = syms["rho"]
         at[syms["rho"]] = sympy.Rational(str(Fraction(values["resolution"]) / Fraction(base)))
@@ -191,6 +191,10 @@ def derive(spec: Spec, overrides: Mapping[str, Any] | None = None,
     values = resolve(spec, dict(overrides or {}), rules)
     built, used, at, base = symbolic_values(spec, values)
     report = Report.from_graph(spec.build(built, symbolic=True), built, rules)
+    for total in (report.total.macs, report.total.params):
+        reason = problem(total)  # each layer is within the limits; their sum may not be
+        if reason:
+            raise SpecError(f"{spec.name}: {reason}", spec.path)
     exact = Report.from_graph(spec.build(values), values, rules)
     branches, mapping = choose_branches(_graph_values(report.graph, report), at)
     macs = sympy.expand(resolve_branches(report.total.macs, mapping))

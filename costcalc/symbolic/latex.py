@@ -10,6 +10,7 @@ import re
 from costcalc.symbolic import terms as terms_mod
 from costcalc.symbolic.calculus import Sensitivity
 from costcalc.render import render
+from costcalc.render.latex import escape
 from costcalc.symbolic.derive import Model, number_text
 from costcalc.table import Table
 
@@ -20,8 +21,10 @@ _GREEK = {"alpha": r"\alpha", "rho": r"\rho"}
 def document(model: Model, totals: dict, table: Table,
              sensitivities: list[Sensitivity] | None = None) -> str:
     """The LaTeX fragment: totals, region, gap, optional sensitivities, then ``table``."""
-    lines = [f"% costcalc formula {model.spec.name} ({model.convention.name} convention) at "
-             f"{model.point_text() or 'the defaults'}",
+    # The names come from the spec and the profile: escaped, a newline in them cannot end the
+    # comment line and start LaTeX.
+    lines = [f"% costcalc formula {escape(model.spec.name)} ({escape(model.convention.name)} "
+             f"convention) at {escape(model.point_text() or 'the defaults')}",
              f"% needs {PREAMBLE}"]
     lines += _align([("MACs", totals["macs"]), ("params", totals["params"])])
     if model.region:

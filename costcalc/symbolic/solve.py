@@ -29,6 +29,11 @@ FINE = Fraction(1, 1000)
 BISECT = Fraction(1, 10**6)
 QUANTITIES = ("macs", "params")
 MAX_BUDGET = 10**18
+# Grid points scanned one by one. A longer range is first narrowed by bisection (the cost grows
+# with alpha and the resolution, up to rounding steps) to WINDOW points either side of where it
+# crosses the budget, so a solve makes O(log range + WINDOW) builds whatever the budget.
+MAX_SCAN = 400
+WINDOW = 64
 
 
 def parse_amount(text: str, option: str) -> int:
@@ -89,6 +94,8 @@ class Search:
         self.rules = conventions.get(convention)
         self.budgets = dict(budgets)
         self.cache: dict[Any, Candidate] = {}
+        self.narrowed: list[tuple[Any, Any]] = []  # ranges bisected before scanning
+        self.window: tuple[Any, Any] | None = None  # the range scanned after the last bisection
 
     def __call__(self, value: Any) -> Candidate:
         if value not in self.cache:
@@ -212,9 +219,10 @@ def _solve_alpha(spec, budgets, overrides, convention) -> Solution:
     twin = _on_grid(search, hint, FINE, FINE)
     return Solution(spec.name, "alpha", dict(budgets), fixed, search(answer), above, boundary,
                     capped, ideal, reason, search.evaluations, FINE,
-                    f"every {numbers.format_number(COARSE)} in "
-                    f"(0, {numbers.format_number(_last(search))}]"
-                    f", every {numbers.format_number(FINE)} above the largest fitting one, then "
+                    _scanned(search, f"every {numbers.format_number(COARSE)}",
+                             f"every {numbers.format_number(COARSE)} in "
+                             f"(0, {numbers.format_number(_last(search))}]")
+                    + f", every {numbers.format_number(FINE)} above the largest fitting one, then "
                     f"bisection to {numbers.format_number(BISECT)}", twin)
 
 
@@ -255,7 +263,8 @@ def _solve_resolution(spec, budgets, overrides, convention, step) -> Solution:
     twin = _on_grid(search, hint, step, lowest)
     return Solution(spec.name, "resolution", dict(budgets), fixed, search(top), above, None,
                     capped, ideal, reason, search.evaluations, step,
-                    f"every multiple of {step} from {lowest} to {_last(search)}", twin)
+                    _scanned(search, f"every multiple of {step}", f"every multiple of {step} "
+                             f"from {lowest} to {_last(search)}"), twin)
 
 
 def _scan_top(search: Search, step: Any, upper: Any, hint: Any, start: Any = None) -> Any:
@@ -273,6 +282,9 @@ def _scan_top(search: Search, step: Any, upper: Any, hint: Any, start: Any = Non
     top = None
     value = Fraction(start)
     while True:
+        if (hi - value) / step > MAX_SCAN:
+            value, hi = _narrow(search, step, value, hi)
+            search.window = (value, hi)
         while value <= hi:
             if search.fits(value):
                 top = value
@@ -281,6 +293,32 @@ def _scan_top(search: Search, step: Any, upper: Any, hint: Any, start: Any = Non
             hi = min(Fraction(upper), 2 * hi)  # still fitting at the top: look further
             continue
         return numbers.normalize(top) if top is not None else None
+
+
+def _narrow(search: Search, step: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
+    """[lo, hi] cut to WINDOW grid points either side of the largest fitting one by bisection."""
+    last = int((hi - lo) // step)
+    search.narrowed.append((lo, lo + last * step))
+    if not search.fits(lo):
+        return lo, lo + WINDOW * step
+    if search.fits(lo + last * step):
+        return max(lo, lo + (last - WINDOW) * step), lo + last * step
+    good, bad = 0, last
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (mid, bad) if search.fits(lo + mid * step) else (good, mid)
+    return lo + max(0, good - WINDOW) * step, lo + min(last, good + WINDOW) * step
+
+
+def _scanned(search: Search, unit: str, what: str) -> str:
+    """How the search went, for the footer: ``what`` or the bisections and the scanned window."""
+    if not search.narrowed:
+        return what
+    ranges = ", ".join(f"[{numbers.format_number(lo)}, {numbers.format_number(hi)}]"
+                       for lo, hi in search.narrowed)
+    lo, hi = search.window
+    return (f"bisection in {ranges} (the cost grows with the value), then {unit} in "
+            f"[{numbers.format_number(lo)}, {numbers.format_number(hi)}]")
 
 
 def _on_grid(search: Search, hint: Fraction | None, step: Any, lowest: Any) -> Candidate | None:
