@@ -115,6 +115,7 @@ def _register_commands() -> None:
     from costcalc.commands import memory  # noqa: F401
     from costcalc.commands import formula  # noqa: F401
     from costcalc.commands import conventions  # noqa: F401
+    from costcalc.commands import plot  # noqa: F401
 
 
 _register_commands()
