@@ -297,13 +297,18 @@ def test_hostile_names_stay_text_in_svg(tmp_path, kind, models, extra):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("plot", "layers", "v2", "--out", "x.png"), "write .svg, .html or .tex"),
+    (("plot", "layers", "v2", "--out", "x.gif"), "write .svg, .html, .tex"),
     (("plot", "layers", "v2", "v1", "--out", "x.svg"), "takes one MODEL"),
     (("plot", "layers", "v2", "--alpha", "0.5,1", "--out", "x.svg"), "one value for alpha"),
     (("plot", "diagram", "v2", "--block", "nope", "--out", "x.svg"), "no block 'nope'"),
     (("plot", "pareto", "resnet18", "--out", "x.svg"), "no published accuracies"),
     (("plot", "pareto", "--accuracy", "v9-slim", "--out", "x.svg"), "no such file"),
     (("plot", "formula", "vgg16", "--out", "x.svg"), "no 'alpha' parameter"),
+    (("plot", "formula", "v2", "--alpha", ",".join(str(a / 1000) for a in range(100, 400)),
+      "--out", "x.svg"), "at most 200 alphas"),
+    (("plot", "pareto", "v1", "--alpha", "0.5", "--out", "x.svg"), "leave out --alpha"),
+    (("plot", "memory", "v2", "--dtype", "fp64", "--out", "x.svg"), "fp64"),
+    (("plot", "memory", "v2", "--split", "0", "--out", "x.svg"), "split"),
     (("plot", "layers", "v2", "--out", "x.tex"), "pgfplots output is for"),
     (("compare", "v1", "v2", "--format", "pgfplots"), "--format pgfplots is for"),
 ])
@@ -398,3 +403,26 @@ def test_charts_load_only_on_their_paths(tmp_path, args, banned):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.skipif(not __import__("costcalc.plot.raster", fromlist=["available"]).available(),
+                    reason="matplotlib is not installed (pip install 'costcalc[plot]')")
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF")])
+@pytest.mark.parametrize("args", [("layers", HOSTILE), ("sweep", "v1", "--alpha", "1,0.5"),
+                                  ("pareto", "v1"), ("memory", "v2", "--split", "max"),
+                                  ("diagram", "v2", "--block", "b2"),
+                                  ("formula", "v1", "--alpha", "0.5,1")])
+def test_png_and_pdf_through_matplotlib(tmp_path, args, suffix, magic):
+    out = tmp_path / f"chart{suffix}"
+    run("plot", *args, "--out", str(out))
+    content = out.read_bytes()
+    assert content.startswith(magic) and len(content) > 5000
+
+
+def test_png_without_matplotlib_is_a_clear_error(tmp_path, monkeypatch):
+    from costcalc.plot import raster
+
+    monkeypatch.setattr(raster, "available", lambda: False)
+    result = run("plot", "layers", "v2", "--out", str(tmp_path / "c.png"), code=2)
+    assert "pip install 'costcalc[plot]'" in result.stderr
+    assert not (tmp_path / "c.png").exists()

@@ -27,8 +27,9 @@ def plot(
     models: Optional[list[str]] = typer.Argument(None, metavar="MODEL...",
                                                  help="Zoo name, spec path or MODEL:NAME=VALUE,..."),
     out: str = typer.Option(..., "--out", "-o",
-                            help="Output file: .svg (chart), .html (chart in a page) or .tex "
-                                 "(pgfplots, sweep and pareto)."),
+                            help="Output file: .svg (chart), .html (chart in a page), .tex "
+                                 "(pgfplots, sweep and pareto), .png or .pdf (need matplotlib: "
+                                 "pip install 'costcalc[plot]')."),
     alpha: Optional[str] = variants.ALPHAS,
     res: Optional[str] = variants.RESES,
     classes: Optional[str] = variants.CLASSESES,
@@ -70,15 +71,21 @@ def plot(
     from costcalc.plot import build
 
     suffix = Path(out).suffix.lower()
-    if suffix not in (".svg", ".html", ".htm", ".tex"):
-        raise UsageError(f"--out {out!r}: write .svg, .html or .tex (pgfplots); PNG and PDF are "
-                         "not produced, convert the SVG with any browser or vector tool")
+    if suffix not in (".svg", ".html", ".htm", ".tex", ".png", ".pdf"):
+        raise UsageError(f"--out {out!r}: write .svg, .html, .tex (pgfplots), or .png/.pdf "
+                         "(with matplotlib installed)")
+    if suffix in (".png", ".pdf"):
+        from costcalc.plot import raster
+
+        if not raster.available():  # before any work
+            raster.render("", suffix[1:])
     axes = variants.axes(alpha, res, classes, set_)
     request = build.Request(kind.value, list(models or []), axes, convention, accuracy, split,
                             dtype, block)
     text = build.output(request, suffix)
+    content = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
-        Path(out).write_text(text, encoding="utf-8")
+        Path(out).write_bytes(content)
     except OSError as exc:
         raise UsageError(f"cannot write {out!r}: {exc.strerror or exc}") from None
-    typer.echo(f"wrote {out} ({len(text.encode('utf-8')):,} bytes)")
+    typer.echo(f"wrote {out} ({len(content):,} bytes)")

@@ -12,6 +12,7 @@ from typing import Any
 from costcalc.errors import UsageError
 
 FORMULA_ALPHAS = [f"{n / 100:g}" for n in range(25, 141, 5)]
+MAX_FORMULA_POINTS = 200  # each point derives the closed form again
 
 
 @dataclass
@@ -117,6 +118,9 @@ def formula_json(request: Request) -> dict[str, Any]:
     spec = load(model)
     if "alpha" not in spec.parameters:
         raise UsageError(f"{spec.name} has no 'alpha' parameter to plot the formula against")
+    if alphas is not None and len(alphas) > MAX_FORMULA_POINTS:
+        raise UsageError(f"plot formula takes at most {MAX_FORMULA_POINTS} alphas, got "
+                         f"{len(alphas)}")
     points = []
     for alpha in alphas or FORMULA_ALPHAS:
         result = derive(spec, {**settings, "alpha": alpha}, request.convention)
@@ -169,8 +173,8 @@ def chart(kind: str, data: dict[str, Any], **options: Any) -> str:
     return import_module(f"costcalc.plot.{module}").chart(data, **options)
 
 
-def output(request: Request, suffix: str) -> str:
-    """The file text for ``--out`` with this suffix (.svg, .html, .tex)."""
+def output(request: Request, suffix: str) -> str | bytes:
+    """The file content for ``--out`` with this suffix (.svg, .html, .tex; .png, .pdf bytes)."""
     data = DATA[request.kind](request)
     if suffix == ".tex":
         from costcalc.plot import pgfplots
@@ -180,6 +184,10 @@ def output(request: Request, suffix: str) -> str:
     if request.kind == "diagram" and request.block:
         options["block"] = request.block
     svg = chart(request.kind, data, **options)
+    if suffix in (".png", ".pdf"):
+        from costcalc.plot import raster
+
+        return raster.render(svg, suffix[1:])
     if suffix in (".html", ".htm"):
         from costcalc.plot import html
 
