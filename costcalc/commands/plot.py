@@ -24,8 +24,8 @@ class Kind(str, Enum):
 @app.command()
 def plot(
     kind: Kind = typer.Argument(..., help="layers, sweep, pareto, memory, diagram or formula."),
-    models: Optional[list[str]] = typer.Argument(None, metavar="MODEL...",
-                                                 help="Zoo name, spec path or MODEL:NAME=VALUE,..."),
+    models: Optional[list[str]] = typer.Argument(
+        None, metavar="MODEL...", help="Zoo name, spec path or MODEL:NAME=VALUE,..."),
     out: str = typer.Option(..., "--out", "-o",
                             help="Output file: .svg (chart), .html (chart in a page), .tex "
                                  "(pgfplots, sweep and pareto), .png or .pdf (need matplotlib: "

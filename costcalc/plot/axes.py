@@ -41,7 +41,8 @@ class Scale:
 
     def __call__(self, value: float) -> float:
         if self.log:
-            lo, hi, v = math.log10(self.low), math.log10(self.high), math.log10(max(value, self.low))
+            lo, hi = math.log10(self.low), math.log10(self.high)
+            v = math.log10(max(value, self.low))
         else:
             lo, hi, v = self.low, self.high, value
         share = 0.0 if hi == lo else (v - lo) / (hi - lo)
@@ -82,9 +83,9 @@ def wants_log(values: list[float]) -> bool:
     return bool(positive) and len(positive) == len(values) and max(positive) > 20 * min(positive)
 
 
-def frame(x: Scale, y: Scale, x_label: str, y_label: str, title: str,
-          x_format=human, y_format=human) -> list[Element]:
-    """Grid lines, axes, tick labels, axis labels and the chart title."""
+def frame(x: Scale, y: Scale, x_label: str, y_label: str, x_format=human,
+          y_format=human) -> list[Element]:
+    """Grid lines, axes, tick labels and axis labels (the y label above the plot area)."""
     items: list[Element] = []
     top, bottom = min(y.start, y.end), max(y.start, y.end)
     left, right = min(x.start, x.end), max(x.start, x.end)
@@ -103,11 +104,11 @@ def frame(x: Scale, y: Scale, x_label: str, y_label: str, title: str,
     items += [grid, labels]
     items.append(el("path", d=f"M{number(left)},{number(top)}V{number(bottom)}H{number(right)}",
                     fill="none", stroke="#333333"))
-    items.append(el("text", [x_label], x=(left + right) / 2, y=bottom + 34, text_anchor="middle",
-                    class_="axis-label"))
+    if x_label:
+        items.append(el("text", [x_label], x=(left + right) / 2, y=bottom + 34,
+                        text_anchor="middle", class_="axis-label"))
     items.append(el("text", [y_label], x=left, y=top - 10, font_weight="bold",
                     class_="axis-label"))
-    items.append(heading(title, 8))
     return items
 
 
@@ -116,7 +117,8 @@ def heading(text: str, x: float) -> Element:
     return el("text", [text], x=x, y=18, font_size=13, font_weight="bold", class_="chart-title")
 
 
-def legend(entries: list[tuple[str, str]], x: float, y: float, width: float) -> tuple[Element, float]:
+def legend(entries: list[tuple[str, str]], x: float, y: float,
+           width: float) -> tuple[Element, float]:
     """Colour swatches with labels, wrapped to ``width``; returns the group and its height."""
     group = el("g", class_="legend")
     cx, cy = x, y

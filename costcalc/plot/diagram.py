@@ -92,7 +92,8 @@ def chart(graph: dict[str, Any], block: str | None = None) -> str:
         label = f"{name}  {item['kind']}"
         if text_width(label) > BOX_W - 12:
             label = name
-        nodes.add(el("g", [title(f"{name} ({item['kind']}, {op_label(item.get('op_class', 'other'))}): "
+        op_class = op_label(item.get("op_class", "other"))
+        nodes.add(el("g", [title(f"{name} ({item['kind']}, {op_class}): "
                                  f"output {shape_text(item['output'])}, {item['macs']:,} MACs, "
                                  f"{item['params']:,} params"),
                            el("rect", x=LEFT, y=top_y, width=BOX_W, height=BOX_H, rx=4, fill=fill,

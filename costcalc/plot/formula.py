@@ -27,7 +27,8 @@ def values(chart_data: dict[str, Any], metric: str) -> list[tuple[Fraction, int,
 def chart(chart_data: dict[str, Any]) -> str:
     width = MARGIN["left"] + len(PANELS) * (PANEL_W + MARGIN["left"] + 20)
     key, key_height = legend([("exact count (channels rounded)", EXACT),
-                              ("ideal closed form (alpha*c, no rounding)", IDEAL)], 8, 28, width - 16)
+                              ("ideal closed form (alpha*c, no rounding)", IDEAL)], 8, 28,
+                             width - 16)
     body = [heading(f"{chart_data['model']}: closed form against exact count across alpha "
                     f"({chart_data['convention']} convention)", 8), key]
     top = 28 + key_height + 30
@@ -40,8 +41,8 @@ def chart(chart_data: dict[str, Any]) -> str:
                   left + PANEL_W)
         y = Scale(min(amounts) if log else 0, max(amounts), top + PANEL_H, top, log=log)
         group = el("g", class_="panel", data_metric=metric)
-        group.children += frame(x, y, "alpha", label + (" (log scale)" if log else ""), "",
-                                x_format=lambda t: f"{t:g}")[:-1]
+        group.children += frame(x, y, "alpha", label + (" (log scale)" if log else ""),
+                                x_format=lambda t: f"{t:g}")
         for name, pick, stroke, dash in (("ideal", 2, IDEAL, "5 3"), ("exact", 1, EXACT, None)):
             path = "M" + "L".join(f"{number(x(float(r[0])))},{number(y(float(r[pick])))}"
                                   for r in rows)
@@ -54,7 +55,8 @@ def chart(chart_data: dict[str, Any]) -> str:
                 series.add(el("circle", [title(f"alpha={data.shown(alpha)}: exact {exact:,}, "
                                                f"ideal {data.shown(ideal)} "
                                                f"(gap {data.shown(exact - ideal)})")],
-                              cx=x(float(alpha)), cy=y(float(value)), r=3 if name == "exact" else 2.5,
+                              cx=x(float(alpha)), cy=y(float(value)),
+                              r=3 if name == "exact" else 2.5,
                               fill=stroke, class_="point", data_series=name, data_metric=metric,
                               data_alpha=data.shown(alpha), data_value=data.shown(value)))
             group.add(series)

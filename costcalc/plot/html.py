@@ -47,7 +47,8 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
         var value = cell ? cell.getAttribute('data-sort') : null;
         return value === null ? (cell ? cell.textContent : '') : value;
       };
-      var numeric = rows.every(function (r) { var k = key(r); return k === '' || !isNaN(Number(k)); });
+      var numeric = rows.every(function (r) {
+        var k = key(r); return k === '' || !isNaN(Number(k)); });
       rows.sort(function (a, b) {
         var x = key(a), y = key(b), order;
         if (numeric) {

@@ -68,7 +68,8 @@ def _block_row(block: dict[str, Any], y: float, width: float):
                 f"block/std = {ratio['block_ratio']:.4f}")
         group.add(el("text", [title(mark), mark], x=width - 8, y=y + 10, text_anchor="end",
                      fill="#444444", class_="ratio", data_pair_ratio=repr(ratio["pair_ratio"]),
-                     data_formula=repr(ratio["formula"]), data_block_ratio=repr(ratio["block_ratio"])))
+                     data_formula=repr(ratio["formula"]),
+                     data_block_ratio=repr(ratio["block_ratio"])))
     return group
 
 

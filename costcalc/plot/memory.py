@@ -31,7 +31,7 @@ def chart(memory: dict[str, Any], show_split: bool = True) -> str:
     y = Scale(0, peak, top + height_plot, top)
     body = [heading(f"{memory['model']}: live activation memory ({memory['dtype']}, "
                     f"{memory['bytes_per_element']} B/element)", 8), key]
-    body += frame(x, y, "", "live bytes", "")[:-1]
+    body += frame(x, y, "", "live bytes")
     body.append(el("text", ["layers in execution order (block names at each block's first layer)"],
                    x=(x.start + x.end) / 2, y=top + height_plot + 64, text_anchor="middle",
                    class_="axis-label"))

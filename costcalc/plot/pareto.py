@@ -48,11 +48,13 @@ def chart(pareto: dict[str, Any]) -> str:
         left = MARGIN["left"] + index * (PANEL_W + MARGIN["left"] + 20)
         values = [r[metric] for r in rows] or [1, 10]
         log = wants_log(values)
-        x = Scale(min(values) if log else 0, max(values), left, left + PANEL_W, log=log)
+        # Linear axes get 5% room on the right so the largest variant is not on the frame.
+        x = Scale(min(values) if log else 0, max(values) * (1 if log else 1.05), left,
+                  left + PANEL_W, log=log)
         y = Scale(min(accuracies) - 1, max(accuracies) + 1, top + PANEL_H, top)
         group = el("g", class_="panel", data_metric=metric)
         group.children += frame(x, y, label + (" (log scale)" if log else ""),
-                                "ImageNet top-1 (%)", "", y_format=lambda t: f"{t:g}")[:-1]
+                                "ImageNet top-1 (%)", y_format=lambda t: f"{t:g}")
         best = frontier(rows, metric)
         if len(best) > 1:
             group.add(el("path", d="M" + "L".join(f"{number(x(r[metric]))},"

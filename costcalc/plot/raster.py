@@ -166,7 +166,8 @@ def _text(axes, node, style) -> None:
     found = re.match(r"rotate\((-?[0-9.]+)", node.get("transform", ""))
     if found:
         rotation = -float(found.group(1))
-    anchor = {"start": "left", "middle": "center", "end": "right"}[style.get("text-anchor", "start")]
+    anchor = {"start": "left", "middle": "center", "end": "right"}[
+        style.get("text-anchor", "start")]
     axes.text(_f(node, "x"), _f(node, "y"), text, ha=anchor, va="baseline",
               rotation=rotation, rotation_mode="anchor",
               fontsize=float(style.get("font-size", 11)) * PX,

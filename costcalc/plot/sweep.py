@@ -47,7 +47,7 @@ def chart(sweep: dict[str, Any]) -> str:
     across, xs, lines = series(sweep)
     numeric = all(not isinstance(x, str) for x in xs)
     colours = {label: SERIES[i % len(SERIES)] for i, (label, _) in enumerate(lines)}
-    width = MARGIN["left"] + len(METRICS) * (PANEL_W + MARGIN["left"]) + 8
+    width = len(METRICS) * (PANEL_W + MARGIN["left"]) + 16
     key, key_height = legend([(label, colours[label]) for label, _ in lines], 8, 28, width - 16)
     body = [heading(f"{sweep['model']}: cost against {across} ({sweep['convention']} "
                     "convention)", 8), key]
@@ -80,8 +80,8 @@ def _panel(lines, colours, across, xs, numeric, metric, label, left, top):
         x.ticks = []
         x_format = str
     group = el("g", class_="panel", data_metric=metric)
-    group.children += frame(x, y, across, label + (" (log scale)" if log else ""), "",
-                            x_format=x_format)[:-1]
+    group.children += frame(x, y, across, label + (" (log scale)" if log else ""),
+                            x_format=x_format)
     if not numeric:
         for v in xs:
             group.add(el("text", [data.shown(v)], x=position[v], y=top + PANEL_H + 16,
