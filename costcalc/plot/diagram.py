@@ -9,7 +9,7 @@ from costcalc.plot.axes import heading
 from costcalc.plot.svg import colour, document, el, number, op_label, text_width, title
 
 BOX_W, BOX_H, GAP = 230, 26, 22
-LEFT, LANE = 40, 16
+LEFT, LANE = 76, 16
 
 
 def shape_text(shape: list[int]) -> str:
@@ -79,6 +79,20 @@ def chart(graph: dict[str, Any], block: str | None = None) -> str:
                          data_from=source, data_to=name, data_shape=shape))
             labels.add(el("text", [shape], x=x_out + 6, y=ya - 4, fill="#D55E00"))
     nodes = el("g", class_="nodes")
+    # Each block's name beside its first layer, and a bracket over its layers.
+    seen: dict[str, list[str]] = {}
+    for kind, name, item in boxes:
+        if kind == "layer":
+            seen.setdefault(name.split(".", 1)[0], []).append(name)
+    for block_name, members in seen.items():
+        if len(members) < 2:
+            continue
+        y0, y1 = y[members[0]], y[members[-1]] + BOX_H
+        nodes.add(el("g", [el("path", d=f"M{LEFT - 6},{number(y0)}H{LEFT - 10}V{number(y1)}"
+                                        f"H{LEFT - 6}", fill="none", stroke="#999999"),
+                           el("text", [block_name], x=LEFT - 14, y=y0 + 17, text_anchor="end",
+                              fill="#555555", font_weight="bold")],
+                     class_="block-bracket", data_block=block_name))
     for kind, name, item in boxes:
         top_y = y[name]
         if kind == "source":
