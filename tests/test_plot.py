@@ -69,6 +69,8 @@ def test_layer_bars_equal_the_report_json(model):
     ("v2", {"resolution": ["96", "128", "224"]}),
     ("v2", {"alpha": ["0.5", "1"], "t": ["2", "6"]}),
     ("v3-small", {"alpha": ["0.75", "1"], "flavor": ["tf", "torchvision"]}),
+    ("v2", {"flavor": ["tf", "torchvision"]}),
+    ("v2", {"alpha": ["1/3", "0.5"], "resolution": ["96", "224"], "t": ["2", "6"]}),
 ])
 def test_sweep_points_and_heat_cells_equal_the_sweep_json(model, axes):
     data, root = draw("sweep", model, axes=axes)
@@ -336,6 +338,13 @@ def test_pgfplots_coordinates_are_the_sweep_json():
         alpha = str(point["parameters"]["alpha"]).removesuffix(".0")
         for metric in ("macs", "params", "activations"):
             assert f"({alpha},{point[metric]})" in tex
+
+
+def test_pgfplots_writes_rational_axis_values_as_decimals():
+    data = command("sweep", "v2", "--alpha", "1/3,0.5", "--res", "96")
+    tex = pgfplots.render("sweep", data)
+    assert "(0.3333333333," in tex and "1/3," not in tex
+    assert f"(0.5,{data['points'][1]['macs']})" in tex
 
 
 @pytest.mark.parametrize("text", ['x<script>&"\'{}%$#_^~\\', "caf\u00e9 \u03b1", "a\nb\tc"])

@@ -26,6 +26,7 @@ class Scale:
     start: float
     end: float
     log: bool = False
+    nice: bool = True  # widen [low, high] to the outer ticks (False: bars without an axis)
     ticks: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -37,7 +38,8 @@ class Scale:
             if self.high == self.low:
                 self.low, self.high = self.low - 1, self.high + 1
             self.ticks = nice_ticks(self.low, self.high)
-        self.low, self.high = min(self.low, self.ticks[0]), max(self.high, self.ticks[-1])
+        if self.nice:
+            self.low, self.high = min(self.low, self.ticks[0]), max(self.high, self.ticks[-1])
 
     def __call__(self, value: float) -> float:
         if self.log:
@@ -55,14 +57,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = span / max(count, 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
-    ticks = []
-    value = first
-    while value < high + step * 0.5:
-        ticks.append(round(value, 12))
+    value = math.floor(low / step) * step
+    ticks = [round(value, 12)]
+    while ticks[-1] < high and len(ticks) <= 50:  # the last tick is at or above the data
         value += step
-        if len(ticks) > 50:
-            break
+        ticks.append(round(value, 12))
     return ticks
 
 

@@ -21,7 +21,7 @@ def chart(compare: dict[str, Any]) -> str:
     for index, (metric, label) in enumerate(METRICS):
         left = label_w + index * (PANEL + 70)
         peak = max((v[metric] for v in variants), default=0) or 1
-        scale = Scale(0, peak, left, left + PANEL)
+        scale = Scale(0, peak, left, left + PANEL, nice=False)
         body.append(el("text", [label], x=left, y=top - 8, font_weight="bold"))
         group = el("g", class_="panel", data_metric=metric)
         for row, variant in enumerate(variants):

@@ -34,7 +34,7 @@ def chart(report: dict[str, Any]) -> str:
     for index, (metric, label) in enumerate(METRICS):
         start = label_width + index * (PANEL + 24)
         peak = max((layer[metric] for layer in report["layers"]), default=0) or 1
-        scales[metric] = Scale(0, peak, start, start + PANEL)
+        scales[metric] = Scale(0, peak, start, start + PANEL, nice=False)
         body.append(el("text", [f"{label} (total {human(report['total'][metric])})"], x=start,
                        y=top - 6, font_weight="bold"))
     bars = el("g", class_="bars")

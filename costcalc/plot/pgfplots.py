@@ -30,6 +30,14 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def _decimal(value: Any) -> str:
+    """An axis value as a decimal pgfplots reads: exact for decimals (0.35), ten significant
+    digits for other rationals (1/3)."""
+    number = data.exact_number(value)
+    text = data.shown(number)
+    return text if "/" not in text else f"{float(number):.10g}"
+
+
 def _axis(options: list[str]) -> str:
     return "\\begin{axis}[\n  " + ",\n  ".join(options) + "\n]"
 
@@ -52,8 +60,7 @@ def sweep(sweep_data: dict[str, Any], metric: str = "macs") -> str:
            f"convention), {metric}: exact values from the command's JSON",
            "\\begin{tikzpicture}", _axis(options)]
     for name, line in lines:
-        coords = " ".join(f"({data.shown(data.coordinate(p['parameters'][across]))},{p[metric]})"
-                          for p in line)
+        coords = " ".join(f"({_decimal(p['parameters'][across])},{p[metric]})" for p in line)
         out.append(f"\\addplot+[mark=*] coordinates {{{coords}}};")
         out.append(f"\\addlegendentry{{{escape(name)}}}")
     out += ["\\end{axis}", "\\end{tikzpicture}", ""]

@@ -75,7 +75,7 @@ def _panel(lines, colours, across, xs, numeric, metric, label, left, top):
         position = {v: x(float(v)) for v in xs}
         x_format = lambda t: f"{t:g}"
     else:  # text axis: evenly spaced categories
-        x = Scale(0, max(len(xs) - 1, 1), left, left + PANEL_W)
+        x = Scale(-0.5, len(xs) - 0.5, left, left + PANEL_W)
         position = {v: x(i) for i, v in enumerate(xs)}
         x.ticks = []
         x_format = str
