@@ -89,6 +89,16 @@ def test_sweep_points_and_heat_cells_equal_the_sweep_json(model, axes):
         assert cells == sorted(p["macs"] for p in data["points"])
 
 
+@pytest.mark.parametrize("model, chosen", [("v1", "v1-slim"), ("v2", "v2-slim"),
+                                           ("v3-large", "v3-paper"), ("v3-small", "v3-paper"),
+                                           ("v3-large-minimalistic", "v3-slim")])
+def test_default_accuracy_set_has_the_most_variants_of_the_model(model, chosen):
+    data = build.pareto_json(build.Request("pareto", [model]))
+    assert f"({chosen};" in data["title"]
+    rows = [e for e in accuracy.published_set(chosen) if e.variant.partition(":")[0] == model]
+    assert len(data["accuracy"]) == len(rows)
+
+
 def test_pareto_reproduces_v1_figure_4():
     """v1's 16 width x resolution variants: log MACs axis, accuracy rising with MACs."""
     data, root = draw("pareto", "v1", accuracy="v1-slim")
@@ -112,7 +122,7 @@ def test_pareto_reproduces_v1_figure_4():
     assert r > 0.95
 
 
-@pytest.mark.parametrize("name", ["v1-paper", "v1-slim", "v2-slim", "v3-slim"])
+@pytest.mark.parametrize("name", ["v1-paper", "v1-slim", "v2-slim", "v3-paper", "v3-slim"])
 def test_every_published_variant_is_in_the_zoo_and_plotted(name):
     data, root = draw("pareto", accuracy=name)
     entries = accuracy.published_set(name)
@@ -125,7 +135,7 @@ def test_every_published_variant_is_in_the_zoo_and_plotted(name):
 
 # Published numbers as printed in the sources the data file cites (test table copied from
 # /work/shared/reference/accuracy.md: v1 paper Tables 6-7, TF-slim mobilenet_v1.md and
-# mobilenet/README.md).
+# mobilenet/README.md; v3 paper Table 9 from architectures.md section 5.7).
 @pytest.mark.parametrize("name, variant, top1", [
     ("v1-paper", "v1:alpha=0.25,resolution=224", "50.6"),
     ("v1-paper", "v1:alpha=1,resolution=128", "64.4"),
@@ -134,6 +144,8 @@ def test_every_published_variant_is_in_the_zoo_and_plotted(name):
     ("v2-slim", "v2:alpha=1.4,resolution=224", "75.0"),
     ("v2-slim", "v2:alpha=0.35,resolution=96", "45.5"),
     ("v3-slim", "v3-small:alpha=0.75", "65.4"),
+    ("v3-paper", "v3-large:alpha=0.35,resolution=224", "64.2"),
+    ("v3-paper", "v3-small:alpha=1,resolution=96", "51.7"),
 ])
 def test_published_accuracies_are_exact(name, variant, top1):
     rows = {e.variant: e.top1 for e in accuracy.published_set(name)}

@@ -37,8 +37,8 @@ def plot(
     convention: str = options.CONVENTION,
     accuracy: Optional[str] = typer.Option(None, "--accuracy",
                                            help="pareto: a published set (v1-paper, v1-slim, "
-                                                "v2-slim, v3-slim) or a CSV/YAML file of "
-                                                "variant,top1."),
+                                                "v2-slim, v3-paper, v3-slim) or a CSV/YAML "
+                                                "file of variant,top1."),
     split: Optional[str] = typer.Option(None, "--split", "-g", metavar="G|max",
                                         help="memory: also the peaks with the expansion split "
                                              "in G groups."),

@@ -39,7 +39,7 @@ def published() -> tuple[dict[str, str], dict[str, list[Accuracy]]]:
 
 
 def published_set(name: str) -> list[Accuracy]:
-    """One published set by name (v1-paper, v1-slim, v2-slim, v3-slim)."""
+    """One published set by name (v1-paper, v1-slim, v2-slim, v3-paper, v3-slim)."""
     _, sets = published()
     if name not in sets:
         raise UsageError(f"no published accuracy set {name!r}; sets: {', '.join(sets)}")

@@ -147,8 +147,10 @@ def pareto_json(request: Request) -> dict[str, Any]:
         if not sets:
             raise UsageError(f"no published accuracies for {request.models[0]!r}; give "
                              "--accuracy FILE (variant,top1)")
-        choice = sets[-1]
     _, published = accuracy.published()
+    if choice is None:  # the set with the most variants of the model (v1: all 16 of Figure 4)
+        choice = max(sets, key=lambda name: sum(e.variant.partition(":")[0] == request.models[0]
+                                                for e in published[name]))
     entries = published[choice] if choice in published else accuracy.load(choice)
     if request.models:
         wanted = set(request.models)
