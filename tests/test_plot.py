@@ -448,3 +448,43 @@ def test_png_without_matplotlib_is_a_clear_error(tmp_path, monkeypatch):
     result = run("plot", "layers", "v2", "--out", str(tmp_path / "c.png"), code=2)
     assert "pip install 'costcalc[plot]'" in result.stderr
     assert not (tmp_path / "c.png").exists()
+
+
+class _Cells(__import__("html.parser").parser.HTMLParser):
+    """Rows of (text, data-sort, title) from the page's table."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self.cell = [dict(attrs).get("data-sort"), dict(attrs).get("title"), ""]
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[2] += data
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self.rows[-1].append(tuple(self.cell))
+            self.cell = None
+
+
+@pytest.mark.parametrize("model", ["v2", HOSTILE])
+def test_html_table_sorts_and_tooltips_on_the_exact_integers(model):
+    page = run(model, "--format", "html").stdout
+    parser = _Cells()
+    parser.feed(page[page.index("<table"):])
+    data = command(model)
+    expected = {layer["name"]: layer["macs"] for layer in data["layers"]}
+    expected["total"] = data["total"]["macs"]
+    found = {}
+    for row in parser.rows[1:]:  # after the header
+        name, macs = row[0][2], row[3]
+        found[name] = int(macs[0])
+        if int(macs[0]) >= 1000:
+            assert macs[1] == f"{int(macs[0]):,}"  # the exact integer as tooltip
+    assert {k: v for k, v in found.items() if k in expected} == expected
