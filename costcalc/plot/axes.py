@@ -66,14 +66,16 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _log_ticks(low: float, high: float) -> list[float]:
-    """Powers of ten (and 2x, 5x when the range spans less than two decades)."""
+    """Ticks at 1, 2 and 5 x 10^k (only powers of ten labelled beyond two decades), from the
+    nearest such value at or below ``low`` to the nearest at or above ``high``."""
     lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(high))
-    multiples = (1, 2, 5) if hi - lo <= 2 else (1,)
-    ticks = [m * 10.0 ** p for p in range(lo, hi + 1) for m in multiples]
-    inside = [t for t in ticks if low <= t <= high]
-    below = [t for t in ticks if t < low]
-    above = [t for t in ticks if t > high]
-    return ([below[-1]] if below else []) + inside + ([above[0]] if above else [])
+    candidates = [m * 10.0 ** p for p in range(lo, hi + 1) for m in (1, 2, 5)]
+    start = max((t for t in candidates if t <= low * (1 + 1e-12)), default=candidates[0])
+    end = min((t for t in candidates if t >= high * (1 - 1e-12)), default=candidates[-1])
+    shown = [t for t in candidates if start <= t <= end
+             and (hi - lo <= 2 or math.isclose(math.log10(t) % 1, 0, abs_tol=1e-9)
+                  or math.isclose(math.log10(t) % 1, 1, abs_tol=1e-9))]
+    return sorted({start, *shown, end})
 
 
 def wants_log(values: list[float]) -> bool:

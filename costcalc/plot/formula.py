@@ -43,7 +43,8 @@ def chart(chart_data: dict[str, Any]) -> str:
         group = el("g", class_="panel", data_metric=metric)
         group.children += frame(x, y, "alpha", label + (" (log scale)" if log else ""),
                                 x_format=lambda t: f"{t:g}")
-        for name, pick, stroke, dash in (("ideal", 2, IDEAL, "5 3"), ("exact", 1, EXACT, None)):
+        # The ideal form is drawn last, dashed, so it stays visible where the two coincide.
+        for name, pick, stroke, dash in (("exact", 1, EXACT, None), ("ideal", 2, IDEAL, "5 3")):
             path = "M" + "L".join(f"{number(x(float(r[0])))},{number(y(float(r[pick])))}"
                                   for r in rows)
             series = el("g", class_="series", data_series=name)
