@@ -488,3 +488,20 @@ def test_html_table_sorts_and_tooltips_on_the_exact_integers(model):
         if int(macs[0]) >= 1000:
             assert macs[1] == f"{int(macs[0]):,}"  # the exact integer as tooltip
     assert {k: v for k, v in found.items() if k in expected} == expected
+
+
+@pytest.mark.parametrize("low, high, log", [
+    (0, 300_774_272, False), (0, 1, False), (40.5, 76.6, False), (0.25, 1.4, False),
+    (5, 5, False), (13_570_048, 568_740_352, True), (40e6, 1.1e9, True), (3, 8, True),
+    (1_505_280, 6_021_120, True), (1, 1, True),
+])
+def test_axes_cover_the_data_and_map_it_inside_the_plot(low, high, log):
+    from costcalc.plot.axes import Scale
+
+    scale = Scale(low, high, 100, 400, log=log)
+    assert scale.low <= low and scale.high >= high
+    assert scale.ticks == sorted(scale.ticks) and len(scale.ticks) >= 2
+    assert scale.ticks[0] <= low and scale.ticks[-1] >= high
+    for value in (low, high, (low + high) / 2):
+        assert 100 - 1e-9 <= scale(value) <= 400 + 1e-9
+    assert scale(low) <= scale(high)
