@@ -148,6 +148,7 @@ def _register_commands() -> None:
     from costcalc.commands import formula  # noqa: F401
     from costcalc.commands import conventions  # noqa: F401
     from costcalc.commands import latency  # noqa: F401
+    from costcalc.commands import plot  # noqa: F401
 
 
 _register_commands()

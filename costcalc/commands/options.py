@@ -14,7 +14,8 @@ CLASSES = typer.Option(None, "--classes", help="Classifier outputs (spec paramet
 SET = typer.Option(None, "--set", "-s", metavar="NAME=VALUE",
                    help="Set any parameter the spec declares; repeatable.")
 FORMAT = typer.Option("table", "--format", "-f",
-                      help="Output format: table, json, csv, markdown or latex.")
+                      help="Output format: table, json, csv, markdown, latex, html (page with charts) "
+                           "or pgfplots (sweep).")
 CONVENTION = typer.Option("paper", "--convention", "-c",
                           help="Counting convention: paper, torchvision, keras, ...")
 

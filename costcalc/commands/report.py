@@ -10,7 +10,8 @@ from costcalc.commands import options
 from costcalc.render import Format
 
 FORMAT = typer.Option(Format.table, "--format", "-f",
-                      help="Output format: table, json, csv, markdown or latex.")
+                      help="Output format: table, json, csv, markdown, latex, html (page with charts) "
+                           "or pgfplots (sweep).")
 EXACT = typer.Option(False, "--exact", "-e",
                      help="Exact integers (300774272) instead of 300.77M in table, markdown "
                           "and latex output; json and csv are always exact.")
