@@ -79,6 +79,7 @@ LABELS = {
     "gap_out": "global/adaptive average pool output elements",
     "gap_module_in": "pool input elements, pools run as modules",
     "gap_module_out": "pool output elements, pools run as modules",
+    "mean_in": "global average input elements, taken as a tensor mean",
     "avgpool_in": "k x k average pool input elements", "avgpool_out": "average pool outputs",
     "avgpool_window": "average pool window reads (k^2 per output)",
     "maxpool_in": "max pool input elements", "maxpool_out": "max pool outputs",
