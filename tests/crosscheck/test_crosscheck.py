@@ -33,14 +33,41 @@ pytestmark = pytest.mark.skipif(
     f"{', '.join(NEEDED)} importable; missing: {', '.join(MISSING)} "
     "(set-up: tests/crosscheck/README.md)")
 
+V1_WIDTHS = ("1.0", "0.75", "0.5", "0.25")
 V2_WIDTHS = ("1.4", "1.0", "0.75", "0.5", "0.35")
 V3_WIDTHS = ("1.0", "0.75")
-V1_WIDTHS = ("1.0", "0.75", "0.5", "0.25")
 RESOLUTIONS = (224, 160)
 
-CASES = ([("v2", w, r) for w in V2_WIDTHS for r in RESOLUTIONS]
-         + [(m, w, r) for m in ("v3-large", "v3-small") for w in V3_WIDTHS for r in RESOLUTIONS]
-         + [("v1", w, r) for w in V1_WIDTHS for r in RESOLUTIONS])
+# zoo model -> (its width parameter or None, widths checked, extra parameters)
+TORCHVISION = {"flavor": "torchvision"}
+MODELS = {
+    "v2": ("alpha", V2_WIDTHS, TORCHVISION),
+    "v3-large": ("alpha", V3_WIDTHS, TORCHVISION),
+    "v3-small": ("alpha", V3_WIDTHS, TORCHVISION),
+    "v1": ("alpha", V1_WIDTHS, {}),
+    "v3-large-minimalistic": ("alpha", V3_WIDTHS, TORCHVISION),
+    "v3-small-minimalistic": ("alpha", V3_WIDTHS, TORCHVISION),
+    "efficientnet_b0": ("width_mult", ("1.0",), {}),
+    "mnasnet1_0": ("alpha", ("1.0", "0.5"), {}),
+    "shufflenet_v2_x1_0": ("alpha", ("1.0", "0.5"), {}),
+    "resnet18": (None, (None,), {}),
+    "resnet50": (None, (None,), {}),
+    "vgg16": (None, (None,), {}),
+    "squeezenet1_0": (None, (None,), {}),
+    "squeezenet1_1": (None, (None,), {}),
+}
+CASES = [(m, w, r) for m, (_, widths, _) in MODELS.items() for w in widths for r in RESOLUTIONS]
+
+
+def zoo_params(model: str, width: str | None, res: int) -> dict:
+    """The zoo spec's parameters that describe the PyTorch model ``build`` makes."""
+    name, _, extra = MODELS[model]
+    params = {"resolution": res, **extra}
+    if name is not None:
+        params[name] = width
+    return params
+
+
 EXACT = ("fvcore", "ptflops-aten", "torchinfo", "flopcounter", "calflops", "calflops-flops")
 CLOSE = ("thop", "ptflops", "onnx-tool")
 PER_LAYER = ("fvcore", "thop", "torchinfo", "flopcounter")
@@ -48,31 +75,40 @@ PER_LAYER = ("fvcore", "thop", "torchinfo", "flopcounter")
 RESULTS: dict = {}  # (model, width, res) -> {profile: (tool, costcalc)}, printed at the end
 
 
-def build(model: str, width: str, res: int):
+def build(model: str, width: str | None, res: int):
     """The PyTorch model and its input."""
     import torch
     import torchvision
+    from torchvision import models
 
     from xcheck_v1 import MobileNetV1
+    from xcheck_v3_minimalistic import mobilenet_v3_minimalistic
 
-    if model == "v2":
-        net = torchvision.models.mobilenet_v2(width_mult=float(width))
-    elif model == "v3-large":
-        net = torchvision.models.mobilenet_v3_large(width_mult=float(width))
-    elif model == "v3-small":
-        net = torchvision.models.mobilenet_v3_small(width_mult=float(width))
+    builders = {
+        "v2": lambda w: models.mobilenet_v2(width_mult=w),
+        "v3-large": lambda w: models.mobilenet_v3_large(width_mult=w),
+        "v3-small": lambda w: models.mobilenet_v3_small(width_mult=w),
+        "v1": MobileNetV1,
+        "v3-large-minimalistic": lambda w: mobilenet_v3_minimalistic("large", w),
+        "v3-small-minimalistic": lambda w: mobilenet_v3_minimalistic("small", w),
+        "efficientnet_b0": lambda w: models.EfficientNet(
+            models.efficientnet._efficientnet_conf("efficientnet_b0", width_mult=w,
+                                                   depth_mult=1.0)[0], 0.2),
+        "mnasnet1_0": lambda w: models.MNASNet(w),
+        "shufflenet_v2_x1_0": lambda w: {1.0: models.shufflenet_v2_x1_0,
+                                         0.5: models.shufflenet_v2_x0_5}[w](),
+    }
+    if model in builders:
+        net = builders[model](float(width))
     else:
-        net = MobileNetV1(float(width))
+        net = getattr(torchvision.models, model)()
     return net.eval(), torch.randn(1, 3, res, res)
 
 
 def costcalc_report(model: str, width: str, res: int, profile: str):
     import costcalc
 
-    params = {"alpha": width, "resolution": res}
-    if model != "v1":
-        params["flavor"] = "torchvision"
-    return costcalc.analyze(model, profile, **params)
+    return costcalc.analyze(model, profile, **zoo_params(model, width, res))
 
 
 def run_tool(profile: str, net, x):
@@ -160,7 +196,7 @@ def test_tool_matches_profile(profile, model, width, res):
                 if va != vb)[:2000]
 
 
-@pytest.mark.parametrize("model,width,res", CASES[:1] + CASES[10:11] + CASES[-2:-1])
+@pytest.mark.parametrize("model,width,res", [(m, widths[0], 224) for m, (_, widths, _) in MODELS.items()])
 def test_params_match_torch(model, width, res):
     net, _ = build(model, width, res)
     report = costcalc_report(model, width, res, "torchvision")
@@ -192,3 +228,17 @@ def report_numbers():
         lines.append(f"| {model} | {width} | {res} | " + " | ".join(cells) + " |")
     with open(os.environ["CROSSCHECK_RESULTS"], "w") as out:
         out.write("\n".join(lines) + "\n")
+    with open(os.environ["CROSSCHECK_RESULTS"] + ".yaml", "w") as out:
+        out.write(measurements_yaml())
+
+
+def measurements_yaml() -> str:
+    """The tools' totals as entries of tests/data/tool_counts.yaml (model, the zoo parameters
+    that describe the PyTorch model, each tool's total)."""
+    out = []
+    for (model, width, res), found in RESULTS.items():
+        params = ", ".join(f"{k}: {v!r}".replace("'", '"') if isinstance(v, str) else f"{k}: {v}"
+                           for k, v in zoo_params(model, width, res).items())
+        tools = ",\n".join(f"      {p}: {found[p][0]}" for p in EXACT + CLOSE if p in found)
+        out.append(f"  - {{model: {model}, params: {{{params}}}, tools: {{\n{tools}}}}}\n")
+    return "".join(out)
