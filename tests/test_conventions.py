@@ -17,6 +17,7 @@ from costcalc import conventions
 from costcalc.cli import app
 from costcalc.commands.conventions import reconcile
 from costcalc.errors import SpecError, UsageError
+from tool_artifacts import export_residual
 
 DATA = Path(__file__).parent / "data"
 
@@ -146,20 +147,6 @@ def _tool_rows():
             rows.append(pytest.param(entry["model"], entry["params"], profile, value,
                                      id=f"{entry['model']}-{entry['params']}-{profile}"))
     return rows
-
-
-# torch.onnx exports each `x.chunk(2, dim=1)` (torchvision ShuffleNet v2's channel split) with
-# arithmetic on the shape scalars, Add, Div and Mul, that onnx-tool charges 1 + 4 + 2 MACs. That
-# is an artifact of the exporter, not of the architecture: costcalc does not model it, and the
-# residual allowed here is derived from the graph (one chunk call per split input).
-ONNX_CHUNK_SCALAR_MACS = 7
-
-
-def export_residual(profile: str, report) -> int:
-    if profile != "onnx-tool":
-        return 0
-    chunks = {n.inputs for n in report.graph.nodes if n.kind == "channel_split"}
-    return ONNX_CHUNK_SCALAR_MACS * len(chunks)
 
 
 @pytest.mark.parametrize("model,params,profile,value", _tool_rows())
