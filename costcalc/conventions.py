@@ -153,14 +153,16 @@ _add(Convention(
 ONNX_TOOL = {C: 1, CB: 1, q.BN: 1, L: 1, LB: 1, q.act("relu"): 1, q.act("relu6"): 2,
              q.act("hswish"): 5, q.act("hsigmoid"): 4, q.act("sigmoid"): 32, q.act("swish"): 33,
              q.ADD: 1, q.MUL: 1, q.GAP_IN: 1, q.GAP_OUT: 4, q.MEAN_IN: 1, q.MAXPOOL_WINDOW: 1,
-             q.AVGPOOL_WINDOW: 1, q.AVGPOOL_OUT: 4}
+             q.AVGPOOL_WINDOW: 1}
 _add(Convention(
     "onnx-tool", "onnx-tool model_profile on the ONNX export (BN folded into conv biases): conv "
     "and Gemm with bias, Relu 1, Clip 2, HardSwish 5, HardSigmoid 4, Sigmoid 32 per element, "
-    "Add/Mul 1, GlobalAveragePool input + 4 per output, ReduceMean (x.mean) input; params with "
+    "Add/Mul 1, GlobalAveragePool input + 4 per output, ReduceMean (x.mean) input, Max/AveragePool "
+    "k x k per output (adaptive pools S > 1 export as AveragePool: their input); params with "
     "folded BN biases",
     ONNX_TOOL, {**WEIGHTS_AND_BIASES, q.BN_CHANNELS: 1}, flops={k: 2 * w for k, w in ONNX_TOOL.items()},
-    notes="swish = Sigmoid + Mul (derived); max/avg pool window charges not cross-checked",
+    notes="swish = Sigmoid + Mul (derived); k x k average pools not cross-checked (no zoo model "
+    "has one; AveragePool charges k x k per output, no division, in onnx-tool's source)",
     source="onnx-tool 1.0.1"))
 
 BUILT_IN = tuple(CONVENTIONS)

@@ -31,7 +31,7 @@ MODELS = [
     ("v3-large", {"flavor": "torchvision"}), ("v3-small", {"flavor": "torchvision"}),
     ("v3-small", {"flavor": "torchvision", "alpha": "0.75", "resolution": 160}),
     ("resnet50", {}), ("efficientnet_b0", {}), ("mnasnet1_0", {}), ("shufflenet_v2_x1_0", {}),
-    ("squeezenet1_0", {}),
+    ("squeezenet1_0", {}), ("vgg16", {}),
 ]
 
 
@@ -163,6 +163,19 @@ def test_export_residual_counts_one_chunk_per_shufflenet_basic_unit():
     assert export_residual("onnx-tool", costcalc.analyze("shufflenet_v2_x1_0")) == 13 * 7
     assert export_residual("onnx-tool", costcalc.analyze("v2")) == 0
     assert export_residual("fvcore", costcalc.analyze("shufflenet_v2_x1_0")) == 0
+
+
+def test_every_zoo_model_and_tool_profile_was_measured():
+    """tool_counts.yaml covers each zoo model with every profile that reproduces a tool."""
+    from costcalc import zoo
+
+    seen = {}
+    for entry in _measurements():
+        seen.setdefault(zoo.canonical(entry["model"]), set()).update(entry["tools"])
+    assert set(seen) == set(zoo.names())
+    assert all(tools == set(TOOL_PROFILES) for tools in seen.values()), seen
+    assert set(TOOL_PROFILES) == set(conventions.BUILT_IN) - {"paper", "torchvision", "keras",
+                                                              "tf-slim"}
 
 
 def test_tf_slim_has_1001_classes_unless_told():

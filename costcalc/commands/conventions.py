@@ -76,7 +76,7 @@ LABELS = {
     "bn_affine": "BatchNorm gamma + beta (2 per channel)",
     "bn_running": "BatchNorm running mean + variance (2 per channel)",
     "gap_in": "global/adaptive average pool input elements",
-    "gap_out": "global/adaptive average pool output elements",
+    "gap_out": "global average pool output elements (1 x 1 outputs)",
     "gap_module_in": "pool input elements, pools run as modules",
     "gap_module_out": "pool output elements, pools run as modules",
     "mean_in": "global average input elements, taken as a tensor mean",

@@ -59,6 +59,9 @@ MODELS = {
     "squeezenet1_1": (None, (None,), {}),
 }
 CASES = [(m, w, r) for m, (_, widths, _) in MODELS.items() for w in widths for r in RESOLUTIONS]
+# (model, resolution) -> why onnx-tool cannot run on it
+NO_ONNX = {("vgg16", 160): "torch.onnx cannot export adaptive_avg_pool2d from 5x5 to 7x7 (the "
+                           "output size does not divide the input size)"}
 
 
 def zoo_params(model: str, width: str | None, res: int) -> dict:
@@ -178,6 +181,8 @@ def node_units(report, rules) -> list[tuple[str, int]]:
 def test_tool_matches_profile(profile, model, width, res):
     from costcalc import conventions
 
+    if profile == "onnx-tool" and (model, res) in NO_ONNX:
+        pytest.skip(NO_ONNX[model, res])
     rules = conventions.get(profile)
     report = costcalc_report(model, width, res, profile)
     ours = sum(rules.reported(n.counts) for n in report.graph.nodes)
