@@ -266,11 +266,14 @@ class Builder:
             fld = Field(fld.name, "choice", choices=fld.choices)
         if fld.type == "choice" and isinstance(raw, str) and raw in fld.choices:
             return raw
+        if fld.type == "choice" and isinstance(raw, str) and raw in ("true", "false") \
+                and (raw == "true") in fld.choices:  # a quoted boolean choice
+            return raw == "true"
         if fld.type == "padding" and raw in ("same", "valid"):
             return raw
         if fld.type in ("choice", "padding") and isinstance(raw, str) and raw.isidentifier() \
                 and raw not in env:  # a misspelt choice, not an expression
-            valid = fld.choices if fld.type == "choice" else ("same", "valid")
+            valid = _choices(fld) if fld.type == "choice" else ("same", "valid")
             close = difflib.get_close_matches(raw, valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             extra = " or a number of pixels" if fld.type == "padding" else ""
@@ -293,8 +296,10 @@ class Builder:
                 raise self.error(f"{fld.name!r} must be true or false, got {expr.show_value(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
-            if value not in fld.choices:
-                raise self.error(f"{fld.name!r} must be one of {', '.join(fld.choices)}; "
+            # booleans compared as booleans: 1 == True, but 1 is not the choice true
+            if not any(value == c and isinstance(value, bool) == isinstance(c, bool)
+                       for c in fld.choices):
+                raise self.error(f"{fld.name!r} must be one of {', '.join(_choices(fld))}; "
                                  f"got {expr.show_value(value)}", pos)
             return value
         if fld.type == "padding" and value in ("same", "valid"):
@@ -429,3 +434,8 @@ def _type(value: Any) -> str:
     if value is None:
         return "nothing"
     return "a mapping"
+
+
+def _choices(fld: Field) -> list[str]:
+    """A field's choices as a spec writes them (text plain, true/false for booleans)."""
+    return [c if isinstance(c, str) else expr.show_value(c) for c in fld.choices]

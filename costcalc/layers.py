@@ -212,19 +212,33 @@ def maxpool(b, f, x, name):
     return _pool(b, f, x, name, "maxpool", (q.MAXPOOL_IN, q.MAXPOOL_OUT, q.MAXPOOL_WINDOW))
 
 
-@register("global_avg_pool", Field("functional", "bool", False,
-                                   "computed by a functional call, not a pooling module "
-                                   "(torchvision MobileNet v2); matters to hook-based counters"),
+POOL_CALLS = (False, True, "mean")
+
+
+@register("global_avg_pool", Field("functional", "choice", False,
+                                   "how the model computes it: false, a pooling module "
+                                   "(nn.AdaptiveAvgPool2d); true, a functional pool "
+                                   "(F.adaptive_avg_pool2d, torchvision MobileNet v2); mean, a "
+                                   "tensor mean x.mean([2, 3]) (torchvision MnasNet, ShuffleNet "
+                                   "v2). Hook-based counters see only modules; most counters "
+                                   "see no mean", choices=POOL_CALLS),
           prefix="pool", aliases=("gap",))
 def global_avg_pool(b, f, x, name):
-    """Global average pool to C x 1 x 1. 0 MACs in the paper convention; no params."""
+    """Global average pool to C x 1 x 1. 0 MACs in the paper convention; no params.
+
+    Records C H W elements in and C out as gap_in/gap_out; also as gap_module_in/gap_module_out
+    for a pooling module; as mean_in only for a tensor mean (``functional: mean``).
+    """
     return global_avg_pool_node(b, x, name, functional=f["functional"])
 
 
 def global_avg_pool_node(b, x, name, functional=False):
     shape = Shape(x.shape.c, 1, 1)
-    counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
-    if not functional:
+    if functional == "mean":
+        counts = {q.MEAN_IN: x.shape.elements}
+    else:
+        counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
+    if functional is False:
         counts.update({q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements})
     return b.add_node(name, "global_avg_pool", (x,), shape, counts, op_class="other",
                       input=x.shape)
@@ -232,12 +246,18 @@ def global_avg_pool_node(b, x, name, functional=False):
 
 @register("adaptive_avg_pool", Field("size", "count"), prefix="pool")
 def adaptive_avg_pool(b, f, x, name):
-    """Adaptive average pool to C x S x S (torchvision's VGG/AlexNet heads). No MACs, no params."""
+    """Adaptive average pool to C x S x S (torchvision's VGG/AlexNet heads). No MACs, no params.
+
+    Records gap_in and the module quantities; gap_out only for S = 1, a global average (ONNX
+    exports S > 1 as an AveragePool with a window of (H/S) x (W/S), not a GlobalAveragePool).
+    """
     shape = Shape(x.shape.c, f["size"], f["size"])
-    return b.add_node(name, "adaptive_avg_pool", (x,), shape,
-                      {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements,
-                       q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements},
-                      op_class="other", input=x.shape)
+    counts = {q.GAP_IN: x.shape.elements, q.GAP_MODULE_IN: x.shape.elements,
+              q.GAP_MODULE_OUT: shape.elements}
+    if exact(f["size"]) and f["size"] == 1:
+        counts[q.GAP_OUT] = shape.elements
+    return b.add_node(name, "adaptive_avg_pool", (x,), shape, counts, op_class="other",
+                      input=x.shape)
 
 
 @register("flatten", prefix="flatten")
