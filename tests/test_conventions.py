@@ -17,6 +17,7 @@ from costcalc.costing import conventions
 from costcalc.cli import app
 from costcalc.costing.reconcile import reconcile
 from costcalc.errors import SpecError, UsageError
+from tool_artifacts import export_residual
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,7 +30,8 @@ MODELS = [
     ("v2", {"flavor": "torchvision", "alpha": "0.35", "resolution": 160}),
     ("v3-large", {"flavor": "torchvision"}), ("v3-small", {"flavor": "torchvision"}),
     ("v3-small", {"flavor": "torchvision", "alpha": "0.75", "resolution": 160}),
-    ("resnet50", {}),
+    ("resnet50", {}), ("efficientnet_b0", {}), ("mnasnet1_0", {}), ("shufflenet_v2_x1_0", {}),
+    ("squeezenet1_0", {}), ("vgg16", {}),
 ]
 
 
@@ -56,7 +58,7 @@ RULES = {
     "ptflops-aten": lambda t: t["conv_macs"] + t["conv_bias"] + t["linear_macs"]
     + t["linear_bias"],
     "ptflops": lambda t: t["conv_macs"] + t["conv_bias"] + t["linear_macs"] + t["linear_bias"]
-    + 2 * t["bn"] + 2 * t["act_relu"] + t["act_relu6"] + 2 * t["gap_module_in"]
+    + 2 * t["bn"] + 2 * t["act_relu"] + t["act_relu6"] + t["act_swish"] + 2 * t["gap_module_in"]
     + (t["gap_in"] - t["gap_module_in"]) + 2 * t["maxpool_in"] + 2 * t["avgpool_in"],
     "thop": lambda t: t["conv_macs"] + t["linear_macs"] + 4 * t["bn"]
     + t["gap_module_in"] + t["gap_module_out"] + t["avgpool_out"],
@@ -65,11 +67,12 @@ RULES = {
     "flopcounter": lambda t: 2 * (t["conv_macs"] + t["linear_macs"]),
     "calflops": lambda t: t["conv_macs"] + t["linear_macs"],
     "calflops-flops": lambda t: 2 * t["conv_macs"] + t["conv_bias"] + 2 * t["linear_macs"]
-    + 2 * t["bn"] + t["act_relu"] + t["gap_in"] + t["maxpool_in"] + t["avgpool_in"],
+    + 2 * t["bn"] + t["act_relu"] + t["act_swish"] + t["gap_in"] + t["maxpool_in"]
+    + t["avgpool_in"],
     "onnx-tool": lambda t: t["conv_macs"] + t["bn"] + t["conv_bias"] + t["linear_macs"]
     + t["linear_bias"] + t["act_relu"] + 2 * t["act_relu6"] + 5 * t["act_hswish"]
-    + 4 * t["act_hsigmoid"] + t["add"] + t["mul"] + t["gap_in"] + 4 * t["gap_out"]
-    + t["maxpool_window"],
+    + 4 * t["act_hsigmoid"] + 32 * t["act_sigmoid"] + 33 * t["act_swish"] + t["add"] + t["mul"]
+    + t["gap_in"] + 4 * t["gap_out"] + t["mean_in"] + t["maxpool_window"],
 }
 # Parameters: every nn.Parameter, except the paper (BN folded away), Keras (running statistics
 # too) and onnx-tool (BN folded into one bias per channel).
@@ -129,21 +132,50 @@ def test_unit_names_the_reported_number():
     assert reported_total(v2) == v2.flops() == 2 * v2.total.macs
 
 
+TOOL_PROFILES = ("fvcore", "ptflops-aten", "torchinfo", "flopcounter", "calflops",
+                 "calflops-flops", "thop", "ptflops", "onnx-tool")
+
+
+def _measurements() -> list[dict]:
+    return yaml.safe_load((DATA / "tool_counts.yaml").read_text())["measurements"]
+
+
 def _tool_rows():
-    doc = yaml.safe_load((DATA / "tool_counts.yaml").read_text())
     rows = []
-    for entry in doc["measurements"]:
+    for entry in _measurements():
         for profile, value in entry["tools"].items():
-            rows.append((entry["model"], str(entry["width"]), entry["resolution"], profile, value))
+            rows.append(pytest.param(entry["model"], entry["params"], profile, value,
+                                     id=f"{entry['model']}-{entry['params']}-{profile}"))
     return rows
 
 
-@pytest.mark.parametrize("model,width,res,profile,value", _tool_rows())
-def test_reproduces_each_tools_own_output(model, width, res, profile, value):
-    params = {"alpha": width, "resolution": res}
-    if model != "v1":
-        params["flavor"] = "torchvision"
-    assert reported_total(costcalc.analyze(model, profile, **params)) == value
+@pytest.mark.parametrize("model,params,profile,value", _tool_rows())
+def test_reproduces_each_tools_own_output(model, params, profile, value):
+    """The number each real tool printed on the PyTorch build of a zoo model
+    (tests/crosscheck measured them) is the profile's number, exactly (onnx-tool: plus the
+    exporter's chunk arithmetic, see export_residual)."""
+    report = costcalc.analyze(model, profile, **params)
+    assert reported_total(report) + export_residual(profile, report) == value
+
+
+def test_export_residual_counts_one_chunk_per_shufflenet_basic_unit():
+    """13 stride-1 units (3 + 7 + 3) each split their input once; other zoo models none."""
+    assert export_residual("onnx-tool", costcalc.analyze("shufflenet_v2_x1_0")) == 13 * 7
+    assert export_residual("onnx-tool", costcalc.analyze("v2")) == 0
+    assert export_residual("fvcore", costcalc.analyze("shufflenet_v2_x1_0")) == 0
+
+
+def test_every_zoo_model_and_tool_profile_was_measured():
+    """tool_counts.yaml covers each zoo model with every profile that reproduces a tool."""
+    from costcalc import zoo
+
+    seen = {}
+    for entry in _measurements():
+        seen.setdefault(zoo.canonical(entry["model"]), set()).update(entry["tools"])
+    assert set(seen) == set(zoo.names())
+    assert all(tools == set(TOOL_PROFILES) for tools in seen.values()), seen
+    assert set(TOOL_PROFILES) == set(conventions.BUILT_IN) - {"paper", "torchvision", "keras",
+                                                              "tf-slim"}
 
 
 def test_tf_slim_has_1001_classes_unless_told():
@@ -323,3 +355,62 @@ def test_user_profile_in_every_command(tmp_path):
     assert report.exit_code == 0
     assert json.loads(report.stdout)["total"]["macs"] == \
         costcalc.analyze("v2", "fvcore").total.macs
+
+
+# ------------------------------------------------------------------ how a pool is called
+POOL_SPEC = """name: pool-call
+input: [3, 8, 8]
+layers:
+  - {kind: conv, out: 4, kernel: 1}
+  - {kind: global_avg_pool, functional: %s}
+"""
+# Charge of a global average over a 4 x 8 x 8 map (256 elements in, 4 out) per tool, as each
+# tool's source counts the call: a module, F.adaptive_avg_pool2d, or x.mean([2, 3]).
+POOL_CALLS = [
+    ("false", {"fvcore": 256, "ptflops": 2 * 256, "thop": 256 + 4, "calflops-flops": 256,
+               "onnx-tool": 256 + 4 * 4, "torchinfo": 0, "flopcounter": 0, "paper": 0}),
+    ("true", {"fvcore": 256, "ptflops": 256, "thop": 0, "calflops-flops": 256,
+              "onnx-tool": 256 + 4 * 4, "torchinfo": 0, "flopcounter": 0, "paper": 0}),
+    ("mean", {"fvcore": 0, "ptflops": 0, "thop": 0, "calflops-flops": 0, "onnx-tool": 256,
+              "torchinfo": 0, "flopcounter": 0, "paper": 0}),
+    ("\"'mean' if in_channels == 4 else false\"", {"fvcore": 0, "onnx-tool": 256}),
+    ("'true'", {"fvcore": 256, "thop": 0}),
+]
+
+
+@pytest.mark.parametrize("functional,charges", POOL_CALLS, ids=[c[0] for c in POOL_CALLS])
+def test_pool_call_is_charged_as_each_tool_sees_it(tmp_path, functional, charges):
+    path = tmp_path / "pool.yaml"
+    path.write_text(POOL_SPEC % functional)
+    for profile, charge in charges.items():
+        report = costcalc.analyze(str(path), profile)
+        pool = report.graph.nodes[-1]
+        assert pool.kind == "global_avg_pool"
+        assert report.convention.reported(pool.counts) == charge, profile
+
+
+@pytest.mark.parametrize("functional,message", [
+    ("1", "'functional' must be one of false, true, mean; got 1"),
+    ("maen", "(did you mean 'mean'?)"),
+    ("\"in_channels + 0\"", "'functional' must be one of false, true, mean; got 4"),
+])
+def test_pool_call_refuses_other_values_at_their_position(tmp_path, functional, message):
+    path = tmp_path / "pool.yaml"
+    path.write_text(POOL_SPEC % functional)
+    with pytest.raises(SpecError) as error:
+        costcalc.analyze(str(path))
+    assert message in str(error.value)
+    assert f"{path}:5:" in str(error.value)
+
+
+def test_zoo_pools_are_called_as_torchvision_calls_them():
+    """MnasNet and ShuffleNet v2 average with x.mean([2, 3]); v2 (torchvision flavour) with
+    F.adaptive_avg_pool2d; the others with an nn.AdaptiveAvgPool2d module."""
+    for model in ("mnasnet1_0", "shufflenet_v2_x1_0"):
+        totals = ledger(model, {})
+        assert totals["mean_in"] > 0 and totals["gap_in"] == totals["gap_module_in"] == 0
+    totals = ledger("v2", {"flavor": "torchvision"})
+    assert totals["gap_in"] > 0 and totals["gap_module_in"] == totals["mean_in"] == 0
+    for model in ("efficientnet_b0", "resnet50", "squeezenet1_1", "v3-small"):
+        totals = ledger(model, {})
+        assert totals["gap_module_in"] == totals["gap_in"] > 0 and totals["mean_in"] == 0

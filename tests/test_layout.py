@@ -20,13 +20,13 @@ LAYERS = (
     ("spec", "importers"),
     ("costing",),
     ("memory", "symbolic"),
-    ("experiments", "latency"),
+    ("experiments", "latency", "plot"),
     ("api", "__init__"),
     ("cli", "__main__"),
 )
 LAYER = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 ENGINE = ("spec", "graph", "importers", "costing", "memory", "symbolic", "experiments", "latency",
-          "zoo", "render", "errors", "numbers", "table")
+          "plot", "zoo", "render", "errors", "numbers", "table")
 
 
 def module_name(path: Path) -> str:

@@ -144,7 +144,7 @@ COMMANDS = (
     ("compare", "compare", None), ("listing", "list_models", "list"), ("listing", "show", None),
     ("sweep", "sweep", None), ("memory", "memory", None), ("formula", "formula", None),
     ("formula", "solve", None), ("conventions", "conventions", None),
-    ("latency", "latency", None),
+    ("latency", "latency", None), ("plot", "plot", None),
 )
 
 

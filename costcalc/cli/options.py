@@ -27,7 +27,8 @@ Sets = Annotated[Optional[list[str]], typer.Option(
 ConventionName = Annotated[str, typer.Option(
     "--convention", "-c", help="Counting convention: paper, torchvision, keras, ...")]
 OutputFormat = Annotated[Format, typer.Option(
-    "--format", "-f", help="Output format: table, json, csv, markdown or latex.")]
+    "--format", "-f", help="Output format: table, json, csv, markdown, latex, html (page with "
+                           "charts) or pgfplots (sweep).")]
 Exact = Annotated[bool, typer.Option(
     "--exact", "-e", help="Exact integers (300774272) instead of 300.77M in table, markdown and "
                           "latex output; json and csv are always exact.")]

@@ -102,7 +102,8 @@ _add(Convention(
     source="tensorflow/models research/slim"))
 _add(Convention(
     "fvcore", "fvcore FlopCountAnalysis: conv + linear multiply-adds (bias ignored), BatchNorm 2 "
-    "per element, adaptive average pool 1 per input element; activations, adds, SE scaling 0",
+    "per element, adaptive average pool 1 per input element; x.mean, activations, adds, SE "
+    "scaling 0",
     {C: 1, L: 1, q.BN: 2, q.GAP_IN: 1}, ALL_PARAMETERS,
     flops=flops_of({C: 1, L: 1, q.BN: 2, q.GAP_IN: 1}),
     notes="max/avg pools are unsupported ops in fvcore (0)", source="fvcore 0.1.5"))
@@ -112,14 +113,14 @@ _add(Convention(
     {C: 1, CB: 1, L: 1, LB: 1}, ALL_PARAMETERS, flops=flops_of({C: 1, CB: 1, L: 1, LB: 1}),
     source="ptflops 0.7.5"))
 PTFLOPS = {C: 1, CB: 1, L: 1, LB: 1, q.BN: 2, q.act("relu"): 2, q.act("relu6"): 1,
-           q.GAP_IN: 1, q.GAP_MODULE_IN: 1, q.MAXPOOL_IN: 2, q.AVGPOOL_IN: 2}
+           q.act("swish"): 1, q.GAP_IN: 1, q.GAP_MODULE_IN: 1, q.MAXPOOL_IN: 2, q.AVGPOOL_IN: 2}
 _add(Convention(
     "ptflops", "ptflops backend=pytorch: module hooks plus patched functionals: conv/linear with "
     "bias, BN 2 per element, nn.ReLU and pooling modules twice (hook + patched F.relu / "
-    "F.adaptive_avg_pool2d), ReLU6 once, functional pools once; hardswish/hardsigmoid, x + y "
-    "and x * s 0",
+    "F.adaptive_avg_pool2d / F.max_pool2d), ReLU6 once, SiLU once (patched F.silu, no hook), "
+    "functional pools once; hardswish/hardsigmoid/sigmoid, x.mean, x + y and x * s 0",
     PTFLOPS, ALL_PARAMETERS, flops=flops_of(PTFLOPS),
-    notes="max/avg pool rules follow the same hook + functional pattern; not cross-checked",
+    notes="k x k average pool rule follows the same hook + functional pattern; not cross-checked",
     source="ptflops 0.7.5"))
 THOP = {C: 1, L: 1, q.BN: 4, q.GAP_MODULE_IN: 1, q.GAP_MODULE_OUT: 1, q.AVGPOOL_OUT: 1}
 _add(Convention(
@@ -138,27 +139,30 @@ _add(Convention(
     "flopcounter", "torch.utils.flop_counter.FlopCounterMode: FLOPs = 2 per conv/matmul "
     "multiply-add; bias, BN, activations, pools, adds 0",
     PAPER_MACS, ALL_PARAMETERS, flops={C: 2, L: 2}, unit="FLOPs", source="torch 2.14"))
-CALFLOPS_FLOPS = {C: 2, CB: 1, L: 2, q.BN: 2, q.act("relu"): 1, q.GAP_IN: 1, q.MAXPOOL_IN: 1,
-                  q.AVGPOOL_IN: 1}
+CALFLOPS_FLOPS = {C: 2, CB: 1, L: 2, q.BN: 2, q.act("relu"): 1, q.act("swish"): 1, q.GAP_IN: 1,
+                  q.MAXPOOL_IN: 1, q.AVGPOOL_IN: 1}
 _add(Convention(
     "calflops", "calflops calculate_flops MACs: conv + linear multiply-adds, no bias (its FLOPs: "
     "see calflops-flops)",
     PAPER_MACS, ALL_PARAMETERS, flops=CALFLOPS_FLOPS, source="calflops 0.3.2"))
 _add(Convention(
     "calflops-flops", "calflops calculate_flops FLOPs: 2 per conv/linear multiply-add, conv bias "
-    "(linear bias dropped), BN 2 per element, F.relu and pools 1 per input element; ReLU6, "
-    "hardswish, hardsigmoid, x + y, x * s 0",
+    "(linear bias dropped), BN 2 per element, F.relu, F.silu and pools 1 per input element; "
+    "ReLU6, hardswish, hardsigmoid, sigmoid, x.mean, x + y, x * s 0",
     PAPER_MACS, ALL_PARAMETERS, flops=CALFLOPS_FLOPS, unit="FLOPs", source="calflops 0.3.2"))
 ONNX_TOOL = {C: 1, CB: 1, q.BN: 1, L: 1, LB: 1, q.act("relu"): 1, q.act("relu6"): 2,
              q.act("hswish"): 5, q.act("hsigmoid"): 4, q.act("sigmoid"): 32, q.act("swish"): 33,
-             q.ADD: 1, q.MUL: 1, q.GAP_IN: 1, q.GAP_OUT: 4, q.MAXPOOL_WINDOW: 1,
-             q.AVGPOOL_WINDOW: 1, q.AVGPOOL_OUT: 4}
+             q.ADD: 1, q.MUL: 1, q.GAP_IN: 1, q.GAP_OUT: 4, q.MEAN_IN: 1, q.MAXPOOL_WINDOW: 1,
+             q.AVGPOOL_WINDOW: 1}
 _add(Convention(
     "onnx-tool", "onnx-tool model_profile on the ONNX export (BN folded into conv biases): conv "
     "and Gemm with bias, Relu 1, Clip 2, HardSwish 5, HardSigmoid 4, Sigmoid 32 per element, "
-    "Add/Mul 1, GlobalAveragePool input + 4 per output; params with folded BN biases",
+    "Add/Mul 1, GlobalAveragePool input + 4 per output, ReduceMean (x.mean) input, Max/AveragePool "
+    "k x k per output (adaptive pools S > 1 export as AveragePool: their input); params with "
+    "folded BN biases",
     ONNX_TOOL, {**WEIGHTS_AND_BIASES, q.BN_CHANNELS: 1}, flops={k: 2 * w for k, w in ONNX_TOOL.items()},
-    notes="swish = Sigmoid + Mul (derived); max/avg pool window charges not cross-checked",
+    notes="swish = Sigmoid + Mul (derived); k x k average pools not cross-checked (no zoo model "
+    "has one; AveragePool charges k x k per output, no division, in onnx-tool's source)",
     source="onnx-tool 1.0.1"))
 
 BUILT_IN = tuple(CONVENTIONS)

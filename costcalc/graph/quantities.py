@@ -9,9 +9,11 @@ LINEAR_BIAS = "linear_bias"      # outputs of linear layers that have a bias
 BN = "bn"                        # elements through BatchNorm
 BN_CHANNELS = "bn_channels"      # channels of BatchNorm layers
 GAP_IN = "gap_in"                # elements into a global average pool
-GAP_OUT = "gap_out"              # elements out of a global average pool
+GAP_OUT = "gap_out"              # elements out of a global average pool (1 x 1 outputs only)
 GAP_MODULE_IN = "gap_module_in"  # gap_in of pools run as a module (nn.AdaptiveAvgPool2d), not a
 GAP_MODULE_OUT = "gap_module_out"  # functional call; module hooks (ptflops, thop) see only these
+MEAN_IN = "mean_in"              # elements into a global average taken as a tensor mean
+                                 # (x.mean([2, 3])): no pooling op, so only onnx-tool charges it
 AVGPOOL_IN = "avgpool_in"
 AVGPOOL_OUT = "avgpool_out"
 AVGPOOL_WINDOW = "avgpool_window"  # k*k per output element of k x k average pools
@@ -35,7 +37,7 @@ BN_AFFINE = "bn_affine"          # BatchNorm gamma and beta (2 per channel)
 BN_RUNNING = "bn_running"        # BatchNorm running mean and variance (2 per channel)
 
 COMPUTE_KEYS = (CONV_MACS, CONV_BIAS, LINEAR_MACS, LINEAR_BIAS, BN, BN_CHANNELS, GAP_IN, GAP_OUT,
-                GAP_MODULE_IN, GAP_MODULE_OUT,
+                GAP_MODULE_IN, GAP_MODULE_OUT, MEAN_IN,
                 AVGPOOL_IN, AVGPOOL_OUT, AVGPOOL_WINDOW, MAXPOOL_IN, MAXPOOL_OUT, MAXPOOL_WINDOW,
                 ADD, MUL) + tuple(act(fn) for fn in ACTIVATIONS)
 PARAM_KEYS = (WEIGHTS, BIASES, BN_AFFINE, BN_RUNNING)
@@ -48,9 +50,10 @@ LABELS = {
     "bn_affine": "BatchNorm gamma + beta (2 per channel)",
     "bn_running": "BatchNorm running mean + variance (2 per channel)",
     "gap_in": "global/adaptive average pool input elements",
-    "gap_out": "global/adaptive average pool output elements",
+    "gap_out": "global average pool output elements (1 x 1 outputs)",
     "gap_module_in": "pool input elements, pools run as modules",
     "gap_module_out": "pool output elements, pools run as modules",
+    "mean_in": "global average input elements, taken as a tensor mean",
     "avgpool_in": "k x k average pool input elements", "avgpool_out": "average pool outputs",
     "avgpool_window": "average pool window reads (k^2 per output)",
     "maxpool_in": "max pool input elements", "maxpool_out": "max pool outputs",

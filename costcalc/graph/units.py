@@ -181,9 +181,14 @@ def pool_unit(b, f, x, name, kind, keys):
 
 
 def global_avg_pool_node(b, x, name, functional=False, role=None):
+    """A global average pool node: a module (False), a functional pool (True) or a tensor mean
+    ("mean"), which counters see differently."""
     shape = Shape(x.shape.c, 1, 1)
-    counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
-    if not functional:
+    if functional == "mean":
+        counts = {q.MEAN_IN: x.shape.elements}
+    else:
+        counts = {q.GAP_IN: x.shape.elements, q.GAP_OUT: shape.elements}
+    if functional is False:
         counts.update({q.GAP_MODULE_IN: x.shape.elements, q.GAP_MODULE_OUT: shape.elements})
     return b.add_node(name, "global_avg_pool", (x,), shape, counts, role=role, op_class="other",
                       input=x.shape)

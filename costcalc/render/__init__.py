@@ -15,6 +15,8 @@ class Format(str, Enum):
     csv = "csv"
     markdown = "markdown"
     latex = "latex"
+    html = "html"
+    pgfplots = "pgfplots"
 
 
 _MODULES = {
@@ -23,6 +25,8 @@ _MODULES = {
     Format.csv: ("costcalc.render.records", "render_csv"),
     Format.markdown: ("costcalc.render.markdown", "render"),
     Format.latex: ("costcalc.render.latex", "render"),
+    Format.html: ("costcalc.plot.hooks", "render_html"),
+    Format.pgfplots: ("costcalc.plot.hooks", "render_pgfplots"),
 }
 
 

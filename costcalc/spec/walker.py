@@ -274,6 +274,9 @@ class SpecWalker(GraphBuilder):
             return [Body(self, branch, env, pos) if branch else None for branch in raw]
         if fld.type == "shortcut":
             fld = Field(fld.name, "choice", choices=fld.choices)
+        if fld.type == "choice" and isinstance(raw, str) and raw in ("true", "false") \
+                and (raw == "true") in fld.choices:  # a quoted boolean choice
+            return raw == "true"
         if fld.type in ("choice", "padding") and isinstance(raw, str) and \
                 self.choice_word(fld, raw, env, pos):
             return raw
@@ -294,10 +297,10 @@ class SpecWalker(GraphBuilder):
     def choice_word(self, fld: Field, raw: str, env: dict, pos: Pos | None) -> bool:
         """True when ``raw`` is one of the field's words; SpecError for a misspelt one (a word
         that names nothing in scope); False for an expression."""
-        valid = fld.choices if fld.type == "choice" else ("same", "valid")
-        if raw in valid:
+        if raw in (fld.choices if fld.type == "choice" else ("same", "valid")):
             return True
         if raw.isidentifier() and raw not in env:
+            valid = _choices(fld) if fld.type == "choice" else ("same", "valid")
             close = difflib.get_close_matches(raw, valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             extra = " or a number of pixels" if fld.type == "padding" else ""
@@ -313,8 +316,10 @@ class SpecWalker(GraphBuilder):
                 raise self.error(f"{fld.name!r} must be true or false, got {shown(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
-            if value not in fld.choices:
-                raise self.error(f"{fld.name!r} must be one of {', '.join(fld.choices)}; "
+            # booleans compared as booleans: 1 == True, but 1 is not the choice true
+            if not any(value == c and isinstance(value, bool) == isinstance(c, bool)
+                       for c in fld.choices):
+                raise self.error(f"{fld.name!r} must be one of {', '.join(_choices(fld))}; "
                                  f"got {shown(value)}", pos)
             return value
         if fld.type == "padding" and value in ("same", "valid"):
@@ -407,3 +412,8 @@ def _type(value: Any) -> str:
     if value is None:
         return "nothing"
     return "a mapping"
+
+
+def _choices(fld: Field) -> list[str]:
+    """A field's choices as a spec writes them (text plain, true/false for booleans)."""
+    return [c if isinstance(c, str) else numbers.show_value(c) for c in fld.choices]
