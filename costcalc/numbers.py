@@ -248,15 +248,23 @@ def format_number(value: Any) -> str:
     """Show an exact number the way a user writes it: 3/4 -> 0.75 (every digit), 7/3 -> 7/3."""
     value = normalize(value)
     if isinstance(value, Fraction):
-        den, twos, fives = value.denominator, 0, 0
-        while den % 2 == 0:
-            den, twos = den // 2, twos + 1
-        while den % 5 == 0:
-            den, fives = den // 5, fives + 1
-        if den != 1:
-            return str(value)
-        places = max(twos, fives)
-        digits = str(abs(value.numerator) * 10**places // value.denominator).rjust(places + 1, "0")
-        sign = "-" if value < 0 else ""
-        return f"{sign}{digits[:-places]}.{digits[-places:]}"
+        return decimal_text(value) or str(value)
     return str(value)
+
+
+def decimal_text(value: Any, min_places: int = 0) -> str | None:
+    """The exact decimal text of a rational whose denominator is 2^a 5^b (every digit, at least
+    ``min_places`` after the point), else None: 3/4 -> 0.75, 3 -> 3.0 with one place."""
+    value = Fraction(value)
+    den, twos, fives = value.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    if den != 1:
+        return None
+    places = max(twos, fives, min_places)
+    if places == 0:
+        return str(value.numerator)
+    digits = str(abs(value.numerator) * 10**places // value.denominator).rjust(places + 1, "0")
+    return ("-" if value < 0 else "") + digits[:-places] + "." + digits[-places:]

@@ -18,17 +18,23 @@ class Column:
     kind: str = "text"
 
 
-@dataclass
 class Row:
     """One row: cell values by column key, and how the row is set apart.
 
     Reads and writes like a mapping of its cells (``row["macs"]``, ``row.get("paper")``).
     """
 
-    cells: dict[str, Any]
-    style: str = ""        # "", "subtotal" or "total"
-    indent: int = 0        # levels under the subtotal row above it
-    section: bool = False  # first row of a new section (a rule above it)
+    __slots__ = ("cells", "style", "indent", "section")
+
+    def __init__(self, cells: dict[str, Any], style: str = "", indent: int = 0,
+                 section: bool = False):
+        self.cells = cells
+        self.style = style      # "", "subtotal" or "total"
+        self.indent = indent    # levels under the subtotal row above it
+        self.section = section  # first row of a new section (a rule above it)
+
+    def __repr__(self) -> str:
+        return f"Row({self.cells!r}, style={self.style!r}, indent={self.indent})"
 
     def __getitem__(self, key: str) -> Any:
         return self.cells[key]

@@ -28,12 +28,8 @@ def compare(
                                             "activations or a ratio column (macs_ratio, ...)."),
     reverse: bool = typer.Option(False, "--reverse", help="Sort in descending order."),
     max_points: options.MaxPoints = MAX_POINTS,
-    device: Optional[str] = typer.Option(None, "--device", "-D",
-                                         help="Add predicted latency on this device profile "
-                                              "(costcalc latency)."),
-    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
-                                        help="Element type for --device (default: the "
-                                             "device's)."),
+    device: options.Device = None,
+    dtype: options.DeviceDtype = None,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:

@@ -33,6 +33,10 @@ Exact = Annotated[bool, typer.Option(
     "--exact", "-e", help="Exact integers (300774272) instead of 300.77M in table, markdown and "
                           "latex output; json and csv are always exact.")]
 
+Device = Annotated[Optional[str], typer.Option(
+    "--device", "-D", help="Add predicted latency on this device profile (costcalc latency).")]
+DeviceDtype = Annotated[Optional[str], typer.Option(
+    "--dtype", "-t", help="Element type for --device (default: the device's).")]
 MAX_POINTS = 10_000  # the command line's default cap on parameter points (compare, sweep)
 MaxPoints = Annotated[int, typer.Option(
     "--max-points", help="Refuse more parameter points than this (time and memory grow with them).")]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 import typer
 
@@ -27,12 +26,8 @@ def sweep(
                                   help="grid: one grid per metric (last axis across); "
                                        "long: one row per parameter point."),
     max_points: options.MaxPoints = options.MAX_POINTS,
-    device: Optional[str] = typer.Option(None, "--device", "-D",
-                                         help="Add predicted latency on this device profile "
-                                              "as a fourth metric (costcalc latency)."),
-    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
-                                        help="Element type for --device (default: the "
-                                             "device's)."),
+    device: options.Device = None,
+    dtype: options.DeviceDtype = None,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:

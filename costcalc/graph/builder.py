@@ -14,12 +14,10 @@ Example::
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from costcalc import numbers
 from costcalc.errors import SpecError
-from costcalc.graph.bounds import problem
 from costcalc.graph.core import Block, Graph, Node, Tensor
 from costcalc.graph.registry import KINDS, Shape
 
@@ -44,28 +42,17 @@ class GraphBuilder:
         """The model input as a tensor."""
         return Tensor(-1, shape)
 
-    @contextmanager
-    def block(self, name: str, kind: str, role: str | None = None) -> Iterator[Block]:
-        """Open a block scope: nodes added inside carry ``name`` as their scope."""
+    def block(self, name: str, kind: str, role: str | None = None) -> "_Scope":
+        """Open a block scope (``with builder.block(...)``): nodes added inside carry ``name``
+        as their scope."""
         parent = self._scope
         scope = Block(name, kind, parent.name if parent else None, role or self._role)
         self.blocks.setdefault(name, scope)
-        saved = self._scope, self._role
-        self._scope, self._role = scope, None
-        try:
-            yield scope
-        finally:
-            self._scope, self._role = saved
+        return _Scope(self, scope, None)
 
-    @contextmanager
-    def role(self, role: str | None) -> Iterator[None]:
+    def role(self, role: str | None) -> "_Scope":
         """Give ``role`` to the next node added or block opened (unless it names its own)."""
-        saved = self._role
-        self._role = role
-        try:
-            yield
-        finally:
-            self._role = saved
+        return _Scope(self, self._scope, role)
 
     def line(self) -> int | None:
         """Source line of the node being added; front ends with positions override this."""
@@ -84,6 +71,8 @@ class GraphBuilder:
                     raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
                                     f"{MAX_CHANNELS}")
         else:
+            from costcalc.graph.bounds import problem  # the formula path only
+
             for label, value in (*zip(("channels", "height", "width"), shape), *counts.items()):
                 reason = problem(value)
                 if reason:
@@ -126,6 +115,25 @@ class GraphBuilder:
     def graph(self, name: str, input_shape: Shape) -> Graph:
         """The finished graph."""
         return Graph(name, input_shape, self.nodes, self.symbolic, self.blocks)
+
+
+class _Scope:
+    """Sets the builder's scope and pending role for a ``with`` body, then restores them (a
+    plain class: these run once per entry, where a generator-based context manager costs more)."""
+
+    __slots__ = ("builder", "scope", "role", "saved")
+
+    def __init__(self, builder: GraphBuilder, scope: Block | None, role: str | None):
+        self.builder, self.scope, self.role = builder, scope, role
+
+    def __enter__(self) -> Block | None:
+        b = self.builder
+        self.saved = b._scope, b._role
+        b._scope, b._role = self.scope, self.role
+        return self.scope
+
+    def __exit__(self, *_: Any) -> None:
+        self.builder._scope, self.builder._role = self.saved
 
 
 def _is_zero(value: Any) -> bool:

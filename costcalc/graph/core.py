@@ -20,8 +20,7 @@ class Tensor(NamedTuple):
     shape: Shape
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A block scope: a composite kind's or a user block's instance, nested in ``parent``."""
 
     name: str

@@ -323,18 +323,27 @@ def _constant(value: Any) -> Any:
     return result if numbers.is_exact(result) and not isinstance(result, bool) else value
 
 
-def _parameters(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, Parameter]:
+def _each(raw: Any, pos: Pos | None, problems: Problems, what: str, read) -> dict[str, Any]:
+    """``read(name, value, raw, err)`` for each item of mapping ``raw``; a broken item is
+    reported (and its name poisoned) and left out."""
     if raw is None:
         return {}
     if not isinstance(raw, YamlMapping):
-        problems.report(problems.error("'parameters' must be a mapping of name: default", pos))
+        problems.report(problems.error(f"{what} must be a mapping of {_ITEMS[what]}", pos))
         return {}
     result = {}
     for name, value in raw.items():
-        param = problems.attempt(_parameter, name, value, raw, problems.error, poison=name)
-        if param is not None:
-            result[name] = param
+        item = problems.attempt(read, name, value, raw, problems.error, poison=name)
+        if item is not None:
+            result[name] = item
     return result
+
+
+_ITEMS = {"'parameters'": "name: default", "'blocks'": "block name: {parameters, layers}"}
+
+
+def _parameters(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, Parameter]:
+    return _each(raw, pos, problems, "'parameters'", _parameter)
 
 
 def _parameter(name: str, value: Any, raw: YamlMapping, err) -> Parameter:
@@ -402,18 +411,7 @@ def _let_entry(key: str, value: Any, raw: YamlMapping, declared: Any, parameters
 
 
 def _blocks(raw: Any, pos: Pos | None, problems: Problems) -> dict[str, UserBlock]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, YamlMapping):
-        problems.report(problems.error(
-            "'blocks' must be a mapping of block name: {parameters, layers}", pos))
-        return {}
-    blocks = {}
-    for name, body in raw.items():
-        block = problems.attempt(_block, name, body, raw, problems.error, poison=name)
-        if block is not None:
-            blocks[name] = block
-    return blocks
+    return _each(raw, pos, problems, "'blocks'", _block)
 
 
 def _block(name: str, body: Any, raw: YamlMapping, err) -> UserBlock:

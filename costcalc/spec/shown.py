@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from costcalc import numbers
 from costcalc.render.controls import visible
 
 
@@ -43,17 +44,7 @@ def _plain(value: Any) -> Any:
 
 def _decimal(value) -> str | None:
     """The exact decimal text of a rational whose denominator is 2^a 5^b, else None."""
-    value = Fraction(value)
-    den, twos, fives = value.denominator, 0, 0
-    while den % 2 == 0:
-        den, twos = den // 2, twos + 1
-    while den % 5 == 0:
-        den, fives = den // 5, fives + 1
-    if den != 1:
-        return None
-    places = max(twos, fives, 1)
-    digits = str(abs(value.numerator * 10**places // value.denominator)).rjust(places + 1, "0")
-    return ("-" if value < 0 else "") + digits[:-places] + "." + digits[-places:]
+    return numbers.decimal_text(value, 1)
 
 
 def json_number(value: Any) -> Any:
