@@ -126,8 +126,11 @@ class SpecWalker(GraphBuilder):
                 name = self.node_name(prefix, base, block.name if block else kind.prefix, repeat)
             if top:  # the report subtotals a top-level entry with all its repeats
                 self.group = name.split(".", 1)[0]  # names have no dots; a repeat adds ".i"
-            with self.role(role or self._role):
+            if role is None:  # the enclosing role, if any, stays pending
                 x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
+            else:
+                with self.role(role):
+                    x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
         if top:
             self.group = None
         return x
@@ -184,9 +187,9 @@ class SpecWalker(GraphBuilder):
                          for param, default in block.parameters.items()
                          if param not in entry and default is REQUIRED]
         else:
-            problems += [self.error(f"{kind.name}: missing required key {fld.name!r}",
+            problems += [self.error(f"{kind.name}: missing required key {name!r}",
                                     _pos(entry, None, pos))
-                         for fld in kind.fields if fld.required and fld.name not in entry]
+                         for name in _required(kind) if name not in entry]
         return problems
 
     def unknown_keys(self, entry: Mapping, block: UserBlock | None, kind: Kind | None,
@@ -412,6 +415,17 @@ def _type(value: Any) -> str:
     if value is None:
         return "nothing"
     return "a mapping"
+
+
+_REQUIRED: dict[str, tuple[str, ...]] = {}
+
+
+def _required(kind: Kind) -> tuple[str, ...]:
+    """The names of a kind's required fields (every entry is checked: computed once per kind)."""
+    names = _REQUIRED.get(kind.name)
+    if names is None:
+        names = _REQUIRED[kind.name] = tuple(f.name for f in kind.fields if f.required)
+    return names
 
 
 def _choices(fld: Field) -> list[str]:
