@@ -1,0 +1,66 @@
+"""Round trip: every zoo model (two widths, two resolutions) written to ONNX from its built graph
+and imported gives the same nodes, shapes and counts, hence identical MACs, params and
+activations under every convention."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("onnx")
+
+from costcalc import zoo  # noqa: E402
+from costcalc.api import load, resolve  # noqa: E402
+from costcalc.costing import conventions  # noqa: E402
+from costcalc.costing.report import Report  # noqa: E402
+from onnx_writer import write_graph  # noqa: E402
+
+# ONNX has no adaptive pool: torch exports AdaptiveAvgPool2d(S) as an AveragePool of H/S, which
+# the importer counts as the average pool it is (other pool quantities, same shape).
+ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
+
+
+def variants():
+    for model in sorted(zoo.MODELS):
+        spec = load(model)
+        widths = [None] + (["0.5"] if "alpha" in spec.parameters else
+                           ["0.5"] if "width_mult" in spec.parameters else [])
+        for width in widths:
+            # VGG's adaptive 7x7 pool is an AveragePool only where 7 divides its input side
+            for res in (("224", "448") if model == "vgg16" else ("224", "160")):
+                yield model, width, res
+
+
+def parameters(spec, width, res):
+    values = {"res": res}
+    if width is not None:
+        values["alpha" if "alpha" in spec.parameters else "width_mult"] = width
+    return values
+
+
+@pytest.mark.parametrize("model,width,res", list(variants()))
+def test_zoo_model_round_trips_through_onnx(tmp_path, model, width, res):
+    spec = load(model)
+    written = {}
+    for name in conventions.BUILT_IN:
+        rules = conventions.get(name)
+        values = resolve(spec, parameters(spec, width, res), rules)
+        key = tuple(sorted((k, str(v)) for k, v in values.items()))
+        if key not in written:
+            graph = spec.build(values)
+            path = write_graph(graph, tmp_path / f"{model}{len(written)}.onnx")
+            written[key] = graph, load(path).build({})
+        graph, imported = written[key]
+        assert [(ADAPTIVE.get(n.kind, n.kind) if n.kind in ADAPTIVE else None, tuple(n.shape))
+                for n in graph.nodes] == \
+            [(n.kind if n.kind == "avgpool" and model == "vgg16" else None, tuple(n.shape))
+             for n in imported.nodes]
+        original = Report.from_graph(graph, values, rules)
+        back = Report.from_graph(imported, values, rules)
+        pooled = any(n.kind in ADAPTIVE for n in graph.nodes)
+        weighs_pools = any(k.startswith(("gap", "avgpool")) for k in
+                           list(rules.macs) + list(rules.flop_weights()) + list(rules.params))
+        if not (pooled and weighs_pools):
+            assert (back.total, back.flops()) == (original.total, original.flops()), name
+        assert back.total.activations == original.total.activations
+        # every row but the adaptive pool's (see ADAPTIVE) records identical quantities
+        pairs = [(a, b) for a, b in zip(graph.nodes, imported.nodes) if a.kind not in ADAPTIVE]
+        assert [a.counts for a, _ in pairs] == [b.counts for _, b in pairs]
