@@ -11,6 +11,7 @@ from costcalc import zoo  # noqa: E402
 from costcalc.api import load, resolve  # noqa: E402
 from costcalc.costing import conventions  # noqa: E402
 from costcalc.costing.report import Report  # noqa: E402
+from cli_runner import run  # noqa: E402
 from onnx_writer import write_graph  # noqa: E402
 
 # ONNX has no adaptive pool: torch exports AdaptiveAvgPool2d(S) as an AveragePool of H/S, which
@@ -64,3 +65,33 @@ def test_zoo_model_round_trips_through_onnx(tmp_path, model, width, res):
         # every row but the adaptive pool's (see ADAPTIVE) records identical quantities
         pairs = [(a, b) for a, b in zip(graph.nodes, imported.nodes) if a.kind not in ADAPTIVE]
         assert [a.counts for a, _ in pairs] == [b.counts for _, b in pairs]
+
+
+def rows(report):
+    return [(r.kind, r.op_class, r.output, r.macs, r.params, r.activations)
+            for r in report.layers]
+
+
+@pytest.mark.parametrize("model,width,res", list(variants()))
+def test_costcalc_import_writes_a_spec_with_the_identical_report(tmp_path, model, width, res):
+    spec = load(model)
+    values = resolve(spec, parameters(spec, width, res), conventions.get("paper"))
+    path = write_graph(spec.build(values), tmp_path / f"{model}.onnx")
+    text = run("import", path).stdout
+    (tmp_path / "spec.yaml").write_text(text)
+    imported, respecified = load(path).build({}), load(str(tmp_path / "spec.yaml")).build()
+    for name in conventions.BUILT_IN:
+        rules = conventions.get(name)
+        a, b = Report.from_graph(imported, {}, rules), Report.from_graph(respecified, {}, rules)
+        assert (rows(a), a.total, a.flops()) == (rows(b), b.total, b.flops()), name
+    # the report's rendered numbers too (names aside: repeats are renumbered)
+    shown = [run(p, "-d", "0", "--format", "csv").stdout.splitlines()[1:]
+             for p in (path, str(tmp_path / "spec.yaml"))]
+    assert shown[0] == shown[1]
+
+
+def test_import_uses_repeat_for_repeated_structure(tmp_path):
+    spec = load("mobilenet_v1")
+    path = write_graph(spec.build(spec.resolve()), tmp_path / "v1.onnx")
+    text = run("import", path).stdout
+    assert "repeat: 5" in text  # the five 14x14 512-channel separable pairs

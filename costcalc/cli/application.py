@@ -133,6 +133,7 @@ COMMANDS = (
     ("compare", "compare", None), ("listing", "list_models", "list"), ("listing", "show", None),
     ("sweep", "sweep", None), ("memory", "memory", None), ("formula", "formula", None),
     ("formula", "solve", None), ("conventions", "conventions", None),
+    ("import_spec", "import_spec", "import"),
 )
 
 

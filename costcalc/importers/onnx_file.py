@@ -17,7 +17,8 @@ from costcalc.graph import quantities as q
 from costcalc.graph.builder import GraphBuilder
 from costcalc.graph.core import Graph, Tensor
 from costcalc.graph.registry import Shape
-from costcalc.graph.units import add_merge, concat_merge, global_avg_pool_node, scale_merge
+from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
+                                  scale_merge)
 from costcalc.importers.base import register_importer
 from costcalc.importers.model import ImportedModel, ImportParameter
 
@@ -207,6 +208,38 @@ def _group(path: list[str]) -> list[str]:
     return path[:1]
 
 
+GATES = ("Sigmoid", "HardSigmoid", "Clip", "Relu", "HardSwish", "Add", "Div", "Mul")
+
+
+def _se_convs(graph) -> set[int]:
+    """ids of the two convs of each squeeze-and-excite: Mul(x, gate(conv(act(conv(pool(x))))))."""
+    producer = {out: node for node in graph.node for out in node.output}
+
+    def back(name, wanted):
+        """The ``wanted`` node behind ``name``, through element-wise gate ops."""
+        node = producer.get(name)
+        for _ in range(4):
+            if node is None or node.op_type in wanted:
+                return node
+            if node.op_type not in GATES:
+                return None
+            node = producer.get(node.input[0])
+        return None
+
+    found: set[int] = set()
+    for mul in graph.node:
+        if mul.op_type != "Mul" or len(mul.input) != 2:
+            continue
+        for x, gate in (mul.input, mul.input[::-1]):
+            excite = back(gate, ("Conv",))
+            reduce = back(excite.input[0], ("Conv",)) if excite is not None else None
+            pool = producer.get(reduce.input[0]) if reduce is not None else None
+            if pool is not None and pool.op_type in ("GlobalAveragePool", "ReduceMean") and \
+                    pool.input[0] == x:
+                found.update((id(excite), id(reduce)))
+    return found
+
+
 class _Walk:
     """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
 
@@ -234,6 +267,7 @@ class _Walk:
         self.names: set[str] = set()
         self.unknown: list[str] = []
         self.folded: list[str] = []
+        self.se_convs = _se_convs(graph)
         self.batchnorms = sum(n.op_type == "BatchNormalization" for n in graph.node)
 
     def _array(self, tensor) -> list:
@@ -424,9 +458,11 @@ class _Walk:
         fn, y_name = self.follow(y_name)
         if bias and not bn:
             self.folded.append(name)
-        y = self.builder.call("conv", x, name, out=out, kernel=kernel[0], stride=strides[0],
-                              padding=padding, dilation=dilations[0], groups=attrs.get("group", 1),
-                              bias=bias, bn=bn, act=fn)
+        # the conv kind's own build, with squeeze-and-excite convs classed as such
+        y = conv_unit(self.builder, x, name, out=out, kernel=kernel[0], stride=strides[0],
+                      padding=padding, dilation=dilations[0], groups=attrs.get("group", 1),
+                      bias=bias, bn=bn, act=fn,
+                      op_class="se" if id(node) in self.se_convs else None)
         self.check(node, y)
         self.tensors[y_name] = y
 
