@@ -282,3 +282,56 @@ def test_folded_batchnorm_is_noted(tmp_path):
     path = model_file(tmp_path, nodes, [1, 3, 4, 4], [stub("w", [4, 3, 1, 1]), stub("b", [4])])
     notes = analyze(path).graph.notes
     assert len(notes) == 1 and "BatchNorm folded" in notes[0] and "features.0" in notes[0]
+
+
+@pytest.mark.parametrize("nodes,shape,inits,message", [
+    ([conv(["x", "w"], kernel_shape=[1, 3])], [1, 3, 8, 8], [stub("w", [4, 3, 1, 3])],
+     r"Conv node '/features/features.0/Conv' \(opset 15\): kernel \[1, 3\].*square"),
+    ([conv(["x", "w"], pads=[2, 0, 0, 0])], [1, 3, 8, 8], [stub("w", [4, 3, 3, 3])],
+     r"asymmetric pads \[2, 0, 0, 0\] that are not SAME padding"),
+    ([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [1, 4, 4, 8], [stub("w", [8, 2])],
+     r"MatMul node 'mm' \(opset 15\): a linear layer on a 4x4x8 activation"),
+    ([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("MatMul", ["x", "r"], ["y"])],
+     [1, 4, 4], [], r"a MatMul between two activations has no layer kind"),
+    ([helper.make_node("Conv", ["x", "w"], ["y"], name="big", group=3)], [1, 3, 8, 8],
+     [stub("w", [4, 1, 1, 1])], r"Conv node 'big' \(opset 15\): "),
+], ids=["non-square-kernel", "asymmetric-pads", "per-position-linear", "matmul-activations",
+        "kind-error-located"])
+def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, shape, inits,
+                                                           message):
+    path = model_file(tmp_path, nodes, shape, inits)
+    with pytest.raises(CostcalcError, match=message):
+        analyze(path)
+    assert run(path, code=2).stderr.count("\n") == 1
+
+
+HOSTILE = "/[bold]x[/bold]/<b>&</b>\n$\\frac{1}{2}$|a,b\"/Relu"
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv", "json"])
+def test_node_names_from_the_file_are_escaped(tmp_path, fmt):
+    path = model_file(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name=HOSTILE)],
+                      [1, 2, 3, 3])
+    out = run(path, "--format", fmt).stdout
+    assert "<b>&</b>" not in out or fmt in ("csv", "json", "table")
+    if fmt == "markdown":
+        assert "\\|a,b" in out and " |a,b" not in out
+    if fmt == "latex":
+        assert "$\\frac" not in out
+
+
+def test_import_of_a_hostile_name_is_valid_yaml_with_a_clean_name(tmp_path):
+    path = model_file(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name=HOSTILE)],
+                      [1, 2, 3, 3])
+    text = run("import", path).stdout
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    assert analyze(str(spec)).total == analyze(path).total
+    assert "<b>" not in text and "\n$" not in text
+
+
+def test_import_refuses_a_node_with_no_spec_form(tmp_path):
+    path = model_file(tmp_path, [helper.make_node("Reshape", ["x", "s"], ["y"], name="/r/Reshape")],
+                      [1, 2, 3, 3], [ints("s", [1, 2, 9])])
+    assert "node 'r' (Reshape, output 2x9x1) has no spec form" in run("import", path,
+                                                                      code=2).stderr

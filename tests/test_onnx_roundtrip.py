@@ -95,3 +95,34 @@ def test_import_uses_repeat_for_repeated_structure(tmp_path):
     path = write_graph(spec.build(spec.resolve()), tmp_path / "v1.onnx")
     text = run("import", path).stdout
     assert "repeat: 5" in text  # the five 14x14 512-channel separable pairs
+
+
+@pytest.mark.parametrize("res", ["160", "97"])
+def test_res_on_a_file_re_infers_at_that_resolution(tmp_path, res):
+    spec = load("mobilenet_v2")
+    path = write_graph(spec.build(spec.resolve()), tmp_path / "v2.onnx")
+    from costcalc.api import analyze
+
+    assert analyze(path, res=res).total == analyze("mobilenet_v2", res=res).total
+
+
+@pytest.mark.parametrize("command,message", [
+    (["sweep", "{p}", "--res", "160,224"], "show, validate and sweep need a spec"),
+    (["show", "{p}"], "show, validate and sweep need a spec"),
+    (["formula", "{p}"], "formulas and solve need a spec"),
+    (["{p}", "--alpha", "0.5"], "has no parameter 'alpha'"),
+    (["{p}", "--input", "input:2x3x224x224"], "the batch is pinned to 1"),
+    (["{p}", "--input", "input:1x3xHx224"], "--input takes NAME:1x3xHxW"),
+])
+def test_what_a_model_file_cannot_do_is_one_line(tmp_path, command, message):
+    spec = load("mobilenet_v1")
+    path = write_graph(spec.build(spec.resolve()), tmp_path / "v1.onnx")
+    result = run(*[c.format(p=path) for c in command], code=2)
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_validate_reads_a_model_file(tmp_path):
+    spec = load("mobilenet_v1")
+    path = write_graph(spec.build(spec.resolve()), tmp_path / "v1.onnx")
+    assert "ok: no problems found (paper convention, parameters none)" in \
+        run("validate", path).stdout

@@ -15,7 +15,7 @@ class ImportParameter:
     name: str
     default: Any
     description: str = ""
-    kind: str = "text"  # text, number or bool
+    kind: str = "text"  # text, whole (a whole number, never symbolic) or bool
     choices: tuple | None = None
     minimum: Any = None
     maximum: Any = None
@@ -34,7 +34,7 @@ class ImportParameter:
             if lowered in ("false", "no", "0", "off"):
                 return False
             raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
-        if self.kind == "number":
+        if self.kind == "whole":
             stripped = text.strip()
             if not stripped.isdigit() or len(stripped) > 9 or int(stripped) < 1:
                 raise UsageError(f"parameter {self.name!r} takes a whole number from 1 to "
@@ -45,7 +45,7 @@ class ImportParameter:
     def check(self, value: Any) -> str | None:
         if self.kind == "bool" and not isinstance(value, bool):
             return f"parameter {self.name!r} takes true or false, got {value!r}"
-        if self.kind == "number" and value is not None and (
+        if self.kind == "whole" and value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 1):
             return f"parameter {self.name!r} takes a whole number >= 1, got {value!r}"
         if self.kind == "text" and value is not None and not isinstance(value, str):
@@ -85,6 +85,16 @@ class ImportedModel:
 
     def build(self, values: Mapping[str, Any] | None = None, symbolic: bool = False) -> Graph:
         if symbolic:
-            raise UsageError(f"{self.path}: formulas need a spec; write one with "
-                             f"'costcalc import {self.path} > model.yaml' and add parameters")
+            raise self.needs_spec("formulas and solve")
         return self.builder(values if values is not None else self.resolve())
+
+    def needs_spec(self, what: str) -> UsageError:
+        return UsageError(f"{self.path}: {what} need a spec: write one with 'costcalc import "
+                          f"{self.path} > model.yaml' and add parameters to it")
+
+    def __getattr__(self, name: str) -> Any:
+        # what only a spec has (its text, let, layers): sweeps, show and validate read it
+        if name in ("let", "layers", "blocks", "input", "document", "environment",
+                    "input_shape"):
+            raise self.needs_spec("show, validate and sweep")
+        raise AttributeError(name)

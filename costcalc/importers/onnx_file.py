@@ -54,7 +54,7 @@ class OnnxImporter:
         parameters = {
             "input": ImportParameter("input", None, "input shape NAME:1x3xHxW (symbolic dims)"),
             "resolution": ImportParameter("resolution", None, "input height and width of a "
-                                          "4-d image input with symbolic sides", "number"),
+                                          "4-d image input", "whole"),
             "allow_unknown": ImportParameter("allow_unknown", False, "count ops with no layer "
                                              "kind as named zero-cost rows", "bool"),
         }
@@ -108,7 +108,22 @@ def _read(onnx, path: str):
         raise SpecError(f"not an ONNX model ({_first_line(exc)})", path) from None
     if not model.graph.node:
         raise SpecError("not an ONNX model (no graph nodes)", path)
+    _drop_weights(onnx, model)
     return model
+
+
+def _drop_weights(onnx, model) -> None:
+    """Keep only the dims of large initializers: memory stays near the graph's size, and the
+    copies shape inference makes are small (small tensors keep their values: shapes, axes)."""
+    for tensor in model.graph.initializer:
+        if math.prod(tensor.dims) > SMALL and tensor.data_location != onnx.TensorProto.EXTERNAL:
+            dims, name, dtype = list(tensor.dims), tensor.name, tensor.data_type
+            tensor.Clear()
+            tensor.name, tensor.data_type = name, dtype
+            tensor.dims.extend(dims)
+            tensor.data_location = onnx.TensorProto.EXTERNAL
+            entry = tensor.external_data.add()
+            entry.key, entry.value = "location", "(weights not read)"
 
 
 def _opset(model) -> int:
@@ -130,6 +145,15 @@ def _graph_inputs(model) -> list[tuple[str, list]]:
 
 def _pin_inputs(model, path: str, given: str | None, resolution: int | None) -> None:
     """Batch 1; other symbolic dims from ``NAME:1x3xHxW`` or the resolution, else an error."""
+    if resolution is not None:
+        if not any(len(v.type.tensor_type.shape.dim) == 4 for v in model.graph.input):
+            raise UsageError(f"{path}: --res sets the sides of a 4-d image input; this model "
+                             "has none (give --input NAME:DIMS)")
+    if given or resolution is not None:
+        # the file's own intermediate and output shapes hold the old size: inferred anew
+        del model.graph.value_info[:]
+        for value in model.graph.output:
+            value.type.tensor_type.ClearField("shape")
     explicit: dict[str, list[int]] = {}
     if given:
         name, sep, dims_text = given.rpartition(":")
@@ -159,14 +183,13 @@ def _pin_inputs(model, path: str, given: str | None, resolution: int | None) -> 
             elif index == 0 and not dim.HasField("dim_value"):
                 dim.Clear()
                 dim.dim_value = 1
+            elif resolution is not None and len(dims) == 4 and index >= 2:
+                dim.Clear()
+                dim.dim_value = resolution
             elif not dim.HasField("dim_value"):
-                if resolution is not None and len(dims) == 4 and index >= 2:
-                    dim.Clear()
-                    dim.dim_value = resolution
-                else:
-                    shown = "x".join(str(d) for d in _dims(value.type))
-                    raise UsageError(f"{path}: input {value.name!r} has symbolic dimensions "
-                                     f"{shown}: give --input {value.name}:1x3xHxW (or --res)")
+                shown = "x".join(str(d) for d in _dims(value.type))
+                raise UsageError(f"{path}: input {value.name!r} has symbolic dimensions "
+                                 f"{shown}: give --input {value.name}:1x3xHxW (or --res)")
         if dims and dims[0].dim_value != 1:
             raise UsageError(f"{path}: input {value.name!r} has batch {dims[0].dim_value}; "
                              "costcalc counts batch 1")
@@ -327,7 +350,7 @@ class _Walk:
 
     def unique(self, node) -> str:
         path = module_path(node.name)
-        base = ".".join(path) if path else (node.name or node.op_type.lower())
+        base = ".".join(path) if path else (node.name.strip("/") or node.op_type.lower())
         name, n = base, 1
         while name in self.names:
             n += 1
@@ -364,8 +387,13 @@ class _Walk:
             handler = getattr(self, "op_" + node.op_type, None)
             if handler is None:
                 self.unknown_op(node)
-            else:
+                return
+            try:
                 handler(node, self.unique(node))
+            except SpecError as exc:
+                if exc.path is not None:
+                    raise
+                raise self.error(node, exc.message) from None
 
     def fold(self, node) -> None:
         """Shape computations and constants: no row; small values kept for later readers."""
@@ -380,11 +408,11 @@ class _Walk:
             if out not in self.values and dims is not None:
                 self.consts.setdefault(out, dims)
 
-    def unknown_op(self, node, why: str = "") -> None:
+    def unknown_op(self, node, why: str = "", name: str | None = None) -> None:
         if not self.allow_unknown:
             raise self.error(node, (why or "no costcalc layer kind for this op") +
                              " (--allow-unknown counts it as a named zero-cost row)")
-        name = self.unique(node)
+        name = name or self.unique(node)
         x = self.tensors[next(n for n in node.input if self.is_tensor(n))]
         for index, out in enumerate(node.output):
             shape = self.out_shape(node, index)
@@ -501,7 +529,8 @@ class _Walk:
     def op_MatMul(self, node, name):
         weight = self.consts.get(node.input[1])
         if weight is None or not self.is_tensor(node.input[0]):
-            return self.unknown_op(node, "a MatMul between two activations has no layer kind")
+            return self.unknown_op(node, "a MatMul between two activations has no layer kind",
+                                   name)
         if len(weight) != 2:
             raise self.error(node, f"weight of shape {weight}: only 2-d weights are linear layers")
         out = weight[1]
@@ -518,6 +547,11 @@ class _Walk:
 
     def linear(self, node, name, out, bias, y_name=None):
         x = self.tensors[node.input[0]]
+        if (x.shape.h, x.shape.w) != (1, 1):
+            # a MatMul on [1, H, W, C] (ConvNeXt) or [1, T, C] (transformers): a linear at every
+            # position, which the linear kind (a flat input) does not count
+            return self.unknown_op(node, f"a linear layer on a {x.shape.text()} activation "
+                                         "(one per position) has no layer kind", name)
         fn, y_name = self.follow(y_name or node.output[0])
         y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn)
         self.check(node, y)
@@ -558,7 +592,7 @@ class _Walk:
         fn = self.act_fn(node)
         if fn is None:
             low, high = self.clip_bounds(node)
-            self.unknown_op(node, f"Clip({low}, {high}) is neither ReLU nor ReLU6")
+            self.unknown_op(node, f"Clip({low}, {high}) is neither ReLU nor ReLU6", name)
             return
         self.activation(node, name, fn)
 
@@ -593,7 +627,7 @@ class _Walk:
     def op_Sum(self, node, name):
         inputs = [self.tensors.get(n) for n in node.input]
         if None in inputs or len({t.shape for t in inputs}) != 1:
-            return self.unknown_op(node, "only a Sum of equal-shaped activations is known")
+            return self.unknown_op(node, "only a Sum of equal-shaped activations is known", name)
         fn, y_name = self.follow(node.output[0])
         self.tensors[y_name] = add_merge(self.builder, inputs, name, act=fn)
 
@@ -611,7 +645,8 @@ class _Walk:
         rank = len(self.dims.get(node.output[0], []))
         axis = self.attrs(node).get("axis", 1)
         if len(inputs) != len([n for n in node.input if n]) or axis not in (1, 1 - rank):
-            return self.unknown_op(node, "only a concat of activations along channels is known")
+            return self.unknown_op(node, "only a concat of activations along channels is known",
+                                   name)
         y = concat_merge(self.builder, inputs, name)
         self.check(node, y)
         self.tensors[node.output[0]] = y
@@ -620,7 +655,7 @@ class _Walk:
         x = self.tensors[node.input[0]]
         axis = self.attrs(node).get("axis", 0)
         if axis not in (1, -3 if len(self.dims.get(node.input[0], [])) == 4 else 1):
-            return self.unknown_op(node, "only a split along channels is known")
+            return self.unknown_op(node, "only a split along channels is known", name)
         parts = len(node.output)
         for index, out in enumerate(node.output):
             shape = self.out_shape(node, index)
@@ -696,7 +731,7 @@ class _Walk:
         rank = len(self.dims.get(node.input[0], []))
         if rank != 4 or sorted(a % 4 for a in (axes or [])) != [2, 3]:
             return self.unknown_op(node, f"ReduceMean over axes {axes}: only the spatial "
-                                         "mean is known")
+                                         "mean is known", name)
         x = self.tensors[node.input[0]]
         y = global_avg_pool_node(self.builder, x, name, functional=True)
         self.tensors[node.output[0]] = y
@@ -708,7 +743,7 @@ class _Walk:
         if kernel[0] != kernel[1] or strides[0] != strides[1] or \
                 any(d != 1 for d in attrs.get("dilations", [1, 1])):
             return self.unknown_op(node, f"kernel {kernel}, strides {strides}: costcalc's pools "
-                                         "are square")
+                                         "are square", name)
         padding = self.padding(node, attrs, kernel[0], strides[0], 1)
         y = self.builder.call(kind, self.tensors[node.input[0]], name, kernel=kernel[0],
                               stride=strides[0], padding=padding,
