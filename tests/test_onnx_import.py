@@ -335,3 +335,20 @@ def test_import_refuses_a_node_with_no_spec_form(tmp_path):
                       [1, 2, 3, 3], [ints("s", [1, 2, 9])])
     assert "node 'r' (Reshape, output 2x9x1) has no spec form" in run("import", path,
                                                                       code=2).stderr
+
+
+def test_weights_are_never_read_memory_stays_near_the_graph(tmp_path):
+    """A file with 32 MB of weights inline: the import skips their bytes (peak memory grows by
+    far less than the file's size)."""
+    weight = helper.make_tensor("w", F, [2048, 4096, 1, 1], b"\0" * (2048 * 4096 * 4), raw=True)
+    path = model_file(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"])], [1, 4096, 2, 2],
+                      [weight])
+    code = ("import resource, sys\nimport onnx\nfrom costcalc.api import analyze\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            f"total = analyze({path!r}).total\n"
+            "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print(total.params, (after - before) * 1024)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    params, grown = map(int, result.stdout.split())
+    assert params == 2048 * 4096
+    assert grown < 8 * 2**20  # the file is 32 MB

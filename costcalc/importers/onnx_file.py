@@ -99,7 +99,9 @@ def _first_line(exc: Exception) -> str:
 
 def _read(onnx, path: str):
     try:
-        model = onnx.load(path, load_external_data=False)
+        with open(path, "rb") as handle:
+            model = onnx.ModelProto()
+            model.ParseFromString(bytes(_without_weights(handle)))
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -110,6 +112,117 @@ def _read(onnx, path: str):
         raise SpecError("not an ONNX model (no graph nodes)", path)
     _drop_weights(onnx, model)
     return model
+
+
+# Protocol-buffer field numbers (onnx.proto): ModelProto.graph, GraphProto.initializer, and the
+# TensorProto fields that hold data (float, int32, string, int64, raw, double, uint64).
+MODEL_GRAPH, GRAPH_INITIALIZER, TENSOR_DIMS = 7, 5, 1
+TENSOR_DATA = frozenset((4, 5, 6, 7, 9, 10, 11))
+MAX_FIELD = 1 << 40  # a length beyond any file: not a protocol buffer
+
+
+def _varint(handle) -> int | None:
+    result = shift = 0
+    while True:
+        byte = handle.read(1)
+        if not byte:
+            if shift:
+                raise ValueError("truncated varint")
+            return None
+        result |= (byte[0] & 0x7F) << shift
+        if not byte[0] & 0x80:
+            return result
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _encode(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _fields(handle, end: int):
+    """(field number, wire type, payload offset, payload length) of each field up to ``end``;
+    the handle is left after the field's payload."""
+    while handle.tell() < end:
+        key = _varint(handle)
+        if key is None:
+            return
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            start = handle.tell()
+            _varint(handle)
+            length = handle.tell() - start
+        elif wire in (1, 5):
+            start, length = handle.tell(), 8 if wire == 1 else 4
+        elif wire == 2:
+            length = _varint(handle)
+            start = handle.tell()
+        else:
+            raise ValueError(f"wire type {wire}")
+        if length is None or length > MAX_FIELD or start + length > end:
+            raise ValueError("field runs past the end")
+        yield number, wire, start, length
+        handle.seek(start + length)
+
+
+def _copy(handle, number: int, wire: int, start: int, length: int, payload: bytes | None = None):
+    if payload is None:
+        handle.seek(start)
+        payload = handle.read(length)
+    tag = _encode(number << 3 | wire)
+    return tag + (_encode(len(payload)) if wire == 2 else b"") + payload
+
+
+def _without_weights(handle) -> bytearray:
+    """The model's bytes with the data of large initializers left out, read field by field:
+    weight bytes are skipped with seek, never read (memory stays near the graph's size)."""
+    handle.seek(0, 2)
+    end = handle.tell()
+    handle.seek(0)
+    out = bytearray()
+    for number, wire, start, length in list(_fields(handle, end)):
+        if number == MODEL_GRAPH and wire == 2:
+            out += _copy(handle, number, wire, start, length, bytes(_graph(handle, start, length)))
+        else:
+            out += _copy(handle, number, wire, start, length)
+    return out
+
+
+def _graph(handle, start: int, length: int) -> bytearray:
+    handle.seek(start)
+    out = bytearray()
+    for number, wire, begin, size in list(_fields(handle, start + length)):
+        if number == GRAPH_INITIALIZER and wire == 2:
+            out += _copy(handle, number, wire, begin, size, bytes(_tensor(handle, begin, size)))
+        else:
+            out += _copy(handle, number, wire, begin, size)
+    return out
+
+
+def _tensor(handle, start: int, length: int) -> bytearray:
+    handle.seek(start)
+    fields = list(_fields(handle, start + length))
+    dims = []
+    for number, wire, begin, size in fields:
+        if number == TENSOR_DIMS:
+            handle.seek(begin)
+            if wire == 0:
+                dims.append(_varint(handle))
+            elif wire == 2:
+                while handle.tell() < begin + size:
+                    dims.append(_varint(handle))
+    keep = math.prod(dims) <= SMALL
+    out = bytearray()
+    for number, wire, begin, size in fields:
+        if keep or number not in TENSOR_DATA:
+            out += _copy(handle, number, wire, begin, size)
+    return out
 
 
 def _drop_weights(onnx, model) -> None:
