@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "analyze", "load"]
+__all__ = ["__version__", "analyze", "from_torch", "load"]
 
 
 def analyze(model, convention="paper", **parameters):
@@ -17,3 +17,10 @@ def load(model):
     from costcalc.api import load as _load
 
     return _load(model)
+
+
+def from_torch(module, input_shape, convention="paper", **parameters):
+    """Exact costs of a PyTorch module, through ONNX; see ``costcalc.api.from_torch``."""
+    from costcalc.api import from_torch as _from_torch
+
+    return _from_torch(module, input_shape, convention, **parameters)

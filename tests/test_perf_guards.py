@@ -19,7 +19,7 @@ from costcalc.errors import CostcalcError
 from costcalc.numbers import make_divisible
 from costcalc.spec.document import parse
 
-HEAVY = ("sympy", "pydantic", "torch", "numpy")
+HEAVY = ("sympy", "pydantic", "torch", "numpy", "onnx")
 
 REPORT = ("import sys\nfrom costcalc.cli import main\nsys.argv = ['costcalc', {args}]\n"
           "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n")

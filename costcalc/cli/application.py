@@ -39,6 +39,26 @@ def print_error(message: str) -> None:
     sys.stderr.flush()
 
 
+def model_file_options(args: list[str]) -> list[str]:
+    """``--input NAME:1x3xHxW`` and ``--allow-unknown`` (options of imported model files, for
+    every command taking a MODEL) as the parameters they set: ``--set input=...``."""
+    result: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--":
+            result += [arg, *items]
+            break
+        if arg == "--allow-unknown":
+            result += ["--set", "allow_unknown=true"]
+        elif arg == "--input":
+            result += ["--set", "input=" + next(items, "")]
+        elif arg.startswith("--input="):
+            result += ["--set", "input=" + arg[len("--input="):]]
+        else:
+            result.append(arg)
+    return result
+
+
 class CostcalcGroup(TyperGroup):
     """``costcalc MODEL ...`` means ``costcalc report MODEL ...``; errors become one line + exit 2."""
 
@@ -47,6 +67,7 @@ class CostcalcGroup(TyperGroup):
 
         if args and args[0] not in self.commands and args[0] not in TOP_LEVEL_FLAGS:
             args = ["report", *args]
+        args = model_file_options(args)
         for command in (self, self.commands.get(args[0]) if args else None):
             install(command, ctx)  # plain options converted without pydantic (start-up time)
         return super().parse_args(ctx, args)
@@ -145,6 +166,7 @@ COMMANDS = (
     ("sweep", "sweep", None), ("memory", "memory", None), ("formula", "formula", None),
     ("formula", "solve", None), ("conventions", "conventions", None),
     ("latency", "latency", None), ("plot", "plot", None),
+    ("import_spec", "import_spec", "import"),
 )
 
 

@@ -25,7 +25,7 @@ def validate(
 
     Example: costcalc validate my_net.yaml --set alpha=0.5
     """
-    from costcalc import zoo
+    from costcalc import importers, zoo
     from costcalc.costing import conventions
     from costcalc.costing.report import Report
     from costcalc.spec.validate import check_file
@@ -35,10 +35,19 @@ def validate(
 
     try:
         rules = conventions.get(convention)
-        result = check_file(zoo.locate(model), options.overrides(alpha, res, classes, set_),
-                            rules)
-        if result.problems:
-            raise SpecErrors(result.problems)
+        overrides = options.overrides(alpha, res, classes, set_)
+        if importers.open_model(model) is not None:  # a model file: its first problem is an error
+            from types import SimpleNamespace
+
+            from costcalc.api import analyze
+
+            report = analyze(model, convention, **overrides)
+            result = SimpleNamespace(path=model, values=report.parameters)
+        else:
+            result = check_file(zoo.locate(model), overrides, rules)
+            if result.problems:
+                raise SpecErrors(result.problems)
+            report = Report.from_graph(result.graph, result.values, rules)
     except CostcalcError as exc:
         if format != Format.json:
             raise
@@ -47,7 +56,6 @@ def validate(
         typer.echo(json.dumps([problem_record(e) for e in getattr(exc, "errors", [exc])],
                               indent=2))
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    report = Report.from_graph(result.graph, result.values, rules)
     row = {"file": result.path, "model": report.model, "status": "ok",
            "layers": len(report.layers), "macs": report.total.macs,
            "params": report.total.params}
@@ -57,8 +65,8 @@ def validate(
                    Column("params", "params", "count")],
                   [row],
                   footer=[f"ok: no problems found ({rules.name} convention, parameters "
-                          + ", ".join(f"{k}={_shown(v)}" for k, v in result.values.items())
-                          + ")"])
+                          + (", ".join(f"{k}={_shown(v)}" for k, v in result.values.items())
+                             or "none") + ")"])
     typer.echo(render(table, format), nl=False)
 
 

@@ -190,6 +190,7 @@ def footer_lines(report: Report, flops: bool = False) -> list[str]:
     lines.append(f"parameters: {parameter_text(report.parameters, report.base_resolution)}")
     lines.append(op_class_line(report.layers, "macs", "MACs"))
     lines.append(op_class_line(report.layers, "params", "params"))
+    lines += report.graph.notes  # an importer's notes: unknown ops, folded BatchNorm
     return lines
 
 
@@ -197,6 +198,8 @@ def report_data(report: Report, groups: Sequence[Block], flops: bool,
                 extra: Sequence[ColumnGroup]) -> dict[str, Any]:
     """The #2 JSON contract plus block subtotals, ratios, shares and op-class breakdown."""
     data = report.to_dict()
+    if report.graph.notes:
+        data["notes"] = list(report.graph.notes)
     total = report.total
     for layer, row in zip(data["layers"], report.layers):
         layer["block"] = row.block

@@ -59,6 +59,7 @@ class Graph:
     nodes: list[Node]
     symbolic: bool = False
     blocks: dict[str, Block] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what an importer wants the report to say
 
     def members(self) -> dict[str, dict[str, list[int]]]:
         """Per block scope: node indices by role (nodes without a role are left out)."""

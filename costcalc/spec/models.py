@@ -6,6 +6,7 @@ from typing import Any
 
 from costcalc import zoo
 from costcalc.errors import UsageError
+from costcalc.importers import open_model
 from costcalc.spec.document import Spec, load_file, normal_name
 
 # Short names accepted for the common parameters (command line and keyword arguments); a spec
@@ -14,7 +15,10 @@ SHORTCUTS = {"res": "resolution"}
 
 
 def load(model: str) -> Spec:
-    """The parsed spec of a zoo model, alias or spec file path."""
+    """The parsed spec of a zoo model, alias or spec file path (or an imported model file)."""
+    imported = open_model(model)
+    if imported is not None:
+        return imported
     path = zoo.locate(model)
     if zoo.canonical(model) is not None:
         return _load_zoo(path)

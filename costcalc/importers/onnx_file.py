@@ -1,0 +1,875 @@
+"""The ONNX importer: an .onnx file's graph, mapped op by op onto the registered layer kinds.
+
+The file is read without its external weights (only dims matter), converted to opset 15 when
+older, shape-inferred strictly with data propagation (batch pinned to 1), and walked in order.
+Conv, Gemm and MatMul absorb a following BatchNormalization and activation when they are its only
+reader (as a spec writes ``bn: true, act: relu``); ops that only compute shapes leave no row.
+An op with no kind is an error naming it, unless ``allow_unknown`` (a named zero-cost row).
+"""
+from __future__ import annotations
+
+import math
+from contextlib import ExitStack
+from typing import Any, Mapping
+
+from costcalc.errors import SpecError, UsageError
+from costcalc.graph import quantities as q
+from costcalc.graph.builder import GraphBuilder
+from costcalc.graph.core import Graph, Tensor
+from costcalc.graph.registry import Shape
+from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
+                                  scale_merge)
+from costcalc.importers.base import register_importer
+from costcalc.importers.model import ImportedModel, ImportParameter
+
+TARGET_OPSET = 15
+INSTALL = "reading ONNX files needs the onnx package: pip install 'costcalc[onnx]'"
+SMALL = 4096  # constant tensors read as values (shapes, axes, bounds); weights only by dims
+VIEWS = ("Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze")
+SHAPE_ONLY = ("Shape", "Size", "Constant", "ConstantOfShape")
+FUSING = ("Conv", "Gemm", "MatMul", "Add")
+ACT_OPS = {"Relu": "relu", "HardSwish": "hswish", "HardSigmoid": "hsigmoid",
+           "Sigmoid": "sigmoid"}
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise UsageError(INSTALL) from None
+    return onnx
+
+
+class OnnxImporter:
+    """Reads ``.onnx`` files."""
+
+    suffixes = (".onnx",)
+
+    def open(self, path: str) -> ImportedModel:
+        """The model in ``path``, built at ``input``/``resolution``/``allow_unknown`` values."""
+        onnx = _onnx()
+        model = _read(onnx, path)
+        inputs = _graph_inputs(model)
+        symbolic = any(not isinstance(d, int) for _, dims in inputs for d in dims[1:])
+        parameters = {
+            "input": ImportParameter("input", None, "input shape NAME:1x3xHxW (symbolic dims)"),
+            "resolution": ImportParameter("resolution", None, "input height and width of a "
+                                          "4-d image input", "whole"),
+            "allow_unknown": ImportParameter("allow_unknown", False, "count ops with no layer "
+                                             "kind as named zero-cost rows", "bool"),
+        }
+        name = model.graph.name or path.rsplit("/", 1)[-1].removesuffix(".onnx")
+        description = f"ONNX file {path} (opset {_opset(model)})" + \
+            (" with symbolic input dimensions" if symbolic else "")
+        return ImportedModel(path, name, description, parameters,
+                             lambda values: self.load(path, values, model), source=path)
+
+    def load(self, path: str, values: Mapping[str, Any] | None = None, model: Any = None) -> Graph:
+        """The graph of ``path`` at parameter ``values`` (see ``open``)."""
+        onnx = _onnx()
+        values = dict(values or {})
+        model = _read(onnx, path) if model is None else model
+        opset = _opset(model)
+        work = onnx.ModelProto()
+        work.CopyFrom(model)
+        _pin_inputs(work, path, values.get("input"), values.get("resolution"))
+        if opset < TARGET_OPSET:
+            from onnx import version_converter
+
+            try:
+                work = version_converter.convert_version(work, TARGET_OPSET)
+            except Exception as exc:
+                raise SpecError(f"cannot convert opset {opset} to {TARGET_OPSET}: "
+                                f"{_first_line(exc)}", path) from None
+        from onnx import shape_inference
+
+        try:
+            work = shape_inference.infer_shapes(work, check_type=True, strict_mode=True,
+                                                data_prop=True)
+        except Exception as exc:
+            raise SpecError(f"shape inference failed: {_first_line(exc)}", path) from None
+        return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown"))).run()
+
+
+# ---------------------------------------------------------------------------- reading
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return " ".join((text[-1] if text else type(exc).__name__).split())[:300]
+
+
+def _read(onnx, path: str):
+    try:
+        with open(path, "rb") as handle:
+            model = onnx.ModelProto()
+            model.ParseFromString(bytes(_without_weights(handle)))
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not an ONNX file") from None
+    except Exception as exc:
+        raise SpecError(f"not an ONNX model ({_first_line(exc)})", path) from None
+    if not model.graph.node:
+        raise SpecError("not an ONNX model (no graph nodes)", path)
+    _drop_weights(onnx, model)
+    return model
+
+
+# Protocol-buffer field numbers (onnx.proto): ModelProto.graph, GraphProto.initializer, and the
+# TensorProto fields that hold data (float, int32, string, int64, raw, double, uint64).
+MODEL_GRAPH, GRAPH_INITIALIZER, TENSOR_DIMS = 7, 5, 1
+TENSOR_DATA = frozenset((4, 5, 6, 7, 9, 10, 11))
+MAX_FIELD = 1 << 40  # a length beyond any file: not a protocol buffer
+
+
+def _varint(handle) -> int | None:
+    result = shift = 0
+    while True:
+        byte = handle.read(1)
+        if not byte:
+            if shift:
+                raise ValueError("truncated varint")
+            return None
+        result |= (byte[0] & 0x7F) << shift
+        if not byte[0] & 0x80:
+            return result
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _encode(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _fields(handle, end: int):
+    """(field number, wire type, payload offset, payload length) of each field up to ``end``;
+    the handle is left after the field's payload."""
+    while handle.tell() < end:
+        key = _varint(handle)
+        if key is None:
+            return
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            start = handle.tell()
+            _varint(handle)
+            length = handle.tell() - start
+        elif wire in (1, 5):
+            start, length = handle.tell(), 8 if wire == 1 else 4
+        elif wire == 2:
+            length = _varint(handle)
+            start = handle.tell()
+        else:
+            raise ValueError(f"wire type {wire}")
+        if length is None or length > MAX_FIELD or start + length > end:
+            raise ValueError("field runs past the end")
+        yield number, wire, start, length
+        handle.seek(start + length)
+
+
+def _copy(handle, number: int, wire: int, start: int, length: int, payload: bytes | None = None):
+    if payload is None:
+        handle.seek(start)
+        payload = handle.read(length)
+    tag = _encode(number << 3 | wire)
+    return tag + (_encode(len(payload)) if wire == 2 else b"") + payload
+
+
+def _without_weights(handle) -> bytearray:
+    """The model's bytes with the data of large initializers left out, read field by field:
+    weight bytes are skipped with seek, never read (memory stays near the graph's size)."""
+    handle.seek(0, 2)
+    end = handle.tell()
+    handle.seek(0)
+    out = bytearray()
+    for number, wire, start, length in list(_fields(handle, end)):
+        if number == MODEL_GRAPH and wire == 2:
+            out += _copy(handle, number, wire, start, length, bytes(_graph(handle, start, length)))
+        else:
+            out += _copy(handle, number, wire, start, length)
+    return out
+
+
+def _graph(handle, start: int, length: int) -> bytearray:
+    handle.seek(start)
+    out = bytearray()
+    for number, wire, begin, size in list(_fields(handle, start + length)):
+        if number == GRAPH_INITIALIZER and wire == 2:
+            out += _copy(handle, number, wire, begin, size, bytes(_tensor(handle, begin, size)))
+        else:
+            out += _copy(handle, number, wire, begin, size)
+    return out
+
+
+def _tensor(handle, start: int, length: int) -> bytearray:
+    handle.seek(start)
+    fields = list(_fields(handle, start + length))
+    dims = []
+    for number, wire, begin, size in fields:
+        if number == TENSOR_DIMS:
+            handle.seek(begin)
+            if wire == 0:
+                dims.append(_varint(handle))
+            elif wire == 2:
+                while handle.tell() < begin + size:
+                    dims.append(_varint(handle))
+    keep = math.prod(dims) <= SMALL
+    out = bytearray()
+    for number, wire, begin, size in fields:
+        if keep or number not in TENSOR_DATA:
+            out += _copy(handle, number, wire, begin, size)
+    return out
+
+
+def _drop_weights(onnx, model) -> None:
+    """Keep only the dims of large initializers: memory stays near the graph's size, and the
+    copies shape inference makes are small (small tensors keep their values: shapes, axes)."""
+    for tensor in model.graph.initializer:
+        if math.prod(tensor.dims) > SMALL and tensor.data_location != onnx.TensorProto.EXTERNAL:
+            dims, name, dtype = list(tensor.dims), tensor.name, tensor.data_type
+            tensor.Clear()
+            tensor.name, tensor.data_type = name, dtype
+            tensor.dims.extend(dims)
+            tensor.data_location = onnx.TensorProto.EXTERNAL
+            entry = tensor.external_data.add()
+            entry.key, entry.value = "location", "(weights not read)"
+
+
+def _opset(model) -> int:
+    for entry in model.opset_import:
+        if entry.domain in ("", "ai.onnx"):
+            return entry.version
+    return 1
+
+
+def _dims(type_proto) -> list:
+    shape = type_proto.tensor_type.shape
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in shape.dim]
+
+
+def _graph_inputs(model) -> list[tuple[str, list]]:
+    initializers = {t.name for t in model.graph.initializer}
+    return [(i.name, _dims(i.type)) for i in model.graph.input if i.name not in initializers]
+
+
+def _pin_inputs(model, path: str, given: str | None, resolution: int | None) -> None:
+    """Batch 1; other symbolic dims from ``NAME:1x3xHxW`` or the resolution, else an error."""
+    if resolution is not None:
+        if not any(len(v.type.tensor_type.shape.dim) == 4 for v in model.graph.input):
+            raise UsageError(f"{path}: --res sets the sides of a 4-d image input; this model "
+                             "has none (give --input NAME:DIMS)")
+    if given or resolution is not None:
+        # the file's own intermediate and output shapes hold the old size: inferred anew
+        del model.graph.value_info[:]
+        for value in model.graph.output:
+            value.type.tensor_type.ClearField("shape")
+    explicit: dict[str, list[int]] = {}
+    if given:
+        name, sep, dims_text = given.rpartition(":")
+        parts = dims_text.lower().split("x")
+        if not sep or not all(p.isdigit() and len(p) <= 9 and int(p) > 0 for p in parts):
+            raise UsageError(f"--input takes NAME:1x3xHxW (whole numbers), got {given[:60]!r}")
+        explicit[name] = [int(p) for p in parts]
+    initializers = {t.name for t in model.graph.initializer}
+    known = [i.name for i in model.graph.input if i.name not in initializers]
+    for name in explicit:
+        if name not in known:
+            raise UsageError(f"--input names {name!r}; the model's inputs: {', '.join(known)}")
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        dims = value.type.tensor_type.shape.dim
+        wanted = explicit.get(value.name)
+        if wanted is not None and len(wanted) != len(dims):
+            raise UsageError(f"--input {value.name}: {len(wanted)} dims given, the input has "
+                             f"{len(dims)}")
+        for index, dim in enumerate(dims):
+            if wanted is not None:
+                if index == 0 and wanted[0] != 1:
+                    raise UsageError("the batch is pinned to 1: give 1 as the first dimension")
+                dim.Clear()
+                dim.dim_value = wanted[index]
+            elif index == 0 and not dim.HasField("dim_value"):
+                dim.Clear()
+                dim.dim_value = 1
+            elif resolution is not None and len(dims) == 4 and index >= 2:
+                dim.Clear()
+                dim.dim_value = resolution
+            elif not dim.HasField("dim_value"):
+                shown = "x".join(str(d) for d in _dims(value.type))
+                raise UsageError(f"{path}: input {value.name!r} has symbolic dimensions "
+                                 f"{shown}: give --input {value.name}:1x3xHxW (or --res)")
+        if dims and dims[0].dim_value != 1:
+            raise UsageError(f"{path}: input {value.name!r} has batch {dims[0].dim_value}; "
+                             "costcalc counts batch 1")
+
+
+# ---------------------------------------------------------------------------- walking
+def _shape(dims: list) -> Shape | None:
+    """An ONNX activation shape (batch first) as costcalc's C x H x W, or None."""
+    if not dims or not all(isinstance(d, int) and d > 0 for d in dims) or dims[0] != 1:
+        return None
+    rest = dims[1:]
+    if len(rest) > 3:
+        return None
+    rest = rest + [1] * (3 - len(rest))
+    return Shape(*rest)
+
+
+def module_path(node_name: str) -> list[str]:
+    """``/features/features.3/conv/conv.0/Conv`` -> ``['features', '3', 'conv', '0']``."""
+    if not node_name.startswith("/"):
+        return []
+    parts = [p for p in node_name.split("/")[1:-1] if p]
+    path: list[str] = []
+    for part in parts:
+        previous = ".".join(path)
+        if previous and part.startswith(previous + "."):
+            part = part[len(previous) + 1:]
+        elif path and part.startswith(path[-1] + "."):
+            part = part[len(path[-1]) + 1:]
+        path.extend(p for p in part.split(".") if p)
+    return path
+
+
+def _group(path: list[str]) -> list[str]:
+    """The report block: up to the first numbered module (``features.3``), else the first."""
+    for index, part in enumerate(path):
+        if part.isdigit():
+            return path[:index + 1]
+    return path[:1]
+
+
+GATES = ("Sigmoid", "HardSigmoid", "Clip", "Relu", "HardSwish", "Add", "Div", "Mul")
+
+
+def _se_convs(graph) -> set[int]:
+    """ids of the two convs of each squeeze-and-excite: Mul(x, gate(conv(act(conv(pool(x))))))."""
+    producer = {out: node for node in graph.node for out in node.output}
+
+    def back(name, wanted):
+        """The ``wanted`` node behind ``name``, through element-wise gate ops."""
+        node = producer.get(name)
+        for _ in range(4):
+            if node is None or node.op_type in wanted:
+                return node
+            if node.op_type not in GATES:
+                return None
+            node = producer.get(node.input[0])
+        return None
+
+    found: set[int] = set()
+    for mul in graph.node:
+        if mul.op_type != "Mul" or len(mul.input) != 2:
+            continue
+        for x, gate in (mul.input, mul.input[::-1]):
+            excite = back(gate, ("Conv",))
+            reduce = back(excite.input[0], ("Conv",)) if excite is not None else None
+            pool = producer.get(reduce.input[0]) if reduce is not None else None
+            if pool is not None and pool.op_type in ("GlobalAveragePool", "ReduceMean") and \
+                    pool.input[0] == x:
+                found.update((id(excite), id(reduce)))
+    return found
+
+
+class _Walk:
+    """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
+
+    def __init__(self, onnx, model, path: str, opset: int, allow_unknown: bool):
+        self.onnx, self.model, self.path = onnx, model, path
+        self.opset, self.allow_unknown = opset, allow_unknown
+        graph = model.graph
+        self.builder = GraphBuilder()
+        self.dims: dict[str, list] = {}
+        for info in list(graph.value_info) + list(graph.input) + list(graph.output):
+            self.dims[info.name] = _dims(info.type)
+        self.consts: dict[str, list] = {t.name: list(t.dims) for t in graph.initializer}
+        self.values: dict[str, list] = {}
+        for t in graph.initializer:
+            if math.prod(t.dims) <= SMALL and t.data_location != onnx.TensorProto.EXTERNAL:
+                self.values[t.name] = self._array(t)
+        self.tensors: dict[str, Tensor] = {}
+        self.readers: dict[str, list] = {}
+        for node in graph.node:
+            for name in node.input:
+                self.readers.setdefault(name, []).append(node)
+        for out in graph.output:
+            self.readers.setdefault(out.name, []).append(None)
+        self.done: set[int] = set()
+        self.names: set[str] = set()
+        self.unknown: list[str] = []
+        self.folded: list[str] = []
+        self.se_convs = _se_convs(graph)
+        self.batchnorms = sum(n.op_type == "BatchNormalization" for n in graph.node)
+
+    def _array(self, tensor) -> list:
+        from onnx import numpy_helper
+
+        return numpy_helper.to_array(tensor).reshape(-1).tolist()
+
+    def error(self, node, message: str) -> SpecError:
+        return SpecError(f"{node.op_type} node {node.name or '(unnamed)'!r} (opset "
+                         f"{self.opset}): {message}", self.path)
+
+    def run(self) -> Graph:
+        graph = self.model.graph
+        first = None
+        for name, dims in _graph_inputs(self.model):
+            shape = _shape(dims)
+            if shape is None:
+                raise SpecError(f"input {name!r} of shape {dims} is not a batch-1 tensor of "
+                                "rank 2 to 4", self.path)
+            self.tensors[name] = self.builder.input(shape)
+            first = first or shape
+        if first is None:
+            raise SpecError("the model has no input", self.path)
+        for index, node in enumerate(graph.node):
+            if id(node) in self.done:
+                continue
+            self.node(node)
+        name = graph.name or self.path.rsplit("/", 1)[-1].removesuffix(".onnx")
+        result = self.builder.graph(name, first)
+        result.notes = self.notes()
+        return result
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.unknown:
+            notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
+        if self.folded and not self.batchnorms:
+            shown = ", ".join(self.folded[:8]) + (", ..." if len(self.folded) > 8 else "")
+            notes.append(f"no BatchNormalization in the file and {len(self.folded)} convs with a "
+                         f"bias ({shown}): BatchNorm folded into the convs by the exporter; counted "
+                         "as the file is (docs/onnx.md: exporting without folding)")
+        return notes
+
+    # ------------------------------------------------------------------ helpers
+    def is_tensor(self, name: str) -> bool:
+        return name in self.tensors
+
+    def attrs(self, node) -> dict:
+        return {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+    def value(self, name: str) -> list | None:
+        return self.values.get(name) if name else None
+
+    def only_reader(self, name: str):
+        readers = self.readers.get(name, [])
+        return readers[0] if len(readers) == 1 and readers[0] is not None else None
+
+    def unique(self, node) -> str:
+        path = module_path(node.name)
+        base = ".".join(path) if path else (node.name.strip("/") or node.op_type.lower())
+        name, n = base, 1
+        while name in self.names:
+            n += 1
+            name = f"{base}.{node.op_type.lower()}" if n == 2 else f"{base}.{node.op_type.lower()}{n}"
+        self.names.add(name)
+        return name
+
+    def out_shape(self, node, index: int = 0) -> Shape:
+        dims = self.dims.get(node.output[index])
+        shape = _shape(dims) if dims else None
+        if shape is None:
+            raise self.error(node, f"output shape {dims} not inferred as a batch-1 tensor of "
+                                   "rank 2 to 4")
+        return shape
+
+    def check(self, node, result: Tensor, index: int = 0) -> None:
+        """The kind's shape must be the one ONNX inferred: a mismatch is a mapping error."""
+        expected = self.out_shape(node, index)
+        if result.shape != expected:
+            raise self.error(node, f"costcalc's shape {result.shape.text()} differs from the "
+                                   f"inferred {expected.text()}")
+
+    def node(self, node) -> None:
+        ins = [n for n in node.input if n]
+        if node.op_type in SHAPE_ONLY or not any(self.is_tensor(n) for n in ins):
+            self.fold(node)
+            return
+        path = module_path(node.name)
+        with ExitStack() as stack:
+            group = _group(path)
+            self.builder.group = ".".join(group) if group else None
+            for depth in range(1, len(path) + 1):
+                stack.enter_context(self.builder.block(".".join(path[:depth]), "module"))
+            handler = getattr(self, "op_" + node.op_type, None)
+            if handler is None:
+                self.unknown_op(node)
+                return
+            try:
+                handler(node, self.unique(node))
+            except SpecError as exc:
+                if exc.path is not None:
+                    raise
+                raise self.error(node, exc.message) from None
+
+    def fold(self, node) -> None:
+        """Shape computations and constants: no row; small values kept for later readers."""
+        attrs = self.attrs(node)
+        if node.op_type == "Constant" and "value" in attrs:
+            tensor = attrs["value"]
+            self.consts[node.output[0]] = list(tensor.dims)
+            if math.prod(tensor.dims) <= SMALL:
+                self.values[node.output[0]] = self._array(tensor)
+        for out in node.output:
+            dims = self.dims.get(out)
+            if out not in self.values and dims is not None:
+                self.consts.setdefault(out, dims)
+
+    def unknown_op(self, node, why: str = "", name: str | None = None) -> None:
+        if not self.allow_unknown:
+            raise self.error(node, (why or "no costcalc layer kind for this op") +
+                             " (--allow-unknown counts it as a named zero-cost row)")
+        name = name or self.unique(node)
+        x = self.tensors[next(n for n in node.input if self.is_tensor(n))]
+        for index, out in enumerate(node.output):
+            shape = self.out_shape(node, index)
+            self.tensors[out] = self.builder.add_node(name if index == 0 else f"{name}.{index}",
+                                                      "unknown", (x,), shape, {}, op=node.op_type,
+                                                      op_class="other", input=x.shape)
+        self.unknown.append(f"{name} ({node.op_type})")
+
+    def follow(self, out: str) -> tuple[str, str, str]:
+        """The activation read only after ``out`` (or Mul(out, gate(out))): (fn, its output)."""
+        reader = self.only_reader(out)
+        readers = self.readers.get(out, [])
+        if reader is not None:
+            fn = self.act_fn(reader)
+            if fn:
+                self.done.add(id(reader))
+                return fn, reader.output[0]
+        if len(readers) == 2 and None not in readers:
+            gate = next((r for r in readers if r.op_type in ("Sigmoid", "HardSigmoid")), None)
+            mul = next((r for r in readers if r.op_type == "Mul"), None)
+            if gate is not None and mul is not None and set(mul.input) == {out, gate.output[0]} \
+                    and self.only_reader(gate.output[0]) is mul:
+                self.done.update((id(gate), id(mul)))
+                return ("swish" if gate.op_type == "Sigmoid" else "hswish"), mul.output[0]
+        return "none", out
+
+    def act_fn(self, node) -> str | None:
+        if node.op_type in ACT_OPS:
+            return ACT_OPS[node.op_type]
+        if node.op_type == "Clip":
+            low, high = self.clip_bounds(node)
+            if low == 0 and high == 6:
+                return "relu6"
+            if low == 0 and high is None:
+                return "relu"
+        return None
+
+    def clip_bounds(self, node):
+        attrs = self.attrs(node)
+        if "min" in attrs or "max" in attrs:
+            return attrs.get("min"), attrs.get("max")
+        bounds = []
+        for index in (1, 2):
+            name = node.input[index] if len(node.input) > index else ""
+            value = self.value(name)
+            bounds.append(value[0] if value else None)
+        return tuple(bounds)
+
+    # ------------------------------------------------------------------ ops
+    def op_Conv(self, node, name):
+        attrs = self.attrs(node)
+        x = self.tensors[node.input[0]]
+        weight = self.consts.get(node.input[1])
+        if weight is None or len(weight) != 4:
+            raise self.error(node, "needs a 4-d weight initializer (2-d convolution)")
+        out, _, kh, kw = weight
+        kernel = attrs.get("kernel_shape", [kh, kw])
+        strides = attrs.get("strides", [1, 1])
+        dilations = attrs.get("dilations", [1, 1])
+        if kernel[0] != kernel[1] or strides[0] != strides[1] or dilations[0] != dilations[1]:
+            raise self.error(node, f"kernel {kernel}, strides {strides}, dilations {dilations}: "
+                                   "costcalc's conv is square")
+        padding = self.padding(node, attrs, kernel[0], strides[0], dilations[0])
+        bias = len(node.input) > 2 and bool(node.input[2])
+        bn = False
+        y_name = node.output[0]
+        reader = self.only_reader(y_name)
+        if reader is not None and reader.op_type == "BatchNormalization":
+            bn, y_name = True, reader.output[0]
+            self.done.add(id(reader))
+        fn, y_name = self.follow(y_name)
+        if bias and not bn:
+            self.folded.append(name)
+        # the conv kind's own build, with squeeze-and-excite convs classed as such
+        y = conv_unit(self.builder, x, name, out=out, kernel=kernel[0], stride=strides[0],
+                      padding=padding, dilation=dilations[0], groups=attrs.get("group", 1),
+                      bias=bias, bn=bn, act=fn,
+                      op_class="se" if id(node) in self.se_convs else None)
+        self.check(node, y)
+        self.tensors[y_name] = y
+
+    def padding(self, node, attrs, kernel, stride, dilation):
+        auto = attrs.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if auto in ("SAME_UPPER", "SAME_LOWER"):
+            return "same"
+        if auto == "VALID":
+            return "valid"
+        pads = attrs.get("pads", [0, 0, 0, 0])
+        if len(set(pads)) == 1:
+            return pads[0]
+        # Asymmetric pads (TF's SAME): costcalc's 'same' rule when the inferred size is its size.
+        x = self.tensors[node.input[0]].shape
+        out = self.out_shape(node)
+        if (out.h, out.w) == (-(-x.h // stride), -(-x.w // stride)):
+            return "same"
+        raise self.error(node, f"asymmetric pads {pads} that are not SAME padding")
+
+    def op_BatchNormalization(self, node, name):
+        y = self.builder.call("bn", self.tensors[node.input[0]], name)
+        self.tensors[node.output[0]] = y
+
+    def op_Gemm(self, node, name):
+        attrs = self.attrs(node)
+        if attrs.get("transA", 0):
+            raise self.error(node, "transA=1: the activation must be the left operand")
+        weight = self.consts.get(node.input[1])
+        if weight is None or len(weight) != 2:
+            raise self.error(node, "needs a 2-d weight initializer B")
+        out = weight[0] if attrs.get("transB", 0) else weight[1]
+        bias = len(node.input) > 2 and bool(node.input[2]) and attrs.get("beta", 1.0) != 0
+        self.linear(node, name, out, bias)
+
+    def op_MatMul(self, node, name):
+        weight = self.consts.get(node.input[1])
+        if weight is None or not self.is_tensor(node.input[0]):
+            return self.unknown_op(node, "a MatMul between two activations has no layer kind",
+                                   name)
+        if len(weight) != 2:
+            raise self.error(node, f"weight of shape {weight}: only 2-d weights are linear layers")
+        out = weight[1]
+        bias = False
+        reader = self.only_reader(node.output[0])
+        y_name = node.output[0]
+        if reader is not None and reader.op_type == "Add":
+            other = [n for n in reader.input if n != y_name]
+            if len(other) == 1 and other[0] in self.consts and \
+                    math.prod(self.consts[other[0]]) == out:
+                bias, y_name = True, reader.output[0]
+                self.done.add(id(reader))
+        self.linear(node, name, out, bias, y_name)
+
+    def linear(self, node, name, out, bias, y_name=None):
+        x = self.tensors[node.input[0]]
+        if (x.shape.h, x.shape.w) != (1, 1):
+            # a MatMul on [1, H, W, C] (ConvNeXt) or [1, T, C] (transformers): a linear at every
+            # position, which the linear kind (a flat input) does not count
+            return self.unknown_op(node, f"a linear layer on a {x.shape.text()} activation "
+                                         "(one per position) has no layer kind", name)
+        fn, y_name = self.follow(y_name or node.output[0])
+        y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn)
+        self.check(node, y)
+        self.tensors[y_name] = y
+
+    def activation(self, node, name, fn):
+        x = self.tensors[node.input[0]]
+        self.tensors[node.output[0]] = self.builder.call("activation", x, name, fn=fn)
+
+    def op_Relu(self, node, name):
+        self.activation(node, name, "relu")
+
+    def op_Sigmoid(self, node, name):
+        fn, y_name = self.swish(node, "swish")
+        self.activation_to(node, name, fn, y_name)
+
+    def op_HardSigmoid(self, node, name):
+        fn, y_name = self.swish(node, "hswish")
+        self.activation_to(node, name, fn, y_name)
+
+    def swish(self, node, fn):
+        """Mul(x, gate(x)) as one activation when the gate has no other reader."""
+        mul = self.only_reader(node.output[0])
+        x = node.input[0]
+        if mul is not None and mul.op_type == "Mul" and set(mul.input) == {x, node.output[0]}:
+            self.done.add(id(mul))
+            return fn, mul.output[0]
+        return ACT_OPS[node.op_type], node.output[0]
+
+    def activation_to(self, node, name, fn, y_name):
+        x = self.tensors[node.input[0]]
+        self.tensors[y_name] = self.builder.call("activation", x, name, fn=fn)
+
+    def op_HardSwish(self, node, name):
+        self.activation(node, name, "hswish")
+
+    def op_Clip(self, node, name):
+        fn = self.act_fn(node)
+        if fn is None:
+            low, high = self.clip_bounds(node)
+            self.unknown_op(node, f"Clip({low}, {high}) is neither ReLU nor ReLU6", name)
+            return
+        self.activation(node, name, fn)
+
+    def binary(self, node, name, key):
+        """Add/Sub/Mul/Div: one element-wise op per output element (a gate broadcast too)."""
+        a, b = node.input[0], node.input[1]
+        shape = self.out_shape(node)
+        if self.is_tensor(a) and self.is_tensor(b):
+            ta, tb = self.tensors[a], self.tensors[b]
+            if key == q.ADD and ta.shape == tb.shape:
+                fn, y_name = self.follow(node.output[0])
+                y = add_merge(self.builder, [ta, tb], name, act=fn)
+                self.tensors[y_name] = y
+                return
+            if key == q.MUL and ta.shape != tb.shape and tb.shape == Shape(ta.shape.c, 1, 1):
+                self.tensors[node.output[0]] = scale_merge(self.builder, ta, tb, name)
+                return
+            if key == q.MUL and ta.shape != tb.shape and ta.shape == Shape(tb.shape.c, 1, 1):
+                self.tensors[node.output[0]] = scale_merge(self.builder, tb, ta, name)
+                return
+            inputs = (ta, tb)
+        else:
+            inputs = (self.tensors[a if self.is_tensor(a) else b],)
+        kind = "add" if key == q.ADD else "scale"
+        y = self.builder.add_node(name, kind, inputs, shape, {key: shape.elements},
+                                  op=node.op_type, op_class="other", input=inputs[0].shape)
+        self.tensors[node.output[0]] = y
+
+    def op_Add(self, node, name):
+        self.binary(node, name, q.ADD)
+
+    def op_Sum(self, node, name):
+        inputs = [self.tensors.get(n) for n in node.input]
+        if None in inputs or len({t.shape for t in inputs}) != 1:
+            return self.unknown_op(node, "only a Sum of equal-shaped activations is known", name)
+        fn, y_name = self.follow(node.output[0])
+        self.tensors[y_name] = add_merge(self.builder, inputs, name, act=fn)
+
+    def op_Sub(self, node, name):
+        self.binary(node, name, q.ADD)
+
+    def op_Mul(self, node, name):
+        self.binary(node, name, q.MUL)
+
+    def op_Div(self, node, name):
+        self.binary(node, name, q.MUL)
+
+    def op_Concat(self, node, name):
+        inputs = [self.tensors[n] for n in node.input if self.is_tensor(n)]
+        rank = len(self.dims.get(node.output[0], []))
+        axis = self.attrs(node).get("axis", 1)
+        if len(inputs) != len([n for n in node.input if n]) or axis not in (1, 1 - rank):
+            return self.unknown_op(node, "only a concat of activations along channels is known",
+                                   name)
+        y = concat_merge(self.builder, inputs, name)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def op_Split(self, node, name):
+        x = self.tensors[node.input[0]]
+        axis = self.attrs(node).get("axis", 0)
+        if axis not in (1, -3 if len(self.dims.get(node.input[0], [])) == 4 else 1):
+            return self.unknown_op(node, "only a split along channels is known", name)
+        parts = len(node.output)
+        for index, out in enumerate(node.output):
+            shape = self.out_shape(node, index)
+            if shape.c * parts == x.shape.c and all(
+                    self.out_shape(node, i).c == shape.c for i in range(parts)):
+                y = self.builder.call("channel_split", x, f"{name}.{index}", parts=parts,
+                                      index=index)
+            else:
+                y = self.builder.add_node(f"{name}.{index}", "channel_split", (x,), shape, {},
+                                          op_class="other", input=x.shape)
+            self.tensors[out] = y
+
+    def view(self, node, name, kind="identity"):
+        """A row of a free kind with the inferred shape. Reshape, Transpose, Squeeze and
+        Unsqueeze that leave C x H x W as it was ([1, C, 1, 1] -> [1, C]) only rename the tensor:
+        no row, as a spec writes no layer for them."""
+        x = self.tensors[node.input[0]]
+        shape = self.out_shape(node)
+        if node.op_type in VIEWS and node.op_type != "Flatten" and shape == x.shape:
+            self.tensors[node.output[0]] = x
+            self.names.discard(name)
+            return
+        self.tensors[node.output[0]] = self.builder.add_node(
+            name, kind, (x,), shape, {}, op=node.op_type, op_class="other", input=x.shape)
+
+    def op_Reshape(self, node, name):
+        x = self.tensors[node.input[0]]
+        dims = self.dims.get(node.output[0], [])
+        # Reshape -> Transpose -> Reshape back to the same shape: a channel shuffle.
+        transpose = self.only_reader(node.output[0])
+        back = self.only_reader(transpose.output[0]) if transpose is not None and \
+            transpose.op_type == "Transpose" else None
+        if back is not None and back.op_type == "Reshape" and len(dims) == 5 and \
+                _shape(self.dims.get(back.output[0], [])) == x.shape:
+            self.done.update((id(transpose), id(back)))
+            self.tensors[back.output[0]] = self.builder.call("channel_shuffle", x, name,
+                                                             groups=dims[1])
+            return
+        self.view(node, name, "flatten" if len(dims) == 2 else "identity")
+
+    def op_Flatten(self, node, name):
+        self.view(node, name, "flatten")
+
+    def op_Transpose(self, node, name):
+        self.view(node, name)
+
+    def op_Squeeze(self, node, name):
+        self.view(node, name)
+
+    def op_Unsqueeze(self, node, name):
+        self.view(node, name)
+
+    def op_Slice(self, node, name):
+        self.view(node, name, "channel_split")
+
+    def op_Pad(self, node, name):
+        self.view(node, name)
+
+    def op_Identity(self, node, name):
+        self.view(node, name, "identity")
+
+    def op_Dropout(self, node, name):
+        self.view(node, name, "dropout")
+
+    def op_GlobalAveragePool(self, node, name):
+        y = global_avg_pool_node(self.builder, self.tensors[node.input[0]], name)
+        self.tensors[node.output[0]] = y
+
+    def op_ReduceMean(self, node, name):
+        axes = self.attrs(node).get("axes")
+        if axes is None and len(node.input) > 1:
+            axes = self.value(node.input[1])
+        rank = len(self.dims.get(node.input[0], []))
+        if rank != 4 or sorted(a % 4 for a in (axes or [])) != [2, 3]:
+            return self.unknown_op(node, f"ReduceMean over axes {axes}: only the spatial "
+                                         "mean is known", name)
+        x = self.tensors[node.input[0]]
+        # torch exports x.mean([2, 3]) as ReduceMean: a tensor mean, as counters see it
+        y = global_avg_pool_node(self.builder, x, name, functional="mean")
+        self.tensors[node.output[0]] = y
+
+    def pool(self, node, name, kind):
+        attrs = self.attrs(node)
+        kernel = attrs.get("kernel_shape", [1, 1])
+        strides = attrs.get("strides", [1, 1])
+        if kernel[0] != kernel[1] or strides[0] != strides[1] or \
+                any(d != 1 for d in attrs.get("dilations", [1, 1])):
+            return self.unknown_op(node, f"kernel {kernel}, strides {strides}: costcalc's pools "
+                                         "are square", name)
+        padding = self.padding(node, attrs, kernel[0], strides[0], 1)
+        y = self.builder.call(kind, self.tensors[node.input[0]], name, kernel=kernel[0],
+                              stride=strides[0], padding=padding,
+                              ceil_mode=bool(attrs.get("ceil_mode", 0)))
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def op_AveragePool(self, node, name):
+        self.pool(node, name, "avgpool")
+
+    def op_MaxPool(self, node, name):
+        self.pool(node, name, "maxpool")
+
+
+IMPORTER = register_importer(OnnxImporter())

@@ -1,0 +1,187 @@
+"""Test helper: a built costcalc Graph written as an ONNX model (weights as external-data stubs).
+
+Each node becomes the ops a PyTorch export writes for it (Conv + BatchNormalization + activation,
+Gemm, Add, Mul, Concat, pools, ...), named ``/block/node/Op`` so the importer finds the blocks.
+Weights carry their dims only: their data is marked external and never written, which is also
+what the importer must cope with (it never loads weight data).
+"""
+from __future__ import annotations
+
+import onnx
+from onnx import TensorProto, helper
+
+OPSET = 15
+
+
+class Writer:
+    def __init__(self, graph):
+        self.graph = graph
+        self.nodes: list = []
+        self.inits: list = []
+        self.names: dict[int, str] = {-1: "input"}
+        self.rank: dict[int, int] = {-1: 4}
+        self.count = 0
+
+    def fresh(self, base: str) -> str:
+        self.count += 1
+        return f"{base}_{self.count}"
+
+    def weight(self, dims) -> str:
+        name = self.fresh("w")
+        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(dims))
+        tensor.data_location = TensorProto.EXTERNAL
+        entry = tensor.external_data.add()
+        entry.key, entry.value = "location", "absent.bin"
+        self.inits.append(tensor)
+        return name
+
+    def const(self, values, dtype=TensorProto.INT64) -> str:
+        name = self.fresh("c")
+        self.inits.append(helper.make_tensor(name, dtype, [len(values)], list(values)))
+        return name
+
+    def op(self, node, op_type, inputs, suffix="", outputs=1, **attrs) -> list[str]:
+        path = f"/{node.block}" + ("" if node.name == node.block else f"/{node.name}")
+        outs = [self.fresh("t") for _ in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=f"{path}/{op_type}{suffix}",
+                                           **attrs))
+        return outs
+
+    def act(self, node, x, fn):
+        if fn in (None, "none"):
+            return x
+        if fn == "relu":
+            return self.op(node, "Relu", [x])[0]
+        if fn == "relu6":
+            lo = self.const([0.0], TensorProto.FLOAT)
+            hi = self.const([6.0], TensorProto.FLOAT)
+            # scalars: Clip's min and max are 0-d tensors
+            for name in (lo, hi):
+                self.inits[-1 if name == hi else -2].dims[:] = []
+            return self.op(node, "Clip", [x, lo, hi])[0]
+        if fn == "hswish":
+            return self.op(node, "HardSwish", [x])[0]
+        if fn == "hsigmoid":
+            return self.op(node, "HardSigmoid", [x], alpha=1 / 6, beta=0.5)[0]
+        if fn == "sigmoid":
+            return self.op(node, "Sigmoid", [x])[0]
+        if fn == "swish":
+            gate = self.op(node, "Sigmoid", [x])[0]
+            return self.op(node, "Mul", [x, gate])[0]
+        raise ValueError(f"no ONNX form for activation {fn}")
+
+    def pads(self, node, kernel, stride, dilation=1, pools=False):
+        """Explicit pads (and ceil_mode for pools) reproducing the node's output size."""
+        size, out = node.info["input"].h, node.shape.h
+        span = dilation * (kernel - 1) + 1
+        for ceil in ((False, True) if pools else (False,)):
+            for pad in range(span + 1):
+                num = size + 2 * pad - span
+                got = (-(-num // stride) if ceil else num // stride) + 1
+                if ceil and (got - 1) * stride >= size + pad:
+                    got -= 1
+                if got == out:
+                    return {"pads": [pad] * 4, **({"ceil_mode": 1} if ceil else {})}
+        raise ValueError(f"no padding gives {node.name}'s output")
+
+    def flat(self, node, x, rank):
+        if rank == 2:
+            return x
+        return self.op(node, "Reshape", [x, self.const([1, -1])], suffix="_flat")[0]
+
+    def write(self, index, node):
+        kind, info = node.kind, node.info
+        ins = [self.names[i] for i in node.inputs]
+        x = ins[0]
+        rank = self.rank[node.inputs[0]]
+        out_rank = rank
+        if kind in ("conv", "dwconv", "pwconv"):
+            k, s, d, g = info["kernel"], info["stride"], info["dilation"], info["groups"]
+            w = self.weight([node.shape.c, info["in_channels"] // g, k, k])
+            inputs = [x, w] + ([self.weight([node.shape.c])] if info["bias"] else [])
+            y = self.op(node, "Conv", inputs, kernel_shape=[k, k], strides=[s, s],
+                        dilations=[d, d], group=g, **self.pads(node, k, s, d))[0]
+            if info["bn"]:
+                c = node.shape.c
+                y = self.op(node, "BatchNormalization",
+                            [y] + [self.weight([c]) for _ in range(4)])[0]
+            y = self.act(node, y, info["act"])
+        elif kind == "linear":
+            x = self.flat(node, x, rank)
+            w = self.weight([node.shape.c, info["in_channels"]])
+            inputs = [x, w] + ([self.weight([node.shape.c])] if info["bias"] else [])
+            y = self.act(node, self.op(node, "Gemm", inputs, transB=1)[0], info["act"])
+            out_rank = 2
+        elif kind == "bn":
+            c = node.shape.c
+            y = self.op(node, "BatchNormalization", [x] + [self.weight([c]) for _ in range(4)])[0]
+        elif kind == "activation":
+            y = self.act(node, x, info["act"])
+        elif kind == "add":
+            y = self.op(node, "Add" if len(ins) == 2 else "Sum", ins)[0]
+            y = self.act(node, y, info["act"])
+        elif kind == "concat":
+            y = self.op(node, "Concat", ins, axis=1)[0]
+        elif kind == "scale":
+            gate = ins[1] if self.rank[node.inputs[1]] == 4 else self.op(
+                node, "Reshape", [ins[1], self.const([1, -1, 1, 1])], suffix="_gate")[0]
+            y = self.op(node, "Mul", [x, gate])[0]
+        elif kind == "global_avg_pool":
+            functional = "mean_in" in node.counts  # x.mean([2, 3]) exports as ReduceMean
+            y = self.op(node, "ReduceMean", [x], axes=[2, 3], keepdims=1)[0] if functional \
+                else self.op(node, "GlobalAveragePool", [x])[0]
+        elif kind in ("avgpool", "maxpool"):
+            k, s = info["kernel"], info["stride"]
+            y = self.op(node, "AveragePool" if kind == "avgpool" else "MaxPool", [x],
+                        kernel_shape=[k, k], strides=[s, s], **self.pads(node, k, s, pools=True))[0]
+        elif kind == "adaptive_avg_pool":  # as torch exports it: an AveragePool of H/S
+            k = info["input"].h // node.shape.h
+            y = self.op(node, "AveragePool", [x], kernel_shape=[k, k], strides=[k, k])[0]
+        elif kind == "flatten":
+            y = self.op(node, "Flatten", [x], axis=1)[0]
+            out_rank = 2
+        elif kind == "dropout":
+            y = self.op(node, "Dropout", [x])[0]
+        elif kind == "identity":
+            y = self.op(node, "Identity", [x])[0]
+        elif kind == "channel_shuffle":
+            c, h, w = node.shape
+            g = next(v for v in range(2, c + 1) if c % v == 0) if "groups" not in info else \
+                info["groups"]
+            y = self.op(node, "Reshape", [x, self.const([1, g, c // g, h, w])])[0]
+            y = self.op(node, "Transpose", [y], perm=[0, 2, 1, 3, 4])[0]
+            y = self.op(node, "Reshape", [y, self.const([1, c, h, w])], suffix="_back")[0]
+        elif kind == "channel_split":
+            c = node.shape.c
+            part = self.split_index(node)
+            y = self.op(node, "Slice", [x, self.const([part * c]), self.const([(part + 1) * c]),
+                                        self.const([1])])[0]
+        else:
+            raise ValueError(f"no ONNX form for kind {kind}")
+        self.names[index] = y
+        self.rank[index] = out_rank
+
+    def split_index(self, node):
+        return node.info.get("index", int(node.name.rsplit("split", 1)[-1] or 0))
+
+    def model(self):
+        for index, node in enumerate(self.graph.nodes):
+            self.write(index, node)
+        c, h, w = self.graph.input
+        last = len(self.graph.nodes) - 1
+        out_dims = [1, self.graph.nodes[last].shape.c] if self.rank[last] == 2 else \
+            [1, *self.graph.nodes[last].shape]
+        graph = helper.make_graph(
+            self.nodes, self.graph.name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, c, h, w])],
+            [helper.make_tensor_value_info(self.names[last], TensorProto.FLOAT, out_dims)],
+            self.inits)
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def write_graph(graph, path) -> str:
+    """Write ``graph`` to ``path`` as ONNX; returns the path as text."""
+    model = Writer(graph).model()
+    with open(path, "wb") as handle:
+        handle.write(model.SerializeToString())
+    return str(path)

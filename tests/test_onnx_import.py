@@ -1,0 +1,354 @@
+"""ONNX import, one fixture per op family (built with onnx.helper, no torch), with hand-computed
+counts; errors for unknown ops, symbolic inputs and files that are not ONNX."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper  # noqa: E402
+
+from costcalc.api import analyze, load  # noqa: E402
+from costcalc.errors import CostcalcError  # noqa: E402
+from cli_runner import run  # noqa: E402
+
+F = TensorProto.FLOAT
+
+
+def stub(name, dims):
+    """A weight with dims only: its data is external and absent (never read)."""
+    tensor = TensorProto(name=name, data_type=F, dims=list(dims))
+    tensor.data_location = TensorProto.EXTERNAL
+    entry = tensor.external_data.add()
+    entry.key, entry.value = "location", "absent.bin"
+    return tensor
+
+
+def ints(name, values, dims=None):
+    return helper.make_tensor(name, TensorProto.INT64, [len(values)] if dims is None else dims,
+                              values)
+
+
+def floats(name, values, dims=None):
+    return helper.make_tensor(name, F, [len(values)] if dims is None else dims, values)
+
+
+def model_file(tmp_path, nodes, shape, inits=(), opset=15, out="y", name="m.onnx"):
+    """An ONNX file with input ``x`` of ``shape`` and output ``out`` (shape left to inference)."""
+    graph = helper.make_graph(nodes, "fixture", [helper.make_tensor_value_info("x", F, shape)],
+                              [helper.make_tensor_value_info(out, F, None)], list(inits))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    path = tmp_path / name
+    path.write_bytes(model.SerializeToString())
+    return str(path)
+
+
+def rows(path, **parameters):
+    """(kind, output C x H x W, recorded quantities) of each imported node."""
+    graph = load(path).build(load(path).resolve(parameters))
+    return [(n.kind, tuple(n.shape), n.counts) for n in graph.nodes]
+
+
+def conv(inputs, **attrs):
+    return helper.make_node("Conv", inputs, ["y"], name="/features/features.0/Conv", **attrs)
+
+
+# (id, nodes, input shape, initializers, opset, expected rows). Counts by hand:
+# conv MACs = k*k*(C_in/g)*C_out*H_out*W_out, weights = k*k*(C_in/g)*C_out.
+CASES = [
+    ("conv-bias-pads", [conv(["x", "w", "b"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+     [1, 3, 8, 8], [stub("w", [8, 3, 3, 3]), stub("b", [8])], 15,
+     [("conv", (8, 8, 8), {"conv_macs": 9 * 3 * 8 * 64, "weights": 216, "conv_bias": 512,
+                           "biases": 8})]),
+    ("depthwise-stride2", [conv(["x", "w"], group=8, strides=[2, 2], pads=[1, 1, 1, 1])],
+     [1, 8, 8, 8], [stub("w", [8, 1, 3, 3])], 15,
+     [("dwconv", (8, 4, 4), {"conv_macs": 9 * 8 * 16, "weights": 72})]),
+    ("grouped", [conv(["x", "w"], group=2)], [1, 4, 5, 5], [stub("w", [6, 2, 1, 1])], 15,
+     [("pwconv", (6, 5, 5), {"conv_macs": 2 * 6 * 25, "weights": 12})]),
+    ("dilation", [conv(["x", "w"], dilations=[2, 2], pads=[2, 2, 2, 2])], [1, 3, 8, 8],
+     [stub("w", [4, 3, 3, 3])], 15,
+     [("conv", (4, 8, 8), {"conv_macs": 27 * 4 * 64, "weights": 108})]),
+    ("same-upper", [conv(["x", "w"], auto_pad="SAME_UPPER", strides=[2, 2])], [1, 3, 7, 7],
+     [stub("w", [4, 3, 3, 3])], 15,
+     [("conv", (4, 4, 4), {"conv_macs": 27 * 4 * 16, "weights": 108})]),
+    ("same-lower", [conv(["x", "w"], auto_pad="SAME_LOWER")], [1, 3, 6, 6],
+     [stub("w", [4, 3, 3, 3])], 15,
+     [("conv", (4, 6, 6), {"conv_macs": 27 * 4 * 36, "weights": 108})]),
+    ("valid", [conv(["x", "w"], auto_pad="VALID")], [1, 3, 8, 8], [stub("w", [4, 3, 3, 3])], 15,
+     [("conv", (4, 6, 6), {"conv_macs": 27 * 4 * 36, "weights": 108})]),
+    ("kernel-from-weight", [conv(["x", "w"])], [1, 3, 8, 8], [stub("w", [4, 3, 1, 1])], 15,
+     [("pwconv", (4, 8, 8), {"conv_macs": 3 * 4 * 64, "weights": 12})]),
+    ("tf-asymmetric-same", [conv(["x", "w"], strides=[2, 2], pads=[0, 0, 1, 1])], [1, 3, 8, 8],
+     [stub("w", [4, 3, 3, 3])], 15,
+     [("conv", (4, 4, 4), {"conv_macs": 27 * 4 * 16, "weights": 108})]),
+    ("conv-bn-relu-fused",
+     [helper.make_node("Conv", ["x", "w"], ["c"], name="/stem/Conv", kernel_shape=[1, 1]),
+      helper.make_node("BatchNormalization", ["c", "g", "be", "m", "v"], ["n"], name="/stem/BN"),
+      helper.make_node("Relu", ["n"], ["y"], name="/stem/Relu")],
+     [1, 3, 4, 4], [stub("w", [8, 3, 1, 1])] + [stub(k, [8]) for k in ("g", "be", "m", "v")], 15,
+     [("pwconv", (8, 4, 4), {"conv_macs": 3 * 8 * 16, "weights": 24, "bn": 128,
+                             "bn_channels": 8, "bn_affine": 16, "bn_running": 16,
+                             "act_relu": 128})]),
+    ("gemm-transB-bias", [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], [1, 16],
+     [stub("w", [10, 16]), stub("b", [10])], 15,
+     [("linear", (10, 1, 1), {"linear_macs": 160, "weights": 160, "linear_bias": 10,
+                              "biases": 10})]),
+    ("gemm-no-bias", [helper.make_node("Gemm", ["x", "w"], ["y"], alpha=2.0)], [1, 16],
+     [stub("w", [16, 10])], 15,
+     [("linear", (10, 1, 1), {"linear_macs": 160, "weights": 160})]),
+    ("gemm-beta-zero", [helper.make_node("Gemm", ["x", "w", "b"], ["y"], beta=0.0)], [1, 16],
+     [stub("w", [16, 10]), stub("b", [10])], 15,
+     [("linear", (10, 1, 1), {"linear_macs": 160, "weights": 160})]),
+    ("matmul-add-bias", [helper.make_node("MatMul", ["x", "w"], ["m"]),
+                         helper.make_node("Add", ["m", "b"], ["y"])], [1, 16],
+     [stub("w", [16, 10]), stub("b", [10])], 15,
+     [("linear", (10, 1, 1), {"linear_macs": 160, "weights": 160, "linear_bias": 10,
+                              "biases": 10})]),
+    ("batchnorm", [helper.make_node("BatchNormalization", ["x", "g", "be", "m", "v"], ["y"])],
+     [1, 4, 5, 5], [stub(k, [4]) for k in ("g", "be", "m", "v")], 15,
+     [("bn", (4, 5, 5), {"bn": 100, "bn_channels": 4, "bn_affine": 8, "bn_running": 8})]),
+    ("relu", [helper.make_node("Relu", ["x"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("activation", (2, 3, 3), {"act_relu": 18})]),
+    ("clip-attribute-opset10", [helper.make_node("Clip", ["x"], ["y"], min=0.0, max=6.0)],
+     [1, 2, 3, 3], [], 10, [("activation", (2, 3, 3), {"act_relu6": 18})]),
+    ("clip-inputs", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"])], [1, 2, 3, 3],
+     [floats("lo", [0.0], []), floats("hi", [6.0], [])], 13,
+     [("activation", (2, 3, 3), {"act_relu6": 18})]),
+    ("hardsigmoid", [helper.make_node("HardSigmoid", ["x"], ["y"], alpha=1 / 6)], [1, 2, 3, 3],
+     [], 15, [("activation", (2, 3, 3), {"act_hsigmoid": 18})]),
+    ("hardswish", [helper.make_node("HardSwish", ["x"], ["y"])], [1, 2, 3, 3], [], 14,
+     [("activation", (2, 3, 3), {"act_hswish": 18})]),
+    ("hardswish-decomposed", [helper.make_node("HardSigmoid", ["x"], ["g"], alpha=1 / 6),
+                              helper.make_node("Mul", ["x", "g"], ["y"])], [1, 2, 3, 3], [], 11,
+     [("activation", (2, 3, 3), {"act_hswish": 18})]),
+    ("sigmoid", [helper.make_node("Sigmoid", ["x"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("activation", (2, 3, 3), {"act_sigmoid": 18})]),
+    ("swish", [helper.make_node("Sigmoid", ["x"], ["g"]),
+               helper.make_node("Mul", ["g", "x"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("activation", (2, 3, 3), {"act_swish": 18})]),
+    ("add-residual", [helper.make_node("Relu", ["x"], ["r"]),
+                      helper.make_node("Add", ["x", "r"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("activation", (2, 3, 3), {"act_relu": 18}), ("add", (2, 3, 3), {"add": 18})]),
+    ("sub-const", [helper.make_node("Sub", ["x", "k"], ["y"])], [1, 2, 3, 3],
+     [floats("k", [1.0], [])], 15, [("add", (2, 3, 3), {"add": 18})]),
+    ("mul-gate", [helper.make_node("GlobalAveragePool", ["x"], ["p"]),
+                  helper.make_node("Sigmoid", ["p"], ["g"]),
+                  helper.make_node("Mul", ["x", "g"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("global_avg_pool", (2, 1, 1), {"gap_in": 18, "gap_out": 2, "gap_module_in": 18,
+                                      "gap_module_out": 2}),
+      ("activation", (2, 1, 1), {"act_sigmoid": 2}), ("scale", (2, 3, 3), {"mul": 18})]),
+    ("div-const", [helper.make_node("Div", ["x", "k"], ["y"])], [1, 2, 3, 3],
+     [floats("k", [2.0], [])], 15, [("scale", (2, 3, 3), {"mul": 18})]),
+    ("concat", [helper.make_node("Relu", ["x"], ["r"]),
+                helper.make_node("Concat", ["x", "r"], ["y"], axis=1)], [1, 2, 3, 3], [], 15,
+     [("activation", (2, 3, 3), {"act_relu": 18}), ("concat", (4, 3, 3), {})]),
+    ("split-attribute-opset11", [helper.make_node("Split", ["x"], ["a", "y"], axis=1)],
+     [1, 4, 3, 3], [], 11, [("channel_split", (2, 3, 3), {}), ("channel_split", (2, 3, 3), {})]),
+    ("split-input", [helper.make_node("Split", ["x", "s"], ["a", "y"], axis=1)], [1, 4, 3, 3],
+     [ints("s", [1, 3])], 13, [("channel_split", (1, 3, 3), {}), ("channel_split", (3, 3, 3), {})]),
+    ("slice", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"])], [1, 4, 3, 3],
+     [ints("st", [1]), ints("en", [3]), ints("ax", [1])], 15,
+     [("channel_split", (2, 3, 3), {})]),
+    ("flatten", [helper.make_node("Flatten", ["x"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("flatten", (18, 1, 1), {})]),
+    ("reshape-transpose-views", [helper.make_node("Reshape", ["x", "s"], ["r"]),
+                                 helper.make_node("Transpose", ["r"], ["y"], perm=[0, 2, 1])],
+     [1, 2, 3, 3], [ints("s", [1, 2, 9])], 15,
+     [("identity", (2, 9, 1), {}), ("identity", (9, 2, 1), {})]),
+    ("squeeze-unsqueeze-alias", [helper.make_node("GlobalAveragePool", ["x"], ["p"]),
+                                 helper.make_node("Squeeze", ["p", "ax"], ["s"]),
+                                 helper.make_node("Unsqueeze", ["s", "ax"], ["y"])],
+     [1, 2, 3, 3], [ints("ax", [2, 3])], 15,
+     [("global_avg_pool", (2, 1, 1), {"gap_in": 18, "gap_out": 2, "gap_module_in": 18,
+                                      "gap_module_out": 2})]),
+    ("view-chain-opset11",  # x.view(x.size(0), -1): Shape-Gather-Unsqueeze-Concat-Reshape
+     [helper.make_node("Shape", ["x"], ["sh"]),
+      helper.make_node("Gather", ["sh", "zero"], ["n"], axis=0),
+      helper.make_node("Unsqueeze", ["n"], ["n1"], axes=[0]),
+      helper.make_node("Concat", ["n1", "minus"], ["target"], axis=0),
+      helper.make_node("Reshape", ["x", "target"], ["y"])],
+     [1, 2, 3, 3], [ints("zero", [0], []), ints("minus", [-1])], 11,
+     [("flatten", (18, 1, 1), {})]),
+    ("constant-shape", [helper.make_node("Constant", [], ["s"], value=ints("v", [1, 18])),
+                        helper.make_node("Reshape", ["x", "s"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("flatten", (18, 1, 1), {})]),
+    ("global-average-pool", [helper.make_node("GlobalAveragePool", ["x"], ["y"])], [1, 2, 3, 3],
+     [], 15, [("global_avg_pool", (2, 1, 1), {"gap_in": 18, "gap_out": 2, "gap_module_in": 18,
+                                              "gap_module_out": 2})]),
+    ("reducemean-attribute", [helper.make_node("ReduceMean", ["x"], ["y"], axes=[2, 3],
+                                               keepdims=0)], [1, 2, 3, 3], [], 13,
+     [("global_avg_pool", (2, 1, 1), {"mean_in": 18})]),
+    ("reducemean-input-opset18", [helper.make_node("ReduceMean", ["x", "ax"], ["y"])],
+     [1, 2, 3, 3], [ints("ax", [-2, -1])], 18,
+     [("global_avg_pool", (2, 1, 1), {"mean_in": 18})]),
+    ("averagepool", [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2],
+                                      strides=[2, 2])], [1, 2, 4, 4], [], 15,
+     [("avgpool", (2, 2, 2), {"avgpool_in": 32, "avgpool_out": 8, "avgpool_window": 32})]),
+    ("maxpool-ceil", [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3],
+                                       strides=[2, 2], ceil_mode=1)], [1, 2, 8, 8], [], 15,
+     [("maxpool", (2, 4, 4), {"maxpool_in": 128, "maxpool_out": 32, "maxpool_window": 288})]),
+    ("maxpool-floor", [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3],
+                                        strides=[2, 2])], [1, 2, 8, 8], [], 15,
+     [("maxpool", (2, 3, 3), {"maxpool_in": 128, "maxpool_out": 18, "maxpool_window": 162})]),
+    ("pad", [helper.make_node("Pad", ["x", "p"], ["y"])], [1, 2, 3, 3],
+     [ints("p", [0, 0, 1, 1, 0, 0, 1, 1])], 15, [("identity", (2, 5, 5), {})]),
+    ("identity-dropout", [helper.make_node("Identity", ["x"], ["i"]),
+                          helper.make_node("Dropout", ["i"], ["y"])], [1, 2, 3, 3], [], 15,
+     [("identity", (2, 3, 3), {}), ("dropout", (2, 3, 3), {})]),
+]
+
+
+@pytest.mark.parametrize("nodes,shape,inits,opset,expected",
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_op_family_counts(tmp_path, nodes, shape, inits, opset, expected):
+    assert rows(model_file(tmp_path, nodes, shape, inits, opset)) == expected
+
+
+def test_blocks_follow_the_exporters_module_names(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["a"], name="/features/features.3/conv/conv.0/Relu"),
+             helper.make_node("Relu", ["a"], ["y"], name="/classifier/classifier.1/Relu")]
+    graph = load(model_file(tmp_path, nodes, [1, 2, 3, 3])).build({})
+    assert [(n.name, n.block, n.scope) for n in graph.nodes] == [
+        ("features.3.conv.0", "features.3", "features.3.conv.0"),
+        ("classifier.1", "classifier.1", "classifier.1")]
+
+
+UNKNOWN = [helper.make_node("LRN", ["x"], ["y"], name="/norm/LRN", size=3)]
+
+
+def test_unknown_op_is_an_error_naming_op_node_and_opset(tmp_path):
+    path = model_file(tmp_path, UNKNOWN, [1, 2, 3, 3])
+    with pytest.raises(CostcalcError, match=r"LRN node '/norm/LRN' \(opset 15\).*--allow-unknown"):
+        analyze(path)
+
+
+def test_allow_unknown_gives_a_named_zero_row_listed_under_the_report(tmp_path):
+    path = model_file(tmp_path, UNKNOWN, [1, 2, 3, 3])
+    report = analyze(path, allow_unknown=True)
+    assert [(r.name, r.kind, r.macs) for r in report.layers] == [("norm", "unknown", 0)]
+    assert report.graph.notes == ["unknown ops counted as zero (--allow-unknown): norm (LRN)"]
+    assert "norm (LRN)" in run(path, "--allow-unknown").stdout
+
+
+def test_clip_with_other_bounds_is_not_a_silent_relu(tmp_path):
+    nodes = [helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="c")]
+    path = model_file(tmp_path, nodes, [1, 2, 3, 3],
+                      [floats("lo", [-1.0], []), floats("hi", [1.0], [])])
+    with pytest.raises(CostcalcError, match=r"Clip\(-1.0, 1.0\) is neither ReLU nor ReLU6"):
+        analyze(path)
+
+
+def test_symbolic_input_needs_input_or_res(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["y"])]
+    path = model_file(tmp_path, nodes, ["N", 3, "H", "W"])
+    with pytest.raises(CostcalcError, match=r"input 'x' has symbolic dimensions "
+                                            r"1x3xHxW: give --input x:1x3xHxW \(or --res\)"):
+        analyze(path)
+    assert analyze(path, input="x:1x3x5x7").total.activations == 3 * 5 * 7
+    assert analyze(path, res=6).total.activations == 3 * 6 * 6
+    assert '"activations": 48' in run(path, "--input", "x:1x3x4x4", "--format", "json").stdout
+    assert "the model's inputs: x" in run(path, "--input", "y:1x3x4x4", code=2).stderr
+
+
+def test_batch_is_pinned_to_one(tmp_path):
+    path = model_file(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], ["batch", 2, 3, 3])
+    assert analyze(path).total.activations == 18
+
+
+@pytest.mark.parametrize("content", [b"", b"not onnx at all", b"\x08\x07" * 50],
+                         ids=["empty", "text", "junk"])
+def test_a_file_that_is_not_onnx_gets_one_line(tmp_path, content):
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(content)
+    result = run(str(path), code=2)
+    assert result.stderr.count("\n") == 1 and "bad.onnx" in result.stderr
+
+
+def test_without_the_onnx_package_the_error_says_how_to_install(tmp_path):
+    path = model_file(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], [1, 2, 3, 3])
+    code = ("import sys\nsys.modules['onnx'] = None\nfrom costcalc.cli import main\n"
+            f"sys.argv = ['costcalc', {path!r}]\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == "error: reading ONNX files needs the onnx package: " \
+                            "pip install 'costcalc[onnx]'\n"
+
+
+def test_folded_batchnorm_is_noted(tmp_path):
+    nodes = [conv(["x", "w", "b"])]
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], [stub("w", [4, 3, 1, 1]), stub("b", [4])])
+    notes = analyze(path).graph.notes
+    assert len(notes) == 1 and "BatchNorm folded" in notes[0] and "features.0" in notes[0]
+
+
+@pytest.mark.parametrize("nodes,shape,inits,message", [
+    ([conv(["x", "w"], kernel_shape=[1, 3])], [1, 3, 8, 8], [stub("w", [4, 3, 1, 3])],
+     r"Conv node '/features/features.0/Conv' \(opset 15\): kernel \[1, 3\].*square"),
+    ([conv(["x", "w"], pads=[2, 0, 0, 0])], [1, 3, 8, 8], [stub("w", [4, 3, 3, 3])],
+     r"asymmetric pads \[2, 0, 0, 0\] that are not SAME padding"),
+    ([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [1, 4, 4, 8], [stub("w", [8, 2])],
+     r"MatMul node 'mm' \(opset 15\): a linear layer on a 4x4x8 activation"),
+    ([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("MatMul", ["x", "r"], ["y"])],
+     [1, 4, 4], [], r"a MatMul between two activations has no layer kind"),
+    ([helper.make_node("Conv", ["x", "w"], ["y"], name="big", group=3)], [1, 3, 8, 8],
+     [stub("w", [4, 1, 1, 1])], r"Conv node 'big' \(opset 15\): "),
+], ids=["non-square-kernel", "asymmetric-pads", "per-position-linear", "matmul-activations",
+        "kind-error-located"])
+def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, shape, inits,
+                                                           message):
+    path = model_file(tmp_path, nodes, shape, inits)
+    with pytest.raises(CostcalcError, match=message):
+        analyze(path)
+    assert run(path, code=2).stderr.count("\n") == 1
+
+
+HOSTILE = "/[bold]x[/bold]/<b>&</b>\n$\\frac{1}{2}$|a,b\"/Relu"
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv", "json"])
+def test_node_names_from_the_file_are_escaped(tmp_path, fmt):
+    path = model_file(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name=HOSTILE)],
+                      [1, 2, 3, 3])
+    out = run(path, "--format", fmt).stdout
+    assert "<b>&</b>" not in out or fmt in ("csv", "json", "table")
+    if fmt == "markdown":
+        assert "\\|a,b" in out and " |a,b" not in out
+    if fmt == "latex":
+        assert "$\\frac" not in out
+
+
+def test_import_of_a_hostile_name_is_valid_yaml_with_a_clean_name(tmp_path):
+    path = model_file(tmp_path, [helper.make_node("Relu", ["x"], ["y"], name=HOSTILE)],
+                      [1, 2, 3, 3])
+    text = run("import", path).stdout
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    assert analyze(str(spec)).total == analyze(path).total
+    assert "<b>" not in text and "\n$" not in text
+
+
+def test_import_refuses_a_node_with_no_spec_form(tmp_path):
+    path = model_file(tmp_path, [helper.make_node("Reshape", ["x", "s"], ["y"], name="/r/Reshape")],
+                      [1, 2, 3, 3], [ints("s", [1, 2, 9])])
+    assert "node 'r' (Reshape, output 2x9x1) has no spec form" in run("import", path,
+                                                                      code=2).stderr
+
+
+def test_weights_are_never_read_memory_stays_near_the_graph(tmp_path):
+    """A file with 32 MB of weights inline: the import skips their bytes (peak memory grows by
+    far less than the file's size)."""
+    weight = helper.make_tensor("w", F, [2048, 4096, 1, 1], b"\0" * (2048 * 4096 * 4), raw=True)
+    path = model_file(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"])], [1, 4096, 2, 2],
+                      [weight])
+    code = ("import resource, sys\nimport onnx\nfrom costcalc.api import analyze\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            f"total = analyze({path!r}).total\n"
+            "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print(total.params, (after - before) * 1024)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    params, grown = map(int, result.stdout.split())
+    assert params == 2048 * 4096
+    assert grown < 8 * 2**20  # the file is 32 MB
