@@ -69,7 +69,8 @@ class Convention:
 
 def flops_of(macs: Mapping[str, Any]) -> dict[str, Any]:
     """FLOPs = 2 per multiply-add plus 1 per single op the profile charges."""
-    return {k: (2 * w if k in MULTIPLY_ADDS else w) for k, w in macs.items()}
+    return {k: (2 * w if k in MULTIPLY_ADDS or k in q.MULTIPLY_ADDS else w)
+            for k, w in macs.items()}
 
 
 C, CB, L, LB = q.CONV_MACS, q.CONV_BIAS, q.LINEAR_MACS, q.LINEAR_BIAS
@@ -168,8 +169,8 @@ def _with_charges(convention: Convention) -> Convention:
     """``convention`` with the weights the layer kinds declared for it (``quantities.declare``).
 
     A declared MAC weight w costs 2w FLOPs in a convention whose FLOPs are twice its MACs
-    (flopcounter, onnx-tool...), else w (one FLOP per single op, as fvcore's FLOPs), unless the
-    kind gives the FLOP weight itself.
+    (flopcounter, onnx-tool...) or for a multiply-add quantity, else w (one FLOP per single op,
+    as fvcore's FLOPs), unless the kind gives the FLOP weight itself.
     """
     charges: dict[str, dict[str, Any]] = {}
     for table in (q.CHARGES.get("*", {}), q.CHARGES.get(convention.name, {})):
@@ -184,8 +185,8 @@ def _with_charges(convention: Convention) -> Convention:
     if flops is not None or "flops" in charges:
         base = convention.flop_weights()
         twice = all(w == 2 * convention.macs.get(k, 0) for k, w in base.items())
-        flops = _apply(base, {**{k: 2 * w if twice else w for k, w in added.items()},
-                              **charges.get("flops", {})})
+        derived = flops_of(added) if not twice else {k: 2 * w for k, w in added.items()}
+        flops = _apply(base, {**derived, **charges.get("flops", {})})
     return replace(convention, macs=macs, params=params, flops=flops)
 
 

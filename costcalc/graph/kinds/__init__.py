@@ -7,6 +7,7 @@ the modules are listed here, in the order ``costcalc`` lists the kinds.
 """
 from costcalc.graph.kinds import (  # noqa: F401
     conv,
+    conv_transpose,
     dwconv,
     pwconv,
     linear,
@@ -21,6 +22,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     maxpool,
     global_avg_pool,
     adaptive_avg_pool,
+    upsample,
     flatten,
     dropout,
     identity,
