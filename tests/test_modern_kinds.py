@@ -189,3 +189,94 @@ def test_bad_resampling_is_refused(fields, message):
 
     with pytest.raises(SpecError, match=message):
         build(fields)
+
+
+# ----------------------------------------------------------------------------- merges
+def spec_graph(layers: str, input_shape: str = "[16, 8, 8]"):
+    from costcalc.spec.document import parse
+
+    return parse(f"name: t\ninput: {input_shape}\nlayers:\n{layers}", "t.yaml").build()
+
+
+MULTIPLY = [  # shapes multiplied, broadcast result
+    ([Shape(16, 8, 8), Shape(16, 1, 1)], Shape(16, 8, 8)),
+    ([Shape(16, 1, 1), Shape(16, 8, 8)], Shape(16, 8, 8)),
+    ([Shape(16, 8, 8), Shape(1, 8, 8)], Shape(16, 8, 8)),
+    ([Shape(16, 8, 8), Shape(16, 8, 8), Shape(16, 8, 8)], Shape(16, 8, 8)),
+]
+
+
+@pytest.mark.parametrize("shapes, result", MULTIPLY)
+def test_multiply_broadcasts_and_records_its_multiplies(shapes, result):
+    b = GraphBuilder()
+    inputs = [b.call("identity", b.input(shape), f"i{j}") for j, shape in enumerate(shapes)]
+    y = b.call("multiply", inputs, "mul")
+    assert y.shape == result
+    node = b.nodes[-1]
+    assert node.counts == {"mul": (len(shapes) - 1) * result.elements}
+    assert conventions.get("onnx-tool").node_macs(node.counts) == (len(shapes) - 1) * 1024
+    assert conventions.get("paper").node_macs(node.counts) == 0
+
+
+@pytest.mark.parametrize("shapes", [[Shape(16, 8, 8), Shape(8, 8, 8)],
+                                    [Shape(16, 8, 8), Shape(16, 4, 4)]])
+def test_multiply_of_incompatible_shapes_is_refused(shapes):
+    from costcalc.errors import SpecError
+
+    b = GraphBuilder()
+    inputs = [b.call("identity", b.input(shape), f"i{j}") for j, shape in enumerate(shapes)]
+    with pytest.raises(SpecError, match="cannot multiply"):
+        b.call("multiply", inputs, "mul")
+
+
+def test_parallel_multiply_gate_in_a_spec():
+    graph = spec_graph("""  - kind: parallel
+    merge: multiply
+    branches:
+      - []
+      - [{kind: global_avg_pool}, {kind: pwconv, out: 16, bias: true, act: sigmoid}]
+""")
+    last = graph.nodes[-1]
+    assert (last.kind, last.shape, last.counts) == ("multiply", Shape(16, 8, 8), {"mul": 1024})
+    # memory: the product overwrites the gated input when nothing reads it later
+    from costcalc.memory.liveness import node_steps
+
+    steps = node_steps(graph)
+    assert steps[-1].writes == steps[0].reads[0]
+
+
+def test_residual_without_shortcut_has_no_add():
+    graph = spec_graph("""  - kind: residual
+    shortcut: none
+    act: relu
+    body:
+      - {kind: conv, out: 32, kernel: 3, stride: 2}
+""")
+    assert [n.kind for n in graph.nodes] == ["conv", "activation"]
+    assert graph.nodes[-1].shape == Shape(32, 4, 4)
+
+
+SPLITS = [  # fields, output channels
+    ({"parts": 2, "index": 1}, 8),
+    ({"parts": 4, "index": 3}, 4),
+    ({"channels": 12}, 12),
+    ({"channels": 5, "offset": 11}, 5),
+]
+
+
+@pytest.mark.parametrize("fields, channels", SPLITS)
+def test_channel_split_parts(fields, channels):
+    _, y = build({"kind": "channel_split", **fields})
+    assert y.shape == Shape(channels, 8, 8)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"channels": 12, "offset": 5}, "out of range for 16"),
+    ({"channels": 4, "index": 1}, "either parts and index or channels"),
+    ({"offset": 2}, "offset goes with channels"),
+])
+def test_bad_channel_split_is_refused(fields, message):
+    from costcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match=message):
+        build({"kind": "channel_split", **fields})

@@ -30,6 +30,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     channel_split,
     add,
     concat,
+    multiply,
     scale,
     se,
     inverted_residual,
