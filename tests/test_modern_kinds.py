@@ -4,10 +4,10 @@ every convention, memory behaviour and symbolic form, as tables of cases.
 Expected tool figures are measured, not derived: each was read from the tool itself (fvcore
 0.1.5, ptflops 0.7.5, thop 0.1.1, torchinfo 1.8.0, torch 2.14.1 FlopCounterMode, calflops 0.3.2,
 onnx-tool 1.0.1 on an opset-17 export) running the named PyTorch module once on a 1 x 16 x 8 x 8
-input (the wrapped module is in the ``module`` column). Conventions a row leaves out charge 0;
-None: the tool gives no figure (calflops raises StopIteration on a module without parameters),
-or one not reproduced (calflops' FLOPs of ConvTranspose2d differ between a bare module and one
-inside a container; see docs/modern-kinds.md).
+input (the measured module is in the ``module`` column; ptflops and calflops ran it after a
+bias-free 16 -> 16 1x1 conv, whose figure was subtracted, since calflops raises on a module
+without parameters). Conventions a row leaves out charge 0; None: a figure not reproduced
+(calflops' FLOPs of ConvTranspose2d; see docs/modern-kinds.md).
 """
 from __future__ import annotations
 
@@ -35,17 +35,19 @@ CASES = [
       "onnx-tool": 7168}, 32),
     ({"kind": "instance_norm"}, "nn.InstanceNorm2d(16)",
      {"fvcore": 4096, "ptflops": 1024, "thop": 2048, "onnx-tool": 7168,
-      "calflops-flops": None}, 0),
-    ({"kind": "gelu"}, "nn.GELU()", {"ptflops": 2048, "onnx-tool": 7168}, 0),
+      "calflops-flops": 4096}, 0),
+    ({"kind": "gelu"}, "nn.GELU()",
+     {"ptflops": 2048, "calflops-flops": 1024, "onnx-tool": 7168}, 0),
     ({"kind": "gelu", "approximate": "tanh"}, 'nn.GELU("tanh")',
-     {"ptflops": 2048, "onnx-tool": 86016}, 0),
-    ({"kind": "softmax"}, "nn.Softmax(dim=1); ptflops on dim=-1",
-     {"thop": 3008, "ptflops": 1024, "onnx-tool": 36864}, 0),
+     {"ptflops": 2048, "calflops-flops": 1024, "onnx-tool": 86016}, 0),
+    ({"kind": "softmax"}, "nn.Softmax(dim=1); ptflops and calflops on dim=-1",
+     {"thop": 3008, "ptflops": 1024, "calflops-flops": 1024, "onnx-tool": 36864}, 0),
     ({"kind": "upsample", "scale": 2}, "nn.Upsample(scale_factor=2)",
-     {"fvcore": 4096, "thop": 4096, "ptflops": 8192}, 0),
+     {"fvcore": 4096, "thop": 4096, "ptflops": 8192, "calflops-flops": 1024}, 0),
     ({"kind": "upsample", "scale": 2, "mode": "bilinear"},
      'nn.Upsample(scale_factor=2, mode="bilinear")',
-     {"fvcore": 16384, "thop": 45056, "ptflops": 8192, "onnx-tool": 16384}, 0),
+     {"fvcore": 16384, "thop": 45056, "ptflops": 8192, "calflops-flops": 1024,
+      "onnx-tool": 16384}, 0),
     ({"kind": "conv_transpose", "out": 8, "kernel": 2, "stride": 2, "bias": True},
      "nn.ConvTranspose2d(16, 8, 2, stride=2)",
      {"paper": 32768, "fvcore": 32768, "ptflops-aten": 34816, "ptflops": 34816, "thop": 131072,
@@ -280,3 +282,51 @@ def test_bad_channel_split_is_refused(fields, message):
 
     with pytest.raises(SpecError, match=message):
         build({"kind": "channel_split", **fields})
+
+
+# ----------------------------------------------------------------------------- ConvNeXt's block
+# torchvision's CNBlock(16, layer_scale=1e-6, stochastic_depth_prob=0) on 1 x 16 x 8 x 8, each
+# tool's total measured after a bias-free 16 -> 16 1x1 conv whose own figure was subtracted:
+# 7x7 depthwise conv + bias, nn.LayerNorm, Linear 16 -> 64, GELU, Linear 64 -> 16, layer scale,
+# residual add. Params 784 + 16 + 32 + 1088 + 1040 + 16 = 2,976 (onnx-tool: 3,232 - 256).
+CNBLOCK = """  - kind: residual
+    shortcut: identity
+    body:
+      - {kind: dwconv, kernel: 7, padding: 3, bias: true}
+      - {kind: layer_norm, channels_last: true}
+      - {kind: linear, out: 64, per_position: true}
+      - {kind: gelu}
+      - {kind: linear, out: 16, per_position: true}
+      - {kind: layer_scale}
+"""
+CNBLOCK_TOOLS = {"fvcore": 186_368, "ptflops": 196_608, "ptflops-aten": 187_392,
+                 "thop": 185_344, "torchinfo": 53_360, "flopcounter": 362_496,
+                 "calflops-flops": 372_736, "onnx-tool": 243_520 - 16_384}
+
+
+@pytest.mark.parametrize("tool", sorted(CNBLOCK_TOOLS))
+def test_convnext_block_under_each_tool(tool):
+    graph = spec_graph(CNBLOCK)
+    rules = conventions.get(tool)
+    assert sum(rules.reported(n.counts) for n in graph.nodes) == CNBLOCK_TOOLS[tool]
+    assert Report.from_graph(graph, {}, rules).total.params == 2976
+
+
+# nn.Linear(16, 32) on a 8 x 8 channels-last map (64 rows), with and without bias.
+@pytest.mark.parametrize("bias, tool, reported", [
+    (True, "fvcore", 32768), (True, "thop", 32768), (True, "ptflops", 34816),
+    (True, "torchinfo", 544), (True, "flopcounter", 65536), (True, "calflops-flops", 65536),
+    (True, "onnx-tool", 34816), (False, "torchinfo", 512), (False, "ptflops", 32768),
+    (False, "onnx-tool", 32768),
+])
+def test_linear_per_position(bias, tool, reported):
+    graph, y = build({"kind": "linear", "out": 32, "bias": bias, "per_position": True})
+    assert y.shape == Shape(32, 8, 8)
+    assert sum(conventions.get(tool).reported(n.counts) for n in graph.nodes) == reported
+
+
+def test_linear_on_a_map_needs_per_position():
+    from costcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match="per_position"):
+        build({"kind": "linear", "out": 32})

@@ -211,3 +211,21 @@ def scale_merge(b, x, gate, name, role="scale"):
     """SE scaling: x * gate broadcast over H x W. C H W multiplies recorded (0 in the paper)."""
     return b.add_node(name, "scale", (x, gate), x.shape, {q.MUL: x.shape.elements},
                       role=role, op_class="other", input=x.shape)
+
+
+def free_letters(node: Any, resolve: Any) -> tuple[list, list]:
+    """The template of a kind with no multiply-adds and no weights: 0 and 0 (what a convention
+    charges beyond that, e.g. fvcore's per-element norm cost, is appended as a plain term)."""
+    return [[("number", 0)]], [[("number", 0)]]
+
+
+def per_channel_letters(per_channel: int) -> Any:
+    """The template of a kind with ``per_channel`` parameters per input channel M (norms' 2M
+    affine, layer scale's M) and no multiply-adds; 0 params when the node records none."""
+    def letters(node: Any, resolve: Any) -> tuple[list, list]:
+        if not node.info.get("affine", True):
+            return free_letters(node, resolve)
+        channels = ("channels", "M", resolve(node.shape.c))
+        return [[("number", 0)]], [[("number", per_channel), channels]
+                                  if per_channel != 1 else [channels]]
+    return letters

@@ -32,6 +32,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     concat,
     multiply,
     scale,
+    layer_scale,
     se,
     inverted_residual,
     depthwise_separable,

@@ -22,6 +22,17 @@ BIAS = q.declare("conv_transpose_bias", "transposed conv output elements with a 
                  macs={"ptflops-aten": 1, "ptflops": 1, "torchinfo": 1, "onnx-tool": 1})
 
 
+def _letters(node, resolve):
+    """MACs = H_in W_in M (N/g) D_K^2 (the input's side); params = M (N/g) D_K^2 (+ N)."""
+    cin, cout = resolve(node.info["in_channels"]), resolve(node.shape.c)
+    groups = resolve(node.info["groups"])
+    n = ("channels", "N", cout) if groups == 1 else ("grouped", "N", cout, groups)
+    weights = [("channels", "M", cin), n, ("kernel", node.info["kernel"])]
+    source = node.info["input"]
+    macs = [[("spatial", resolve(source.h), resolve(source.w))] + weights]
+    return macs, [weights] + ([[("channels", "N", cout)]] if node.info.get("bias") else [])
+
+
 def transposed_size(size, kernel, stride, padding, output_padding, dilation):
     """H_out = (H - 1) s - 2p + d (k - 1) + output_padding + 1 (PyTorch's ConvTranspose2d)."""
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
@@ -33,7 +44,7 @@ def transposed_size(size, kernel, stride, padding, output_padding, dilation):
           Field("output_padding", "count", 0, "pixels added on one side, below the stride or "
                 "dilation", minimum=0),
           Field("dilation", "count", 1), Field("groups", "count", 1),
-          Field("bias", "bool", False), BN, ACT, prefix="up")
+          Field("bias", "bool", False), BN, ACT, letters=_letters, prefix="up")
 def conv_transpose(b, f, x, name):
     """Transposed convolution: H_out = (H - 1) s - 2p + d (K - 1) + output_padding + 1.
 

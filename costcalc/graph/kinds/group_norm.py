@@ -5,7 +5,7 @@ from costcalc.errors import SpecError
 from costcalc.graph import quantities as q
 from costcalc.graph.norms import AFFINE, norm_counts
 from costcalc.graph.registry import Field, register
-from costcalc.graph.units import exact
+from costcalc.graph.units import exact, per_channel_letters
 
 # Measured on nn.GroupNorm (affine): fvcore 4 per element + 1 when affine; ptflops' module hook
 # 1 + 1 when affine; thop has no GroupNorm rule (0); calflops' FLOPs 4 + 1; onnx-tool 9 per
@@ -18,7 +18,7 @@ GROUP_NORM_AFFINE = q.declare("group_norm_affine", "affine GroupNorm elements",
 
 
 @register("group_norm", Field("groups", "count", doc="number of channel groups G (divides C)"),
-          AFFINE, prefix="gn")
+          AFFINE, letters=per_channel_letters(2), prefix="gn")
 def group_norm(b, f, x, name):
     """GroupNorm: statistics over each of G groups of C/G channels x H x W, then per-channel affine.
 

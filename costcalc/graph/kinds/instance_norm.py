@@ -4,6 +4,7 @@ from __future__ import annotations
 from costcalc.graph import quantities as q
 from costcalc.graph.norms import norm_counts
 from costcalc.graph.registry import Field, register
+from costcalc.graph.units import per_channel_letters
 
 # Measured on nn.InstanceNorm2d with and without affine: fvcore 4 + 1 when affine; ptflops
 # 1 + 1; thop 2 + 2; calflops' FLOPs 4 + 1; onnx-tool 7 either way.
@@ -16,7 +17,8 @@ INSTANCE_NORM_AFFINE = q.declare("instance_norm_affine", "affine InstanceNorm el
 
 
 @register("instance_norm", Field("affine", "bool", False, "learned per-channel scale and shift "
-                                 "(2C params; PyTorch's default is false)"), prefix="in")
+                                 "(2C params; PyTorch's default is false)"),
+          letters=per_channel_letters(2), prefix="in")
 def instance_norm(b, f, x, name):
     """InstanceNorm: statistics over the H x W of each channel, then optional per-channel affine.
 
