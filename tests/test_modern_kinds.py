@@ -330,3 +330,56 @@ def test_linear_on_a_map_needs_per_position():
 
     with pytest.raises(SpecError, match="per_position"):
         build({"kind": "linear", "out": 32})
+
+
+# ----------------------------------------------------------------------------- geometry
+# Non-square kernels, strides, paddings and dilations on a 16 x 8 x 9 input; output sizes from
+# torch.nn.Conv2d / MaxPool2d / AvgPool2d on torch.zeros(1, 16, 8, 9).
+GEOMETRY = [
+    ("{kind: conv, out: 4, kernel: [1, 7], padding: [0, 3]}", (8, 9), 7 * 16 * 4 * 72,
+     7 * 16 * 4),
+    ("{kind: conv, out: 4, kernel: [3, 1], stride: [2, 1], padding: [1, 0]}", (4, 9),
+     3 * 16 * 4 * 36, 3 * 16 * 4),
+    ("{kind: conv, out: 4, kernel: 3, dilation: [2, 1], padding: 0}", (4, 7), 9 * 16 * 4 * 28,
+     9 * 16 * 4),
+    ("{kind: dwconv, kernel: [1, 5], padding: [0, 2]}", (8, 9), 5 * 16 * 72, 5 * 16),
+    ("{kind: maxpool, kernel: [3, 1], stride: [2, 1]}", (3, 9), 0, 0),
+    ("{kind: avgpool, kernel: [2, 3]}", (4, 3), 0, 0),
+    ("{kind: conv, out: 4, kernel: [3, 3], stride: [2, 2], padding: 1}", (4, 5),
+     9 * 16 * 4 * 20, 9 * 16 * 4),
+]
+
+
+@pytest.mark.parametrize("entry, side, macs, params", GEOMETRY)
+def test_non_square_geometry(entry, side, macs, params):
+    graph = spec_graph(f"  - {entry}\n", "[16, 8, 9]")
+    node = graph.nodes[-1]
+    assert (node.shape.h, node.shape.w) == side
+    report = Report.from_graph(graph, {}, conventions.get("paper"))
+    assert (report.total.macs, report.total.params) == (macs, params)
+
+
+def test_a_square_pair_is_the_plain_number():
+    one = spec_graph("  - {kind: conv, out: 4, kernel: [3, 3]}\n").nodes[-1]
+    assert one.info["kernel"] == 3
+
+
+def test_pool_window_reads_use_the_kernel_area():
+    node = spec_graph("  - {kind: maxpool, kernel: [3, 1], stride: [2, 1]}\n",
+                      "[16, 8, 9]").nodes[-1]
+    assert node.counts["maxpool_window"] == 3 * 16 * 3 * 9
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{kind: conv, out: 4, kernel: [1, 7, 7]}", "a list \\[height, width\\], got a list of 3"),
+    ("{kind: conv, out: 4, kernel: [0, 3]}", "'kernel' must be at least 1"),
+    ("{kind: conv, out: 4, kernel: [1, 2.5]}", "must be a whole number"),
+    ("{kind: conv, out: 4, kernel: [3, [1]]}", "list of two numbers"),
+    ("{kind: conv, out: 4, padding: [-1, 0]}", "at least 0"),
+])
+def test_bad_geometry_is_a_located_error(entry, message):
+    from costcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match=message) as info:
+        spec_graph(f"  - {entry}\n")
+    assert info.value.line == 4

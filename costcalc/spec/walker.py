@@ -241,11 +241,29 @@ class SpecWalker(GraphBuilder):
             return [Body(self, branch, env, pos) if branch else None for branch in raw]
         if fld.type == "shortcut":
             fld = Field(fld.name, "choice", choices=fld.choices)
+        if fld.type in ("pair", "padding") and isinstance(raw, list):
+            return self.pair(fld, raw, env, x, pos)
         if fld.type in ("choice", "padding") and isinstance(raw, str) and \
                 self.choice_word(fld, raw, env, pos):
             return raw
         value = self.value(entry, fld.name, env, x)
         return self.check(fld, value, pos)
+
+    def pair(self, fld: Field, raw: list, env: dict, x: Tensor, pos: Pos | None) -> Any:
+        """``[h, w]``: two whole numbers (or expressions) for height and width; one number
+        when they are equal, so a square kernel is the same value whichever way it is written."""
+        if len(raw) != 2:
+            raise self.error(f"{fld.name!r} must be a number or a list [height, width], got a "
+                             f"list of {len(raw)}", pos)
+        whole = Field(fld.name, "count", minimum=0 if fld.type == "padding" else fld.minimum,
+                      maximum=fld.maximum)
+        sides = []
+        for item in raw:
+            if isinstance(item, (list, dict)):
+                raise self.error(f"{fld.name!r} must be a list of two numbers", pos)
+            value = self.evaluate(item, env, x, pos) if isinstance(item, str) else item
+            sides.append(self.check(whole, value, pos))
+        return sides[0] if sides[0] == sides[1] else tuple(sides)
 
     def choice_word(self, fld: Field, raw: str, env: dict, pos: Pos | None) -> bool:
         """True when ``raw`` is one of the field's words; SpecError for a misspelt one (a word
