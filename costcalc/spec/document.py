@@ -19,7 +19,7 @@ from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
 TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
 PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")
-RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | set(expr.FUNCTIONS)
+RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | (set(expr.FUNCTIONS) - expr.UNRESERVED)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from costcalc import numbers
 from costcalc.spec import expr
+from costcalc.spec.reals import Real
 from costcalc.errors import SpecError
 from costcalc.graph.builder import MAX_CHANNELS, GraphBuilder
 from costcalc.graph.core import ROLES, Graph, Tensor
@@ -295,6 +296,9 @@ class SpecWalker(GraphBuilder):
             return value
         if isinstance(value, (bool, str)) or value is None:
             raise self.error(f"{fld.name!r} must be a number, got {shown(value)}", pos)
+        if isinstance(value, Real):
+            raise self.error(f"{fld.name!r} is irrational ({value}): round it with round(), "
+                             "floor() or ceil()", pos)
         if not numbers.is_exact(value):
             return self.symbolic_value(fld, value, pos)
         if fld.type == "number":
