@@ -66,3 +66,68 @@ def test_convnext_tiny_tool_totals(res, convention, total):
     rules = report.convention
     assert sum(rules.reported(n.counts) for n in report.graph.nodes) == total
     assert report.total.params == 28_589_128
+
+
+def make_divisible(v: int, d: int = 8) -> int:
+    new = max(d, (v + d // 2) // d * d)
+    return new + d if 10 * new < 9 * v else new
+
+
+def efficientnet_v2_s_recount(res: int, classes: int = 1000) -> tuple[int, int]:
+    """(MACs, params) of torchvision's EfficientNetV2-S by hand (params with BN gamma/beta)."""
+    macs = params = 0
+
+    def conv(cin, cout, k, side, bias=False, bn=True):
+        nonlocal macs, params
+        macs += k * k * cin * cout * side * side
+        params += k * k * cin * cout + (cout if bias else 0) + (2 * cout if bn else 0)
+
+    side = (res + 1) // 2  # 3x3 stride-2 stem, padding 1
+    conv(3, 24, 3, side)
+    cin = 24
+    stages = [("fused", 1, 1, 24, 2), ("fused", 4, 2, 48, 4), ("fused", 4, 2, 64, 4),
+              ("mb", 4, 2, 128, 6), ("mb", 6, 1, 160, 9), ("mb", 6, 2, 256, 15)]
+    for kind, t, stride, cout, n in stages:
+        for j in range(n):
+            s = stride if j == 0 else 1
+            out_side = (side + 1) // 2 if s == 2 else side
+            hidden = make_divisible(cin * t)
+            if kind == "fused" and t == 1:
+                conv(cin, cout, 3, out_side)
+            elif kind == "fused":
+                conv(cin, hidden, 3, out_side)
+                conv(hidden, cout, 1, out_side)
+            else:
+                conv(cin, hidden, 1, side)  # expansion
+                macs += 9 * hidden * out_side * out_side  # depthwise 3x3
+                params += 9 * hidden + 2 * hidden
+                squeeze = max(1, cin // 4)
+                macs += 2 * hidden * squeeze
+                params += 2 * hidden * squeeze + squeeze + hidden
+                conv(hidden, cout, 1, out_side)
+            cin, side = cout, out_side
+    conv(cin, 1280, 1, side)
+    macs += 1280 * classes
+    params += 1280 * classes + classes
+    return macs, params
+
+
+@pytest.mark.parametrize("res", [384, 224, 300])
+def test_efficientnet_v2_s_matches_the_independent_recount(res):
+    report = costcalc.analyze("efficientnet_v2_s", "torchvision", resolution=res)
+    assert (report.total.macs, report.total.params) == efficientnet_v2_s_recount(res)
+
+
+def test_efficientnet_v2_s_reproduces_torchvision_published_figures():
+    """torchvision/models/efficientnet.py, EfficientNet_V2_S_Weights.IMAGENET1K_V1 meta:
+    ``"num_params": 21458488``, ``"_ops": 8.366`` (at its 384 crop)."""
+    report = costcalc.analyze("efficientnet_v2_s", "torchvision")
+    assert report.total.params == 21_458_488
+    assert round(Fraction(report.total.macs, 10**9), 3) == Fraction("8.366")
+
+
+@pytest.mark.parametrize("res, flops", [(384, 16_731_234_304), (224, 5_699_791_744)])
+def test_efficientnet_v2_s_flopcounter_total(res, flops):
+    """FlopCounterMode on torchvision.models.efficientnet_v2_s() (torch 2.14.1)."""
+    report = costcalc.analyze("efficientnet_v2_s", "flopcounter", resolution=res)
+    assert report.flops() == flops

@@ -12,7 +12,8 @@ from test_crosscheck import CLOSE, EXACT, MISSING, RESULTS, report_numbers, run_
 
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing: {', '.join(MISSING)}")
 
-CASES = [("convnext_tiny", 224), ("convnext_tiny", 160)]
+CASES = [("convnext_tiny", 224), ("convnext_tiny", 160), ("efficientnet_v2_s", 384),
+         ("efficientnet_v2_s", 224)]
 
 
 def build(model: str, res: int):
