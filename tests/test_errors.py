@@ -222,8 +222,9 @@ SPEC_CASES = [
      "in_channels, in_height, in_width"),
     ("unknown name after spaces", one("{kind: conv, out: '  8 *  widht'}"), [], "3:31",
      "unknown name 'widht'"),
-    ("unknown function", one("{kind: conv, out: 'sqrt(64)'}"), [], "3:24",
-     "unknown function 'sqrt'; allowed: make_divisible, round, floor, ceil, int, min, max"),
+    ("unknown function", one("{kind: conv, out: 'cbrt(64)'}"), [], "3:24",
+     "unknown function 'cbrt'; allowed: make_divisible, round, floor, ceil, int, sqrt, log, exp, "
+     "min, max"),
     ("division by zero", one("{kind: conv, out: '8 // (in_channels - 3)'}"), [], "3:24",
      "division by zero"),
     ("division by zero in let", "let: {w: '1 / 0'}\n" + NO_LAYERS, [], "1:11", "division by zero"),

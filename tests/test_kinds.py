@@ -37,7 +37,8 @@ def test_the_package_lists_every_module():
 
 def test_memory_behaviour_comes_from_the_registry():
     assert kinds_with_memory("view") == {"flatten", "dropout", "identity", "channel_split"}
-    assert kinds_with_memory("inplace") == {"add", "scale", "activation", "bn"}
+    assert kinds_with_memory("inplace") == {"add", "scale", "multiply", "layer_scale", "activation",
+                                            "bn"}
 
 
 @pytest.fixture

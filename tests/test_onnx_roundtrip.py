@@ -19,8 +19,13 @@ from onnx_writer import write_graph  # noqa: E402
 ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
 
 
+# Zoo models built from kinds the importer does not map yet (layer_norm, layer_scale, gelu,
+# linear per position, ...): named here so the gap is visible, not silently skipped.
+NOT_YET_IMPORTABLE = {"convnext_tiny", "efficientnet_v2_s"}
+
+
 def variants():
-    for model in sorted(zoo.MODELS):
+    for model in sorted(set(zoo.MODELS) - NOT_YET_IMPORTABLE):
         spec = load(model)
         widths = [None] + (["0.5"] if "alpha" in spec.parameters else
                            ["0.5"] if "width_mult" in spec.parameters else [])

@@ -8,9 +8,10 @@ this module. The tool profiles reproduce what each popular counter reports on Py
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+import costcalc.graph.kinds  # noqa: F401  (the kinds declare what each convention charges them)
 from costcalc.graph import quantities as q
 from costcalc.errors import SpecError, UsageError
 
@@ -68,7 +69,8 @@ class Convention:
 
 def flops_of(macs: Mapping[str, Any]) -> dict[str, Any]:
     """FLOPs = 2 per multiply-add plus 1 per single op the profile charges."""
-    return {k: (2 * w if k in MULTIPLY_ADDS else w) for k, w in macs.items()}
+    return {k: (2 * w if k in MULTIPLY_ADDS or k in q.MULTIPLY_ADDS else w)
+            for k, w in macs.items()}
 
 
 C, CB, L, LB = q.CONV_MACS, q.CONV_BIAS, q.LINEAR_MACS, q.LINEAR_BIAS
@@ -165,6 +167,40 @@ _add(Convention(
     "has one; AveragePool charges k x k per output, no division, in onnx-tool's source)",
     source="onnx-tool 1.0.1"))
 
+
+
+def _with_charges(convention: Convention) -> Convention:
+    """``convention`` with the weights the layer kinds declared for it (``quantities.declare``).
+
+    A declared MAC weight w costs 2w FLOPs in a convention whose FLOPs are twice its MACs
+    (flopcounter, onnx-tool...) or for a multiply-add quantity, else w (one FLOP per single op,
+    as fvcore's FLOPs), unless the kind gives the FLOP weight itself.
+    """
+    charges: dict[str, dict[str, Any]] = {}
+    for table in (q.CHARGES.get("*", {}), q.CHARGES.get(convention.name, {})):
+        for section, weights in table.items():
+            charges.setdefault(section, {}).update(weights)
+    if not charges:
+        return convention
+    added = charges.get("macs", {})
+    macs = _apply(convention.macs, added)
+    params = _apply(convention.params, charges.get("params", {}))
+    flops = convention.flops
+    if flops is not None or "flops" in charges:
+        base = convention.flop_weights()
+        twice = all(w == 2 * convention.macs.get(k, 0) for k, w in base.items())
+        derived = flops_of(added) if not twice else {k: 2 * w for k, w in added.items()}
+        flops = _apply(base, {**derived, **charges.get("flops", {})})
+    return replace(convention, macs=macs, params=params, flops=flops)
+
+
+def _apply(weights: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    result = {**weights, **overrides}
+    return {k: w for k, w in result.items() if w != 0}
+
+
+for _name in list(CONVENTIONS):
+    CONVENTIONS[_name] = _with_charges(CONVENTIONS[_name])
 BUILT_IN = tuple(CONVENTIONS)
 
 
@@ -296,11 +332,6 @@ def _weights(doc: Any, section: str, fail) -> dict[str, Any]:
                        f"{numbers.cut(numbers.show_value(weight))}", key, table)
         result[key] = weight
     return result
-
-
-def _apply(weights: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    result = {**weights, **overrides}
-    return {k: w for k, w in result.items() if w != 0}
 
 
 def _show(weight: Any) -> str:

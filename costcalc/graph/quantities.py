@@ -64,13 +64,23 @@ LABELS = {
 
 
 _DECLARED: dict[str, str] = {}  # quantities kinds add: key -> "compute" or "param"
+# What the built-in conventions charge for declared quantities: convention -> section -> key ->
+# weight, section one of macs, flops, params (see ``declare``).
+CHARGES: dict[str, dict[str, dict[str, int]]] = {}
+MULTIPLY_ADDS: set[str] = set()  # declared quantities that are multiply-adds (2 FLOPs each)
 
 
-def declare(key: str, label_text: str, group: str = "compute") -> str:
+def declare(key: str, label_text: str, group: str = "compute", *,
+            macs: dict[str, int] | None = None, flops: dict[str, int] | None = None,
+            params: dict[str, int] | None = None, multiply_add: bool = False) -> str:
     """Add a quantity a layer kind records (called from the kind's own module); returns ``key``.
 
     Conventions can then weigh it (user profiles accept it, ``costcalc conventions --rules``
-    lists it) and tables name it with ``label_text``.
+    lists it) and tables name it with ``label_text``. ``macs``, ``flops`` and ``params`` map a
+    built-in convention's name to the weight it gives the quantity, so that a kind states in its
+    own module what each counting tool charges for it; a FLOP weight left out is derived from the
+    MAC weight by the convention's rule (``costing.conventions``), 2 per unit for a
+    ``multiply_add`` quantity.
     """
     if group not in ("compute", "param"):
         raise ValueError(f"quantity {key!r}: group must be compute or param")
@@ -81,6 +91,11 @@ def declare(key: str, label_text: str, group: str = "compute") -> str:
     if key not in COMPUTE_KEYS + PARAM_KEYS:
         _DECLARED[key] = group
     LABELS[key] = label_text
+    if multiply_add:
+        MULTIPLY_ADDS.add(key)
+    for section, table in (("macs", macs), ("flops", flops), ("params", params)):
+        for convention, weight in (table or {}).items():  # "*": every built-in convention
+            CHARGES.setdefault(convention, {}).setdefault(section, {})[key] = weight
     return key
 
 

@@ -19,7 +19,8 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, Shape
 
 ACTS = ("none",) + q.ACTIVATIONS
-PADDING = Field("padding", "padding", "same", "same, valid or pixels on each side")
+PADDING = Field("padding", "padding", "same", "same, valid or pixels on each side ([h, w]: "
+                "per side)")
 ACT = Field("act", "choice", "none", "activation after the layer", choices=ACTS)
 BN = Field("bn", "bool", False, "BatchNorm after the layer")
 
@@ -64,6 +65,22 @@ def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
     return numbers.floor(numerator / stride) + 1
 
 
+def pair(value: Any) -> tuple[Any, Any]:
+    """(height, width) of a kernel, stride, padding or dilation given as one value or two."""
+    return tuple(value) if isinstance(value, tuple) else (value, value)
+
+
+def window_shape(x_shape: Any, kernel: Any, stride: Any, padding: Any, dilation: Any = 1,
+                 ceil_mode: bool = False) -> tuple[Any, Any]:
+    """Output (height, width) of a window op; each geometry value may be an (h, w) pair."""
+    (kh, kw), (sh, sw), (dh, dw) = pair(kernel), pair(stride), pair(dilation)
+    (ph, pw) = pair(padding) if padding not in ("same", "valid") else (padding, padding)
+    h = out_size(x_shape.h, kh, sh, ph, dh, ceil_mode)
+    if x_shape.w is x_shape.h and (kh, sh, ph, dh) == (kw, sw, pw, dw):
+        return h, h  # the same object in gives the same side out (square inputs: computed once)
+    return h, out_size(x_shape.w, kw, sw, pw, dw, ceil_mode)
+
+
 def bn_counts(channels: Any, elements: Any) -> dict:
     """BatchNorm: 0 MACs in the paper convention; 2 affine + 2 running values per channel."""
     return {q.BN: elements, q.BN_CHANNELS: channels, q.BN_AFFINE: 2 * channels,
@@ -94,12 +111,11 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
         if cin % groups or out % groups:
             raise SpecError(f"groups={groups} must divide input channels {cin} and output "
                             f"channels {out}")
-    h = out_size(x.shape.h, kernel, stride, padding, dilation)
-    # the same object in gives the same side out (square inputs: computed once)
-    w = h if x.shape.w is x.shape.h else out_size(x.shape.w, kernel, stride, padding, dilation)
+    h, w = window_shape(x.shape, kernel, stride, padding, dilation)
     shape = Shape(out, h, w)
     elements = shape.elements
-    weights = kernel * kernel * divide(cin, groups) * out
+    kh, kw = pair(kernel)
+    weights = kh * kw * divide(cin, groups) * out
     counts = {q.CONV_MACS: weights * h * w, q.WEIGHTS: weights}
     if bias:
         counts.update({q.CONV_BIAS: elements, q.BIASES: out})
@@ -140,7 +156,10 @@ def conv_letters(node: Any, resolve: Any) -> tuple[list, list]:
         chans = [("grouped", "M", cin, groups), ("channels", "N", cout)]
     else:
         chans = [("channels", "M", cin), ("channels", "N", cout)]
-    weights = chans + [("kernel", info["kernel"])]
+    kernel = info["kernel"]
+    # a K x K kernel is D_K^2; a non-square one its plain area
+    weights = chans + [("number", kernel[0] * kernel[1]) if isinstance(kernel, tuple)
+                       else ("kernel", kernel)]
     params = [weights] + ([[("channels", "N", cout)]] if info.get("bias") else [])
     return [[("spatial", h, w)] + weights], params
 
@@ -153,11 +172,11 @@ def linear_letters(node: Any, resolve: Any) -> tuple[list, list]:
     return [weights], params
 
 
-CONV_FIELDS = (Field("kernel", "count", 3), Field("stride", "count", 1), PADDING,
-               Field("dilation", "count", 1), Field("bias", "bool", False), BN, ACT)
+CONV_FIELDS = (Field("kernel", "pair", 3), Field("stride", "pair", 1), PADDING,
+               Field("dilation", "pair", 1), Field("bias", "bool", False), BN, ACT)
 
 
-POOL_FIELDS = (Field("kernel", "count"), Field("stride", "count", None, "defaults to kernel"),
+POOL_FIELDS = (Field("kernel", "pair"), Field("stride", "pair", None, "defaults to kernel"),
                Field("padding", "padding", 0), Field("ceil_mode", "bool", False))
 
 
@@ -170,12 +189,11 @@ def pool_unit(b, f, x, name, kind, keys):
         raise SpecError(f"{kind} padding {padding} is more than half the kernel {kernel} "
                         f"(at most {kernel // 2})")
     stride = f["stride"] or f["kernel"]
-    h = out_size(x.shape.h, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
-    w = h if x.shape.w is x.shape.h else out_size(x.shape.w, f["kernel"], stride, f["padding"],
-                                                  1, f["ceil_mode"])
+    h, w = window_shape(x.shape, f["kernel"], stride, f["padding"], 1, f["ceil_mode"])
     shape = Shape(x.shape.c, h, w)
+    kh, kw = pair(f["kernel"])
     counts = {keys[0]: x.shape.elements, keys[1]: shape.elements,
-              keys[2]: f["kernel"] * f["kernel"] * shape.elements}
+              keys[2]: kh * kw * shape.elements}
     return b.add_node(name, kind, (x,), shape, counts, kernel=f["kernel"], stride=stride,
                       op_class="other", input=x.shape)
 
@@ -222,3 +240,21 @@ def scale_merge(b, x, gate, name, role="scale"):
     """SE scaling: x * gate broadcast over H x W. C H W multiplies recorded (0 in the paper)."""
     return b.add_node(name, "scale", (x, gate), x.shape, {q.MUL: x.shape.elements},
                       role=role, op_class="other", input=x.shape)
+
+
+def free_letters(node: Any, resolve: Any) -> tuple[list, list]:
+    """The template of a kind with no multiply-adds and no weights: 0 and 0 (what a convention
+    charges beyond that, e.g. fvcore's per-element norm cost, is appended as a plain term)."""
+    return [[("number", 0)]], [[("number", 0)]]
+
+
+def per_channel_letters(per_channel: int) -> Any:
+    """The template of a kind with ``per_channel`` parameters per input channel M (norms' 2M
+    affine, layer scale's M) and no multiply-adds; 0 params when the node records none."""
+    def letters(node: Any, resolve: Any) -> tuple[list, list]:
+        if not node.info.get("affine", True):
+            return free_letters(node, resolve)
+        channels = ("channels", "M", resolve(node.shape.c))
+        return [[("number", 0)]], [[("number", per_channel), channels]
+                                  if per_channel != 1 else [channels]]
+    return letters

@@ -23,7 +23,8 @@ TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "bloc
 PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")
 # Command-line shortcuts (``--set res=160`` sets ``resolution``): never a spec parameter's name.
 SHORTCUT_NAMES = {"res": "resolution"}
-RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | set(expr.FUNCTIONS)
+RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | \
+    (set(expr.FUNCTIONS) - expr.UNRESERVED)
 
 
 @dataclass

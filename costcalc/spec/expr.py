@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import re
 from fractions import Fraction
 from functools import lru_cache
@@ -24,6 +25,8 @@ from typing import Any, Callable, Mapping
 
 from costcalc import numbers
 from costcalc.numbers import is_exact, normalize, show_value
+from costcalc.spec import reals
+from costcalc.spec.reals import Real
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 40
@@ -45,6 +48,7 @@ def _minmax(name: str, builtin: Callable) -> Callable:
     def choose(*values):
         if not values:
             raise ExprError(f"{name}() needs at least one argument")
+        _rational(name, *values)
         if numbers.is_symbolic(*values):
             import sympy
 
@@ -54,7 +58,42 @@ def _minmax(name: str, builtin: Callable) -> Callable:
     return choose
 
 
+def _rational(name: str, *values: Any) -> None:
+    if any(isinstance(v, Real) for v in values):
+        raise ExprError(f"{name}() of an irrational value; round it first with round(), floor() "
+                        "or ceil()")
+
+
+def _rounding(name: str, rule: Callable, function: Callable) -> Callable:
+    """floor/ceil/int on an exact number, a sympy expression or a Real (decided exactly)."""
+    def apply(value):
+        if isinstance(value, Real):
+            return value.decide(rule, name)
+        return function(value)
+    return apply
+
+
+def _make_divisible(value, *rest):
+    _rational("make_divisible", value, *rest)
+    return numbers.make_divisible(value, *rest)
+
+
+def _irrational(name: str, exact_function: Callable) -> Callable:
+    """sqrt/log/exp: exact or a Real on numbers (costcalc.spec.reals), sympy on symbols."""
+    def apply(*values):
+        if any(numbers.is_symbolic(v) and not isinstance(v, Real) for v in values):
+            import sympy
+
+            return getattr(sympy, name)(*values)
+        return exact_function(*values)
+    return apply
+
+
 def _round(value, ndigits=None):
+    if isinstance(value, Real):
+        if ndigits is not None:
+            raise ExprError("round() of an irrational value takes no digits")
+        return value.decide(round, "round")
     if ndigits is not None and not numbers.is_symbolic(value):
         if type(ndigits) is not int:
             raise ExprError("round(): the number of digits must be a whole number")
@@ -64,14 +103,21 @@ def _round(value, ndigits=None):
 
 
 FUNCTIONS: dict[str, Callable] = {
-    "make_divisible": numbers.make_divisible,
+    "make_divisible": _make_divisible,
     "round": _round,
-    "floor": numbers.floor,
-    "ceil": numbers.ceil,
-    "int": numbers.trunc,
+    "floor": _rounding("floor", math.floor, numbers.floor),
+    "ceil": _rounding("ceil", math.ceil, numbers.ceil),
+    "int": _rounding("int", math.trunc, numbers.trunc),
+    "sqrt": _irrational("sqrt", reals.sqrt),
+    "log": _irrational("log", reals.log),
+    "exp": _irrational("exp", reals.exp),
     "min": _minmax("min", min),
     "max": _minmax("max", max),
 }
+
+# Functions whose names stay free for parameters and block parameters (MobileNet's ``exp``
+# channels predate the function): a call always means the function, a bare name the value.
+UNRESERVED = frozenset({"sqrt", "log", "exp"})
 
 _BINOPS = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
@@ -223,6 +269,8 @@ def _truth(value: Any, node: ast.AST) -> bool:
         return value != 0
     if isinstance(value, str):
         return bool(value)
+    if isinstance(value, Real):
+        raise ExprError("a condition on an irrational value; round it first", _col(node))
     raise ExprError("this condition depends on a symbolic parameter", _col(node))
 
 
@@ -284,6 +332,8 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
 
 
 def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
+    if isinstance(left, Real) or isinstance(right, Real):
+        return _real_binop(op, left, right, node)
     exact = is_exact(left) and is_exact(right)
     if op in (ast.Div, ast.FloorDiv, ast.Mod) and is_exact(right) and right == 0:
         raise ExprError("division by zero", _col(node))
@@ -320,6 +370,21 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     return _bounded(result, node)
 
 
+def _real_binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
+    """+ - * / with an irrational operand (interval arithmetic); anything else is refused."""
+    if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div) or \
+            any(numbers.is_symbolic(v) and not isinstance(v, Real) for v in (left, right)):
+        raise ExprError(f"{_BINOPS[op]} with an irrational value; round it first with round(), "
+                        "floor() or ceil()", _col(node))
+    if op is ast.Div and is_exact(right) and right == 0:
+        raise ExprError("division by zero", _col(node))
+    if op is ast.Add:
+        return left + right
+    if op is ast.Sub:
+        return left - right
+    return left * right if op is ast.Mult else left / right
+
+
 def _bounded(value: Any, node: ast.AST) -> Any:
     """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS."""
     value = normalize(value)
@@ -330,6 +395,9 @@ def _bounded(value: Any, node: ast.AST) -> Any:
 
 
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:
+    if isinstance(left, Real) or isinstance(right, Real):
+        raise ExprError("comparison with an irrational value; round it first with round(), "
+                        "floor() or ceil()", _col(node))
     if numbers.is_symbolic(left) or numbers.is_symbolic(right):
         # sympy's == is structural: alpha == 0.5 would be silently false.
         raise ExprError("this comparison depends on a symbolic parameter", _col(node))

@@ -278,6 +278,12 @@ class _Checker:
         else:
             if fld.type in ("choice", "shortcut") and raw in fld.choices:
                 return
+            if fld.type in ("pair", "padding") and isinstance(raw, list) and \
+                    any(isinstance(item, str) for item in raw):
+                for item in raw:  # expressions may name shapes or block parameters: the
+                    if isinstance(item, str):  # build evaluates them; here only their syntax
+                        self.compile(item, vpos)
+                return
         dummy = Tensor(-1, Shape(1, 1, 1))
         try:
             builder.typed(fld, entry, env, dummy)

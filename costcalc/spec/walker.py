@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from costcalc import numbers
 from costcalc.spec import expr
+from costcalc.spec.reals import Real
 from costcalc.errors import SpecError
 from costcalc.graph.builder import MAX_CHANNELS, MAX_NODES, GraphBuilder
 from costcalc.graph.core import ROLES, Graph, Tensor
@@ -280,6 +281,8 @@ class SpecWalker(GraphBuilder):
         if fld.type == "choice" and isinstance(raw, str) and raw in ("true", "false") \
                 and (raw == "true") in fld.choices:  # a quoted boolean choice
             return raw == "true"
+        if fld.type in ("pair", "padding") and isinstance(raw, list):
+            return self.pair(fld, raw, env, x, pos)
         if fld.type in ("choice", "padding") and isinstance(raw, str) and \
                 self.choice_word(fld, raw, env, pos):
             return raw
@@ -296,6 +299,22 @@ class SpecWalker(GraphBuilder):
             raise self.error(f"{fld.name!r} depends on {', '.join(names)}; closed forms "
                              "(formula, solve) scale only channel counts and the input size",
                              pos)
+
+    def pair(self, fld: Field, raw: list, env: dict, x: Tensor, pos: Pos | None) -> Any:
+        """``[h, w]``: two whole numbers (or expressions) for height and width; one number
+        when they are equal, so a square kernel is the same value whichever way it is written."""
+        if len(raw) != 2:
+            raise self.error(f"{fld.name!r} must be a number or a list [height, width], got a "
+                             f"list of {len(raw)}", pos)
+        whole = Field(fld.name, "count", minimum=0 if fld.type == "padding" else fld.minimum,
+                      maximum=fld.maximum)
+        sides = []
+        for item in raw:
+            if isinstance(item, (list, dict)):
+                raise self.error(f"{fld.name!r} must be a list of two numbers", pos)
+            value = self.evaluate(item, env, x, pos) if isinstance(item, str) else item
+            sides.append(self.check(whole, value, pos))
+        return sides[0] if sides[0] == sides[1] else tuple(sides)
 
     def choice_word(self, fld: Field, raw: str, env: dict, pos: Pos | None) -> bool:
         """True when ``raw`` is one of the field's words; SpecError for a misspelt one (a word
@@ -331,6 +350,9 @@ class SpecWalker(GraphBuilder):
             raise self.error(f"{fld.name!r} must be a number, got {shown(value)}", pos)
         if getattr(value, "is_Rational", False):  # a symbolic build's value that is a number
             value = numbers.normalize(Fraction(int(value.p), int(value.q)))
+        if isinstance(value, Real):
+            raise self.error(f"{fld.name!r} is irrational ({value}): round it with round(), "
+                             "floor() or ceil()", pos)
         if not numbers.is_exact(value):
             return self.symbolic_value(fld, value, pos)
         if fld.type == "number":

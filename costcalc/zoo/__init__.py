@@ -21,6 +21,8 @@ MODELS = {
     "shufflenet_v2_x1_0": "shufflenet_v2_x1_0.yaml",
     "squeezenet1_0": "squeezenet1_0.yaml",
     "squeezenet1_1": "squeezenet1_1.yaml",
+    "convnext_tiny": "convnext_tiny.yaml",
+    "efficientnet_v2_s": "efficientnet_v2_s.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",

@@ -1,4 +1,4 @@
-"""The ``linear`` kind: a fully connected layer on a flat input."""
+"""The ``linear`` kind: a fully connected layer on a flat input, or at every position of a map."""
 from __future__ import annotations
 
 from costcalc.graph import quantities as q
@@ -6,16 +6,54 @@ from costcalc.errors import SpecError
 from costcalc.graph.registry import Field, Shape, register
 from costcalc.graph.units import linear_letters, ACT, act_counts, exact, merge
 
+# nn.Linear on a channels-last map (ConvNeXt's MLP) or on tokens: R rows of C_in values.
+# Measured on ConvNeXt's CNBlock and nn.Linear(16, 32) on 64 rows: every MAC counter charges the
+# R C_in C_out multiply-adds except torchinfo, which charges the layer's parameters once
+# (C_in C_out + C_out, not per row); ptflops, ptflops-aten (when the input is contiguous: an
+# input straight from a permute reaches aten without its bias) and onnx-tool add the bias per
+# output element.
+ROW_MACS = q.declare("row_linear_macs", "linear multiply-adds over rows (per position)",
+                     macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim",
+                                                "fvcore", "ptflops-aten", "ptflops", "thop",
+                                                "flopcounter", "calflops", "calflops-flops",
+                                                "onnx-tool")},
+                     multiply_add=True)
+ROW_BIAS = q.declare("row_linear_bias", "linear outputs with a bias, over rows",
+                     macs={"ptflops-aten": 1, "ptflops": 1, "onnx-tool": 1})
+ROW_PARAMS = q.declare("row_linear_params", "parameters of row-wise linear layers (torchinfo "
+                       "counts them once)", macs={"torchinfo": 1})
+
+
+def _letters(node, resolve):
+    """The formula table's template: M N, times the H W positions with per_position."""
+    macs, params = linear_letters(node, resolve)
+    if node.info.get("per_position"):
+        macs = [[("spatial", resolve(node.shape.h), resolve(node.shape.w))] + term
+                for term in macs]
+    return macs, params
+
 
 @register("linear", Field("out", "count"), Field("bias", "bool", True), ACT,
-          letters=linear_letters, prefix="fc", aliases=("fc",))
+          Field("per_position", "bool", False, "apply to the C values at each of the H W "
+                "positions (nn.Linear on a channels-last map: ConvNeXt's MLP)"),
+          letters=_letters, prefix="fc", aliases=("fc",))
 def linear(b, f, x, name):
-    """Fully connected layer on a flat input. MACs = C_in C_out; params = C_in C_out (+ C_out bias)."""
+    """Fully connected layer. MACs = C_in C_out (R C_in C_out over R = H W positions with
+    per_position); params = C_in C_out (+ C_out bias)."""
     cin, h, w = x.shape
+    out = f["out"]
+    if f["per_position"]:
+        rows = h * w
+        shape = Shape(out, h, w)
+        counts = {ROW_MACS: rows * cin * out, q.WEIGHTS: cin * out, ROW_PARAMS: cin * out}
+        if f["bias"]:
+            counts.update({ROW_BIAS: rows * out, q.BIASES: out, ROW_PARAMS: cin * out + out})
+        counts = merge(counts, act_counts(f["act"], shape.elements))
+        return b.add_node(name, "linear", (x,), shape, counts, in_channels=cin, bias=f["bias"],
+                          act=f["act"], per_position=True, op_class="linear", input=x.shape)
     if exact(h, w) and (h, w) != (1, 1):
         raise SpecError(f"linear needs a flat input (1x1), got {cin}x{h}x{w}: add flatten or "
-                        "global_avg_pool first")
-    out = f["out"]
+                        "global_avg_pool first, or set per_position: true")
     counts = {q.LINEAR_MACS: cin * out, q.WEIGHTS: cin * out}
     if f["bias"]:
         counts.update({q.LINEAR_BIAS: out, q.BIASES: out})

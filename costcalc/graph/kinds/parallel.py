@@ -7,11 +7,12 @@ from costcalc.graph.units import ACT, add_merge, concat_merge
 
 
 @register("parallel", Field("branches", "branches"),
-          Field("merge", "choice", "concat", choices=("concat", "add")),
+          Field("merge", "choice", "concat", choices=("concat", "add", "multiply")),
           Field("split", "bool", False, "split the input channels equally between branches"),
           ACT, prefix="block")
 def parallel(b, f, x, name):
-    """Branches on the same input (or on equal channel splits), merged by concat or add. Free merge."""
+    """Branches on the same input (or on equal channel splits), merged by concat, add or an
+    element-wise multiply (broadcast over sizes of 1). Free merge in the paper convention."""
     branches = f["branches"]
     if not isinstance(branches, list) or not branches:
         raise SpecError("'branches' must be a non-empty list of layer lists")
@@ -28,7 +29,10 @@ def parallel(b, f, x, name):
             outputs.append(start)
         if f["merge"] == "add":
             return add_merge(b, outputs, f"{name}.add", act=f["act"])
-        y = concat_merge(b, outputs, f"{name}.concat")
+        if f["merge"] == "multiply":
+            y = b.call("multiply", outputs, f"{name}.multiply", role="merge")
+        else:
+            y = concat_merge(b, outputs, f"{name}.concat")
         if f["act"] != "none":
             y = b.call("activation", y, f"{name}.act", role="act", fn=f["act"])
         return y

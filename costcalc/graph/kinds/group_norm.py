@@ -1,0 +1,31 @@
+"""The ``group_norm`` kind: GroupNorm, statistics over each group of C/G channels and H x W."""
+from __future__ import annotations
+
+from costcalc.errors import SpecError
+from costcalc.graph import quantities as q
+from costcalc.graph.norms import AFFINE, norm_counts
+from costcalc.graph.registry import Field, register
+from costcalc.graph.units import exact, per_channel_letters
+
+# Measured on nn.GroupNorm (affine): fvcore 4 per element + 1 when affine; ptflops' module hook
+# 1 + 1 when affine; thop has no GroupNorm rule (0); calflops' FLOPs 4 + 1; onnx-tool 9 per
+# element (its export is InstanceNormalization + Mul + Add).
+GROUP_NORM = q.declare("group_norm", "GroupNorm elements",
+                       macs={"fvcore": 4, "ptflops": 1, "onnx-tool": 9},
+                       flops={"calflops-flops": 4})
+GROUP_NORM_AFFINE = q.declare("group_norm_affine", "affine GroupNorm elements",
+                              macs={"fvcore": 1, "ptflops": 1}, flops={"calflops-flops": 1})
+
+
+@register("group_norm", Field("groups", "count", doc="number of channel groups G (divides C)"),
+          AFFINE, letters=per_channel_letters(2), prefix="gn")
+def group_norm(b, f, x, name):
+    """GroupNorm: statistics over each of G groups of C/G channels x H x W, then per-channel affine.
+
+    0 MACs in the paper convention; C H W elements recorded; params 2C when affine.
+    """
+    if exact(x.shape.c, f["groups"]) and x.shape.c % f["groups"]:
+        raise SpecError(f"group_norm groups={f['groups']} must divide channels {x.shape.c}")
+    counts = norm_counts(GROUP_NORM, GROUP_NORM_AFFINE, x.shape.c, x.shape.elements, f["affine"])
+    return b.add_node(name, "group_norm", (x,), x.shape, counts, groups=f["groups"],
+                      affine=f["affine"], op_class="other", input=x.shape)

@@ -1,0 +1,25 @@
+"""Shared unit of the normalisation kinds (layer_norm, group_norm, instance_norm): one formula.
+
+Each norm normalises its input over some axes and, when affine, scales and shifts each channel
+(2C parameters). Inference cost is not folded away as BatchNorm's is, so every convention counts
+the affine parameters. The kinds record the elements they normalise (their own quantity, as the
+counting tools charge each norm differently), the elements of affine ones, and the parameters.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from costcalc.graph import quantities as q
+from costcalc.graph.registry import Field
+
+NORM_PARAMS = q.declare("norm_params", "LayerNorm/GroupNorm/InstanceNorm gamma + beta "
+                        "(2 per channel)", "param", params={"*": 1}, macs={"torchinfo": 1})
+AFFINE = Field("affine", "bool", True, "learned per-channel scale and shift (2C params)")
+
+
+def norm_counts(key: str, affine_key: str, channels: Any, elements: Any, affine: bool) -> dict:
+    """Elements normalised (``key``), those also scaled and shifted, and 2C affine params."""
+    counts = {key: elements}
+    if affine:
+        counts.update({affine_key: elements, NORM_PARAMS: 2 * channels})
+    return counts

@@ -1,0 +1,51 @@
+"""Cross-check of the zoo's modern networks (ConvNeXt...) against torch and the counting tools.
+
+Same set-up and skip rule as test_crosscheck.py: params = sum(p.numel()) of torchvision's
+model; every profile's total against its tool, exactly for the EXACT profiles, within 1 % for
+the others.
+"""
+from __future__ import annotations
+
+import pytest
+
+from test_crosscheck import CLOSE, EXACT, MISSING, RESULTS, report_numbers, run_tool  # noqa: F401
+
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing: {', '.join(MISSING)}")
+
+CASES = [("convnext_tiny", 224), ("convnext_tiny", 160), ("efficientnet_v2_s", 384),
+         ("efficientnet_v2_s", 224)]
+
+
+def build(model: str, res: int):
+    import torch
+    import torchvision
+
+    return getattr(torchvision.models, model)().eval(), torch.randn(1, 3, res, res)
+
+
+@pytest.mark.parametrize("model,res", CASES)
+@pytest.mark.parametrize("profile", EXACT + CLOSE)
+def test_tool_matches_profile(profile, model, res):
+    import costcalc
+    from costcalc.costing import conventions
+
+    rules = conventions.get(profile)
+    report = costcalc.analyze(model, profile, resolution=res)
+    ours = sum(rules.reported(n.counts) for n in report.graph.nodes)
+    net, x = build(model, res)
+    theirs, _ = run_tool(profile, net, x)
+    RESULTS.setdefault((model, "-", res), {})[profile] = (theirs, ours)
+    if profile in EXACT:
+        assert theirs == ours, f"{profile} {model} {res}: tool {theirs}, costcalc {ours}"
+    else:
+        assert abs(theirs - ours) <= 0.01 * theirs, \
+            f"{profile} {model} {res}: tool {theirs}, costcalc {ours}"
+
+
+@pytest.mark.parametrize("model", sorted({m for m, _ in CASES}))
+def test_params_match_torch(model):
+    import costcalc
+
+    net, _ = build(model, 224)
+    report = costcalc.analyze(model, "torchvision")
+    assert report.total.params == sum(p.numel() for p in net.parameters())
