@@ -1,14 +1,13 @@
 """Cross-check of the zoo's modern networks (ConvNeXt...) against torch and the counting tools.
 
 Same set-up and skip rule as test_crosscheck.py: params = sum(p.numel()) of torchvision's
-model; every profile's total against its tool, exactly for the EXACT profiles, within 1 % for
-the others.
+model; every profile's total against its tool, exactly.
 """
 from __future__ import annotations
 
 import pytest
 
-from test_crosscheck import CLOSE, EXACT, MISSING, RESULTS, report_numbers, run_tool  # noqa: F401
+from test_crosscheck import MISSING, PROFILES, RESULTS, report_numbers, run_tool  # noqa: F401
 
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing: {', '.join(MISSING)}")
 
@@ -24,7 +23,7 @@ def build(model: str, res: int):
 
 
 @pytest.mark.parametrize("model,res", CASES)
-@pytest.mark.parametrize("profile", EXACT + CLOSE)
+@pytest.mark.parametrize("profile", PROFILES)
 def test_tool_matches_profile(profile, model, res):
     import costcalc
     from costcalc.costing import conventions
@@ -35,11 +34,7 @@ def test_tool_matches_profile(profile, model, res):
     net, x = build(model, res)
     theirs, _ = run_tool(profile, net, x)
     RESULTS.setdefault((model, "-", res), {})[profile] = (theirs, ours)
-    if profile in EXACT:
-        assert theirs == ours, f"{profile} {model} {res}: tool {theirs}, costcalc {ours}"
-    else:
-        assert abs(theirs - ours) <= 0.01 * theirs, \
-            f"{profile} {model} {res}: tool {theirs}, costcalc {ours}"
+    assert theirs == ours, f"{profile} {model} {res}: tool {theirs}, costcalc {ours}"
 
 
 @pytest.mark.parametrize("model", sorted({m for m, _ in CASES}))
