@@ -114,6 +114,7 @@ _add(Convention(
     {C: 1, CB: 1, L: 1, LB: 1}, ALL_PARAMETERS, flops=flops_of({C: 1, CB: 1, L: 1, LB: 1}),
     source="ptflops 0.7.5"))
 PTFLOPS = {C: 1, CB: 1, L: 1, LB: 1, q.BN: 2, q.act("relu"): 2, q.act("relu6"): 1,
+           q.act("swish"): 1,  # nn.SiLU's hook (measured on EfficientNetV2-S)
            q.GAP_IN: 1, q.GAP_MODULE_IN: 1, q.MAXPOOL_IN: 2, q.AVGPOOL_IN: 2}
 _add(Convention(
     "ptflops", "ptflops backend=pytorch: module hooks plus patched functionals: conv/linear with "
@@ -141,7 +142,7 @@ _add(Convention(
     "multiply-add; bias, BN, activations, pools, adds 0",
     PAPER_MACS, ALL_PARAMETERS, flops={C: 2, L: 2}, unit="FLOPs", source="torch 2.14"))
 CALFLOPS_FLOPS = {C: 2, CB: 1, L: 2, q.BN: 2, q.act("relu"): 1, q.GAP_IN: 1, q.MAXPOOL_IN: 1,
-                  q.AVGPOOL_IN: 1}
+                  q.AVGPOOL_IN: 1, q.act("swish"): 1}  # F.silu 1 (measured on EfficientNetV2-S)
 _add(Convention(
     "calflops", "calflops calculate_flops MACs: conv + linear multiply-adds, no bias (its FLOPs: "
     "see calflops-flops)",
