@@ -131,3 +131,22 @@ def test_efficientnet_v2_s_flopcounter_total(res, flops):
     """FlopCounterMode on torchvision.models.efficientnet_v2_s() (torch 2.14.1)."""
     report = costcalc.analyze("efficientnet_v2_s", "flopcounter", resolution=res)
     assert report.flops() == flops
+
+
+# Each tool on torchvision.models.efficientnet_v2_s() (tests/crosscheck/test_crosscheck_modern.py;
+# tool versions in tests/crosscheck/README.md). ptflops and calflops charge nn.SiLU 1 per element.
+EFFV2_TOOLS = [
+    (384, "fvcore", 8_446_985_216), (224, "fvcore", 2_877_583_616),
+    (384, "ptflops-aten", 8_365_653_344), (224, "ptflops-aten", 2_849_932_064),
+    (384, "torchinfo", 8_365_807_216), (224, "torchinfo", 2_850_085_936),
+    (384, "calflops", 8_365_617_152), (224, "calflops", 2_849_895_872),
+    (384, "calflops-flops", 16_844_185_392), (224, "calflops-flops", 5_738_250_672),
+    (384, "thop", 8_518_481_088), (224, "thop", 2_901_935_168),
+    (384, "ptflops", 8_488_476_440), (224, "ptflops", 2_891_727_000),
+]
+
+
+@pytest.mark.parametrize("res, convention, total", EFFV2_TOOLS)
+def test_efficientnet_v2_s_tool_totals(res, convention, total):
+    report = costcalc.analyze("efficientnet_v2_s", convention, resolution=res)
+    assert sum(report.convention.reported(n.counts) for n in report.graph.nodes) == total
