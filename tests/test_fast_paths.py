@@ -134,3 +134,51 @@ def test_libyaml_keeps_the_node_bound(monkeypatch):
     text = "a: [" + ", ".join(["1"] * (source.MAX_NODES + 5)) + "]\n"
     fast_result, pure = _both(text, monkeypatch)
     assert fast_result == pure and "more than" in fast_result[1]
+
+
+# ----------------------------------------------------------------------------- work per format
+def _counting(monkeypatch, module, name, calls):
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls[name] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.mark.parametrize("fmt, wants_data, wants_rows", [
+    ("table", False, True), ("csv", False, True), ("markdown", False, True),
+    ("latex", False, True), ("json", True, False),
+])
+def test_report_builds_only_what_its_format_reads(fmt, wants_data, wants_rows, monkeypatch):
+    from collections import Counter
+
+    from costcalc.cli.report_output import report_text
+    from costcalc.costing import report_table
+    from costcalc.render import Format
+
+    calls = Counter()
+    _counting(monkeypatch, report_table, "report_data", calls)
+    _counting(monkeypatch, report_table, "TableRow", calls)
+    text = report_text("v2", "0.5", "160", None, None, "paper", 2, False, False, None,
+                       Format(fmt), False)
+    assert text
+    assert (calls["report_data"] == 1) is wants_data and (calls["report_data"] == 0) is not wants_data
+    assert (calls["TableRow"] > 0) is wants_rows
+
+
+@pytest.mark.parametrize("args, split_runs", [
+    (["memory", "v2"], 0), (["memory", "v2", "--format", "csv"], 0),
+    (["memory", "v2", "--format", "json"], 1), (["memory", "v2", "--split", "max"], 1),
+])
+def test_plain_memory_runs_no_split_analysis(args, split_runs, monkeypatch):
+    from collections import Counter
+
+    from costcalc.memory import tables
+
+    calls = Counter()
+    _counting(monkeypatch, tables, "memory_data", calls)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert calls["memory_data"] == split_runs

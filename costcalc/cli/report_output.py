@@ -18,7 +18,7 @@ def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: O
     from costcalc.cli.overrides import overrides
     from costcalc.costing.report_table import report_table
     from costcalc.errors import UsageError
-    from costcalc.render import render
+    from costcalc.render import reads_data, reads_rows, render
 
     if depth < 0:
         raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
@@ -30,5 +30,6 @@ def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: O
         extra.append(report_columns(result, dtype or "fp32"))
     # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.
     flops = flops or result.convention.unit == "FLOPs"
-    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra)
+    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
+                         data=reads_data(format), rows=reads_rows(format))
     return render(table, format, exact=exact)
