@@ -70,6 +70,13 @@ def test_everything_else_goes_to_typer(args):
     assert fast.run(list(args)) is False
 
 
+def test_a_non_utf8_stdout_goes_to_typer(monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    assert fast.run(["v2"]) is False
+
+
 def test_no_typer_on_the_fast_path():
     code = ("import sys\nfrom costcalc.cli import main\n"
             "sys.argv = ['costcalc', 'v2', '--alpha', '0.5', '--res', '160']\n"

@@ -73,10 +73,17 @@ def parse(args: list[str]) -> dict | None:
     return values
 
 
+def _utf8(stream) -> bool:
+    return (getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "") \
+        == "utf8"
+
+
 def run(args: list[str]) -> bool:
     """Answer ``args`` here if they are a plain report (exits); False to leave them to typer."""
     if any(key.endswith("_COMPLETE") for key in os.environ):  # shell completion: typer's job
         return False
+    if sys.stdout is not None and not _utf8(sys.stdout):
+        return False  # click re-encodes a misconfigured (ASCII) stream: leave that to it
     values = parse(args)
     if values is None:
         return False
