@@ -70,3 +70,11 @@ def split_hint(message: str) -> tuple[str, str | None]:
     for part in parts[1:]:
         (hints if part.startswith(_HINT_WORDS) else statement).append(part)
     return "; ".join(statement).strip(), "; ".join(hints) or None
+
+
+def close_matches(word: str, choices, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The ``choices`` closest to ``word``, for "did you mean" hints (difflib loads only here:
+    an error path, kept off the start-up of a command that succeeds)."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)

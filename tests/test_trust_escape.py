@@ -196,7 +196,9 @@ def test_every_command_and_format_through_the_command_line(tmp_path, command, fm
 
 
 def tables_of(tmp_path: Path, command: str, text: str, monkeypatch) -> list:
-    """The Tables ``command`` renders for ``text`` (caught on their way to the renderer)."""
+    """The Tables ``command`` renders for ``text`` (caught on their way to the renderer), built
+    with the machine-readable content too (the table format alone does not read it)."""
+    import costcalc.render
     from costcalc.render import terminal
 
     caught = []
@@ -208,6 +210,7 @@ def tables_of(tmp_path: Path, command: str, text: str, monkeypatch) -> list:
 
     with monkeypatch.context() as patch:
         patch.setattr(terminal, "render", spy)
+        patch.setattr(costcalc.render, "reads_data", lambda fmt: True)
         invoke(tmp_path, command, "table", text)
     return caught
 

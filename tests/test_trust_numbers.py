@@ -322,7 +322,9 @@ def test_a_long_document_is_refused_while_it_is_parsed():
     with pytest.raises(SpecError) as caught:
         source.load(text, "long.yaml")
     error = caught.value
-    assert error.message == f"document has more than {source.MAX_NODES} values"
+    assert error.message == (f"document has more than {source.MAX_NODES} values (limit "
+                             f"COSTCALC_MAX_VALUES={source.MAX_NODES}; set that environment "
+                             "variable higher to accept more)")
     # the root mapping, its key, the list: item MAX_NODES - 3 (0-based) is the first refused
     assert (error.line, error.column) == (1, len("layers: [") + 2 * (source.MAX_NODES - 3) + 1)
 

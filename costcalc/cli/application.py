@@ -6,8 +6,6 @@ exit code 2.
 """
 from __future__ import annotations
 
-import errno
-import os
 import sys
 
 import typer
@@ -18,25 +16,9 @@ try:  # typer >= 0.24 ships its own copy of click
 except ImportError:  # pragma: no cover - older typer depends on click
     from click import exceptions as click_exceptions
 
-from costcalc.cli.options import EXIT_BAD_INPUT
-from costcalc.errors import CostcalcError
+from costcalc.cli.boundary import EXIT_BAD_INPUT, exit_code, print_error, stdout_closed
 
 TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
-
-
-def print_error(message: str) -> None:
-    """One line on stderr: ``costcalc: error: ...`` (no colour when NO_COLOR or not a terminal).
-    Names quoted from a spec are shown literally: control characters become visible escapes."""
-    from costcalc.render.controls import visible
-
-    line = visible(" ".join(str(message).split()))
-    if sys.stderr is None:  # closed too: the exit status is all that is left
-        return
-    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
-        sys.stderr.write(f"\x1b[31merror:\x1b[0m {line}\n")
-    else:
-        sys.stderr.write(f"error: {line}\n")
-    sys.stderr.flush()
 
 
 def model_file_options(args: list[str]) -> list[str]:
@@ -73,16 +55,11 @@ class CostcalcGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        if sys.stdout is None:  # started with stdout closed (`costcalc v2 >&-`)
-            print_error("cannot write the output: standard output is closed")
+        if stdout_closed():
             sys.exit(EXIT_BAD_INPUT)
         try:
             result = super().main(args=args, prog_name=prog_name or "costcalc",
                                   complete_var=complete_var, standalone_mode=False, **extra)
-        except CostcalcError as exc:
-            for line in str(exc).splitlines() or [""]:
-                print_error(line)
-            sys.exit(EXIT_BAD_INPUT)
         except click_exceptions.ClickException as exc:
             if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None):
                 typer.echo(exc.ctx.get_help())
@@ -92,44 +69,14 @@ class CostcalcGroup(TyperGroup):
         except typer.Abort:
             print_error("aborted")
             sys.exit(1)
-        except RecursionError:
-            print_error("input nested too deeply")
-            sys.exit(EXIT_BAD_INPUT)
-        except MemoryError:
-            print_error("out of memory: input too large")
-            sys.exit(EXIT_BAD_INPUT)
-        except OSError as exc:  # inputs are read in costcalc.source: this is the output failing
-            if exc.errno == errno.EPIPE:  # the reader left (`| head`): nothing to say
-                _discard_stdout()
-                sys.exit(1)
-            _discard_stdout()
-            where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
-            print_error(where + (exc.strerror or type(exc).__name__))
-            sys.exit(EXIT_BAD_INPUT)
-        except Exception as exc:  # a bug, not bad input: one line, no traceback (COSTCALC_DEBUG=1 shows it)
-            if os.environ.get("COSTCALC_DEBUG"):
+        except Exception as exc:
+            code = exit_code(exc)
+            if code is None:
                 raise
-            print_error(f"internal error ({type(exc).__name__}: {exc}); please report it "
-                        "with the input that caused it")
-            sys.exit(1)
+            sys.exit(code)
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
-
-
-def _discard_stdout() -> None:
-    """Point stdout at the null device, so that the output still buffered is not written again
-    (and fails again, with a traceback) when the interpreter exits."""
-    try:
-        sys.stdout.flush()
-    except (OSError, ValueError):
-        pass
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    except (OSError, ValueError, AttributeError):
-        pass  # not a real file (tests capture stdout in memory)
 
 
 app = typer.Typer(

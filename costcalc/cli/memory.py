@@ -60,7 +60,7 @@ def memory(
     from costcalc.errors import UsageError
     from costcalc.memory.liveness import dtype_bytes
     from costcalc.memory.split import parse_split
-    from costcalc.render import render
+    from costcalc.render import reads_data, render
 
     chosen = dtype or ("fp16" if by_resolution else "fp32")
     dtype_bytes(chosen)
@@ -85,5 +85,5 @@ def memory(
     elif split is not None:
         table = memory_tables.split_table(graph, chosen, parse_split(split))
     else:
-        table = memory_tables.layers_table(graph, chosen)
+        table = memory_tables.layers_table(graph, chosen, data=reads_data(format))
     typer.echo(render(table, format, exact=exact), nl=False)

@@ -10,10 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from costcalc.errors import UsageError
+from costcalc.cli.boundary import EXIT_BAD_INPUT  # noqa: F401 (commands read it from here)
+from costcalc.cli.overrides import overrides  # noqa: F401 (shared by the commands)
 from costcalc.render import Format
-
-EXIT_BAD_INPUT = 2  # the exit code of every error the user can fix (bad input, bad option)
 
 Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")]
 Alpha = Annotated[Optional[str], typer.Option("--alpha", "-a",
@@ -51,32 +50,3 @@ ClassesList = Annotated[Optional[str], typer.Option(
 SetLists = Annotated[Optional[list[str]], typer.Option(
     "--set", "-s", metavar="NAME=V[,V...]",
     help="Any spec parameter and its values, comma-separated; repeatable.")]
-
-
-def overrides(alpha: Optional[str], res: Optional[str], classes: Optional[str],
-              sets: Optional[list[str]]) -> dict[str, str]:
-    """Parameter overrides as text, keyed by spec parameter name (``res`` is ``resolution``).
-
-    A parameter given twice with different values is refused: no option silently wins.
-    """
-    from costcalc.costing.variants import canonical
-
-    result: dict[str, str] = {}
-    given: dict[str, str] = {}
-
-    def add(name: str, value: str, option: str) -> None:
-        if name in result and result[name] != value:
-            raise UsageError(f"parameter {name!r} is given twice with different values "
-                             f"({given[name]} and {option}); give it once")
-        result[name], given[name] = value, option
-
-    for item in sets or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise UsageError(f"--set takes NAME=VALUE, got {item!r}")
-        add(canonical(name.strip()), value.strip(), f"--set {item.strip()}")
-    for name, flag, value in (("alpha", "--alpha", alpha), ("resolution", "--res", res),
-                              ("classes", "--classes", classes)):
-        if value is not None:
-            add(name, value.strip(), f"{flag} {value.strip()}")
-    return result

@@ -45,20 +45,7 @@ def report(
 
         costcalc v3-small --set flavor=torchvision --format json
     """
-    from costcalc.api import analyze
-    from costcalc.errors import UsageError
-    from costcalc.render import render
-    from costcalc.costing.report_table import report_table
+    from costcalc.cli.report_output import report_text
 
-    if depth < 0:
-        raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
-    result = analyze(model, convention, **options.overrides(alpha, res, classes, set_))
-    extra = []
-    if memory or dtype is not None:
-        from costcalc.memory.tables import report_columns
-
-        extra.append(report_columns(result, dtype or "fp32"))
-    # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.
-    flops = flops or result.convention.unit == "FLOPs"
-    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(report_text(model, alpha, res, classes, set_, convention, depth, flops, memory,
+                           dtype, format, exact), nl=False)

@@ -81,8 +81,12 @@ def blocks(report: Report) -> list[Block]:
 
 
 def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
-                 extra: Sequence[ColumnGroup] = ()) -> Table:
-    """The per-layer report of ``report`` as a Table (every format renders it)."""
+                 extra: Sequence[ColumnGroup] = (), data: bool = True,
+                 rows: bool = True) -> Table:
+    """The per-layer report of ``report`` as a Table (every format renders it).
+
+    ``data=False`` leaves out the JSON content (text formats never read it); ``rows=False``
+    leaves out the table rows (JSON reads only the content)."""
     total = report.total
     convention = report.convention
     groups = blocks(report)
@@ -115,7 +119,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         return cell
 
     table_rows: list[dict[str, Any]] = []
-    if depth >= 1:
+    if depth >= 1 and rows:
         for block in groups:
             single = len(block.rows) == 1
             head = cells(block.name if not single else block.rows[0].name, block.kind,
@@ -130,7 +134,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
                 for row in block.rows:
                     table_rows.append(TableRow(cells(row.name, row.kind, row.output, [row]),
                                                indent=1))
-    table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
+    if rows:
+        table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
 
     footer = footer_lines(report, flops)
     if has_ratios:
@@ -138,7 +143,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     for group in extra:
         footer += list(group.footer)
     return Table(f"{report.model} ({convention.name} convention)", columns, table_rows, footer,
-                 data=report_data(report, groups, flops, extra))
+                 data=report_data(report, groups, flops, extra) if data else {})
 
 
 def _pct(part: Any, whole: Any) -> float | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from costcalc import limits
 from costcalc import numbers
 from costcalc.errors import SpecError
 from costcalc.graph.core import Block, Graph, Node, Tensor
@@ -30,6 +31,7 @@ class GraphBuilder:
 
     def __init__(self, symbolic: bool = False):
         self.symbolic = symbolic
+        self.max_nodes = limits.get(limits.LAYERS, MAX_NODES)
         self.nodes: list[Node] = []
         self.lines: dict[str, int | None] = {}  # node name -> source line of its entry
         self.blocks: dict[str, Block] = {}
@@ -77,8 +79,9 @@ class GraphBuilder:
                 reason = problem(value)
                 if reason:
                     raise SpecError(f"{kind} {name!r}: {label}: {reason}")
-        if len(self.nodes) >= MAX_NODES:
-            raise SpecError(f"the model has more than {MAX_NODES} layers")
+        if len(self.nodes) >= self.max_nodes:
+            raise SpecError(f"the model has more than {self.max_nodes} layers "
+                            f"{limits.hint(limits.LAYERS, self.max_nodes)}")
         if name in self.lines:
             # Rows, formulas and memory are reported by name: two layers under one name would
             # merge their costs in every output keyed by it.

@@ -44,8 +44,10 @@ def _groups(graph: Graph, split: int | str, units: Sequence[Bottleneck] | None =
     return {u.name: clip_groups(u, split) for u in units}
 
 
-def layers_table(graph: Graph, dtype: str, split: int | str = "max") -> Table:
-    """One row per layer: output bytes, weight bytes, bytes alive while it runs, inputs + output."""
+def layers_table(graph: Graph, dtype: str, split: int | str = "max", data: bool = True) -> Table:
+    """One row per layer: output bytes, weight bytes, bytes alive while it runs, inputs + output.
+
+    ``data=False`` leaves out the JSON content and its split analysis (text never shows it)."""
     report = analyze_memory(graph, dtype)
     rows = [{"name": r.name, "kind": r.kind, "output": _shape(r.output),
              "activation_bytes": r.activation_bytes, "weight_bytes": r.weight_bytes,
@@ -61,7 +63,7 @@ def layers_table(graph: Graph, dtype: str, split: int | str = "max") -> Table:
         f"weights: {report.weight_bytes:,} B ({dtype}, BN folded)",
     ]
     return Table(f"{graph.name} memory ({dtype})", LAYER_COLUMNS, rows, footer,
-                 data=memory_data(graph, report, split))
+                 data=memory_data(graph, report, split) if data else {})
 
 
 SPLIT_COLUMNS = [Column("name", "block"), Column("hidden_channels", "tM"), Column("groups", "G"),

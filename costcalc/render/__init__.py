@@ -30,6 +30,21 @@ _MODULES = {
 }
 
 
+# Formats that read ``Table.data`` (the machine-readable content) and the one that reads only it:
+# a command builds the part its output reads, and nothing else.
+DATA_FORMATS = frozenset({Format.json, Format.html, Format.pgfplots})
+
+
+def reads_data(fmt: Format | str) -> bool:
+    """Whether format ``fmt`` reads ``Table.data``."""
+    return Format(fmt) in DATA_FORMATS
+
+
+def reads_rows(fmt: Format | str) -> bool:
+    """Whether format ``fmt`` reads the rows of a table that has ``data`` (JSON does not)."""
+    return Format(fmt) is not Format.json
+
+
 def render(table: Table, fmt: Format | str, **options) -> str:
     """``table`` as text in format ``fmt``."""
     module, function = _MODULES[Format(fmt)]

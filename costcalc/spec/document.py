@@ -1,7 +1,6 @@
 """A spec file: parameters with defaults, derived values, input, user blocks and layers."""
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import unicodedata
@@ -11,7 +10,7 @@ from typing import Any, Mapping
 import costcalc.graph.kinds  # noqa: F401  (registers the layer kinds, explicitly)
 from costcalc import numbers
 from costcalc.spec import expr
-from costcalc.errors import SpecError, UsageError
+from costcalc.errors import SpecError, UsageError, close_matches
 from costcalc.graph.core import Graph, Tensor
 from costcalc.spec.walker import MAX_NESTING, SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
@@ -228,7 +227,7 @@ def _is_plain(value: Any) -> bool:
 
 
 def unknown_parameter(name: str, parameters: Mapping[str, Parameter], model: str) -> str:
-    close = difflib.get_close_matches(name, list(parameters), n=1)
+    close = close_matches(name, list(parameters), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     valid = ", ".join(parameters) or "none"
     return f"{model} has no parameter {name!r}{hint}; valid parameters: {valid}"
@@ -250,7 +249,7 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
     err = problems.error
     for key in doc:
         if key not in TOP_KEYS:
-            close = difflib.get_close_matches(key, TOP_KEYS, n=1)
+            close = close_matches(key, TOP_KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.report(err(f"unknown top-level key {key!r}{hint}; valid keys: "
                                 f"{', '.join(TOP_KEYS)}", doc.key_pos[key]))

@@ -16,7 +16,6 @@ the closed forms in ``alpha``/``rho``/``t`` mean by *ideal* channel counts.
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import re
 from fractions import Fraction
@@ -24,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from costcalc import numbers
+from costcalc.errors import close_matches
 from costcalc.numbers import is_exact, normalize, show_value
 from costcalc.spec import reals
 from costcalc.spec.reals import Real
@@ -234,7 +234,7 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
         if node.func.id.startswith("_"):
             raise ExprError(f"name {node.func.id!r} is not allowed", _col(node))
         if node.func.id not in FUNCTIONS:
-            close = difflib.get_close_matches(node.func.id, list(FUNCTIONS), n=1)
+            close = close_matches(node.func.id, list(FUNCTIONS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ExprError(f"unknown function {node.func.id!r}{hint}; allowed: "
                             f"{', '.join(FUNCTIONS)}", _col(node))
@@ -284,7 +284,7 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
             return True
         if node.id == "false":
             return False
-        close = difflib.get_close_matches(node.id, list(env), n=1)
+        close = close_matches(node.id, list(env), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         known = ", ".join(sorted(k for k in env if not k.startswith("_")))
         raise ExprError(f"unknown name {node.id!r}{hint}; known names: {known}", _col(node))

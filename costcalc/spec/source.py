@@ -7,7 +7,12 @@ from typing import Any
 
 import yaml
 
-from costcalc import numbers
+try:  # libyaml, when PyYAML was built with it
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _CParser = None
+
+from costcalc import limits, numbers
 from costcalc.errors import SpecError
 
 MAX_NODES = 100_000
@@ -90,36 +95,47 @@ def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any
     if not text.strip():
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_deep_flow(text, path)
+    limit = limits.get(limits.VALUES, MAX_NODES)
+    root = _compose(text, path, limit, fast=_CParser is not None)
+    if root is None:
+        raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
+    _refuse_bombs(root, path, limit)
+    converter = _Converter(path, duplicates, limit)
+    try:
+        return converter.convert(root)
+    except RecursionError:
+        raise SpecError("YAML nested too deeply", path) from None
+
+
+def _compose(text: str, path: str, limit: int, fast: bool) -> Any:
+    """The composed document (nodes with marks): through libyaml when ``fast``; any YAML error
+    there is left to the pure-Python loader, which words it."""
     loader = None
     try:
-        loader = _Loader(text)
-        root = loader.get_single_node()
+        loader = _FastLoader(text) if fast else _Loader(text)
+        loader.limit = limit
+        return loader.get_single_node()
     except _Refused as exc:
         raise SpecError(exc.message, path, exc.mark.line + 1, exc.mark.column + 1) from None
-    except yaml.reader.ReaderError as exc:
-        line, col = _line_col(text, exc.position)
-        raise SpecError(f"character U+{exc.character:04X} is not allowed in YAML text (write it "
-                        "as an escape in a double-quoted string)", path, line, col) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "malformed YAML"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise SpecError(f"malformed YAML: {problem}", path, line, col) from None
     except yaml.YAMLError as exc:
+        if fast:
+            return _compose(text, path, limit, fast=False)
+        if isinstance(exc, yaml.reader.ReaderError):
+            line, col = _line_col(text, exc.position)
+            raise SpecError(f"character U+{exc.character:04X} is not allowed in YAML text "
+                            "(write it as an escape in a double-quoted string)", path, line,
+                            col) from None
+        if isinstance(exc, yaml.MarkedYAMLError):
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "malformed YAML"
+            line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+            raise SpecError(f"malformed YAML: {problem}", path, line, col) from None
         raise SpecError(f"malformed YAML: {exc}", path) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH refuses first
         raise SpecError("malformed YAML: nested too deeply", path) from None
     finally:
         if loader is not None:
             loader.dispose()
-    if root is None:
-        raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
-    _refuse_bombs(root, path)
-    converter = _Converter(path, duplicates)
-    try:
-        return converter.convert(root)
-    except RecursionError:
-        raise SpecError("YAML nested too deeply", path) from None
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -133,8 +149,8 @@ class _Refused(Exception):
         self.message, self.mark = message, mark
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader with two changes made while it composes, before any value exists.
+class _Bounded:
+    """Two changes to PyYAML's composer, made while it composes, before any value exists.
 
     Nodes are counted and nesting is measured as they are composed, so a 2-million-item file
     is refused after MAX_NODES nodes instead of after composing everything. Plain scalars that
@@ -144,15 +160,15 @@ class _Loader(yaml.SafeLoader):
     constructors.
     """
 
-    def __init__(self, text: str):
-        super().__init__(text)
-        self.nodes = 0
-        self.depth = 0
+    nodes = 0
+    depth = 0
+    limit = MAX_NODES
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(f"document has more than {MAX_NODES} values",
+        if self.nodes > self.limit:
+            raise _Refused(f"document has more than {self.limit} values "
+                           f"{limits.hint(limits.VALUES, self.limit)}",
                            self.peek_event().start_mark)
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -167,6 +183,23 @@ class _Loader(yaml.SafeLoader):
         if kind is yaml.ScalarNode and implicit[0] and numbers.looks_numeric(value):
             return _NUMBER
         return super().resolve(kind, value, implicit)
+
+
+class _Loader(_Bounded, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, bounded: the reference, and the words of every error."""
+
+
+if _CParser is not None:
+
+    class _FastLoader(_Bounded, yaml.composer.Composer, yaml.resolver.Resolver, _CParser):
+        """libyaml's scanner and parser (events) under the same Python composer and resolver as
+        ``_Loader``: the same nodes, tags, marks and bounds, several times faster. Its errors
+        are not used: a text it refuses is read again by ``_Loader`` to word the error."""
+
+        def __init__(self, text: str):
+            _CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
 
 _NUMBER = "tag:yaml.org,2002:float"
@@ -217,7 +250,7 @@ def _refuse_deep_flow(text: str, path: str) -> None:
         previous = char
 
 
-def _refuse_bombs(root: yaml.Node, path: str) -> None:
+def _refuse_bombs(root: yaml.Node, path: str, limit: int = MAX_NODES) -> None:
     """Refuse a document whose aliases expand to more than MAX_NODES values, before expanding.
 
     Aliases make the composed document a graph that shares nodes; its expanded size is counted
@@ -229,23 +262,23 @@ def _refuse_bombs(root: yaml.Node, path: str) -> None:
         known = sizes.get(id(node))
         if known is not None:
             return known
-        sizes[id(node)] = MAX_NODES + 1  # a node that contains itself expands without end
+        sizes[id(node)] = limit + 1  # a node that contains itself expands without end
         total = 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 total += size(key) + size(value)
-                if total > MAX_NODES:
+                if total > limit:
                     break
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
                 total += size(item)
-                if total > MAX_NODES:
+                if total > limit:
                     break
         sizes[id(node)] = total
         return total
 
     try:
-        if size(root) <= MAX_NODES:
+        if size(root) <= limit:
             return
     except RecursionError:
         raise SpecError("YAML nested too deeply", path) from None
@@ -253,13 +286,14 @@ def _refuse_bombs(root: yaml.Node, path: str) -> None:
     if isinstance(root, yaml.MappingNode):
         culprit = max((value for _, value in root.value), key=size, default=root)
     pos = _pos(culprit)
-    raise SpecError(f"document expands to more than {MAX_NODES} values (alias/anchor bomb?)",
-                    path, pos.line, pos.column)
+    raise SpecError(f"document expands to more than {limit} values (alias/anchor bomb?) "
+                    f"{limits.hint(limits.VALUES, limit)}", path, pos.line, pos.column)
 
 
 class _Converter:
-    def __init__(self, path: str, duplicates: list[SpecError] | None = None):
-        self.path = path
+    def __init__(self, path: str, duplicates: list[SpecError] | None = None,
+                 limit: int = MAX_NODES):
+        self.path, self.limit = path, limit
         self.duplicates = duplicates
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
@@ -270,9 +304,9 @@ class _Converter:
 
     def convert(self, node: yaml.Node) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise self.error(
-                f"document expands to more than {MAX_NODES} values (alias/anchor bomb?)", node)
+        if self.count > self.limit:
+            raise self.error(f"document expands to more than {self.limit} values (alias/anchor "
+                             f"bomb?) {limits.hint(limits.VALUES, self.limit)}", node)
         if node.tag not in _TAGS:
             raise self.error(f"YAML tag {node.tag!r} is not allowed in a spec", node)
         if isinstance(node, yaml.MappingNode):

@@ -1,7 +1,6 @@
 """Spec entries -> GraphBuilder calls: expands user blocks and repeats, names nodes, reads and checks fields."""
 from __future__ import annotations
 
-import difflib
 from collections import ChainMap
 from dataclasses import dataclass
 from fractions import Fraction
@@ -9,8 +8,9 @@ from typing import Any, Mapping
 
 from costcalc import numbers
 from costcalc.spec import expr
+from costcalc import limits
 from costcalc.spec.reals import Real
-from costcalc.errors import SpecError
+from costcalc.errors import SpecError, close_matches
 from costcalc.graph.builder import MAX_CHANNELS, MAX_NODES, GraphBuilder
 from costcalc.graph.core import ROLES, Graph, Tensor
 from costcalc.graph.registry import REQUIRED, Field, Kind, Shape, lookup, public_kinds
@@ -62,6 +62,9 @@ class SpecWalker(GraphBuilder):
 
     def __init__(self, path: str, blocks: Mapping[str, UserBlock], symbolic: bool = False):
         super().__init__(symbolic)
+        # entries built, at most twice the layers: the layer limit raised raises this one too
+        self.max_expansions = (2 * self.max_nodes if self.max_nodes != MAX_NODES
+                               else MAX_EXPANSIONS)
         self.path = path
         self.user_blocks = blocks
         self.counters: dict[str, int] = {}
@@ -115,10 +118,10 @@ class SpecWalker(GraphBuilder):
         top = self.group is None
         for i in range(repeat):
             self.expansions += 1
-            if self.expansions > MAX_EXPANSIONS:
-                raise self.error(f"the model expands to more than {MAX_EXPANSIONS} layer and "
-                                 "block instances (repeat multiplies through nested blocks; "
-                                 "limit costcalc.spec.walker.MAX_EXPANSIONS)", pos)
+            if self.expansions > self.max_expansions:
+                raise self.error(f"the model expands to more than {self.max_expansions} layer "
+                                 "and block instances (repeat multiplies through nested blocks) "
+                                 f"{limits.hint(limits.LAYERS, self.max_nodes)}", pos)
             local_env = _layered(env, {"i": i})
             self.pos = pos
             if forced_name is not None:
@@ -164,7 +167,7 @@ class SpecWalker(GraphBuilder):
         kind = None if block else lookup(kind_name)
         if block is None and (kind is None or kind.internal):
             valid = public_kinds() + sorted(self.user_blocks)
-            close = difflib.get_close_matches(kind_name, valid, n=1)
+            close = close_matches(kind_name, valid, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise self.error(f"unknown layer kind {kind_name!r} ({hint}valid: {', '.join(valid)})",
                              kind_pos)
@@ -200,7 +203,7 @@ class SpecWalker(GraphBuilder):
         problems = []
         for key in entry:
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
+                close = close_matches(key, sorted(known), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 valid = ", ".join(sorted(known - set(ENTRY_KEYS)))
                 problems.append(self.error(
@@ -323,7 +326,7 @@ class SpecWalker(GraphBuilder):
             return True
         if raw.isidentifier() and raw not in env:
             valid = _choices(fld) if fld.type == "choice" else ("same", "valid")
-            close = difflib.get_close_matches(raw, valid, n=1)
+            close = close_matches(raw, valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             extra = " or a number of pixels" if fld.type == "padding" else ""
             raise self.error(f"{fld.name!r} must be one of {', '.join(valid)}{extra}; got "

@@ -1,10 +1,9 @@
 """The built-in model zoo: names and aliases -> spec files shipped with the package."""
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
-from costcalc.errors import UsageError
+from costcalc.errors import UsageError, close_matches
 
 MODELS = {
     "mobilenet_v1": "mobilenet_v1.yaml",
@@ -70,7 +69,7 @@ def locate(model: str) -> str:
     if is_path(model):
         return model
     valid = list(MODELS) + list(ALIASES)
-    close = difflib.get_close_matches(model.lower(), valid, n=3, cutoff=0.5)
+    close = close_matches(model.lower(), valid, n=3, cutoff=0.5)
     hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
     raise UsageError(f"unknown model {model!r}{hint}; zoo: {', '.join(MODELS)}; "
                      "or give a path to a .yaml spec")

@@ -1,0 +1,35 @@
+"""The report command's work without typer: option values in, the rendered report out.
+
+``costcalc report`` (typer) and the fast path of ``costcalc MODEL`` both call ``report_text``,
+so their output is the same by construction.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from costcalc.render import Format
+
+
+def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: Optional[str],
+                set_: Optional[list[str]], convention: str, depth: int, flops: bool,
+                memory: bool, dtype: Optional[str], format: Format, exact: bool) -> str:
+    """The report of ``model`` as text in ``format`` (the ``report`` command's options)."""
+    from costcalc.api import analyze
+    from costcalc.cli.overrides import overrides
+    from costcalc.costing.report_table import report_table
+    from costcalc.errors import UsageError
+    from costcalc.render import reads_data, reads_rows, render
+
+    if depth < 0:
+        raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
+    result = analyze(model, convention, **overrides(alpha, res, classes, set_))
+    extra = []
+    if memory or dtype is not None:
+        from costcalc.memory.tables import report_columns
+
+        extra.append(report_columns(result, dtype or "fp32"))
+    # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.
+    flops = flops or result.convention.unit == "FLOPs"
+    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
+                         data=reads_data(format), rows=reads_rows(format))
+    return render(table, format, exact=exact)
