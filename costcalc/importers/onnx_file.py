@@ -388,6 +388,10 @@ class _Walk:
         for t in graph.initializer:
             if math.prod(t.dims) <= SMALL and t.data_location != onnx.TensorProto.EXTERNAL:
                 self.values[t.name] = self._array(t)
+        # Constants first: an exporter may place Clip's bounds after the conv it fuses with
+        for node in graph.node:
+            if node.op_type == "Constant":
+                self.fold(node)
         self.tensors: dict[str, Tensor] = {}
         self.readers: dict[str, list] = {}
         for node in graph.node:
@@ -512,6 +516,10 @@ class _Walk:
             self.consts[node.output[0]] = list(tensor.dims)
             if math.prod(tensor.dims) <= SMALL:
                 self.values[node.output[0]] = self._array(tensor)
+        for key in ("value_float", "value_int", "value_floats", "value_ints"):
+            if node.op_type == "Constant" and key in attrs:
+                value = attrs[key]
+                self.values[node.output[0]] = list(value) if key.endswith("s") else [value]
         for out in node.output:
             dims = self.dims.get(out)
             if out not in self.values and dims is not None:
