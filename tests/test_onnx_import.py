@@ -92,6 +92,13 @@ CASES = [
      [("pwconv", (8, 4, 4), {"conv_macs": 3 * 8 * 16, "weights": 24, "bn": 128,
                              "bn_channels": 8, "bn_affine": 16, "bn_running": 16,
                              "act_relu": 128})]),
+    ("conv-clip-bounds-after-the-conv",  # torch places Clip's Constant bounds after the Conv
+     [helper.make_node("Conv", ["x", "w"], ["c"], name="/stem/Conv"),
+      helper.make_node("Constant", [], ["lo"], value=floats("v0", [0.0], [])),
+      helper.make_node("Constant", [], ["hi"], value_float=6.0),
+      helper.make_node("Clip", ["c", "lo", "hi"], ["y"], name="/stem/Clip")],
+     [1, 3, 4, 4], [stub("w", [8, 3, 1, 1])], 15,
+     [("pwconv", (8, 4, 4), {"conv_macs": 3 * 8 * 16, "weights": 24, "act_relu6": 128})]),
     ("gemm-transB-bias", [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], [1, 16],
      [stub("w", [10, 16]), stub("b", [10])], 15,
      [("linear", (10, 1, 1), {"linear_macs": 160, "weights": 160, "linear_bias": 10,

@@ -131,3 +131,29 @@ def test_validate_reads_a_model_file(tmp_path):
     path = write_graph(spec.build(spec.resolve()), tmp_path / "v1.onnx")
     assert "ok: no problems found (paper convention, parameters none)" in \
         run("validate", path).stdout
+
+
+def test_import_work_grows_linearly_with_the_graph(tmp_path):
+    """Python calls made importing a chain of conv + BN + ReLU6 units: twice the units, at most
+    twice the calls (plus a constant). A guard on work, not on time."""
+    import cProfile
+    import io
+    import pstats
+
+    from costcalc.graph.builder import GraphBuilder
+    from costcalc.graph.registry import Shape
+
+    calls = []
+    for units in (100, 200, 400):
+        builder = GraphBuilder()
+        x = builder.input(Shape(8, 7, 7))
+        for index in range(units):
+            x = builder.call("conv", x, f"l{index}", out=8, bn=True, act="relu6")
+        path = write_graph(builder.graph("chain", Shape(8, 7, 7)), tmp_path / f"c{units}.onnx")
+        model = load(path)
+        profile = cProfile.Profile()
+        profile.enable()
+        model.build({})
+        profile.disable()
+        calls.append(pstats.Stats(profile, stream=io.StringIO()).total_calls)
+    assert calls[2] - calls[1] <= 2 * (calls[1] - calls[0]) * 1.01

@@ -118,23 +118,20 @@ def _read(onnx, path: str):
 # TensorProto fields that hold data (float, int32, string, int64, raw, double, uint64).
 MODEL_GRAPH, GRAPH_INITIALIZER, TENSOR_DIMS = 7, 5, 1
 TENSOR_DATA = frozenset((4, 5, 6, 7, 9, 10, 11))
-MAX_FIELD = 1 << 40  # a length beyond any file: not a protocol buffer
+KEEP_BYTES = 8 * SMALL  # a message this short is kept whole: its data is small anyway
 
 
-def _varint(handle) -> int | None:
+def _varint(data, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
-        byte = handle.read(1)
-        if not byte:
-            if shift:
-                raise ValueError("truncated varint")
-            return None
-        result |= (byte[0] & 0x7F) << shift
-        if not byte[0] & 0x80:
-            return result
+        if pos >= len(data) or shift > 63:
+            raise ValueError("truncated or over-long varint")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
         shift += 7
-        if shift > 63:
-            raise ValueError("varint too long")
 
 
 def _encode(value: int) -> bytes:
@@ -146,82 +143,81 @@ def _encode(value: int) -> bytes:
             return bytes(out)
 
 
-def _fields(handle, end: int):
-    """(field number, wire type, payload offset, payload length) of each field up to ``end``;
-    the handle is left after the field's payload."""
-    while handle.tell() < end:
-        key = _varint(handle)
-        if key is None:
-            return
+def _fields(data, pos: int, end: int):
+    """(field number, wire type, payload offset, payload length, field offset) of each field in
+    [pos, end)."""
+    while pos < end:
+        field_start = pos
+        key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
         if wire == 0:
-            start = handle.tell()
-            _varint(handle)
-            length = handle.tell() - start
+            _, after = _varint(data, pos)
+            length = after - pos
         elif wire in (1, 5):
-            start, length = handle.tell(), 8 if wire == 1 else 4
+            length = 8 if wire == 1 else 4
         elif wire == 2:
-            length = _varint(handle)
-            start = handle.tell()
+            length, pos = _varint(data, pos)
         else:
             raise ValueError(f"wire type {wire}")
-        if length is None or length > MAX_FIELD or start + length > end:
+        if pos + length > end:
             raise ValueError("field runs past the end")
-        yield number, wire, start, length
-        handle.seek(start + length)
+        yield number, wire, pos, length, field_start
+        pos += length
 
 
-def _copy(handle, number: int, wire: int, start: int, length: int, payload: bytes | None = None):
+def _copy(data, number: int, wire: int, start: int, length: int, payload=None) -> bytes:
     if payload is None:
-        handle.seek(start)
-        payload = handle.read(length)
+        payload = data[start:start + length]
     tag = _encode(number << 3 | wire)
-    return tag + (_encode(len(payload)) if wire == 2 else b"") + payload
+    return tag + (_encode(len(payload)) if wire == 2 else b"") + bytes(payload)
 
 
 def _without_weights(handle) -> bytearray:
-    """The model's bytes with the data of large initializers left out, read field by field:
-    weight bytes are skipped with seek, never read (memory stays near the graph's size)."""
+    """The model's bytes with the data of large initializers left out. The file is mapped, not
+    read: the pages of skipped weights are never touched (memory stays near the graph's size)."""
+    import mmap
+
     handle.seek(0, 2)
-    end = handle.tell()
-    handle.seek(0)
+    if handle.tell() == 0:
+        return bytearray()
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return _rewrite(data, 0, len(data), MODEL_GRAPH, _graph)
+
+
+def _rewrite(data, start: int, end: int, field: int, inner) -> bytearray:
+    """The fields in [start, end) as they are, but each large ``field`` rewritten by ``inner``;
+    unchanged fields are copied as runs (one slice per run, not per field)."""
     out = bytearray()
-    for number, wire, start, length in list(_fields(handle, end)):
-        if number == MODEL_GRAPH and wire == 2:
-            out += _copy(handle, number, wire, start, length, bytes(_graph(handle, start, length)))
-        else:
-            out += _copy(handle, number, wire, start, length)
+    run = start
+    for number, wire, begin, size, field_start in _fields(data, start, end):
+        if number == field and wire == 2 and size > KEEP_BYTES:
+            out += data[run:field_start]
+            out += _copy(data, number, wire, begin, size, inner(data, begin, size))
+            run = begin + size
+    out += data[run:end]
     return out
 
 
-def _graph(handle, start: int, length: int) -> bytearray:
-    handle.seek(start)
-    out = bytearray()
-    for number, wire, begin, size in list(_fields(handle, start + length)):
-        if number == GRAPH_INITIALIZER and wire == 2:
-            out += _copy(handle, number, wire, begin, size, bytes(_tensor(handle, begin, size)))
-        else:
-            out += _copy(handle, number, wire, begin, size)
-    return out
+def _graph(data, start: int, length: int) -> bytearray:
+    return _rewrite(data, start, start + length, GRAPH_INITIALIZER, _tensor)
 
 
-def _tensor(handle, start: int, length: int) -> bytearray:
-    handle.seek(start)
-    fields = list(_fields(handle, start + length))
+def _tensor(data, start: int, length: int) -> bytearray:
+    fields = list(_fields(data, start, start + length))
     dims = []
-    for number, wire, begin, size in fields:
-        if number == TENSOR_DIMS:
-            handle.seek(begin)
-            if wire == 0:
-                dims.append(_varint(handle))
-            elif wire == 2:
-                while handle.tell() < begin + size:
-                    dims.append(_varint(handle))
+    for number, wire, begin, size, _ in fields:
+        if number == TENSOR_DIMS and wire == 0:
+            dims.append(_varint(data, begin)[0])
+        elif number == TENSOR_DIMS and wire == 2:
+            pos = begin
+            while pos < begin + size:
+                value, pos = _varint(data, pos)
+                dims.append(value)
     keep = math.prod(dims) <= SMALL
     out = bytearray()
-    for number, wire, begin, size in fields:
+    for number, wire, begin, size, _ in fields:
         if keep or number not in TENSOR_DATA:
-            out += _copy(handle, number, wire, begin, size)
+            out += _copy(data, number, wire, begin, size)
     return out
 
 
@@ -392,6 +388,10 @@ class _Walk:
         for t in graph.initializer:
             if math.prod(t.dims) <= SMALL and t.data_location != onnx.TensorProto.EXTERNAL:
                 self.values[t.name] = self._array(t)
+        # Constants first: an exporter may place Clip's bounds after the conv it fuses with
+        for node in graph.node:
+            if node.op_type == "Constant":
+                self.fold(node)
         self.tensors: dict[str, Tensor] = {}
         self.readers: dict[str, list] = {}
         for node in graph.node:
@@ -516,6 +516,10 @@ class _Walk:
             self.consts[node.output[0]] = list(tensor.dims)
             if math.prod(tensor.dims) <= SMALL:
                 self.values[node.output[0]] = self._array(tensor)
+        for key in ("value_float", "value_int", "value_floats", "value_ints"):
+            if node.op_type == "Constant" and key in attrs:
+                value = attrs[key]
+                self.values[node.output[0]] = list(value) if key.endswith("s") else [value]
         for out in node.output:
             dims = self.dims.get(out)
             if out not in self.values and dims is not None:

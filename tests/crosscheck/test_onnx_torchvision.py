@@ -93,3 +93,26 @@ def test_onnx_tool_profile_reproduces_onnx_tool_on_the_same_file(tools, name):
     assert (report.total.macs, report.total.params) == \
         (int(round(loaded.graph.macs[0])), int(loaded.graph.params))
     assert "BatchNorm folded" in " ".join(report.graph.notes)
+
+
+ZOO = {"mobilenet_v2": ("v2", {"flavor": "torchvision"}),
+       "mobilenet_v3_large": ("v3-large", {"flavor": "torchvision"}),
+       "resnet18": ("resnet18", {}), "efficientnet_b0": ("efficientnet_b0", {})}
+# torchvision's v2 pools with F.adaptive_avg_pool2d, a function call that hook-based counters
+# (ptflops, thop) see differently from a module; both export as GlobalAveragePool.
+FUNCTIONAL_POOL = {("mobilenet_v2", "ptflops"), ("mobilenet_v2", "thop")}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exported_torchvision_model_counts_as_the_zoo_spec(name):
+    import costcalc
+    from costcalc.costing import conventions
+
+    model = _model(name)
+    zoo, parameters = ZOO[name]
+    for profile in conventions.BUILT_IN:
+        if profile == "tf-slim" or (name, profile) in FUNCTIONAL_POOL:
+            continue
+        imported = costcalc.from_torch(model, (1, 3, 224, 224), profile).total
+        spec = costcalc.analyze(zoo, profile, **parameters).total
+        assert (imported.macs, imported.params) == (spec.macs, spec.params), profile
