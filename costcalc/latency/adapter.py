@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
 
+from costcalc import numbers  # the number-to-text rules (a leaf module, cheap to import)
 from costcalc.errors import CostcalcError, SpecError, UsageError
 
-__all__ = ["CostcalcError", "SpecError", "UsageError", "LayerRecord", "records", "build",
+__all__ = ["numbers", "CostcalcError", "SpecError", "UsageError", "LayerRecord", "records", "build",
            "model_records", "load_yaml", "read_text", "position", "table", "render",
            "parse_number"]
 

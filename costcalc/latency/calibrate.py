@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from costcalc.latency import adapter
+from costcalc.latency.adapter import numbers
 from costcalc.latency.adapter import CostcalcError, LayerRecord, SpecError, UsageError
 from costcalc.latency.model import (DTYPE_BYTES, OP_CLASSES, TERMS, Cost, Device, Prediction,
                                     costs, predict, thetas)
@@ -358,9 +359,7 @@ def _apply(device: Device, theta: dict[str, float], chosen: list[str], dtype: st
 
 def _round(value: float) -> Fraction:
     """4 significant digits, kept exact from there on (what a profile file would say)."""
-    if value == 0:
-        return Fraction(0)
-    return Fraction(f"{value:.4g}")
+    return numbers.rounded(value, 4)
 
 
 # ---------------------------------------------------------------------------- baselines

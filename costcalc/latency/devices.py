@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.latency import adapter
+from costcalc.latency.adapter import numbers
 from costcalc.latency.adapter import SpecError, UsageError
 from costcalc.latency.model import DTYPE_BYTES, FUSIONS, OP_CLASSES, RUNTIMES, Device
 
@@ -170,7 +171,7 @@ def _show(value: Any) -> str:
         return f"a number of {len(str(abs(value)))} digits"
     if isinstance(value, Fraction) and value.denominator != 1:
         try:
-            return f"{float(value):.6g}"
+            return numbers.significant(value, 6)
         except OverflowError:
             return "a number beyond 1e308"
     return str(value)
@@ -197,10 +198,9 @@ def to_yaml(device: Device) -> str:
 
 def _decimal(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return numbers.significant(value, 4)
     if isinstance(value, Fraction):
-        text = f"{float(value):.6g}"
-        return text
+        return numbers.significant(value, 6)
     return str(value)
 
 

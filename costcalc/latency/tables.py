@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.latency import adapter
+from costcalc.latency.adapter import numbers
 from costcalc.latency.calibrate import Fit, baseline, mape
 from costcalc.latency.model import TERMS, Device, Prediction
 
@@ -75,8 +76,7 @@ def show_value(value: Any) -> Any:
     from fractions import Fraction
 
     if isinstance(value, Fraction):
-        text = f"{float(value):.6g}"
-        return text if Fraction(text) == value else str(value)
+        return numbers.short_text(value, 6)
     return value
 
 

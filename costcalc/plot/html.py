@@ -6,6 +6,7 @@ from fractions import Fraction
 from html import escape
 from typing import Any, Iterable
 
+from costcalc import numbers
 from costcalc.plot.axes import human
 from costcalc.plot.data import shown
 
@@ -90,10 +91,10 @@ def _cell(value: Any, kind: str) -> tuple[str, str, str]:
         return text, text, repr(float(value))
     if isinstance(value, float):
         if kind == "percent":
-            return f"{value:.2f}%", repr(value), repr(value)
+            return numbers.percent(value), repr(value), repr(value)
         if kind == "ratio":
-            return f"{value:.4f}", repr(value), repr(value)
-        return f"{value:.4g}", repr(value), repr(value)
+            return numbers.fixed(value, 4), repr(value), repr(value)
+        return numbers.significant(value), repr(value), repr(value)
     return str(value), "", str(value)
 
 
