@@ -104,7 +104,7 @@ def table_html(table) -> str:
                    for c in table.columns)
     body, foot = [], []
     for row in table.rows:
-        classes = [row.get("_style") or ""] + (["indent"] if row.get("_indent") else [])
+        classes = [row.style] + (["indent"] if row.indent else [])
         cells = []
         for column in table.columns:
             text, tip, key = _cell(row.get(column.key), column.kind)
@@ -114,7 +114,7 @@ def table_html(table) -> str:
             attrs += ' class="num"' if numeric else ""
             cells.append(f"<td{attrs}>{escape(text)}</td>")
         line = f'<tr class="{escape(" ".join(c for c in classes if c))}">{"".join(cells)}</tr>'
-        (foot if row.get("_style") == "total" else body).append(line)
+        (foot if row.style == "total" else body).append(line)
     return (f'<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody><tfoot>{"".join(foot)}</tfoot></table></div>')
 
