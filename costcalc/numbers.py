@@ -268,3 +268,102 @@ def decimal_text(value: Any, min_places: int = 0) -> str | None:
         return str(value.numerator)
     digits = str(abs(value.numerator) * 10**places // value.denominator).rjust(places + 1, "0")
     return ("-" if value < 0 else "") + digits[:-places] + "." + digits[-places:]
+
+
+# ----------------------------------------------------------------------------- text and JSON rules
+# Every way costcalc writes a number: exact text, rounded text for readers, JSON values.
+
+_SCALES = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
+
+
+def exact_text(value: Any) -> str:
+    """An exact number as text, sympy rationals included: 0.75, 7/3, 224; anything else as str."""
+    if getattr(value, "is_Rational", False):
+        value = Fraction(int(value.p), int(value.q))
+    if isinstance(value, (int, Fraction)):
+        return format_number(value)
+    return str(value)
+
+
+def param_text(value: Any) -> str:
+    """A parameter value as a user writes it: 0.75, 224, true, tf."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if is_exact(value):
+        return format_number(value)
+    return str(value)
+
+
+def significant(value: Any, digits: int = 4) -> str:
+    """A rounded reading: ``digits`` significant digits of the float nearest ``value``."""
+    return f"{float(value):.{digits}g}"
+
+
+def fixed(value: Any, places: int) -> str:
+    """A rounded reading with ``places`` digits after the point."""
+    return f"{float(value):.{places}f}"
+
+
+def percent(value: Any, places: int = 2) -> str:
+    """A share already in percent: 12.3456 -> '12.35%'."""
+    return fixed(value, places) + "%"
+
+
+def human(value: Any, spec: str = ".2f") -> str:
+    """A count with a K/M/G/T suffix, 300774272 -> '300.77M' (``spec`` formats the mantissa);
+    ints below 1000 unchanged."""
+    for factor, suffix in _SCALES:
+        if abs(value) >= factor:
+            return f"{value / factor:{spec}}{suffix}"
+    return str(value) if isinstance(value, int) else format(value, spec)
+
+
+def exact_human(count: int) -> str:
+    """A count with a suffix, every digit kept: 300000000 -> '300M', 300774272 -> '300774.272K'."""
+    for factor, suffix in _SCALES:
+        if count >= factor and count % (factor // 1000 or 1) == 0:
+            return f"{format_number(Fraction(count, factor))}{suffix}"
+    return str(count)
+
+
+def near_text(value: Any, digits: int) -> str:
+    """Exact decimal text where there is one (0.35), else ``digits`` significant digits (1/3)."""
+    text = exact_text(value)
+    return text if "/" not in text else significant(value, digits)
+
+
+def short_text(value: Any, digits: int) -> str:
+    """A rational as ``digits`` significant digits when those are exactly it (0.75), else ``p/q``
+    (7/3); whole numbers as integers."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        text = significant(value, digits)
+        return text if Fraction(text) == value else f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+def rounded(value: float, digits: int = 4) -> Fraction:
+    """A measured float cut to ``digits`` significant digits, exact from there on."""
+    if value == 0:
+        return Fraction(0)
+    return Fraction(significant(value, digits))
+
+
+def json_rational(value: Any) -> Any:
+    """An exact number for JSON that sympify reads back: an int when whole, else ``"p/q"``."""
+    value = Fraction(value)
+    return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def json_tree(value: Any) -> Any:
+    """Nested table data as JSON values: numbers by ``json_value``, unknown objects as text."""
+    if isinstance(value, Fraction):
+        return json_value(value)
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_tree(v) for k, v in value.items()}
+    return str(value)

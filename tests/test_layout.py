@@ -1,11 +1,13 @@
 """The package layout: imports point one way along the data flow, and no module imports itself back.
 
-Read from the source with ``ast`` (every import, including the lazy ones inside functions), so
-a violation fails here before it shows up as a circular import at run time.
+Read from the source with ``ast`` (every import, including the lazy ones inside functions, and
+modules named in strings for ``import_module``), so a violation fails here before it shows up as
+a circular import at run time.
 """
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -56,9 +58,33 @@ def imports(path: Path) -> set[str]:
             for alias in node.names:  # `from costcalc.x import y`: y may be a module
                 candidate = f"{base}.{alias.name}"
                 found.add(candidate if candidate in MODULES else base)
+        else:
+            named = named_module(node)
+            if named:
+                found.add(named)
     return {name for name in found if name in MODULES}
 
 
+def named_module(node: ast.AST) -> str | None:
+    """The costcalc module a string names, for imports by name (``import_module("costcalc.x")``,
+    ``f"costcalc.cli.{name}"``, a table of module names): the longest module the text starts with.
+    """
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text, whole = node.value, True
+    elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        text, whole = str(node.values[0].value), False
+    else:
+        return None
+    if not text.startswith("costcalc.") or (whole and not MODULE_TEXT.fullmatch(text)):
+        return None
+    parts = text.rstrip(".").split(".")
+    for end in range(len(parts), 1, -1):
+        if ".".join(parts[:end]) in MODULES:
+            return ".".join(parts[:end])
+    return None
+
+
+MODULE_TEXT = re.compile(r"costcalc(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
 GRAPH = {name: imports(path) for name, path in MODULES.items()}
 
@@ -104,3 +130,22 @@ def test_no_import_cycles_between_modules():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+@pytest.mark.parametrize("source, named", [
+    ('import_module("costcalc.plot.hooks")', "costcalc.plot.hooks"),
+    ('x = ("costcalc.plot.hooks", "render_html")', "costcalc.plot.hooks"),
+    ('import_module(f"costcalc.cli.{name}")', "costcalc.cli"),
+    ('import_module(f"costcalc.plot.{kind}")', "costcalc.plot"),
+    ('"costcalc.render.no_such_module"', "costcalc.render"),
+    ('"see costcalc.plot for charts"', None),
+    ('"costcalc"', None),
+])
+def test_imports_by_name_are_seen(source, named):
+    found = [named_module(node) for node in ast.walk(ast.parse(source))]
+    assert [n for n in found if n] == ([named] if named else [])
+
+
+def test_render_does_not_name_the_chart_layer():
+    """The html and pgfplots formats are registered by costcalc.plot, not looked up by render."""
+    assert not any(unit_of(t) == "plot" for t in GRAPH["costcalc.render"])

@@ -170,13 +170,11 @@ def parameter_text(parameters: dict[str, Any], base_resolution: Any = None) -> s
 
     parts = []
     for name, value in parameters.items():
-        shown = numbers.format_number(value) if numbers.is_exact(value) else str(value)
-        if isinstance(value, bool):
-            shown = "true" if value else "false"
+        shown = numbers.param_text(value)
         if name == "resolution" and base_resolution is not None and numbers.is_exact(value) \
                 and not isinstance(value, bool):
             rho = Fraction(value) / Fraction(base_resolution)
-            shown += (f" (rho={float(rho):.4g} = {numbers.format_number(value)}/"
+            shown += (f" (rho={numbers.significant(rho)} = {numbers.format_number(value)}/"
                       f"{numbers.format_number(base_resolution)})")
         parts.append(f"{name}={shown}")
     return ", ".join(parts) or "none"

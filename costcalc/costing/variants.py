@@ -77,13 +77,7 @@ def axes(alpha: Optional[str], res: Optional[str], classes: Optional[str],
     return result
 
 
-def shown(value: Any) -> str:
-    """A resolved parameter value as text: 0.75, 224, true, tf."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if numbers.is_exact(value):
-        return numbers.format_number(value)
-    return str(value)
+shown = numbers.param_text  # a resolved parameter value as text: 0.75, 224, true, tf
 
 
 def label(model: str, settings: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
 
+from costcalc import numbers
 from costcalc.graph import quantities as q
 from costcalc.table import Table
 
@@ -115,7 +116,7 @@ def weights(report) -> int:
 
 
 def millions(value: Any) -> str:
-    return f"{float(value) / 1e6:.2f}M"
+    return numbers.fixed(float(value) / 1e6, 2) + "M"
 
 
 def versus(computed: Any, quote: Quote) -> str:
@@ -131,6 +132,6 @@ def ratio(a: Any, b: Any) -> float:
 
 
 def shown(value: Any) -> str:
-    from costcalc.numbers import format_number
+    from costcalc.numbers import exact_text
 
-    return format_number(value) if isinstance(value, (int, Fraction)) else str(value)
+    return exact_text(value)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping
 
+from costcalc import numbers  # the number-to-text rules (a leaf module, cheap to import)
 from costcalc.errors import CostcalcError, SpecError, UsageError
+from costcalc.table import Row  # a table row; style="total" sets a total apart
 
-__all__ = ["CostcalcError", "SpecError", "UsageError", "LayerRecord", "records", "build",
+__all__ = ["numbers", "Row", "CostcalcError", "SpecError", "UsageError", "LayerRecord", "records", "build",
            "model_records", "load_yaml", "read_text", "position", "table", "render",
            "parse_number"]
 
@@ -149,14 +151,12 @@ def position(container: Any, key: Any = None, at_key: bool = False) -> tuple[int
     return (pos.line, pos.column) if pos else (None, None)
 
 
-def table(title: str, columns: list[tuple[str, str, str]], rows: list[dict],
+def table(title: str, columns: list[tuple[str, str, str]], rows: list[dict | Row],
           footer: list[str] | None = None, data: dict | None = None) -> Any:
-    """A neutral Table from (key, title, kind) column triples."""
-    from costcalc.table import Column, Row, Table
+    """A neutral Table from (key, title, kind) column triples; plain dict rows become Rows."""
+    from costcalc.table import Column, Table
 
-    # a row's "_style" marks a total or subtotal: the table keeps it as the row's style
-    kept = [Row({k: v for k, v in row.items() if k != "_style"}, style=row.get("_style", ""))
-            for row in rows]
+    kept = [row if isinstance(row, Row) else Row(row) for row in rows]
     return Table(title, [Column(*c) for c in columns], kept, footer or [], data or {})
 
 

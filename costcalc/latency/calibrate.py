@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from costcalc.latency import adapter
+from costcalc.latency.adapter import numbers
 from costcalc.latency.adapter import CostcalcError, LayerRecord, SpecError, UsageError
 from costcalc.latency.model import (DTYPE_BYTES, OP_CLASSES, TERMS, Cost, Device, Prediction,
                                     costs, predict, thetas)
@@ -87,6 +88,43 @@ def read_measurements(path: str, dtype: str | None = None, fusion: str = "conv-b
     """
     text = adapter.read_text(path).removeprefix("\ufeff")  # spreadsheets write a BOM
     lines = text.splitlines()
+    names = _header(lines, path)
+    samples: list[Sample] = []
+    dtypes: set[str] = set()
+    cache: dict[tuple, tuple] = {}
+    for line_number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = _fields(line)
+        if len(cells) != len(names):
+            raise SpecError(f"{len(cells)} fields, the header has {len(names)}", path,
+                            line_number, 1)
+        if len(samples) >= MAX_ROWS:
+            raise SpecError(f"more than {MAX_ROWS} measurements", path, line_number, 1)
+        row = {name: cell for name, cell in zip(names, cells)}
+        where = {name: column for name, (_, column) in zip(names, cells)}
+        at = (path, line_number)
+        ms = _ms(row["ms"][0], at + (where["ms"],))
+        row_dtype = _dtype(row, where, dtype, dtypes, at)
+        model = row["model"][0].strip()
+        parameters = {k: v[0].strip() for k, v in row.items()
+                      if k not in META_COLUMNS and v[0].strip()}
+        key = (model, tuple(sorted(parameters.items())))
+        if key not in cache:
+            cache[key] = _layers(model, parameters, where, at)
+        layers = cache[key]
+        label = model + "".join(f" {k}={v}" for k, v in parameters.items() if k != "classes")
+        samples.append(Sample(label, model, layers,
+                              tuple(costs(layers, row_dtype, fusion, runtime)),
+                              float(Fraction(ms)) / 1000, sum(r.macs for r in layers),
+                              line_number))
+    if not samples:
+        raise SpecError("no measurements after the header", path, 2, 1)
+    return samples, dtypes.pop()
+
+
+def _header(lines: list[str], path: str) -> list[str]:
+    """The column names of the header line, checked (model and ms present, no repeats)."""
     if not lines or not lines[0].strip():
         raise SpecError("empty file: expected a header line with model and ms columns", path, 1, 1)
     header = _fields(lines[0])
@@ -98,66 +136,49 @@ def read_measurements(path: str, dtype: str | None = None, fusion: str = "conv-b
         if not name or names.index(name) != number:
             raise SpecError(f"{'empty' if not name else 'duplicate'} column name {name!r}", path,
                             1, column)
-    samples: list[Sample] = []
-    dtypes: set[str] = set()
-    cache: dict[tuple, tuple] = {}
-    for line_number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        cells = _fields(line)
-        if len(cells) != len(header):
-            raise SpecError(f"{len(cells)} fields, the header has {len(header)}", path,
-                            line_number, 1)
-        if len(samples) >= MAX_ROWS:
-            raise SpecError(f"more than {MAX_ROWS} measurements", path, line_number, 1)
-        row = {name: cell for name, cell in zip(names, cells)}
-        where = {name: column for name, (_, column) in zip(names, cells)}
-        ms_text = row["ms"][0]
-        try:
-            ms = adapter.parse_number(ms_text)
-        except (ValueError, ZeroDivisionError):
-            raise SpecError(f"ms must be a number, got {ms_text!r}", path, line_number,
-                            where["ms"]) from None
-        if not 0 < ms <= MAX_MS:
-            raise SpecError(f"ms must be more than 0 and at most {MAX_MS}, got {ms_text}",
-                            path, line_number, where["ms"])
-        row_dtype = row["dtype"][0].strip() if "dtype" in row else (dtype or "fp32")
-        if row_dtype not in DTYPE_BYTES:
-            raise SpecError(f"unknown dtype {row_dtype!r}; valid: {', '.join(DTYPE_BYTES)}",
-                            path, line_number, where.get("dtype", 1))
-        if dtype is not None and row_dtype != dtype:
-            raise SpecError(f"dtype {row_dtype} differs from --dtype {dtype}", path,
-                            line_number, where["dtype"])
-        dtypes.add(row_dtype)
-        if len(dtypes) > 1:
-            raise SpecError(f"dtype {row_dtype} differs from the rows before "
-                            f"({min(dtypes - {row_dtype})}): fit one dtype per file", path,
-                            line_number, where.get("dtype", 1))
-        model = row["model"][0].strip()
-        parameters = {k: v[0].strip() for k, v in row.items()
-                      if k not in META_COLUMNS and v[0].strip()}
-        key = (model, tuple(sorted(parameters.items())))
-        if key not in cache:
-            try:
-                layers = tuple(adapter.model_records(model, parameters))
-            except CostcalcError as exc:
-                message = str(exc)
-                column = where["model"]  # unknown model or a spec problem
-                for name in parameters:
-                    if f"'{name}'" in message:
-                        column = where[name]
-                        break
-                raise SpecError(f"{model}: {message}", path, line_number, column) from None
-            cache[key] = layers
-        layers = cache[key]
-        label = model + "".join(f" {k}={v}" for k, v in parameters.items() if k != "classes")
-        samples.append(Sample(label, model, layers,
-                              tuple(costs(layers, row_dtype, fusion, runtime)),
-                              float(Fraction(ms)) / 1000, sum(r.macs for r in layers),
-                              line_number))
-    if not samples:
-        raise SpecError("no measurements after the header", path, 2, 1)
-    return samples, dtypes.pop()
+    return names
+
+
+def _ms(ms_text: str, at: tuple[str, int, int]) -> Any:
+    """The measured milliseconds of a row, exact and in range."""
+    try:
+        ms = adapter.parse_number(ms_text)
+    except (ValueError, ZeroDivisionError):
+        raise SpecError(f"ms must be a number, got {ms_text!r}", *at) from None
+    if not 0 < ms <= MAX_MS:
+        raise SpecError(f"ms must be more than 0 and at most {MAX_MS}, got {ms_text}", *at)
+    return ms
+
+
+def _dtype(row: dict, where: dict, dtype: str | None, dtypes: set[str],
+           at: tuple[str, int]) -> str:
+    """A row's dtype: its column, else --dtype, else fp32; one dtype per file."""
+    row_dtype = row["dtype"][0].strip() if "dtype" in row else (dtype or "fp32")
+    if row_dtype not in DTYPE_BYTES:
+        raise SpecError(f"unknown dtype {row_dtype!r}; valid: {', '.join(DTYPE_BYTES)}",
+                        *at, where.get("dtype", 1))
+    if dtype is not None and row_dtype != dtype:
+        raise SpecError(f"dtype {row_dtype} differs from --dtype {dtype}", *at, where["dtype"])
+    dtypes.add(row_dtype)
+    if len(dtypes) > 1:
+        raise SpecError(f"dtype {row_dtype} differs from the rows before "
+                        f"({min(dtypes - {row_dtype})}): fit one dtype per file", *at,
+                        where.get("dtype", 1))
+    return row_dtype
+
+
+def _layers(model: str, parameters: dict[str, str], where: dict, at: tuple[str, int]) -> tuple:
+    """The layer records of a row's model; an engine error points at the column it names."""
+    try:
+        return tuple(adapter.model_records(model, parameters))
+    except CostcalcError as exc:
+        message = str(exc)
+        column = where["model"]  # unknown model or a spec problem
+        for name in parameters:
+            if f"'{name}'" in message:
+                column = where[name]
+                break
+        raise SpecError(f"{model}: {message}", *at, column) from None
 
 
 def _fields(line: str) -> list[tuple[str, int]]:
@@ -358,9 +379,7 @@ def _apply(device: Device, theta: dict[str, float], chosen: list[str], dtype: st
 
 def _round(value: float) -> Fraction:
     """4 significant digits, kept exact from there on (what a profile file would say)."""
-    if value == 0:
-        return Fraction(0)
-    return Fraction(f"{value:.4g}")
+    return numbers.rounded(value, 4)
 
 
 # ---------------------------------------------------------------------------- baselines

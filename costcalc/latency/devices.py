@@ -27,9 +27,10 @@ import difflib
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from costcalc.latency import adapter
+from costcalc.latency.adapter import numbers
 from costcalc.latency.adapter import SpecError, UsageError
 from costcalc.latency.model import DTYPE_BYTES, FUSIONS, OP_CLASSES, RUNTIMES, Device
 
@@ -54,9 +55,7 @@ def get(name: str) -> Device:
         return _load_shipped(name)
     if name.endswith((".yaml", ".yml")) or "/" in name:
         return load(name)
-    close = difflib.get_close_matches(name, shipped(), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise UsageError(f"unknown device {name!r}{hint}; valid: {', '.join(shipped())}, or a YAML "
+    raise UsageError(f"unknown device {name!r}{_hint(name, shipped())}; valid: {', '.join(shipped())}, or a YAML "
                      "device profile file")
 
 
@@ -77,20 +76,44 @@ def load(path: str, _seen: tuple[str, ...] = ()) -> Device:
         raise fail("a device profile is a YAML mapping (name, peak, bandwidth, eta, ...)")
     for key in doc:
         if key not in KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise fail(f"unknown key {key!r}{hint}; valid keys: {', '.join(KEYS)}", doc, key, True)
-    base = None
-    if "base" in doc:
-        base_name = doc["base"]
-        if not isinstance(base_name, str) or base_name not in shipped():
-            raise fail(f"unknown base {base_name!r}; valid: {', '.join(shipped())}", doc, "base")
-        if base_name in _seen:
-            raise fail(f"base {base_name!r} refers back to itself", doc, "base")
-        base = load(str(SHIPPED_DIR / f"{base_name}.yaml"), _seen + (base_name,))
+            raise fail(f"unknown key {key!r}{_hint(key, KEYS)}; valid keys: {', '.join(KEYS)}",
+                       doc, key, True)
+    base = _base(doc, _seen, fail)
     for key in ("name", "description"):
         if key in doc and not isinstance(doc[key], str):
             raise fail(f"{key!r} must be text", doc, key)
+    choices = _choices(doc, base, fail)
+    sources = dict(base.sources) if base else {}
+    values = _values(doc, base, sources, fail)
+    if choices["dtype"] not in values["peak"]:
+        raise fail(f"default dtype {choices['dtype']} has no peak; peak lists "
+                   f"{', '.join(values['peak'])}", doc, "dtype" if "dtype" in doc else None)
+    name = doc.get("name", Path(path).stem)
+    description = doc.get("description", base.description if base else "")
+    return Device(name, description, values["peak"], values["bandwidth"], values["eta"],
+                  values["eta_memory"], values["t_launch"], values["t_fixed"], sources=sources,
+                  origin=path, **choices)
+
+
+def _hint(word: Any, valid: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(word), valid, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _base(doc: dict, seen: tuple[str, ...], fail) -> Device | None:
+    """The shipped profile named by ``base:`` (loaded and checked), or None."""
+    if "base" not in doc:
+        return None
+    base_name = doc["base"]
+    if not isinstance(base_name, str) or base_name not in shipped():
+        raise fail(f"unknown base {base_name!r}; valid: {', '.join(shipped())}", doc, "base")
+    if base_name in seen:
+        raise fail(f"base {base_name!r} refers back to itself", doc, "base")
+    return load(str(SHIPPED_DIR / f"{base_name}.yaml"), seen + (base_name,))
+
+
+def _choices(doc: dict, base: Device | None, fail) -> dict[str, str]:
+    """dtype, fusion and runtime: the file's, else the base's, else the defaults."""
     choices = {}
     for key, valid, default in (("dtype", tuple(DTYPE_BYTES), "fp32"),
                                 ("fusion", FUSIONS, "conv-bn-act"), ("runtime", RUNTIMES, "gemm")):
@@ -98,24 +121,16 @@ def load(path: str, _seen: tuple[str, ...] = ()) -> Device:
         if value not in valid:
             raise fail(f"{key!r} must be one of {', '.join(valid)}, got {value!r}", doc, key)
         choices[key] = value
-    sources = dict(base.sources) if base else {}
+    return choices
+
+
+def _values(doc: dict, base: Device | None, sources: dict[str, str], fail) -> dict[str, Any]:
+    """The numbers (peak and eta tables, scalars) over the base's; every one required."""
     values: dict[str, Any] = {}
     for key in ("peak", "eta"):
         table = dict(getattr(base, key)) if base else {}
         if key in doc:
-            section = doc[key]
-            if not isinstance(section, dict) or not section:
-                raise fail(f"{key!r} must be a mapping of "
-                           f"{'dtype' if key == 'peak' else 'op class'}: {{value, source}}",
-                           doc, key)
-            valid = tuple(DTYPE_BYTES) if key == "peak" else OP_CLASSES
-            for sub, entry in section.items():
-                if sub not in valid:
-                    close = difflib.get_close_matches(str(sub), valid, n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    raise fail(f"unknown {key} entry {sub!r}{hint}; valid: {', '.join(valid)}",
-                               section, sub, True)
-                table[sub], sources[f"{key}.{sub}"] = _entry(section, sub, key, fail)
+            table.update(_section(doc, key, sources, fail))
         values[key] = table
     for key in SCALARS:
         if key in doc:
@@ -128,14 +143,23 @@ def load(path: str, _seen: tuple[str, ...] = ()) -> Device:
     if missing:
         raise fail(f"missing {', '.join(missing)} (every field needs a value and a source; "
                    "or start from a shipped profile with base: NAME)")
-    if choices["dtype"] not in values["peak"]:
-        raise fail(f"default dtype {choices['dtype']} has no peak; peak lists "
-                   f"{', '.join(values['peak'])}", doc, "dtype" if "dtype" in doc else None)
-    name = doc.get("name", Path(path).stem)
-    description = doc.get("description", base.description if base else "")
-    return Device(name, description, values["peak"], values["bandwidth"], values["eta"],
-                  values["eta_memory"], values["t_launch"], values["t_fixed"], sources=sources,
-                  origin=path, **choices)
+    return values
+
+
+def _section(doc: dict, key: str, sources: dict[str, str], fail) -> dict[str, Any]:
+    """The entries of ``peak:`` (by dtype) or ``eta:`` (by op class), checked."""
+    section = doc[key]
+    if not isinstance(section, dict) or not section:
+        raise fail(f"{key!r} must be a mapping of "
+                   f"{'dtype' if key == 'peak' else 'op class'}: {{value, source}}", doc, key)
+    valid = tuple(DTYPE_BYTES) if key == "peak" else OP_CLASSES
+    table = {}
+    for sub in section:
+        if sub not in valid:
+            raise fail(f"unknown {key} entry {sub!r}{_hint(sub, valid)}; valid: {', '.join(valid)}",
+                       section, sub, True)
+        table[sub], sources[f"{key}.{sub}"] = _entry(section, sub, key, fail)
+    return table
 
 
 def _entry(container: Any, key: str, what: str, fail) -> tuple[Any, str]:
@@ -170,7 +194,7 @@ def _show(value: Any) -> str:
         return f"a number of {len(str(abs(value)))} digits"
     if isinstance(value, Fraction) and value.denominator != 1:
         try:
-            return f"{float(value):.6g}"
+            return numbers.significant(value, 6)
         except OverflowError:
             return "a number beyond 1e308"
     return str(value)
@@ -197,10 +221,9 @@ def to_yaml(device: Device) -> str:
 
 def _decimal(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return numbers.significant(value, 4)
     if isinstance(value, Fraction):
-        text = f"{float(value):.6g}"
-        return text
+        return numbers.significant(value, 6)
     return str(value)
 
 

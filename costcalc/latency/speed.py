@@ -59,10 +59,10 @@ def per_layer() -> Any:
             "caffe_x": caffe_std[block] / caffe_sep[block]})
     total = {k: sum(r[k] for r in rows) for k in ("macs_std", "macs_sep", "modern_std",
                                                   "modern_sep", "caffe_std", "caffe_sep")}
-    rows.append({"_style": "total", "layer": "all separable layers", **total,
-                 "macs_x": total["macs_std"] / total["macs_sep"],
-                 "modern_x": total["modern_std"] / total["modern_sep"],
-                 "caffe_x": total["caffe_std"] / total["caffe_sep"]})
+    rows.append(adapter.Row({"layer": "all separable layers", **total,
+                             "macs_x": total["macs_std"] / total["macs_sep"],
+                             "modern_x": total["modern_std"] / total["modern_sep"],
+                             "caffe_x": total["caffe_std"] / total["caffe_sep"]}, style="total"))
     columns = [("layer", "layer", "text"), ("macs_std", "std MACs", "count"),
                ("macs_sep", "dw+pw MACs", "count"), ("macs_x", "MACs x", "ratio"),
                ("modern_std", f"std us ({MODERN})", "number"),

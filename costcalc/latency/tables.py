@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.latency import adapter
+from costcalc.latency.adapter import numbers
 from costcalc.latency.calibrate import Fit, baseline, mape
 from costcalc.latency.model import TERMS, Device, Prediction
 
@@ -40,10 +41,10 @@ def layers_table(prediction: Prediction, model: str, parameters: dict) -> Any:
     nbytes = sum(r["bytes"] for r in records)
     rows.append({"layer": "fixed overhead", "time_us": _us(prediction.fixed),
                  "share": 100 * prediction.fixed / total if total else 0.0})
-    rows.append({"_style": "total", "layer": "total", "work": work, "bytes": nbytes,
-                 "launches": sum(r["launches"] for r in records),
-                 "intensity": work / nbytes if nbytes else None, "time_us": _us(total),
-                 "share": 100.0})
+    rows.append(adapter.Row({"layer": "total", "work": work, "bytes": nbytes,
+                             "launches": sum(r["launches"] for r in records),
+                             "intensity": work / nbytes if nbytes else None,
+                             "time_us": _us(total), "share": 100.0}, style="total"))
     device = prediction.device
     shown = ", ".join(f"{k}={show_value(v)}" for k, v in parameters.items())
     bounds = {}
@@ -75,8 +76,7 @@ def show_value(value: Any) -> Any:
     from fractions import Fraction
 
     if isinstance(value, Fraction):
-        text = f"{float(value):.6g}"
-        return text if Fraction(text) == value else str(value)
+        return numbers.short_text(value, 6)
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from costcalc import numbers
 from costcalc.plot.svg import Element, el, number
 
 MARGIN = {"left": 64, "right": 16, "top": 34, "bottom": 44}
@@ -11,10 +12,7 @@ MARGIN = {"left": 64, "right": 16, "top": 34, "bottom": 44}
 
 def human(value: float) -> str:
     """300774272 -> '300.8M': short tick and label text (exact numbers go in tooltips)."""
-    for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= factor:
-            return f"{value / factor:.4g}{suffix}"
-    return f"{value:.4g}"
+    return numbers.human(value, ".4g")
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from costcalc import numbers
+
 
 def exact_number(value: Any) -> Fraction | None:
     """A JSON number or "p/q" text as an exact Fraction (None when it is not a number).
@@ -49,9 +51,4 @@ def _parameter(axis: str, point: dict) -> str:
 
 def shown(value: Any) -> str:
     """A coordinate as text (0.75, 224, 7/3)."""
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return str(value.numerator)
-        text = f"{float(value):.10g}"
-        return text if Fraction(text) == value else f"{value.numerator}/{value.denominator}"
-    return str(value)
+    return numbers.short_text(value, 10)

@@ -18,32 +18,63 @@ def shape_text(shape: list[int]) -> str:
 
 def chart(graph: dict[str, Any], block: str | None = None) -> str:
     """SVG of the report JSON with layer inputs (``costcalc plot diagram``), or of one block."""
-    layers = graph["layers"]
-    if block is not None:
-        names = {b["name"] for b in graph["blocks"]}
-        if block not in names:
-            raise UsageError(f"no block {block!r} in {graph['model']}; blocks: "
-                             f"{', '.join(b['name'] for b in graph['blocks'])}")
-        layers = [layer for layer in layers if layer["name"].split(".", 1)[0] == block]
-    shapes = {"input": graph["input"], **{layer["name"]: layer["output"] for layer in layers}}
+    layers = _layers(graph, block)
     all_shapes = {"input": graph["input"], **{l["name"]: l["output"] for l in graph["layers"]}}
-    shown = [layer["name"] for layer in layers]
-    sources = []  # tensors entering the drawing from outside it
-    for layer in layers:
-        for name in layer["inputs"]:
-            if name not in shapes and name not in sources:
-                sources.append(name)
-    boxes = [("source", name, all_shapes.get(name, [])) for name in (sources or ["input"])]
-    if block is None:
-        boxes = [("source", "input", graph["input"])]
-    boxes += [("layer", layer["name"], layer) for layer in layers]
+    boxes = _boxes(graph, block, layers, all_shapes)
     row = {name: i for i, (_, name, _) in enumerate(boxes)}
     top = 40
     y = {name: top + i * (BOX_H + GAP) for name, i in row.items()}
     body = [heading(f"{graph['model']}" + (f" block {block}" if block else "") +
-                    f": layer graph ({len(shown)} layers)", 8)]
+                    f": layer graph ({len(layers)} layers)", 8)]
     edges = el("g", class_="edges", fill="none", stroke="#555555")
     labels = el("g", class_="edge-labels", fill="#333333", font_size=10)
+    lane_used = _edges(boxes, row, y, all_shapes, edges, labels)
+    nodes = el("g", class_="nodes")
+    _brackets(boxes, y, nodes)
+    for kind, name, item in boxes:
+        nodes.add(_source_box(name, item, y[name]) if kind == "source"
+                  else _layer_box(name, item, y[name]))
+    defs = el("defs", [el("marker", [el("path", d="M0,0L8,4L0,8z", fill="#555555")], id="arrow",
+                          viewBox="0 0 8 8", refX=8, refY=4, markerWidth=7, markerHeight=7,
+                          orient="auto")])
+    width = LEFT + BOX_W + 40 + LANE * (lane_used + 1) + 90
+    height = top + len(boxes) * (BOX_H + GAP) + 10
+    return document(max(width, 420), height, [defs, edges, nodes, labels, *body],
+                    f"{graph['model']} layer graph", "diagram")
+
+
+def _layers(graph: dict[str, Any], block: str | None) -> list[dict]:
+    """The layers drawn: all, or those of ``block`` (UsageError naming the blocks if unknown)."""
+    layers = graph["layers"]
+    if block is None:
+        return layers
+    names = {b["name"] for b in graph["blocks"]}
+    if block not in names:
+        raise UsageError(f"no block {block!r} in {graph['model']}; blocks: "
+                         f"{', '.join(b['name'] for b in graph['blocks'])}")
+    return [layer for layer in layers if layer["name"].split(".", 1)[0] == block]
+
+
+def _boxes(graph: dict[str, Any], block: str | None, layers: list[dict],
+           all_shapes: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(kind, name, item) per box, top to bottom: the tensors entering the drawing, the layers."""
+    if block is None:
+        boxes = [("source", "input", graph["input"])]
+    else:
+        shapes = {"input": graph["input"], **{layer["name"]: layer["output"] for layer in layers}}
+        sources = []  # tensors entering the drawing from outside it
+        for layer in layers:
+            for name in layer["inputs"]:
+                if name not in shapes and name not in sources:
+                    sources.append(name)
+        boxes = [("source", name, all_shapes.get(name, [])) for name in (sources or ["input"])]
+    return boxes + [("layer", layer["name"], layer) for layer in layers]
+
+
+def _edges(boxes, row: dict[str, int], y: dict[str, int], all_shapes: dict[str, Any], edges,
+           labels) -> int:
+    """Draw every input edge: straight down to the next box, else an arc in a free lane on the
+    right. Returns how many lanes the arcs use."""
     lanes: list[int] = []  # last row each lane is busy until
     lane_used = 0
     for kind, name, item in boxes:
@@ -78,8 +109,11 @@ def chart(graph: dict[str, Any], block: str | None = None) -> str:
                          marker_end="url(#arrow)", stroke="#D55E00", class_="edge skip",
                          data_from=source, data_to=name, data_shape=shape))
             labels.add(el("text", [shape], x=x_out + 6, y=ya - 4, fill="#D55E00"))
-    nodes = el("g", class_="nodes")
-    # Each block's name beside its first layer, and a bracket over its layers.
+    return lane_used
+
+
+def _brackets(boxes, y: dict[str, int], nodes) -> None:
+    """Each block's name beside its first layer, and a bracket over its layers."""
     seen: dict[str, list[str]] = {}
     for kind, name, item in boxes:
         if kind == "layer":
@@ -93,33 +127,28 @@ def chart(graph: dict[str, Any], block: str | None = None) -> str:
                            el("text", [block_name], x=LEFT - 14, y=y0 + 17, text_anchor="end",
                               fill="#555555", font_weight="bold")],
                      class_="block-bracket", data_block=block_name))
-    for kind, name, item in boxes:
-        top_y = y[name]
-        if kind == "source":
-            text = f"{name}: {shape_text(item)}" if item else name
-            nodes.add(el("g", [el("rect", x=LEFT, y=top_y, width=BOX_W, height=BOX_H, rx=12,
-                                  fill="#ffffff", stroke="#333333"),
-                               el("text", [text], x=LEFT + BOX_W / 2, y=top_y + 17,
-                                  text_anchor="middle")], class_="node source", data_layer=name))
-            continue
-        fill = colour(item.get("op_class", "other"))
-        label = f"{name}  {item['kind']}"
-        if text_width(label) > BOX_W - 12:
-            label = name
-        op_class = op_label(item.get("op_class", "other"))
-        nodes.add(el("g", [title(f"{name} ({item['kind']}, {op_class}): "
-                                 f"output {shape_text(item['output'])}, {item['macs']:,} MACs, "
-                                 f"{item['params']:,} params"),
-                           el("rect", x=LEFT, y=top_y, width=BOX_W, height=BOX_H, rx=4, fill=fill,
-                              fill_opacity=0.25, stroke=fill),
-                           el("text", [label], x=LEFT + 8, y=top_y + 17)],
-                     class_="node", data_layer=name, data_kind=item["kind"],
-                     data_macs=item["macs"], data_params=item["params"],
-                     data_output=shape_text(item["output"])))
-    defs = el("defs", [el("marker", [el("path", d="M0,0L8,4L0,8z", fill="#555555")], id="arrow",
-                          viewBox="0 0 8 8", refX=8, refY=4, markerWidth=7, markerHeight=7,
-                          orient="auto")])
-    width = LEFT + BOX_W + 40 + LANE * (lane_used + 1) + 90
-    height = top + len(boxes) * (BOX_H + GAP) + 10
-    return document(max(width, 420), height, [defs, edges, nodes, labels, *body],
-                    f"{graph['model']} layer graph", "diagram")
+
+
+def _source_box(name: str, shape: list[int], top_y: int):
+    text = f"{name}: {shape_text(shape)}" if shape else name
+    return el("g", [el("rect", x=LEFT, y=top_y, width=BOX_W, height=BOX_H, rx=12,
+                       fill="#ffffff", stroke="#333333"),
+                    el("text", [text], x=LEFT + BOX_W / 2, y=top_y + 17,
+                       text_anchor="middle")], class_="node source", data_layer=name)
+
+
+def _layer_box(name: str, item: dict[str, Any], top_y: int):
+    fill = colour(item.get("op_class", "other"))
+    label = f"{name}  {item['kind']}"
+    if text_width(label) > BOX_W - 12:
+        label = name
+    op_class = op_label(item.get("op_class", "other"))
+    return el("g", [title(f"{name} ({item['kind']}, {op_class}): "
+                          f"output {shape_text(item['output'])}, {item['macs']:,} MACs, "
+                          f"{item['params']:,} params"),
+                    el("rect", x=LEFT, y=top_y, width=BOX_W, height=BOX_H, rx=4, fill=fill,
+                       fill_opacity=0.25, stroke=fill),
+                    el("text", [label], x=LEFT + 8, y=top_y + 17)],
+              class_="node", data_layer=name, data_kind=item["kind"],
+              data_macs=item["macs"], data_params=item["params"],
+              data_output=shape_text(item["output"]))

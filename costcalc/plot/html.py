@@ -6,6 +6,7 @@ from fractions import Fraction
 from html import escape
 from typing import Any, Iterable
 
+from costcalc import numbers
 from costcalc.plot.axes import human
 from costcalc.plot.data import shown
 
@@ -90,10 +91,10 @@ def _cell(value: Any, kind: str) -> tuple[str, str, str]:
         return text, text, repr(float(value))
     if isinstance(value, float):
         if kind == "percent":
-            return f"{value:.2f}%", repr(value), repr(value)
+            return numbers.percent(value), repr(value), repr(value)
         if kind == "ratio":
-            return f"{value:.4f}", repr(value), repr(value)
-        return f"{value:.4g}", repr(value), repr(value)
+            return numbers.fixed(value, 4), repr(value), repr(value)
+        return numbers.significant(value), repr(value), repr(value)
     return str(value), "", str(value)
 
 
@@ -103,7 +104,7 @@ def table_html(table) -> str:
                    for c in table.columns)
     body, foot = [], []
     for row in table.rows:
-        classes = [row.get("_style") or ""] + (["indent"] if row.get("_indent") else [])
+        classes = [row.style] + (["indent"] if row.indent else [])
         cells = []
         for column in table.columns:
             text, tip, key = _cell(row.get(column.key), column.kind)
@@ -113,7 +114,7 @@ def table_html(table) -> str:
             attrs += ' class="num"' if numeric else ""
             cells.append(f"<td{attrs}>{escape(text)}</td>")
         line = f'<tr class="{escape(" ".join(c for c in classes if c))}">{"".join(cells)}</tr>'
-        (foot if row.get("_style") == "total" else body).append(line)
+        (foot if row.style == "total" else body).append(line)
     return (f'<div class="scroll"><table class="sortable"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody><tfoot>{"".join(foot)}</tfoot></table></div>')
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from costcalc import numbers
 from costcalc.errors import UsageError
 from costcalc.plot import data
 from costcalc.plot.axes import wants_log
@@ -33,9 +34,7 @@ def escape(text: str) -> str:
 def _decimal(value: Any) -> str:
     """An axis value as a decimal pgfplots reads: exact for decimals (0.35), ten significant
     digits for other rationals (1/3)."""
-    number = data.exact_number(value)
-    text = data.shown(number)
-    return text if "/" not in text else f"{float(number):.10g}"
+    return numbers.near_text(data.exact_number(value), 10)
 
 
 def _axis(options: list[str]) -> str:

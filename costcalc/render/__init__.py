@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from enum import Enum
 from importlib import import_module
+from typing import Callable
 
+from costcalc.errors import UsageError
 from costcalc.table import Table
 
 
@@ -19,15 +21,23 @@ class Format(str, Enum):
     pgfplots = "pgfplots"
 
 
-_MODULES = {
+# Formats this package renders itself: (module, function), imported on first use.
+_OWN = {
     Format.table: ("costcalc.render.terminal", "render"),
     Format.json: ("costcalc.render.records", "render_json"),
     Format.csv: ("costcalc.render.records", "render_csv"),
     Format.markdown: ("costcalc.render.markdown", "render"),
     Format.latex: ("costcalc.render.latex", "render"),
-    Format.html: ("costcalc.plot.hooks", "render_html"),
-    Format.pgfplots: ("costcalc.plot.hooks", "render_pgfplots"),
 }
+# Formats a higher layer draws (html and pgfplots come from costcalc.plot): that layer
+# registers a loader here, so this package never names it.
+_LOADERS: dict[Format, Callable[[], Callable[..., str]]] = {}
+
+
+def register(fmt: Format | str, loader: Callable[[], Callable[..., str]]) -> None:
+    """Make ``fmt`` renderable: ``loader()`` returns its ``render(table, **options)`` function
+    (called on first use, so registering costs no import)."""
+    _LOADERS[Format(fmt)] = loader
 
 
 # Formats that read ``Table.data`` (the machine-readable content) and the one that reads only it:
@@ -47,5 +57,10 @@ def reads_rows(fmt: Format | str) -> bool:
 
 def render(table: Table, fmt: Format | str, **options) -> str:
     """``table`` as text in format ``fmt``."""
-    module, function = _MODULES[Format(fmt)]
-    return getattr(import_module(module), function)(table, **options)
+    fmt = Format(fmt)
+    if fmt in _OWN:
+        module, function = _OWN[fmt]
+        return getattr(import_module(module), function)(table, **options)
+    if fmt not in _LOADERS:
+        raise UsageError(f"--format {fmt.value} is not available (its package did not register it)")
+    return _LOADERS[fmt]()(table, **options)

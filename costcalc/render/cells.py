@@ -7,12 +7,7 @@ from typing import Any
 from costcalc import numbers
 
 
-def human(value: Any) -> str:
-    """300774272 -> '300.77M' (exact ints below 1000 unchanged)."""
-    for factor, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
-        if abs(value) >= factor:
-            return f"{value / factor:.2f}{suffix}"
-    return str(value)
+human = numbers.human  # 300774272 -> '300.77M' (exact ints below 1000 unchanged)
 
 
 def plain(value: Any, kind: str, exact: bool = True) -> str:
@@ -22,13 +17,13 @@ def plain(value: Any, kind: str, exact: bool = True) -> str:
     if kind == "count" and isinstance(value, int) and not isinstance(value, bool):
         return str(value) if exact else human(value)
     if kind == "percent" and isinstance(value, (int, float, Fraction)):
-        return f"{float(value):.2f}%"
+        return numbers.percent(value)
     if kind == "ratio" and isinstance(value, (int, float, Fraction)):
-        return f"{float(value):.4f}"
+        return numbers.fixed(value, 4)
     if isinstance(value, Fraction) or (isinstance(value, int) and not isinstance(value, bool)):
         return numbers.format_number(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return numbers.significant(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

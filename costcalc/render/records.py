@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-from fractions import Fraction
 from typing import Any
 
 from costcalc import numbers
@@ -13,16 +12,7 @@ from costcalc.render.controls import visible
 from costcalc.table import Row, Table
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Fraction):
-        return numbers.json_value(value)
-    if isinstance(value, (int, float, str, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    return str(value)
+_json_value = numbers.json_tree
 
 
 def row_type(row: Row) -> str:

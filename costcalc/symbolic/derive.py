@@ -345,11 +345,5 @@ def _set_text(name: str, value: Any) -> str:
     return f"{number_text(lo)} {left} {name} {right} {number_text(hi)}"
 
 
-def number_text(value: Any) -> str:
-    """An exact number as text: 0.75, 7/3, 224."""
-    if getattr(value, "is_Rational", False):
-        value = Fraction(int(value.p), int(value.q))
-    if isinstance(value, (int, Fraction)):
-        return numbers.format_number(value)
-    return str(value)
+number_text = numbers.exact_text  # an exact number as text: 0.75, 7/3, 224
 

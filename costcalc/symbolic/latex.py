@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from costcalc import numbers
 from costcalc.symbolic import terms as terms_mod
 from costcalc.symbolic.calculus import Sensitivity
 from costcalc.render import render
@@ -85,8 +86,7 @@ def _sensitivity(rows: list[Sensitivity]) -> list[str]:
 
 
 def _short(value) -> str:
-    text = number_text(value)
-    return text if "/" not in text else f"{float(value):.6g}"
+    return numbers.near_text(value, 6)
 
 
 def _tex_number(text: str) -> str:

@@ -146,8 +146,7 @@ def sensitivity_record(s: Sensitivity) -> dict:
 
 def json_number(value: Any) -> Any:
     """An exact number for JSON: an int when whole, else a string ``p/q`` sympify reads."""
-    exact = to_fraction(value)
-    return exact if isinstance(exact, int) else f"{exact.numerator}/{exact.denominator}"
+    return numbers.json_rational(to_fraction(value))
 
 
 def formula_data(model: Model, layers: list[LayerFormula], totals: dict) -> dict:
@@ -165,7 +164,7 @@ def formula_data(model: Model, layers: list[LayerFormula], totals: dict) -> dict
     return {
         "model": model.spec.name,
         "convention": model.convention.name,
-        "parameters": {k: _param(v) for k, v in model.values.items()},
+        "parameters": {k: numbers.json_value(v) for k, v in model.values.items()},
         "symbols": symbols,
         "letters": {k: LETTERS[k] for k in used if k in LETTERS},
         "region": model.region,
@@ -181,13 +180,6 @@ def formula_data(model: Model, layers: list[LayerFormula], totals: dict) -> dict
     }
 
 
-def _param(value: Any) -> Any:
-    if isinstance(value, Fraction):
-        # a decimal is a JSON number only when a float holds it (0.5, not 0.499999999999999999)
-        return json_number(value) if "/" in number_text(value) else numbers.json_value(value)
-    return value
-
-
 def _layer_record(layer: LayerFormula) -> dict:
     formula = {}
     if layer.macs_formula is not None:
@@ -201,7 +193,7 @@ def _layer_record(layer: LayerFormula) -> dict:
 def solve_table(solution: Solution) -> Table:
     """Exact and ideal answers of a budget solve, side by side."""
     var = solution.variable
-    budgets = " and ".join(f"{_human(b)} {'MACs' if q == 'macs' else 'params'}"
+    budgets = " and ".join(f"{numbers.exact_human(b)} {'MACs' if q == 'macs' else 'params'}"
                            for q, b in solution.budgets.items())
     fixed = ", ".join(f"{k} {number_text(v)}" for k, v in solution.fixed.items() if v is not None)
     title = f"{solution.model}: largest {var} within {budgets}" + (f" at {fixed}" if fixed else "")
@@ -258,26 +250,19 @@ def _solve_row(method: str, var: str, value: Any, fixed: dict, macs: Any, params
     return row
 
 
-def _human(count: int) -> str:
-    for factor, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
-        if count >= factor and count % (factor // 1000 or 1) == 0:
-            return f"{number_text(Fraction(count, factor))}{suffix}"
-    return str(count)
-
-
 def solve_data(solution: Solution) -> dict:
     """The JSON form of a solve."""
     exact = solution.exact
     result = {
         "model": solution.model, "solve_for": solution.variable, "budgets": solution.budgets,
-        "fixed": {k: _param(v) for k, v in solution.fixed.items()},
-        "exact": {solution.variable: _param(exact.value), "macs": exact.total.macs,
+        "fixed": {k: numbers.json_value(v) for k, v in solution.fixed.items()},
+        "exact": {solution.variable: numbers.json_value(exact.value), "macs": exact.total.macs,
                   "params": exact.total.params},
         "capped": solution.capped, "search": solution.searched,
         "evaluations": solution.evaluations,
     }
     if solution.above is not None and solution.above.total is not None:
-        result["next"] = {solution.variable: _param(solution.above.value),
+        result["next"] = {solution.variable: numbers.json_value(solution.above.value),
                           "macs": solution.above.total.macs,
                           "params": solution.above.total.params}
     if solution.boundary is not None:
