@@ -367,3 +367,17 @@ def json_tree(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: json_tree(v) for k, v in value.items()}
     return str(value)
+
+
+TRUE_WORDS = ("true", "yes", "1", "on")
+FALSE_WORDS = ("false", "no", "0", "off")
+
+
+def truth(text: str) -> bool | None:
+    """A command-line true/false word (``yes``, ``off``, ``1``...) as a bool; None for other text."""
+    lowered = text.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    return None

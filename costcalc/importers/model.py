@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from costcalc import numbers
 from costcalc.errors import UsageError
 from costcalc.graph.core import Graph
 
@@ -28,12 +29,10 @@ class ImportParameter:
     def parse(self, text: str) -> Any:
         """A command-line value in this parameter's type (numbers as exact whole numbers)."""
         if self.kind == "bool":
-            lowered = text.strip().lower()
-            if lowered in ("true", "yes", "1", "on"):
-                return True
-            if lowered in ("false", "no", "0", "off"):
-                return False
-            raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
+            value = numbers.truth(text)
+            if value is None:
+                raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
+            return value
         if self.kind == "whole":
             stripped = text.strip()
             if not stripped.isdigit() or len(stripped) > 9 or int(stripped) < 1:

@@ -50,12 +50,10 @@ class Parameter:
     def parse(self, text: str) -> Any:
         """Turn a command-line value into this parameter's type."""
         if self.type == "bool":
-            lowered = text.strip().lower()
-            if lowered in ("true", "yes", "1", "on"):
-                return True
-            if lowered in ("false", "no", "0", "off"):
-                return False
-            raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
+            value = numbers.truth(text)
+            if value is None:
+                raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
+            return value
         if self.type == "text":
             return text
         try:
