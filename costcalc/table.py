@@ -11,11 +11,21 @@ class Column:
 
     kinds: text, count (exact int, humanised in the terminal), percent (float 0..100),
     ratio (float), number (exact rational or float), expr (sympy expression).
+
+    How a terminal narrower than the table shows it (the other formats show every column):
+    ``priority`` 0 keeps the column, higher numbers are left out first; ``shrink`` lets a text
+    column be cut short with an ellipsis, after trying its ``short`` forms (pairs of long and
+    short text replaced in its cells); ``same_as`` names a column this one repeats, so it is
+    shown only where the two differ.
     """
 
     key: str
     title: str
     kind: str = "text"
+    priority: int = 0
+    shrink: bool = False
+    same_as: str = ""
+    short: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass

@@ -18,9 +18,14 @@ from costcalc.table import Column, Table
 from costcalc.table import Row as TableRow
 
 FULL_DEPTH = 2
-RATIO_COLUMNS = [Column("pair_ratio", "dw+pw/std", "ratio"),
-                 Column("formula", "1/N+1/K^2", "ratio"),
-                 Column("block_ratio", "block/std", "ratio")]
+# How a narrow terminal writes block and layer kinds.
+SHORT_KINDS = (("inverted residual", "inv-res"), ("dw separable", "dw-sep"),
+               ("global_avg_pool", "gap"), ("hard_swish", "hswish"), ("hard_sigmoid", "hsigmoid"))
+# In a narrow terminal, columns go in this order: the formula ratio (which equals dw+pw/std for
+# every separable pair, so it is shown only where they differ), then block/std, the shares...
+RATIO_COLUMNS = [Column("pair_ratio", "dw+pw/std", "ratio", priority=6),
+                 Column("formula", "1/N+1/K^2", "ratio", priority=9, same_as="pair_ratio"),
+                 Column("block_ratio", "block/std", "ratio", priority=7)]
 RATIO_NOTE = ("ratios: dw+pw/std = depthwise + pointwise MACs over the standard KxK conv they "
               "replace; 1/N+1/K^2 = the same ratio by formula (N = pointwise outputs, K = "
               "depthwise kernel); block/std = all the block's MACs over one standard KxK conv "
@@ -88,13 +93,14 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     groups = blocks(report)
     has_ratios = depth >= 1 and any(b.ratio for b in groups)
 
-    columns = [Column("name", "layer"), Column("kind", "kind"), Column("output", "output"),
-               Column("macs", "MACs", "count"), Column("macs_pct", "%MACs", "percent")]
+    columns = [Column("name", "layer"), Column("kind", "kind", shrink=True, short=SHORT_KINDS),
+               Column("output", "output"), Column("macs", "MACs", "count"),
+               Column("macs_pct", "%MACs", "percent", priority=4)]
     if flops:
-        columns.append(Column("flops", "FLOPs", "count"))
+        columns.append(Column("flops", "FLOPs", "count", priority=2))
     columns += [Column("params", "params", "count"),
-                Column("params_pct", "%params", "percent"),
-                Column("activations", "activations", "count")]
+                Column("params_pct", "%params", "percent", priority=5),
+                Column("activations", "activations", "count", priority=3)]
     for group in extra:
         columns += list(group.columns)
     if has_ratios:
