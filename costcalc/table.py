@@ -1,8 +1,8 @@
 """The neutral table every command produces and every output format renders."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,27 @@ class Table:
 
     def __post_init__(self) -> None:
         self.rows = [row if isinstance(row, Row) else Row(row) for row in self.rows]
+
+    def select(self, names: Sequence[str]) -> "Table":
+        """The table with the columns ``names`` (keys or titles, any case) in that order.
+
+        Chosen columns are all shown: a narrow terminal shortens their text but leaves none out.
+        An unknown name is refused with the list of names this table has.
+        """
+        from costcalc.errors import UsageError
+
+        by_name: dict[str, Column] = {}
+        for column in self.columns:
+            by_name.setdefault(column.key.lower(), column)
+            by_name.setdefault(column.title.strip().lower(), column)
+        chosen: list[Column] = []
+        for name in names:
+            column = by_name.get(name.strip().lower())
+            if column is None:
+                keys = ", ".join(c.key for c in self.columns)
+                raise UsageError(f"--columns: no column {name.strip()!r}; this table has: {keys}")
+            if column.key not in {c.key for c in chosen}:
+                chosen.append(replace(column, priority=0, same_as=""))
+        if not chosen:
+            raise UsageError("--columns: give at least one column name")
+        return replace(self, columns=chosen)

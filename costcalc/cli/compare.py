@@ -34,6 +34,7 @@ def compare(
     dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
                                         help="Element type for --device (default: the "
                                              "device's)."),
+    columns: options.ColumnNames = None,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -63,4 +64,4 @@ def compare(
         from costcalc.latency.compare import add_latency
 
         add_latency(table, device, dtype)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(options.select_columns(table, columns), format, exact=exact), nl=False)

@@ -11,6 +11,7 @@ from costcalc.render import Format
 
 def list_models(
     convention: options.ConventionName = "paper",
+    columns: options.ColumnNames = None,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -25,7 +26,8 @@ def list_models(
     from costcalc.costing.zoo_table import zoo_table
     from costcalc.render import render
 
-    typer.echo(render(zoo_table(convention), format, exact=exact), nl=False)
+    table = options.select_columns(zoo_table(convention), columns)
+    typer.echo(render(table, format, exact=exact), nl=False)
 
 
 class ShowFormat(str, Enum):

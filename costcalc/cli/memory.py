@@ -35,6 +35,7 @@ def memory(
     by_resolution: bool = typer.Option(False, "--by-resolution",
                                        help="The v2 paper's Table 3: widest materialised tensor "
                                             "and its memory (K = 1000 B) at each resolution."),
+    columns: options.ColumnNames = None,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -86,4 +87,4 @@ def memory(
         table = memory_tables.split_table(graph, chosen, parse_split(split))
     else:
         table = memory_tables.layers_table(graph, chosen)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(options.select_columns(table, columns), format, exact=exact), nl=False)

@@ -33,6 +33,19 @@ Exact = Annotated[bool, typer.Option(
     "--exact", "-e", help="Exact integers (300774272) instead of 300.77M in table, markdown and "
                           "latex output; json and csv are always exact.")]
 
+ColumnNames = Annotated[Optional[str], typer.Option(
+    "--columns", metavar="NAME[,NAME...]",
+    help="Columns to show, in this order (keys or titles, comma-separated); an unknown name "
+         "lists the table's columns.")]
+
+
+def select_columns(table, columns: Optional[str]):
+    """``table`` with the ``--columns`` the user chose (all of them when None)."""
+    if columns is None:
+        return table
+    return table.select([name for name in columns.split(",") if name.strip()])
+
+
 MAX_POINTS = 10_000  # the command line's default cap on parameter points (compare, sweep)
 MaxPoints = Annotated[int, typer.Option(
     "--max-points", help="Refuse more parameter points than this (time and memory grow with them).")]

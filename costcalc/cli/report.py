@@ -27,6 +27,7 @@ def report(
     dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
                                         help="Element type for --memory: fp32 (default), fp16, "
                                              "bf16 or int8; implies --memory."),
+    columns: options.ColumnNames = None,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -44,6 +45,8 @@ def report(
         costcalc report v1 --depth 1 --format markdown
 
         costcalc v3-small --set flavor=torchvision --format json
+
+        costcalc v2 --columns name,input,output,kernel,stride,groups,macs,inputs
     """
     from costcalc.api import analyze
     from costcalc.errors import UsageError
@@ -60,5 +63,7 @@ def report(
         extra.append(report_columns(result, dtype or "fp32"))
     # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.
     flops = flops or result.convention.unit == "FLOPs"
-    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra)
+    table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
+                         optional=columns is not None)
+    table = options.select_columns(table, columns)
     typer.echo(render(table, format, exact=exact), nl=False)

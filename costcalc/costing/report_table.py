@@ -32,6 +32,15 @@ RATIO_NOTE = ("ratios: dw+pw/std = depthwise + pointwise MACs over the standard 
               "from the block's input to its output channels")
 
 
+# Shown on request (``--columns``): the layer's input shape, its conv geometry and the layers
+# it reads ("connected to"); a block row shows its first layer's input and what feeds it.
+OPTIONAL_COLUMNS = [Column("input", "input"), Column("kernel", "kernel", "number"),
+                    Column("stride", "stride", "number"), Column("groups", "groups", "number"),
+                    Column("dilation", "dilation", "number"),
+                    Column("inputs", "connected to", shrink=True)]
+GEOMETRY = ("kernel", "stride", "groups", "dilation")
+
+
 @dataclass(frozen=True)
 class ColumnGroup:
     """Extra report columns: ``values(row)`` gives a layer's cells keyed by column key.
@@ -85,9 +94,43 @@ def blocks(report: Report) -> list[Block]:
     return result
 
 
+def _shape_text(shape: Sequence) -> str:
+    return "x".join(map(str, shape))
+
+
+def _geometry(value: Any) -> Any:
+    """A kernel, stride... as a cell: an int as is, a pair as ``3x5``."""
+    if isinstance(value, (tuple, list)):
+        return "x".join(map(str, value))
+    return value
+
+
+def optional_cells(report: Report, rows: Sequence[Row]) -> dict[str, Any]:
+    """The optional columns of a layer (one row) or a block (its rows)."""
+    graph = report.graph
+    index = {id(node): i for i, node in enumerate(graph.nodes)}
+    inside = {index[id(r.node)] for r in rows}
+    first = rows[0].node
+
+    def name(i: int) -> str:
+        return "input" if i < 0 else graph.nodes[i].name
+
+    def shape(i: int) -> Sequence:
+        return graph.input if i < 0 else graph.nodes[i].shape
+
+    feeds = list(dict.fromkeys(i for r in rows for i in r.node.inputs if i not in inside))
+    cells: dict[str, Any] = {
+        "input": " + ".join(_shape_text(shape(i)) for i in first.inputs) if first.inputs else "",
+        "inputs": ", ".join(map(name, feeds))}
+    if len(rows) == 1:
+        cells.update({key: _geometry(first.info.get(key)) for key in GEOMETRY})
+    return cells
+
+
 def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
-                 extra: Sequence[ColumnGroup] = ()) -> Table:
-    """The per-layer report of ``report`` as a Table (every format renders it)."""
+                 extra: Sequence[ColumnGroup] = (), optional: bool = False) -> Table:
+    """The per-layer report of ``report`` as a Table (every format renders it); ``optional``
+    adds the input, geometry and "connected to" columns after the others."""
     total = report.total
     convention = report.convention
     groups = blocks(report)
@@ -105,6 +148,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         columns += list(group.columns)
     if has_ratios:
         columns += RATIO_COLUMNS
+    if optional:
+        columns += OPTIONAL_COLUMNS
 
     def cells(name, kind, output, rows: Sequence[Row]) -> dict[str, Any]:
         macs = sum((r.macs for r in rows), 0)
@@ -118,6 +163,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         for group in extra:
             cell.update(group.values(rows[0]) if len(rows) == 1 and name == rows[0].name
                         else group.summary(rows))
+        if optional and name != "total":
+            cell.update(optional_cells(report, rows))
         return cell
 
     table_rows: list[dict[str, Any]] = []
