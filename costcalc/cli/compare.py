@@ -35,6 +35,9 @@ def compare(
                                         help="Element type for --device (default: the "
                                              "device's)."),
     columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -64,4 +67,4 @@ def compare(
         from costcalc.latency.compare import add_latency
 
         add_latency(table, device, dtype)
-    typer.echo(render(options.select_columns(table, columns), format, exact=exact), nl=False)
+    typer.echo(render(options.select_columns(table, columns), format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)

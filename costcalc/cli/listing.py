@@ -12,6 +12,9 @@ from costcalc.render import Format
 def list_models(
     convention: options.ConventionName = "paper",
     columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -27,7 +30,7 @@ def list_models(
     from costcalc.render import render
 
     table = options.select_columns(zoo_table(convention), columns)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 
 class ShowFormat(str, Enum):

@@ -28,6 +28,9 @@ def report(
                                         help="Element type for --memory: fp32 (default), fp16, "
                                              "bf16 or int8; implies --memory."),
     columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -66,4 +69,4 @@ def report(
     table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
                          optional=columns is not None)
     table = options.select_columns(table, columns)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)

@@ -33,6 +33,9 @@ def sweep(
     dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
                                         help="Element type for --device (default: the "
                                              "device's)."),
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -61,7 +64,7 @@ def sweep(
         extra = latency_metric(device, dtype)
     table = sweep_table(model, axes(alpha, res, classes, set_), convention, layout.value,
                         evaluate=_evaluate, max_points=max_points, extra=extra)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 
 def _evaluate(spec, axes, base, convention):
