@@ -1,8 +1,8 @@
 """The neutral table every command produces and every output format renders."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -11,11 +11,21 @@ class Column:
 
     kinds: text, count (exact int, humanised in the terminal), percent (float 0..100),
     ratio (float), number (exact rational or float), expr (sympy expression).
+
+    How a terminal narrower than the table shows it (the other formats show every column):
+    ``priority`` 0 keeps the column, higher numbers are left out first; ``shrink`` lets a text
+    column be cut short with an ellipsis, after trying its ``short`` forms (pairs of long and
+    short text replaced in its cells); ``same_as`` names a column this one repeats, so it is
+    shown only where the two differ.
     """
 
     key: str
     title: str
     kind: str = "text"
+    priority: int = 0
+    shrink: bool = False
+    same_as: str = ""
+    short: tuple[tuple[str, str], ...] = ()
 
 
 class Row:
@@ -68,3 +78,27 @@ class Table:
 
     def __post_init__(self) -> None:
         self.rows = [row if isinstance(row, Row) else Row(row) for row in self.rows]
+
+    def select(self, names: Sequence[str]) -> "Table":
+        """The table with the columns ``names`` (keys or titles, any case) in that order.
+
+        Chosen columns are all shown: a narrow terminal shortens their text but leaves none out.
+        An unknown name is refused with the list of names this table has.
+        """
+        from costcalc.errors import UsageError
+
+        by_name: dict[str, Column] = {}
+        for column in self.columns:
+            by_name.setdefault(column.key.lower(), column)
+            by_name.setdefault(column.title.strip().lower(), column)
+        chosen: list[Column] = []
+        for name in names:
+            column = by_name.get(name.strip().lower())
+            if column is None:
+                keys = ", ".join(c.key for c in self.columns)
+                raise UsageError(f"--columns: no column {name.strip()!r}; this table has: {keys}")
+            if column.key not in {c.key for c in chosen}:
+                chosen.append(replace(column, priority=0, same_as=""))
+        if not chosen:
+            raise UsageError("--columns: give at least one column name")
+        return replace(self, columns=chosen)

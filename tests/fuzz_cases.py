@@ -279,7 +279,10 @@ def displayed(text: str) -> None:
 # The commands a report's LaTeX uses; anything else came from a name.
 LATEX_COMMANDS = frozenset({"begin", "end", "centering", "small", "caption", "toprule",
                             "midrule", "bottomrule", "addlinespace", "textbf", "quad", "par",
-                            "smallskip", "footnotesize"})
+                            "smallskip", "footnotesize", "resizebox", "linewidth",
+                            "raggedright", "label", "times", "alpha", "rho", "textsuperscript",
+                            "max", "min", "begingroup", "endgroup", "endfirsthead", "endhead",
+                            "endlastfoot"})
 
 
 def zoo_texts() -> list[tuple[str, str]]:

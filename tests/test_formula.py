@@ -290,7 +290,7 @@ def test_latex_output_compiles(tmp_path):
         (tmp_path / f"part{index}.tex").write_text(result.stdout)
         parts.append(rf"\input{{part{index}}}\clearpage")
     (tmp_path / "doc.tex").write_text(
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs,longtable,graphicx}\n"
         "\\begin{document}\n" + "\n".join(parts) + "\n\\end{document}\n")
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)

@@ -121,7 +121,7 @@ def test_depth(depth, rows):
 PDFLATEX = shutil.which("pdflatex")
 DOCUMENT = r"""\documentclass{article}
 \usepackage[margin=1cm,paperwidth=40cm,paperheight=120cm]{geometry}
-\usepackage{booktabs}
+\usepackage{booktabs,longtable,graphicx}
 \begin{document}
 \input{table.tex}
 \end{document}

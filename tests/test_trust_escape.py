@@ -323,7 +323,7 @@ PDFLATEX = shutil.which("pdflatex")
 DOCUMENT = r"""\documentclass{article}
 \usepackage[margin=1cm,paperwidth=60cm,paperheight=120cm]{geometry}
 \usepackage{amsmath}
-\usepackage{booktabs}
+\usepackage{booktabs,longtable,graphicx}
 \begin{document}
 \input{part.tex}
 \end{document}

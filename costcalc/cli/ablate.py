@@ -16,6 +16,9 @@ def ablate(
         help="Run only this experiment (repeatable); --list shows the names."),
     list_: bool = typer.Option(False, "--list", help="List MODEL's experiments and exit."),
     convention: options.ConventionName = "paper",
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
     experiment: Optional[str] = typer.Option(
@@ -39,7 +42,7 @@ def ablate(
         table = experiments.listing(model)
         from costcalc.render import render
 
-        typer.echo(render(table, format, exact=exact), nl=False)
+        typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
         return
     tables = experiments.run(model, only, convention)
     typer.echo(experiments.render_all(tables, format, exact=exact), nl=False)

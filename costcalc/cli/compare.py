@@ -30,6 +30,10 @@ def compare(
     max_points: options.MaxPoints = MAX_POINTS,
     device: options.Device = None,
     dtype: options.DeviceDtype = None,
+    columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -59,4 +63,4 @@ def compare(
         from costcalc.latency.compare import add_latency
 
         add_latency(table, device, dtype)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(options.select_columns(table, columns), format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)

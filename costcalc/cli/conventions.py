@@ -21,6 +21,10 @@ def conventions(
         help="Also show this profile (a YAML user profile or a built-in); repeatable."),
     rules: bool = typer.Option(False, "--rules",
                                help="The weight of every quantity in every profile (no MODEL)."),
+    columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -52,7 +56,7 @@ def conventions(
         if rules:
             raise UsageError("--rules takes no MODEL: costcalc conventions --rules")
         table = conventions_table(model, options.overrides(alpha, res, classes, set_), names)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(options.select_columns(table, columns), format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 
 def profile_names(extra: Optional[list[str]]) -> list[str]:

@@ -16,6 +16,9 @@ def formula(
     classes: options.Classes = None,
     set_: options.Sets = None,
     convention: options.ConventionName = "paper",
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     sensitivity: bool = typer.Option(False, "--sensitivity",
                                      help="d(MACs)/d(alpha), d(MACs)/d(rho), ... and elasticities "
@@ -54,7 +57,8 @@ def formula(
     if format == Format.latex:
         from costcalc.symbolic.latex import document
 
-        typer.echo(document(result, collected(result, layers), table, rows), nl=False)
+        typer.echo(document(result, collected(result, layers), table, rows,
+                            **options.latex(caption, label, no_notes)), nl=False)
         return
     typer.echo(render(table, format, exact=True), nl=False)
 
@@ -80,6 +84,9 @@ def solve(
     step: int = typer.Option(8, "--step", help="Resolutions are multiples of this (8, 32, ...)."),
     set_: options.Sets = None,
     convention: options.ConventionName = "paper",
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     latency: Optional[str] = typer.Option(None, "--latency",
                                           help="Latency budget (20ms, 0.02s, 500us) on --device: "
@@ -121,7 +128,8 @@ def solve(
         raise UsageError(f"{spec.name} has no 'alpha' to solve for; leave out --res to solve "
                          "for the resolution")
     solution = solve_budget(spec, budgets, overrides, convention, step)
-    typer.echo(render(solve_table(solution), format, exact=True), nl=False)
+    typer.echo(render(solve_table(solution), format, exact=True,
+                      **options.latex(caption, label, no_notes)), nl=False)
 
 
 def _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step, set_,

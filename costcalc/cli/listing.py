@@ -11,6 +11,10 @@ from costcalc.render import Format
 
 def list_models(
     convention: options.ConventionName = "paper",
+    columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -25,7 +29,8 @@ def list_models(
     from costcalc.costing.zoo_table import zoo_table
     from costcalc.render import render
 
-    typer.echo(render(zoo_table(convention), format, exact=exact), nl=False)
+    table = options.select_columns(zoo_table(convention), columns)
+    typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 
 class ShowFormat(str, Enum):

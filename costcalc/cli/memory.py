@@ -35,6 +35,10 @@ def memory(
     by_resolution: bool = typer.Option(False, "--by-resolution",
                                        help="The v2 paper's Table 3: widest materialised tensor "
                                             "and its memory (K = 1000 B) at each resolution."),
+    columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -86,4 +90,5 @@ def memory(
         table = memory_tables.split_table(graph, chosen, parse_split(split))
     else:
         table = memory_tables.layers_table(graph, chosen, data=reads_data(format))
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(options.select_columns(table, columns), format, exact=exact,
+                      **options.latex(caption, label, no_notes)), nl=False)

@@ -36,6 +36,33 @@ Device = Annotated[Optional[str], typer.Option(
     "--device", "-D", help="Add predicted latency on this device profile (costcalc latency).")]
 DeviceDtype = Annotated[Optional[str], typer.Option(
     "--dtype", "-t", help="Element type for --device (default: the device's).")]
+
+ColumnNames = Annotated[Optional[str], typer.Option(
+    "--columns", metavar="NAME[,NAME...]",
+    help="Columns to show, in this order (keys or titles, comma-separated); an unknown name "
+         "lists the table's columns.")]
+
+
+def select_columns(table, columns: Optional[str]):
+    """``table`` with the ``--columns`` the user chose (all of them when None)."""
+    if columns is None:
+        return table
+    return table.select([name for name in columns.split(",") if name.strip()])
+
+
+Caption = Annotated[Optional[str], typer.Option(
+    "--caption", help="LaTeX: the table's caption (default: its title).")]
+Label = Annotated[Optional[str], typer.Option(
+    "--label", help="LaTeX: a \\label for the table, e.g. tab:mobilenet.")]
+NoNotes = Annotated[bool, typer.Option(
+    "--no-notes", help="LaTeX: leave out the notes under the table.")]
+
+
+def latex(caption: Optional[str], label: Optional[str], no_notes: bool) -> dict:
+    """The LaTeX renderer's options (the other formats ignore them)."""
+    return {"caption": caption, "label": label, "notes": not no_notes}
+
+
 MAX_POINTS = 10_000  # the command line's default cap on parameter points (compare, sweep)
 MaxPoints = Annotated[int, typer.Option(
     "--max-points", help="Refuse more parameter points than this (time and memory grow with them).")]

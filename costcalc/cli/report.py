@@ -27,6 +27,10 @@ def report(
     dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
                                         help="Element type for --memory: fp32 (default), fp16, "
                                              "bf16 or int8; implies --memory."),
+    columns: options.ColumnNames = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -44,8 +48,10 @@ def report(
         costcalc report v1 --depth 1 --format markdown
 
         costcalc v3-small --set flavor=torchvision --format json
+
+        costcalc v2 --columns name,input,output,kernel,stride,groups,macs,inputs
     """
     from costcalc.cli.report_output import report_text
 
     typer.echo(report_text(model, alpha, res, classes, set_, convention, depth, flops, memory,
-                           dtype, format, exact), nl=False)
+                           dtype, format, exact, columns, caption, label, no_notes), nl=False)

@@ -12,7 +12,9 @@ from costcalc.render import Format
 
 def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: Optional[str],
                 set_: Optional[list[str]], convention: str, depth: int, flops: bool,
-                memory: bool, dtype: Optional[str], format: Format, exact: bool) -> str:
+                memory: bool, dtype: Optional[str], format: Format, exact: bool,
+                columns: Optional[str] = None, caption: Optional[str] = None,
+                label: Optional[str] = None, no_notes: bool = False) -> str:
     """The report of ``model`` as text in ``format`` (the ``report`` command's options)."""
     from costcalc.api import analyze
     from costcalc.cli.overrides import overrides
@@ -31,5 +33,9 @@ def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: O
     # A FLOP-counting tool's own number is the FLOPs column: show it without being asked.
     flops = flops or result.convention.unit == "FLOPs"
     table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
-                         data=reads_data(format), rows=reads_rows(format))
-    return render(table, format, exact=exact)
+                         data=reads_data(format), rows=reads_rows(format),
+                         optional=columns is not None)
+    if columns is not None:
+        table = table.select([name for name in columns.split(",") if name.strip()])
+    latex = {"caption": caption, "label": label, "notes": not no_notes}
+    return render(table, format, exact=exact, **latex)

@@ -28,6 +28,9 @@ def sweep(
     max_points: options.MaxPoints = options.MAX_POINTS,
     device: options.Device = None,
     dtype: options.DeviceDtype = None,
+    caption: options.Caption = None,
+    label: options.Label = None,
+    no_notes: options.NoNotes = False,
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
 ) -> None:
@@ -56,7 +59,7 @@ def sweep(
         extra = latency_metric(device, dtype)
     table = sweep_table(model, axes(alpha, res, classes, set_), convention, layout.value,
                         evaluate=_evaluate, max_points=max_points, extra=extra)
-    typer.echo(render(table, format, exact=exact), nl=False)
+    typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 
 def _evaluate(spec, axes, base, convention):

@@ -29,7 +29,7 @@ def compare_table(models, axes, convention, baseline=None, sort=None, reverse=Fa
         rows.sort(key=lambda r: (r[key] is None, r[key]), reverse=reverse)
     columns = [Column("variant", "variant")]
     columns += [Column(key, title, "count") for key, title in METRICS]
-    columns += [Column(f"{key}_ratio", f"{title} x", "ratio") for key, title in METRICS]
+    columns += [Column(f"{key}_ratio", f"{title} x", "ratio", priority=1) for key, title in METRICS]
     from costcalc.costing.conventions import get
 
     rules = get(convention)

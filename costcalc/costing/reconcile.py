@@ -206,11 +206,11 @@ def conventions_table(model: str, overrides: dict[str, str], names: list[str]):
 
     results = reconcile(model, overrides, names)
     columns = [Column("convention", "convention"), Column("unit", "reports"),
-               Column("reported", "reported", "count"), Column("macs", "MACs", "count"),
-               Column("flops", "FLOPs", "count"), Column("params", "params", "count"),
-               Column("difference", "vs paper", "count"),
-               Column("reconciliation", "reported = "),
-               Column("params_reconciliation", "params = ")]
+               Column("reported", "reported", "count"), Column("macs", "MACs", "count", priority=3),
+               Column("flops", "FLOPs", "count", priority=2), Column("params", "params", "count"),
+               Column("difference", "vs paper", "count", priority=1),
+               Column("reconciliation", "reported = ", shrink=True),
+               Column("params_reconciliation", "params = ", priority=4, shrink=True)]
     rows = []
     for r in results:
         if "error" in r:

@@ -18,13 +18,27 @@ from costcalc.table import Column, Table
 from costcalc.table import Row as TableRow
 
 FULL_DEPTH = 2
-RATIO_COLUMNS = [Column("pair_ratio", "dw+pw/std", "ratio"),
-                 Column("formula", "1/N+1/K^2", "ratio"),
-                 Column("block_ratio", "block/std", "ratio")]
+# How a narrow terminal writes block and layer kinds.
+SHORT_KINDS = (("inverted residual", "inv-res"), ("dw separable", "dw-sep"),
+               ("global_avg_pool", "gap"), ("hard_swish", "hswish"), ("hard_sigmoid", "hsigmoid"))
+# In a narrow terminal, columns go in this order: the formula ratio (which equals dw+pw/std for
+# every separable pair, so it is shown only where they differ), then block/std, the shares...
+RATIO_COLUMNS = [Column("pair_ratio", "dw+pw/std", "ratio", priority=6),
+                 Column("formula", "1/N+1/K^2", "ratio", priority=9, same_as="pair_ratio"),
+                 Column("block_ratio", "block/std", "ratio", priority=7)]
 RATIO_NOTE = ("ratios: dw+pw/std = depthwise + pointwise MACs over the standard KxK conv they "
               "replace; 1/N+1/K^2 = the same ratio by formula (N = pointwise outputs, K = "
               "depthwise kernel); block/std = all the block's MACs over one standard KxK conv "
               "from the block's input to its output channels")
+
+
+# Shown on request (``--columns``): the layer's input shape, its conv geometry and the layers
+# it reads ("connected to"); a block row shows its first layer's input and what feeds it.
+OPTIONAL_COLUMNS = [Column("input", "input"), Column("kernel", "kernel", "number"),
+                    Column("stride", "stride", "number"), Column("groups", "groups", "number"),
+                    Column("dilation", "dilation", "number"),
+                    Column("inputs", "connected to", shrink=True)]
+GEOMETRY = ("kernel", "stride", "groups", "dilation")
 
 
 @dataclass(frozen=True)
@@ -80,29 +94,66 @@ def blocks(report: Report) -> list[Block]:
     return result
 
 
+def _shape_text(shape: Sequence) -> str:
+    return "x".join(map(str, shape))
+
+
+def _geometry(value: Any) -> Any:
+    """A kernel, stride... as a cell: an int as is, a pair as ``3x5``."""
+    if isinstance(value, (tuple, list)):
+        return "x".join(map(str, value))
+    return value
+
+
+def optional_cells(report: Report, rows: Sequence[Row]) -> dict[str, Any]:
+    """The optional columns of a layer (one row) or a block (its rows)."""
+    graph = report.graph
+    index = {id(node): i for i, node in enumerate(graph.nodes)}
+    inside = {index[id(r.node)] for r in rows}
+    first = rows[0].node
+
+    def name(i: int) -> str:
+        return "input" if i < 0 else graph.nodes[i].name
+
+    def shape(i: int) -> Sequence:
+        return graph.input if i < 0 else graph.nodes[i].shape
+
+    feeds = list(dict.fromkeys(i for r in rows for i in r.node.inputs if i not in inside))
+    cells: dict[str, Any] = {
+        "input": " + ".join(_shape_text(shape(i)) for i in first.inputs) if first.inputs else "",
+        "inputs": ", ".join(map(name, feeds))}
+    if len(rows) == 1:
+        cells.update({key: _geometry(first.info.get(key)) for key in GEOMETRY})
+    return cells
+
+
 def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
                  extra: Sequence[ColumnGroup] = (), data: bool = True,
-                 rows: bool = True) -> Table:
+                 rows: bool = True, optional: bool = False) -> Table:
     """The per-layer report of ``report`` as a Table (every format renders it).
 
     ``data=False`` leaves out the JSON content (text formats never read it); ``rows=False``
-    leaves out the table rows (JSON reads only the content)."""
+    leaves out the table rows (JSON reads only the content); ``optional`` adds the input,
+    geometry and "connected to" columns after the others."""
     total = report.total
     convention = report.convention
     groups = blocks(report)
     has_ratios = depth >= 1 and any(b.ratio for b in groups)
 
-    columns = [Column("name", "layer"), Column("kind", "kind"), Column("output", "output"),
-               Column("macs", "MACs", "count"), Column("macs_pct", "%MACs", "percent")]
+    columns = [Column("name", "layer"), Column("kind", "kind", shrink=True, short=SHORT_KINDS),
+               Column("output", "output"), Column("macs", "MACs", "count"),
+               Column("macs_pct", "%MACs", "percent", priority=4)]
     if flops:
-        columns.append(Column("flops", "FLOPs", "count"))
+        columns.append(Column("flops", "FLOPs", "count", priority=2))
     columns += [Column("params", "params", "count"),
-                Column("params_pct", "%params", "percent"),
-                Column("activations", "activations", "count")]
+                Column("params_pct", "%params", "percent", priority=5),
+                Column("activations", "activations", "count", priority=3)]
     for group in extra:
         columns += list(group.columns)
     if has_ratios:
         columns += RATIO_COLUMNS
+    if optional:
+        columns += OPTIONAL_COLUMNS
 
     def cells(name, kind, output, rows: Sequence[Row]) -> dict[str, Any]:
         macs = sum((r.macs for r in rows), 0)
@@ -116,6 +167,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         for group in extra:
             cell.update(group.values(rows[0]) if len(rows) == 1 and name == rows[0].name
                         else group.summary(rows))
+        if optional and name != "total":
+            cell.update(optional_cells(report, rows))
         return cell
 
     table_rows: list[dict[str, Any]] = []

@@ -9,9 +9,10 @@ from costcalc.table import Column, Table
 
 def zoo_table(convention: str = "paper"):
     """Every zoo model at its default parameters, as a Table."""
-    columns = [Column("name", "name"), Column("aliases", "aliases"),
+    columns = [Column("name", "name"), Column("aliases", "aliases", priority=2, shrink=True),
                Column("macs", "MACs", "count"), Column("params", "params", "count"),
-               Column("parameters", "parameters"), Column("description", "description")]
+               Column("parameters", "parameters", priority=3, shrink=True),
+               Column("description", "description", priority=1, shrink=True)]
     rows = []
     for name in zoo.names():
         spec = load(name)

@@ -12,12 +12,14 @@ from costcalc.memory.split import (Bottleneck, block_peak, clip_groups,
                                    find_bottlenecks, model_peak, powers, recompute_macs,
                                    split_blocks)
 from costcalc.table import Column, Row, Table
+from costcalc.costing.report_table import SHORT_KINDS
 
-LAYER_COLUMNS = [Column("name", "layer"), Column("kind", "kind"), Column("output", "output"),
+LAYER_COLUMNS = [Column("name", "layer"), Column("kind", "kind", shrink=True, short=SHORT_KINDS),
+                 Column("output", "output"),
                  Column("activation_bytes", "activation B", "count"),
-                 Column("weight_bytes", "weight B", "count"),
+                 Column("weight_bytes", "weight B", "count", priority=2),
                  Column("live_bytes", "live B", "count"),
-                 Column("op_bytes", "in+out B", "count")]
+                 Column("op_bytes", "in+out B", "count", priority=1)]
 
 
 def _shape(values: Sequence) -> str:
@@ -211,5 +213,5 @@ def report_columns(report, dtype: str = "fp32"):
               f"{memory.op_bound_bytes:,} B at {memory.op_bound_layer}"]
     data = {"memory": {k: v for k, v in memory.to_dict().items() if k != "layers"}}
     return ColumnGroup([Column("activation_bytes", "act. bytes", "count"),
-                        Column("weight_bytes", "weight bytes", "count")],
+                        Column("weight_bytes", "weight bytes", "count", priority=1)],
                        values, footer=footer, data=data)

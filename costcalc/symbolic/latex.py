@@ -6,6 +6,7 @@ The per-layer table comes from the shared LaTeX renderer; the whole output is a 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from costcalc import numbers
 from costcalc.symbolic import terms as terms_mod
@@ -15,12 +16,12 @@ from costcalc.render.latex import escape
 from costcalc.symbolic.derive import Model, number_text
 from costcalc.table import Table
 
-PREAMBLE = r"\usepackage{amsmath}\usepackage{booktabs}"
+PREAMBLE = r"\usepackage{booktabs,amsmath,longtable,graphicx}"
 _GREEK = {"alpha": r"\alpha", "rho": r"\rho"}
 
 
 def document(model: Model, totals: dict, table: Table,
-             sensitivities: list[Sensitivity] | None = None) -> str:
+             sensitivities: list[Sensitivity] | None = None, **table_options: Any) -> str:
     """The LaTeX fragment: totals, region, gap, optional sensitivities, then ``table``."""
     # The names come from the spec and the profile: escaped, a newline in them cannot end the
     # comment line and start LaTeX.
@@ -34,7 +35,7 @@ def document(model: Model, totals: dict, table: Table,
     lines += _gap(model)
     if sensitivities:
         lines += _sensitivity(sensitivities)
-    lines.append(render(table, "latex", exact=True))
+    lines.append(render(table, "latex", exact=True, **table_options))
     return "\n".join(lines)
 
 
