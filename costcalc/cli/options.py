@@ -63,7 +63,7 @@ def latex(caption: Optional[str], label: Optional[str], no_notes: bool) -> dict:
     return {"caption": caption, "label": label, "notes": not no_notes}
 
 
-MAX_POINTS = 10_000  # the command line's default cap on parameter points (compare, sweep)
+from costcalc.limits import MAX_POINTS  # noqa: E402  (the default cap, shared with the library)
 MaxPoints = Annotated[int, typer.Option(
     "--max-points", help="Refuse more parameter points than this (time and memory grow with them).")]
 

@@ -80,5 +80,32 @@ class Report:
                       "activations": self.total.activations},
         }
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={numbers.param_text(v)}" for k, v in self.parameters.items())
+        return (f"<Report {self.model}" + (f" ({shown})" if shown else "")
+                + f", convention {self.convention.name}: macs={self.total.macs}, "
+                f"params={self.total.params}, activations={self.total.activations}, "
+                f"{len(self.layers)} layers>")
+
+    def _repr_html_(self) -> str:
+        """The layers and the total as an HTML table (every name escaped), for Jupyter."""
+        from costcalc.render.notebook import html_table
+
+        shown = ", ".join(f"{k}={numbers.param_text(v)}" for k, v in self.parameters.items())
+        caption = f"{self.model}" + (f" ({shown})" if shown else "") \
+            + f", convention {self.convention.name}"
+        rows = [[r.name, r.kind, " x ".join(map(str, r.output)), str(r.macs), str(r.params),
+                 str(r.activations)] for r in self.layers]
+        rows.append(["total", "", "", str(self.total.macs), str(self.total.params),
+                     str(self.total.activations)])
+        return html_table(["name", "kind", "output", "macs", "params", "activations"], rows,
+                          caption)
+
+    def to_dataframe(self):
+        """One row per layer: name, kind, output, macs, params, activations (needs pandas)."""
+        from costcalc.render.notebook import dataframe
+
+        return dataframe(self.to_dict()["layers"])
+
 
 json_value = numbers.json_value  # parameters as JSON (kept here for the commands that import it)
