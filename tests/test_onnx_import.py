@@ -231,6 +231,15 @@ CASES = [
                                     "norm_params": 8})]),
     ("gelu", [helper.make_node("Gelu", ["x"], ["y"])], [1, 2, 3, 3], [], 20,
      [("gelu", (2, 3, 3), {"act_gelu": 18})]),
+    ("gelu-erf-opset17",  # nn.GELU() exported below opset 20: x * 0.5 * (1 + erf(x / sqrt 2))
+     [helper.make_node("Div", ["x", "r2"], ["d"], name="/act/Div"),
+      helper.make_node("Erf", ["d"], ["e"], name="/act/Erf"),
+      helper.make_node("Add", ["e", "one"], ["a"], name="/act/Add"),
+      helper.make_node("Mul", ["x", "a"], ["m"], name="/act/Mul"),
+      helper.make_node("Mul", ["m", "half"], ["y"], name="/act/Mul_1")],
+     [1, 2, 3, 3], [floats("r2", [1.4142135381698608], []), floats("one", [1.0], []),
+                    floats("half", [0.5], [])], 17,
+     [("gelu", (2, 3, 3), {"act_gelu": 18})]),
     ("gelu-tanh", [helper.make_node("Gelu", ["x"], ["y"], approximate="tanh")], [1, 2, 3, 3],
      [], 20, [("gelu", (2, 3, 3), {"act_gelu_tanh": 18})]),
     # Softmax over channels: C H W elements, H W rows.
@@ -408,8 +417,12 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
      [floats("sc", [1.0, 1.0, 2.0, 2.0])], 15, r"Resize node 'rs' \(opset 15\): Resize \(cubic\)"),
     ([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct", strides=[1, 2])],
      [1, 4, 3, 3], [stub("w", [4, 2, 2, 2])], 15, r"ConvTranspose node 'ct' .*strides \[1, 2\]"),
+    ([helper.make_node("Div", ["x", "k"], ["d"]),
+      helper.make_node("Erf", ["d"], ["y"], name="erf")],
+     [1, 2, 3, 3], [floats("k", [2.0], [])], 17,
+     r"Erf node 'erf' \(opset 17\): no costcalc layer kind"),
 ], ids=["softmax-spatial", "layernorm-chw", "layernorm-channels-last", "resize-cubic",
-        "convtranspose-non-square"])
+        "convtranspose-non-square", "erf-not-in-a-gelu"])
 def test_partly_mapped_ops_refuse_what_their_kind_does_not_count(tmp_path, nodes, shape, inits,
                                                                  opset, message):
     path = model_file(tmp_path, nodes, shape, inits, opset)

@@ -755,7 +755,42 @@ class _Walk:
         self.binary(node, name, q.MUL)
 
     def op_Div(self, node, name):
-        self.binary(node, name, q.MUL)
+        if not self.gelu_erf(node, name):
+            self.binary(node, name, q.MUL)
+
+    def constant(self, name: str, wanted: float) -> bool:
+        """Whether ``name`` is a one-value constant equal to ``wanted`` (to float32 rounding):
+        a pattern's marker, never a count."""
+        value = self.value(name)
+        return value is not None and len(value) == 1 and \
+            math.isclose(value[0], wanted, rel_tol=1e-6)
+
+    def gelu_erf(self, div, name) -> bool:
+        """x * 0.5 * (1 + Erf(x / sqrt 2)) as exported below opset 20 (Div, Erf, Add, Mul, Mul,
+        each the only reader of the one before): one exact ``gelu`` row."""
+        x = div.input[0]
+        if not self.is_tensor(x) or not self.constant(div.input[1], math.sqrt(2)):
+            return False
+        chain, out = [], div.output[0]
+        for op in ("Erf", "Add", "Mul", "Mul"):
+            reader = self.only_reader(out)
+            if reader is None or reader.op_type != op:
+                return False
+            chain.append(reader)
+            out = reader.output[0]
+        erf, add, mul, half = chain
+        other = [n for n in add.input if n != erf.output[0]]
+        if len(other) != 1 or not self.constant(other[0], 1.0) or \
+                set(mul.input) != {x, add.output[0]}:
+            return False
+        other = [n for n in half.input if n != mul.output[0]]
+        if len(other) != 1 or not self.constant(other[0], 0.5):
+            return False
+        self.done.update(id(n) for n in chain)
+        y = self.builder.call("gelu", self.tensors[x], name)
+        self.check(half, y)
+        self.tensors[half.output[0]] = y
+        return True
 
     def op_Concat(self, node, name):
         inputs = [self.tensors[n] for n in node.input if self.is_tensor(n)]
