@@ -225,6 +225,12 @@ CASES = [
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 21,
      [("group_norm", (4, 3, 3), {"group_norm": 36, "group_norm_affine": 36,
                                  "norm_params": 8})]),
+    ("groupnorm-then-conv",  # shapes after GroupNormalization (a function op) are inferred
+     [helper.make_node("GroupNormalization", ["x", "s", "b"], ["g"], num_groups=2),
+      helper.make_node("Conv", ["g", "w"], ["y"])],
+     [1, 4, 3, 3], [stub("s", [4]), stub("b", [4]), stub("w", [2, 4, 1, 1])], 21,
+     [("group_norm", (4, 3, 3), {"group_norm": 36, "group_norm_affine": 36, "norm_params": 8}),
+      ("pwconv", (2, 3, 3), {"conv_macs": 4 * 2 * 9, "weights": 8})]),
     ("instancenorm", [helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"])],
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 15,
      [("instance_norm", (4, 3, 3), {"instance_norm": 36, "instance_norm_affine": 36,
@@ -421,8 +427,11 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
       helper.make_node("Erf", ["d"], ["y"], name="erf")],
      [1, 2, 3, 3], [floats("k", [2.0], [])], 17,
      r"Erf node 'erf' \(opset 17\): no costcalc layer kind"),
+    ([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, name="gn")],
+     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 18,
+     r"GroupNormalization node 'gn' \(opset 18\): a scale of shape \[2\] \(one per group"),
 ], ids=["softmax-spatial", "layernorm-chw", "layernorm-channels-last", "resize-cubic",
-        "convtranspose-non-square", "erf-not-in-a-gelu"])
+        "convtranspose-non-square", "erf-not-in-a-gelu", "groupnorm-opset18-per-group"])
 def test_partly_mapped_ops_refuse_what_their_kind_does_not_count(tmp_path, nodes, shape, inits,
                                                                  opset, message):
     path = model_file(tmp_path, nodes, shape, inits, opset)

@@ -83,15 +83,41 @@ class OnnxImporter:
                                 f"{_first_line(exc)}", path) from None
         from onnx import shape_inference
 
+        hidden = _hide_shape_preserving(work)
         try:
             work = shape_inference.infer_shapes(work, check_type=True, strict_mode=True,
                                                 data_prop=True)
         except Exception as exc:
             raise SpecError(f"shape inference failed: {_first_line(exc)}", path) from None
+        _restore(work, hidden)
         return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown"))).run()
 
 
 # ---------------------------------------------------------------------------- reading
+# Function ops whose output has their first input's shape, but whose output shape ONNX's
+# inference leaves unknown (it does not expand their function bodies), which would stop every
+# later shape: inferred as an Identity of that input, then restored.
+SHAPE_PRESERVING = ("GroupNormalization",)
+
+
+def _hide_shape_preserving(model) -> list:
+    hidden = []
+    for index, node in enumerate(model.graph.node):
+        if node.op_type in SHAPE_PRESERVING and node.domain in ("", "ai.onnx"):
+            saved = type(node)()
+            saved.CopyFrom(node)
+            hidden.append((index, saved))
+            del node.input[1:]
+            del node.attribute[:]
+            node.op_type = "Identity"
+    return hidden
+
+
+def _restore(model, hidden: list) -> None:
+    for index, saved in hidden:
+        model.graph.node[index].CopyFrom(saved)
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return " ".join((text[-1] if text else type(exc).__name__).split())[:300]
@@ -966,8 +992,7 @@ class _Walk:
                                          "the group_norm kind has one per channel (opset 21)",
                                    name)
         y = self.builder.call("group_norm", x, name, groups=attrs["num_groups"], affine=True)
-        if self.dims.get(node.output[0]):  # shape inference leaves this function op's out
-            self.check(node, y)
+        self.check(node, y)
         self.tensors[node.output[0]] = y
 
     def op_InstanceNormalization(self, node, name):
