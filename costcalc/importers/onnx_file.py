@@ -83,15 +83,41 @@ class OnnxImporter:
                                 f"{_first_line(exc)}", path) from None
         from onnx import shape_inference
 
+        hidden = _hide_shape_preserving(work)
         try:
             work = shape_inference.infer_shapes(work, check_type=True, strict_mode=True,
                                                 data_prop=True)
         except Exception as exc:
             raise SpecError(f"shape inference failed: {_first_line(exc)}", path) from None
+        _restore(work, hidden)
         return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown"))).run()
 
 
 # ---------------------------------------------------------------------------- reading
+# Function ops whose output has their first input's shape, but whose output shape ONNX's
+# inference leaves unknown (it does not expand their function bodies), which would stop every
+# later shape: inferred as an Identity of that input, then restored.
+SHAPE_PRESERVING = ("GroupNormalization",)
+
+
+def _hide_shape_preserving(model) -> list:
+    hidden = []
+    for index, node in enumerate(model.graph.node):
+        if node.op_type in SHAPE_PRESERVING and node.domain in ("", "ai.onnx"):
+            saved = type(node)()
+            saved.CopyFrom(node)
+            hidden.append((index, saved))
+            del node.input[1:]
+            del node.attribute[:]
+            node.op_type = "Identity"
+    return hidden
+
+
+def _restore(model, hidden: list) -> None:
+    for index, saved in hidden:
+        model.graph.node[index].CopyFrom(saved)
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return " ".join((text[-1] if text else type(exc).__name__).split())[:300]
@@ -755,7 +781,42 @@ class _Walk:
         self.binary(node, name, q.MUL)
 
     def op_Div(self, node, name):
-        self.binary(node, name, q.MUL)
+        if not self.gelu_erf(node, name):
+            self.binary(node, name, q.MUL)
+
+    def constant(self, name: str, wanted: float) -> bool:
+        """Whether ``name`` is a one-value constant equal to ``wanted`` (to float32 rounding):
+        a pattern's marker, never a count."""
+        value = self.value(name)
+        return value is not None and len(value) == 1 and \
+            math.isclose(value[0], wanted, rel_tol=1e-6)
+
+    def gelu_erf(self, div, name) -> bool:
+        """x * 0.5 * (1 + Erf(x / sqrt 2)) as exported below opset 20 (Div, Erf, Add, Mul, Mul,
+        each the only reader of the one before): one exact ``gelu`` row."""
+        x = div.input[0]
+        if not self.is_tensor(x) or not self.constant(div.input[1], math.sqrt(2)):
+            return False
+        chain, out = [], div.output[0]
+        for op in ("Erf", "Add", "Mul", "Mul"):
+            reader = self.only_reader(out)
+            if reader is None or reader.op_type != op:
+                return False
+            chain.append(reader)
+            out = reader.output[0]
+        erf, add, mul, half = chain
+        other = [n for n in add.input if n != erf.output[0]]
+        if len(other) != 1 or not self.constant(other[0], 1.0) or \
+                set(mul.input) != {x, add.output[0]}:
+            return False
+        other = [n for n in half.input if n != mul.output[0]]
+        if len(other) != 1 or not self.constant(other[0], 0.5):
+            return False
+        self.done.update(id(n) for n in chain)
+        y = self.builder.call("gelu", self.tensors[x], name)
+        self.check(half, y)
+        self.tensors[half.output[0]] = y
+        return True
 
     def op_Concat(self, node, name):
         inputs = [self.tensors[n] for n in node.input if self.is_tensor(n)]
@@ -817,6 +878,8 @@ class _Walk:
         self.view(node, name, "flatten")
 
     def op_Transpose(self, node, name):
+        if self.layer_norm_2d(node, name):
+            return
         self.view(node, name)
 
     def op_Squeeze(self, node, name):
@@ -874,6 +937,138 @@ class _Walk:
 
     def op_MaxPool(self, node, name):
         self.pool(node, name, "maxpool")
+
+    # ------------------------------------------------------------------ norms, gelu, softmax
+    def channel_axis(self, node, axis: int) -> bool:
+        """Whether ``axis`` of the input is costcalc's channel axis (ONNX's axis 1)."""
+        rank = len(self.dims.get(node.input[0], []))
+        return rank >= 2 and axis % rank == 1
+
+    def op_LayerNormalization(self, node, name):
+        axis = self.attrs(node).get("axis", -1)
+        rank = len(self.dims.get(node.input[0], []))
+        affine = len(node.input) > 2 and bool(node.input[2])
+        if rank == 2 and self.channel_axis(node, axis):
+            # a [1, C] vector: normalised over its C values, one row
+            x = self.tensors[node.input[0]]
+            y = self.builder.call("layer_norm", x, name, affine=affine)
+            self.check(node, y)
+            self.tensors[node.output[0]] = y
+            return
+        self.unknown_op(node, f"LayerNormalization over axes {axis}.. of a rank-{rank} tensor: "
+                              "only over the channels (a [1, C] vector, or NCHW permuted to "
+                              "NHWC and back) has a layer kind", name)
+
+    def layer_norm_2d(self, node, transpose_name: str) -> bool:
+        """Transpose(0,2,3,1) -> LayerNormalization(last axis) -> Transpose(0,3,1,2), each the
+        only reader of the one before: torchvision's LayerNorm2d, one ``layer_norm`` row."""
+        if self.attrs(node).get("perm") != [0, 2, 3, 1]:
+            return False
+        norm = self.only_reader(node.output[0])
+        if norm is None or norm.op_type != "LayerNormalization" or \
+                self.attrs(norm).get("axis", -1) not in (-1, 3):
+            return False
+        back = self.only_reader(norm.output[0])
+        if back is None or back.op_type != "Transpose" or \
+                self.attrs(back).get("perm") != [0, 3, 1, 2]:
+            return False
+        x = self.tensors[node.input[0]]
+        affine = len(norm.input) > 2 and bool(norm.input[2])
+        self.done.update((id(norm), id(back)))
+        self.names.discard(transpose_name)  # the row takes the norm's name, not the Transpose's
+        name = self.unique(norm)
+        y = self.builder.call("layer_norm", x, name, affine=affine)
+        self.check(back, y)
+        self.tensors[back.output[0]] = y
+        return True
+
+    def op_GroupNormalization(self, node, name):
+        attrs = self.attrs(node)
+        x = self.tensors[node.input[0]]
+        scale = self.consts.get(node.input[1]) if len(node.input) > 1 else None
+        if scale is None or math.prod(scale) != x.shape.c:
+            # opset 18's scale and bias hold one value per group, the kind's one per channel
+            return self.unknown_op(node, f"a scale of shape {scale} (one per group, opset 18): "
+                                         "the group_norm kind has one per channel (opset 21)",
+                                   name)
+        y = self.builder.call("group_norm", x, name, groups=attrs["num_groups"], affine=True)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def op_InstanceNormalization(self, node, name):
+        # scale and B are required inputs: the file always holds 2C parameters
+        y = self.builder.call("instance_norm", self.tensors[node.input[0]], name, affine=True)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def op_Gelu(self, node, name):
+        approximate = self.attrs(node).get("approximate", b"none")
+        approximate = approximate.decode() if isinstance(approximate, bytes) else approximate
+        y = self.builder.call("gelu", self.tensors[node.input[0]], name, approximate=approximate)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def op_Softmax(self, node, name):
+        axis = self.attrs(node).get("axis", -1)
+        if not self.channel_axis(node, axis):
+            return self.unknown_op(node, f"Softmax over axis {axis}: only over the channels "
+                                         "(axis 1) has a layer kind", name)
+        y = self.builder.call("softmax", self.tensors[node.input[0]], name)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    # ------------------------------------------------------------------ upsampling
+    def op_ConvTranspose(self, node, name):
+        attrs = self.attrs(node)
+        x = self.tensors[node.input[0]]
+        weight = self.consts.get(node.input[1])
+        if weight is None or len(weight) != 4:
+            raise self.error(node, "needs a 4-d weight initializer (2-d transposed convolution)")
+        groups = attrs.get("group", 1)
+        _, per_group, kh, kw = weight
+        kernel = attrs.get("kernel_shape", [kh, kw])
+        strides = attrs.get("strides", [1, 1])
+        dilations = attrs.get("dilations", [1, 1])
+        pads = attrs.get("pads", [0, 0, 0, 0])
+        extra = attrs.get("output_padding", [0, 0])
+        auto = attrs.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if len({kernel[0], kernel[1]}) != 1 or len(set(strides)) != 1 or \
+                len(set(dilations)) != 1 or len(set(pads)) != 1 or len(set(extra)) != 1 or \
+                auto != "NOTSET" or "output_shape" in attrs:
+            return self.unknown_op(node, f"kernel {kernel}, strides {strides}, pads {pads}, "
+                                         f"output_padding {extra}: costcalc's conv_transpose "
+                                         "is square with symmetric pads (no auto_pad or "
+                                         "output_shape)", name)
+        bias = len(node.input) > 2 and bool(node.input[2])
+        fn, y_name = self.follow(node.output[0])
+        y = self.builder.call("conv_transpose", x, name, out=per_group * groups,
+                              kernel=kernel[0], stride=strides[0], padding=pads[0],
+                              output_padding=extra[0], dilation=dilations[0], groups=groups,
+                              bias=bias, act=fn)
+        self.check(node, y)
+        self.tensors[y_name] = y
+
+    def op_Resize(self, node, name):
+        attrs = self.attrs(node)
+        mode = attrs.get("mode", b"nearest")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        x = self.tensors[node.input[0]]
+        out = self.out_shape(node)
+        kinds = {"nearest": "nearest", "linear": "bilinear"}
+        whole = out.h % x.shape.h == 0 and out.w % x.shape.w == 0 and \
+            out.h // x.shape.h == out.w // x.shape.w
+        if mode not in kinds or out.c != x.shape.c or not (whole or out.h == out.w):
+            return self.unknown_op(node, f"Resize ({mode}) from {x.shape.text()} to "
+                                         f"{out.text()}: only nearest and linear resampling by "
+                                         "one whole scale or to a square has a layer kind", name)
+        if whole:
+            y = self.builder.call("upsample", x, name, scale=out.h // x.shape.h,
+                                  mode=kinds[mode])
+        else:
+            y = self.builder.call("upsample", x, name, size=out.h, mode=kinds[mode])
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
 
 
 IMPORTER = register_importer(OnnxImporter())

@@ -139,6 +139,23 @@ class _Writer:
                       "groups": info["groups"], "bias": info["bias"], "bn": info["bn"],
                       "act": info["act"]}
             return _entry(node, "conv", fields)
+        if kind == "conv_transpose":
+            fields = {"out": node.shape.c, "kernel": info["kernel"], "stride": info["stride"],
+                      "padding": info["padding"], "output_padding": info["output_padding"],
+                      "dilation": info["dilation"], "groups": info["groups"],
+                      "bias": info["bias"], "bn": info["bn"], "act": info["act"]}
+            return _entry(node, kind, fields)
+        if kind in ("layer_norm", "group_norm", "instance_norm", "gelu"):
+            names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine"),
+                     "instance_norm": ("affine",), "gelu": ("approximate",)}[kind]
+            return _entry(node, kind, {key: info[key] for key in names})
+        if kind == "softmax":
+            return _entry(node, kind, {})
+        if kind == "upsample":
+            scale = node.shape.h // source.h
+            if (node.shape.h, node.shape.w) == (source.h * scale, source.w * scale):
+                return _entry(node, kind, {"scale": scale, "mode": info["mode"]})
+            return _entry(node, kind, {"size": node.shape.h, "mode": info["mode"]})
         if kind == "linear":
             return _entry(node, kind, {"out": node.shape.c, "bias": info["bias"],
                                        "act": info["act"]})

@@ -72,5 +72,6 @@ def conv_transpose(b, f, x, name):
         counts = merge(counts, bn_counts(out, shape.elements))
     counts = merge(counts, act_counts(f["act"], shape.elements))
     return b.add_node(name, "conv_transpose", (x,), shape, counts, kernel=kernel,
-                      stride=f["stride"], groups=groups, in_channels=cin, bias=f["bias"],
+                      stride=f["stride"], padding=f["padding"],
+                      output_padding=f["output_padding"], dilation=f["dilation"], groups=groups, in_channels=cin, bias=f["bias"],
                       bn=f["bn"], act=f["act"], op_class="conv", input=x.shape)

@@ -41,4 +41,4 @@ def layer_norm(b, f, x, name):
         if f["affine"]:
             counts[MODULE_AFFINE] = x.shape.elements
     return b.add_node(name, "layer_norm", (x,), x.shape, counts, affine=f["affine"],
-                      op_class="other", input=x.shape)
+                      channels_last=f["channels_last"], op_class="other", input=x.shape)
