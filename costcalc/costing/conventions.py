@@ -2,8 +2,8 @@
 
 Every profile is one row of weights per recorded quantity (``costcalc.counts``), all kept in
 this module. The tool profiles reproduce what each popular counter reports on PyTorch models
-(rules read from each tool's source and measured on torchvision's MobileNets; see docs/conventions.md,
-and docs/crosscheck.md). A user profile is a YAML file that starts from a built-in one
+(rules read from each tool's source and measured on torchvision's MobileNets; see
+docs/conventions.md and docs/crosscheck.md). A user profile is a YAML file that starts from a built-in one
 (``base: fvcore``) and overrides weights.
 """
 from __future__ import annotations

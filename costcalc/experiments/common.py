@@ -28,11 +28,17 @@ SOURCES = {
 
 @dataclass(frozen=True)
 class Quote:
-    """A figure as a paper prints it: ``text`` as printed, ``value`` as a number, and where."""
+    """A figure as a paper prints it: ``text`` as printed, ``number`` the same figure in plain
+    units written as a literal (``"462e6"``), read exactly by ``numbers.parse``, and where."""
 
     text: str
-    value: float | None
+    number: str | None
     where: str
+
+    @property
+    def value(self) -> Any:
+        """The quoted figure as an exact number (None when the paper gives none)."""
+        return None if self.number is None else numbers.parse(self.number)
 
     def cite(self) -> str:
         return f"{self.text} ({self.where})"
@@ -40,30 +46,30 @@ class Quote:
 
 # What the papers print. Values in plain units (MACs, parameters, ratios, percent).
 PAPER = {
-    "t3_standard": Quote("462M MACs, 2.36M params", 462e6, "v1 Table 3"),
-    "t3_separable": Quote("52.3M MACs, 0.27M params", 52.3e6, "v1 Table 3"),
-    "conv_mobilenet_macs": Quote("4866M MACs", 4866e6, "v1 Table 4"),
-    "conv_mobilenet_params": Quote("29.3M params", 29.3e6, "v1 Table 4"),
-    "mobilenet": Quote("569M MACs, 4.2M params", 569e6, "v1 Table 4"),
-    "mobilenet_macs": Quote("569M", 569e6, "v1 Table 8"),
-    "mobilenet_params": Quote("4.2M", 4.2e6, "v1 Table 8"),
-    "mobilenet_top1": Quote("70.6%", 70.6, "v1 Table 8"),
-    "vgg16_macs": Quote("15300M", 15300e6, "v1 Table 8"),
-    "vgg16_params": Quote("138M", 138e6, "v1 Table 8"),
-    "vgg16_top1": Quote("71.5%", 71.5, "v1 Table 8"),
-    "vgg16_claim": Quote("about 27x less compute than VGG16", 27, "notes, v1 section"),
-    "narrow_macs": Quote("325M", 325e6, "v1 Table 5"),
-    "narrow_params": Quote("2.6M", 2.6e6, "v1 Table 5"),
-    "narrow_top1": Quote("68.4%", 68.4, "v1 Table 5"),
-    "shallow_macs": Quote("307M", 307e6, "v1 Table 5"),
-    "shallow_params": Quote("2.9M", 2.9e6, "v1 Table 5"),
-    "shallow_top1": Quote("65.3%", 65.3, "v1 Table 5"),
-    "v2": Quote("300M MACs, 3.4M params", 300e6, "v2 Section 4, Table 4"),
-    "v3_large": Quote("219M MACs, 5.4M params", 219e6, "v3 Table 3"),
-    "v3_small": Quote("56M MACs, 2.5M params", 56e6, "v3 Table 3, latest arXiv revision"),
-    "stem_saving": Quote("about 10M MAdds saved", 10e6,
+    "t3_standard": Quote("462M MACs, 2.36M params", "462e6", "v1 Table 3"),
+    "t3_separable": Quote("52.3M MACs, 0.27M params", "52.3e6", "v1 Table 3"),
+    "conv_mobilenet_macs": Quote("4866M MACs", "4866e6", "v1 Table 4"),
+    "conv_mobilenet_params": Quote("29.3M params", "29.3e6", "v1 Table 4"),
+    "mobilenet": Quote("569M MACs, 4.2M params", "569e6", "v1 Table 4"),
+    "mobilenet_macs": Quote("569M", "569e6", "v1 Table 8"),
+    "mobilenet_params": Quote("4.2M", "4.2e6", "v1 Table 8"),
+    "mobilenet_top1": Quote("70.6%", "70.6", "v1 Table 8"),
+    "vgg16_macs": Quote("15300M", "15300e6", "v1 Table 8"),
+    "vgg16_params": Quote("138M", "138e6", "v1 Table 8"),
+    "vgg16_top1": Quote("71.5%", "71.5", "v1 Table 8"),
+    "vgg16_claim": Quote("about 27x less compute than VGG16", "27", "notes, v1 section"),
+    "narrow_macs": Quote("325M", "325e6", "v1 Table 5"),
+    "narrow_params": Quote("2.6M", "2.6e6", "v1 Table 5"),
+    "narrow_top1": Quote("68.4%", "68.4", "v1 Table 5"),
+    "shallow_macs": Quote("307M", "307e6", "v1 Table 5"),
+    "shallow_params": Quote("2.9M", "2.9e6", "v1 Table 5"),
+    "shallow_top1": Quote("65.3%", "65.3", "v1 Table 5"),
+    "v2": Quote("300M MACs, 3.4M params", "300e6", "v2 Section 4, Table 4"),
+    "v3_large": Quote("219M MACs, 5.4M params", "219e6", "v3 Table 3"),
+    "v3_small": Quote("56M MACs, 2.5M params", "56e6", "v3 Table 3, latest arXiv revision"),
+    "stem_saving": Quote("about 10M MAdds saved", "10e6",
                          "v3 'Redesigning Expensive Layers', on Large"),
-    "last_stage_saving": Quote("about 30M MAdds saved", 30e6,
+    "last_stage_saving": Quote("about 30M MAdds saved", "30e6",
                                "v3 'Redesigning Expensive Layers', Figure 5, on Large"),
 }
 
@@ -121,9 +127,9 @@ def millions(value: Any) -> str:
 
 def versus(computed: Any, quote: Quote) -> str:
     """How far a computed figure is from a quoted round one: '+0.44M (+4.4 %)'."""
-    diff = float(computed) - quote.value
+    diff = float(computed - quote.value)
     sign = "+" if diff >= 0 else "-"
-    return f"{sign}{abs(diff) / 1e6:.2f}M ({sign}{abs(diff) / quote.value * 100:.1f} %)"
+    return f"{sign}{abs(diff) / 1e6:.2f}M ({sign}{abs(diff) / float(quote.value) * 100:.1f} %)"
 
 
 def ratio(a: Any, b: Any) -> float:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from costcalc import numbers
+
 from costcalc.experiments.common import (PAPER, Experiment, analyze, by_block, classifier_macs,
                                          millions, ratio, shown, sources, weights)
 from costcalc.table import Column, Row, Table
@@ -96,9 +98,8 @@ def vgg_table(model: str, convention: str) -> Table:
         Row({"model": "VGG16 / MobileNet", "macs": ratio(vgg.total.macs, v1.total.macs),
              "conv_macs": ratio(vgg_body, v1_body),
              "params": ratio(vgg.total.params, v1.total.params),
-             "paper_macs": f"{PAPER['vgg16_macs'].value / PAPER['mobilenet_macs'].value:.1f}x",
-             "paper_params":
-                 f"{PAPER['vgg16_params'].value / PAPER['mobilenet_params'].value:.1f}x"},
+             "paper_macs": _paper_ratio("vgg16_macs", "mobilenet_macs"),
+             "paper_params": _paper_ratio("vgg16_params", "mobilenet_params")},
             style="total"),
     ]
     footer = [
@@ -147,7 +148,8 @@ def narrow_shallow_table(model: str, convention: str) -> Table:
         f"Published: {PAPER['narrow_macs'].where}. At about the same cost (narrow "
         f"{millions(narrow['macs'])} vs shallow {millions(shallow['macs'])} MACs) the paper "
         f"finds the thinner network "
-        f"{PAPER['narrow_top1'].value - PAPER['shallow_top1'].value:.1f} points more accurate "
+        f"{numbers.fixed(PAPER['narrow_top1'].value - PAPER['shallow_top1'].value, 1)} points "
+        "more accurate "
         "(top-1): width is the better knob.",
         "The v1 paper counts parameters as weights only (column 'weights'); costcalc's "
         f"{convention} convention also counts the classifier's biases.",
@@ -170,3 +172,8 @@ EXPERIMENTS = (
     Experiment("narrow-shallow", ("mobilenet_v1",), "narrow (alpha 0.75) vs shallow",
                "thinner beats shallower at similar cost (v1 Table 5)", narrow_shallow_table),
 )
+
+
+def _paper_ratio(numerator: str, denominator: str) -> str:
+    """The ratio of two quoted paper figures, as the papers print it (``27.2x``)."""
+    return numbers.fixed(PAPER[numerator].value / PAPER[denominator].value, 1) + "x"
