@@ -6,28 +6,28 @@ from typing import Any
 
 from costcalc import numbers
 from costcalc.errors import UsageError
+from costcalc.render.latex import escape as latex_escape
 from costcalc.plot import data
 from costcalc.plot.axes import wants_log
 
-_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
-            "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-            "[": "{[}", "]": "{]}", ",": "{,}", "=": "{=}"}
+# Inside pgfplots options a bare "," or "=" would split or assign a key: braced.
+_KEY_VALUE = {",": "{,}", "=": "{=}"}
 
 
 def escape(text: str) -> str:
-    """User text for LaTeX: specials neutralised, characters outside ASCII as '?' (pdflatex's
-    default fonts have no glyph for them), control characters dropped."""
+    """User text for a pgfplots option or legend: the LaTeX renderer's escaping
+    (``render.latex.escape``), with "," and "=" braced for key-value lists, control characters
+    dropped and characters outside ASCII as '?' (pdflatex's default fonts have no glyph)."""
     out = []
     for char in str(text):
-        if char in _SPECIAL:
-            out.append(_SPECIAL[char])
+        if char in _KEY_VALUE:
+            out.append(_KEY_VALUE[char])
         elif ord(char) < 32 or ord(char) == 127:
             continue
         elif ord(char) > 126:
             out.append("?")
         else:
-            out.append(char)
+            out.append(latex_escape(char))
     return "".join(out)
 
 
