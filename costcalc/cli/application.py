@@ -21,26 +21,6 @@ from costcalc.cli.boundary import EXIT_BAD_INPUT, exit_code, print_error, stdout
 TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
 
 
-def model_file_options(args: list[str]) -> list[str]:
-    """``--input NAME:1x3xHxW`` and ``--allow-unknown`` (options of imported model files, for
-    every command taking a MODEL) as the parameters they set: ``--set input=...``."""
-    result: list[str] = []
-    items = iter(args)
-    for arg in items:
-        if arg == "--":
-            result += [arg, *items]
-            break
-        if arg == "--allow-unknown":
-            result += ["--set", "allow_unknown=true"]
-        elif arg == "--input":
-            result += ["--set", "input=" + next(items, "")]
-        elif arg.startswith("--input="):
-            result += ["--set", "input=" + arg[len("--input="):]]
-        else:
-            result.append(arg)
-    return result
-
-
 class CostcalcGroup(TyperGroup):
     """``costcalc MODEL ...`` means ``costcalc report MODEL ...``; errors become one line + exit 2."""
 
@@ -49,7 +29,6 @@ class CostcalcGroup(TyperGroup):
 
         if args and args[0] not in self.commands and args[0] not in TOP_LEVEL_FLAGS:
             args = ["report", *args]
-        args = model_file_options(args)
         for command in (self, self.commands.get(args[0]) if args else None):
             install(command, ctx)  # plain options converted without pydantic (start-up time)
         return super().parse_args(ctx, args)

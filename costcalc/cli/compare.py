@@ -18,6 +18,8 @@ def compare(
     res: options.Reses = None,
     classes: options.ClassesList = None,
     set_: options.SetLists = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     baseline: Optional[str] = typer.Option(None, "--baseline", "-b",
                                            help="Row the ratios are relative to (its label, "
@@ -56,7 +58,8 @@ def compare(
     from costcalc.costing.variants import axes, check_points
     from costcalc.render import render
 
-    grid = axes(alpha, res, classes, set_)
+    grid = axes(alpha, res, classes,
+                options.model_file_sets(set_, model_input, allow_unknown))
     check_points(grid, max_points, len(models))
     table = compare_table(models, grid, convention, baseline, sort, reverse)
     if device is not None or dtype is not None:

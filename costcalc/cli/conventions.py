@@ -16,6 +16,8 @@ def conventions(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     extra: Optional[list[str]] = typer.Option(
         None, "--convention", "-c", metavar="NAME|FILE.yaml",
         help="Also show this profile (a YAML user profile or a built-in); repeatable."),
@@ -49,13 +51,15 @@ def conventions(
 
     names = profile_names(extra)
     if model is None:
-        if any(v for v in (alpha, res, classes, set_)):
-            raise UsageError("--alpha, --res, --classes and --set need a MODEL")
+        if any(v for v in (alpha, res, classes, set_, model_input, allow_unknown)):
+            raise UsageError("--alpha, --res, --classes, --set, --input and --allow-unknown "
+                             "need a MODEL")
         table = rules_table(names) if rules else formulas_table(names)
     else:
         if rules:
             raise UsageError("--rules takes no MODEL: costcalc conventions --rules")
-        table = conventions_table(model, options.overrides(alpha, res, classes, set_), names)
+        table = conventions_table(model, options.overrides(
+            alpha, res, classes, set_, model_input, allow_unknown), names)
     typer.echo(render(options.select_columns(table, columns), format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 

@@ -15,6 +15,8 @@ def formula(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     caption: options.Caption = None,
     label: options.Label = None,
@@ -40,7 +42,8 @@ def formula(
     Example: costcalc formula v2 --format latex
     """
     if latency:
-        _latency(model, options.overrides(alpha, res, classes, set_), dtype, format)
+        _latency(model, options.overrides(alpha, res, classes, set_, model_input,
+                                                allow_unknown), dtype, format)
         return
     from costcalc.api import load
     from costcalc.symbolic.calculus import sensitivities
@@ -50,7 +53,8 @@ def formula(
     from costcalc.symbolic.derive import derive
 
     spec = load(model)
-    result = derive(spec, options.overrides(alpha, res, classes, set_), convention)
+    result = derive(spec, options.overrides(alpha, res, classes, set_, model_input,
+                                                allow_unknown), convention)
     layers = layer_formulas(result, all_layers)
     rows = sensitivities(result) if sensitivity else None
     table = sensitivity_table(result, layers, rows) if sensitivity else layer_table(result, layers)
@@ -83,6 +87,8 @@ def solve(
                                       help="Resolution to solve alpha at (default: the spec's)."),
     step: int = typer.Option(8, "--step", help="Resolutions are multiples of this (8, 32, ...)."),
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     caption: options.Caption = None,
     label: options.Label = None,
@@ -110,6 +116,7 @@ def solve(
     from costcalc.symbolic.tables import solve_table
     from costcalc.render import render
 
+    set_ = options.model_file_sets(set_, model_input, allow_unknown)
     if latency is not None or device is not None:
         _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step, set_,
                        format)

@@ -10,6 +10,8 @@ def import_spec(
     model: options.Model,
     res: options.Res = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
 ) -> None:
     """Write MODEL (an .onnx file, or any model) as a spec that re-analyses to identical counts.
 
@@ -27,5 +29,6 @@ def import_spec(
     from costcalc.importers.spec_text import spec_text
 
     spec = load(model)
-    graph = spec.build(spec.resolve(options.overrides(None, res, None, set_)))
+    graph = spec.build(spec.resolve(options.overrides(None, res, None, set_,
+                                                                model_input, allow_unknown)))
     typer.echo(spec_text(graph, getattr(spec, "source", "") or model), nl=False)

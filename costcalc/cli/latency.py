@@ -29,6 +29,8 @@ def latency(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     dtype: Optional[str] = DTYPE,
     fusion: Optional[str] = FUSION,
     runtime: Optional[str] = RUNTIME,
@@ -91,7 +93,8 @@ def latency(
         return
     from costcalc.latency.model import predict
 
-    graph, values = adapter.build(model, options.overrides(alpha, res, classes, set_))
+    graph, values = adapter.build(model, options.overrides(
+        alpha, res, classes, set_, model_input, allow_unknown))
     prediction = predict(adapter.records(graph), profile, dtype, fusion, runtime)
     table = tables.layers_table(prediction, graph.name, values)
     typer.echo(adapter.render(table, format.value, exact), nl=False)

@@ -46,6 +46,8 @@ def show(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     format: ShowFormat = typer.Option(ShowFormat.yaml, "--format", "-f",
                                       help="yaml (a spec file) or json."),
 ) -> None:
@@ -64,7 +66,7 @@ def show(
     from costcalc.spec.shown import comment, json_number, shown_document, spec_yaml
 
     spec = load(model)
-    given = options.overrides(alpha, res, classes, set_)
+    given = options.overrides(alpha, res, classes, set_, model_input, allow_unknown)
     document = shown_document(spec, given)
     if format == ShowFormat.json:
         import json

@@ -21,6 +21,8 @@ def memory(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     dtype: Optional[str] = DTYPE,
     split: Optional[str] = typer.Option(None, "--split", "-g", metavar="G|max",
                                         help="Process each inverted residual's tM expanded "
@@ -76,7 +78,8 @@ def memory(
         raise UsageError("--block goes with --tradeoff")
     if tradeoff and split is not None:
         raise UsageError("--tradeoff already runs every G; leave out --split")
-    parameters = options.overrides(alpha, res, classes, set_)
+    parameters = options.overrides(alpha, res, classes, set_, model_input,
+                                   allow_unknown)
     graphs = []
     for model in models:
         spec = api.load(model)

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from costcalc.cli.boundary import EXIT_BAD_INPUT  # noqa: F401 (commands read it from here)
-from costcalc.cli.overrides import overrides  # noqa: F401 (shared by the commands)
+from costcalc.cli.overrides import model_file_sets, overrides  # noqa: F401 (shared by the commands)
 from costcalc.render import Format
 
 Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")]
@@ -23,6 +23,15 @@ Classes = Annotated[Optional[str], typer.Option(
     "--classes", help="Classifier outputs (spec parameter classes).")]
 Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", "-s", metavar="NAME=VALUE", help="Set any parameter the spec declares; repeatable.")]
+# Parameters of imported model files (.onnx), on every command that takes a MODEL; a YAML spec
+# declares no such parameter, so giving them with a spec is the usual unknown-parameter error.
+ModelInput = Annotated[Optional[str], typer.Option(
+    "--input", metavar="NAME:1x3xHxW",
+    help="Model files (.onnx): the shape of input NAME, batch 1 (pins symbolic dimensions).")]
+AllowUnknown = Annotated[bool, typer.Option(
+    "--allow-unknown",
+    help="Model files (.onnx): count ops with no layer kind as named zero-cost rows instead of "
+         "refusing them.")]
 ConventionName = Annotated[str, typer.Option(
     "--convention", "-c", help="Counting convention: paper, torchvision, keras, ...")]
 OutputFormat = Annotated[Format, typer.Option(

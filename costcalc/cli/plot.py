@@ -32,6 +32,8 @@ def plot(
     res: options.Reses = None,
     classes: options.ClassesList = None,
     set_: options.SetLists = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     accuracy: Optional[str] = typer.Option(None, "--accuracy",
                                            help="pareto: a published set (v1-paper, v1-slim, "
@@ -79,7 +81,8 @@ def plot(
             raster.render("", suffix[1:])
     from costcalc.costing import variants
 
-    axes = variants.axes(alpha, res, classes, set_)
+    axes = variants.axes(alpha, res, classes,
+                         options.model_file_sets(set_, model_input, allow_unknown))
     request = build.Request(kind.value, list(models or []), axes, convention, accuracy, split,
                             dtype, block)
     text = build.output(request, suffix)

@@ -14,6 +14,8 @@ def report(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     depth: int = typer.Option(2, "--depth", "-d",
                               help="0 = totals only, 1 = one row per block, 2 = every layer."),
@@ -54,4 +56,5 @@ def report(
     from costcalc.cli.report_output import report_text
 
     typer.echo(report_text(model, alpha, res, classes, set_, convention, depth, flops, memory,
-                           dtype, format, exact, columns, caption, label, no_notes), nl=False)
+                           dtype, format, exact, columns, caption, label, no_notes,
+                           model_input, allow_unknown), nl=False)

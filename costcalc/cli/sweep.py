@@ -21,6 +21,8 @@ def sweep(
     res: options.Reses = None,
     classes: options.ClassesList = None,
     set_: options.SetLists = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     layout: Layout = typer.Option(Layout.grid, "--layout", "-l",
                                   help="grid: one grid per metric (last axis across); "
@@ -57,7 +59,8 @@ def sweep(
         from costcalc.latency.compare import latency_metric
 
         extra = latency_metric(device, dtype)
-    table = sweep_table(model, axes(alpha, res, classes, set_), convention, layout.value,
+    table = sweep_table(model, axes(alpha, res, classes, options.model_file_sets(
+        set_, model_input, allow_unknown)), convention, layout.value,
                         evaluate=_evaluate, max_points=max_points, extra=extra)
     typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 

@@ -15,6 +15,8 @@ def validate(
     res: options.Res = None,
     classes: options.Classes = None,
     set_: options.Sets = None,
+    model_input: options.ModelInput = None,
+    allow_unknown: options.AllowUnknown = False,
     convention: options.ConventionName = "paper",
     format: options.OutputFormat = Format.table,
 ) -> None:
@@ -35,7 +37,8 @@ def validate(
 
     try:
         rules = conventions.get(convention)
-        overrides = options.overrides(alpha, res, classes, set_)
+        overrides = options.overrides(alpha, res, classes, set_, model_input,
+                                      allow_unknown)
         if importers.open_model(model) is not None:  # a model file: its first problem is an error
             from types import SimpleNamespace
 
