@@ -189,3 +189,15 @@ def test_plain_memory_runs_no_split_analysis(args, split_runs, monkeypatch):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
     assert calls["memory_data"] == split_runs
+
+
+def test_fast_path_knows_every_command_name():
+    """A command name is never read as a model (``costcalc import`` alone is typer's error)."""
+    from costcalc.cli.application import COMMANDS
+
+    assert fast._COMMANDS == {name or function for _, function, name in COMMANDS} - {"report"}
+
+
+@pytest.mark.parametrize("command", ["import", "schema", "validate"])
+def test_a_command_name_alone_is_not_a_model(command):
+    assert fast.parse([command]) is None

@@ -92,7 +92,7 @@ COMMANDS = (
     ("sweep", "sweep", None), ("memory", "memory", None), ("formula", "formula", None),
     ("formula", "solve", None), ("conventions", "conventions", None),
     ("latency", "latency", None), ("plot", "plot", None),
-    ("import_spec", "import_spec", "import"),
+    ("import_spec", "import_spec", "import"), ("schema", "schema", None),
 )
 
 

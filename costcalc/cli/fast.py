@@ -26,8 +26,9 @@ _OPTIONS = {
 _FORMATS = ("table", "json", "csv", "markdown", "latex")  # html and pgfplots load more anyway
 _DEPTH = re.compile(r"[0-9]{1,4}")
 _ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")  # what click.echo strips when not on a terminal
+# every command but report (tests/test_fast_paths.py checks the list against the app's)
 _COMMANDS = frozenset({"validate", "ablate", "compare", "list", "show", "sweep", "memory",
-                       "formula", "solve", "conventions", "latency", "plot"})
+                       "formula", "solve", "conventions", "latency", "plot", "import", "schema"})
 
 
 def parse(args: list[str]) -> dict | None:

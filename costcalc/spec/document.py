@@ -12,14 +12,41 @@ from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError, close_matches
 from costcalc.graph.core import Graph, Tensor
-from costcalc.spec.walker import MAX_NESTING, SpecWalker, UserBlock
+from costcalc.spec.walker import ENTRY_KEYS, MAX_NESTING, SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.problems import Problems
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
-TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
-PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")
+# The keys of each part of a spec and what they hold (the checks below and `costcalc schema`).
+TOP_KEYS = {
+    "name": "model name shown in reports; default: the file name without .yaml",
+    "description": "one line of text",
+    "source": "where the architecture comes from (paper table, code file)",
+    "parameters": "named values the user can change: name -> default, or a mapping",
+    "let": "derived values computed in order from the parameters: name -> expression",
+    "input": "input shape, batch 1: [channels, height, width], or {channels, size}, or "
+             "{channels, height, width}",
+    "blocks": "user-defined sub-graphs, used as a layer kind: name -> {description, "
+              "parameters, layers}",
+    "layers": "the layer entries, in order",
+}
+REQUIRED_KEYS = ("input", "layers")
+PARAM_KEYS = {
+    "default": "a number, true/false or a name (text); its type is the parameter's type",
+    "choices": "the values allowed",
+    "description": "shown by costcalc show",
+    "min": "inclusive lower bound",
+    "max": "inclusive upper bound",
+    "more_than": "exclusive lower bound",
+}
+BLOCK_KEYS = {
+    "description": "one line of text",
+    "parameters": "block parameter -> default, or null when the caller must give it",
+    "layers": "the block's layer entries",
+}
+INPUT_KEYS = {"channels": "input channels", "height": "input height", "width": "input width",
+              "size": "height and width of a square input"}
 # Command-line shortcuts (``--set res=160`` sets ``resolution``): never a spec parameter's name.
 SHORTCUT_NAMES = {"res": "resolution"}
 RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | \
@@ -166,10 +193,10 @@ class Spec:
             items = {"channels": 0, "height": 1, "width": 2}
             container, keys = raw, items
         elif isinstance(raw, dict):
-            unknown = set(raw) - {"channels", "height", "width", "size"}
+            unknown = set(raw) - set(INPUT_KEYS)
             if unknown:
-                raise SpecError(f"input: unknown key {sorted(unknown)[0]!r} (valid: channels, "
-                                "height, width, size)", self.path, pos.line, pos.column)
+                raise SpecError(f"input: unknown key {sorted(unknown)[0]!r} (valid: "
+                                f"{', '.join(INPUT_KEYS)})", self.path, pos.line, pos.column)
             if "size" in raw:
                 both = [k for k in ("height", "width") if k in raw]
                 if both:  # one of the two would be ignored
@@ -251,7 +278,7 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.report(err(f"unknown top-level key {key!r}{hint}; valid keys: "
                                 f"{', '.join(TOP_KEYS)}", doc.key_pos[key]))
-    for key in ("input", "layers"):
+    for key in REQUIRED_KEYS:
         if key not in doc:
             problems.report(err(f"missing required key {key!r}", doc.pos))
     layers = doc.get("layers")
@@ -420,7 +447,7 @@ def _block(name: str, body: Any, raw: YamlMapping, err) -> UserBlock:
     if not isinstance(body, YamlMapping) or "layers" not in body:
         raise err(f"block {name!r} must be a mapping with 'layers'", bpos)
     for key in body:
-        if key not in ("parameters", "layers", "description"):
+        if key not in BLOCK_KEYS:
             raise err(f"block {name!r}: unknown key {key!r} (valid: parameters, layers, "
                       "description)", body.key_pos[key])
     params: dict[str, Any] = {}
@@ -429,7 +456,7 @@ def _block(name: str, body: Any, raw: YamlMapping, err) -> UserBlock:
         raise err(f"block {name!r}: 'parameters' must be a mapping", body.value_pos["parameters"])
     for pname, default in declared.items():
         check_name(pname, err, declared.key_pos[pname])
-        if pname in ("kind", "name", "repeat", "role"):
+        if pname in ENTRY_KEYS:
             raise err(f"block parameter {pname!r} is reserved", declared.key_pos[pname])
         params[pname] = REQUIRED if default is None else default
     layers = body["layers"]

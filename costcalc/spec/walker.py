@@ -21,7 +21,13 @@ MAX_REPEAT = 10_000
 # `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
 MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
 MAX_NESTING = 100  # entries inside entries (block calls, bodies, branches), well inside the stack
-ENTRY_KEYS = ("kind", "name", "repeat", "role")
+ENTRY_KEYS = {  # the keys of every layer entry, besides its kind's fields
+    "kind": "a layer kind, or the name of a user block",
+    "name": "node name (no dots), unique in the model; a # in it is a running number",
+    "repeat": "build the entry this many times in a row (0 removes it); the first repeat "
+              "keeps its stride",
+    "role": "the part the entry plays in its enclosing block",
+}
 # Fields that decide the graph's structure in code (how many entries, which channels): a
 # symbolic build needs numbers there. Any other field may be symbolic; a count that comes out
 # as no polynomial is refused where its layer is built.
