@@ -5,14 +5,15 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
 
 def ablate(
-    model: str = typer.Argument(..., help="Zoo model with experiments: v1, v2, v3-large, v3-small."),
+    model: str = typer.Argument(..., help="Zoo model with experiments: v1, v2, v3-large, v3-small.",
+                                autocompletion=completion.ablate_model),
     only: Optional[list[str]] = typer.Option(
-        None, "--only", "-o", metavar="NAME",
+        None, "--only", "-o", metavar="NAME", autocompletion=completion.experiment,
         help="Run only this experiment (repeatable); --list shows the names."),
     list_: bool = typer.Option(False, "--list", help="List MODEL's experiments and exit."),
     convention: options.ConventionName = "paper",
@@ -22,7 +23,7 @@ def ablate(
     format: options.OutputFormat = Format.table,
     exact: options.Exact = False,
     experiment: Optional[str] = typer.Option(
-        None, "--experiment", "-x",
+        None, "--experiment", "-x", autocompletion=completion.extra_experiment,
         help="speed (v1 only): separable vs standard and VGG16 vs v1 in MACs and in predicted "
              "latency (costcalc latency), Caffe's grouped convolution vs a depthwise kernel."),
 ) -> None:
@@ -52,13 +53,13 @@ def _experiment(model: str, name: str, only, list_: bool, format: Format, exact:
     """``--experiment speed``: the latency model's answer to the notes' speed claims."""
     from costcalc import zoo
     from costcalc.errors import UsageError
+    from costcalc.latency import adapter, speed
 
-    if name != "speed":
-        raise UsageError(f"unknown experiment {name!r}; valid: speed")
+    if name not in speed.EXPERIMENTS:
+        raise UsageError(f"unknown experiment {name!r}; valid: {', '.join(speed.EXPERIMENTS)}")
     if zoo.canonical(model) != "mobilenet_v1":
         raise UsageError(f"--experiment speed is about MobileNet v1; got {model!r}")
     if only or list_:
         raise UsageError("--experiment speed takes no --only or --list")
-    from costcalc.latency import adapter, speed
 
     typer.echo(adapter.render(speed.tables(), format.value, exact), nl=False)

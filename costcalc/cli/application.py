@@ -33,6 +33,17 @@ class CostcalcGroup(TyperGroup):
             install(command, ctx)  # plain options converted without pydantic (start-up time)
         return super().parse_args(ctx, args)
 
+    def shell_complete(self, ctx, incomplete: str) -> list:
+        """Command names and, since ``costcalc MODEL`` is the report, models and spec files."""
+        from costcalc.cli import completion
+
+        items = super().shell_complete(ctx, incomplete)
+        if not incomplete.startswith("-"):
+            item = type(items[0]) if items else _completion_item()
+            items += [item(value, help=text) for value, text in completion.model(incomplete)
+                      if value.startswith(incomplete)]
+        return items
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if stdout_closed():
             sys.exit(EXIT_BAD_INPUT)
@@ -56,6 +67,14 @@ class CostcalcGroup(TyperGroup):
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
+
+
+def _completion_item():
+    try:  # typer >= 0.24 ships its own copy of click
+        from typer._click.shell_completion import CompletionItem
+    except ImportError:  # pragma: no cover - older typer depends on click
+        from click.shell_completion import CompletionItem
+    return CompletionItem
 
 
 app = typer.Typer(

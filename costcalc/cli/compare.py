@@ -5,13 +5,13 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.cli.options import MAX_POINTS
 from costcalc.render import Format
 
 
 def compare(
-    models: list[str] = typer.Argument(..., metavar="VARIANT",
+    models: list[str] = typer.Argument(..., metavar="VARIANT", autocompletion=completion.variant,
                                        help="MODEL or MODEL:NAME=VALUE,... (zoo name or spec "
                                             "path), e.g. v2:alpha=0.5,res=160."),
     alpha: options.Alphas = None,

@@ -5,13 +5,14 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
 
 def conventions(
     model: Optional[str] = typer.Argument(
-        None, help="Zoo name or spec path; omitted: the rules of every profile."),
+        None, help="Zoo name or spec path; omitted: the rules of every profile.",
+        autocompletion=completion.model),
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
@@ -19,7 +20,7 @@ def conventions(
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
     extra: Optional[list[str]] = typer.Option(
-        None, "--convention", "-c", metavar="NAME|FILE.yaml",
+        None, "--convention", "-c", metavar="NAME|FILE.yaml", autocompletion=completion.convention,
         help="Also show this profile (a YAML user profile or a built-in); repeatable."),
     rules: bool = typer.Option(False, "--rules",
                                help="The weight of every quantity in every profile (no MODEL)."),

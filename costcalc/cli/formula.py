@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
 
@@ -31,7 +31,7 @@ def formula(
                                  help="Arithmetic intensity (MACs per byte) of depthwise and "
                                       "pointwise layers in closed form, checked layer by layer "
                                       "against the latency model at --alpha/--res."),
-    dtype: str = typer.Option("fp32", "--dtype", "-t",
+    dtype: str = typer.Option("fp32", "--dtype", "-t", autocompletion=completion.dtype,
                               help="With --latency: element type (fp32, fp16, int8)."),
 ) -> None:
     """Closed-form MACs and params in alpha, rho (= resolution / 224) and t, per layer and total.
@@ -98,9 +98,9 @@ def solve(
                                           help="Latency budget (20ms, 0.02s, 500us) on --device: "
                                                "the largest alpha (or resolution) predicted "
                                                "to fit."),
-    device: Optional[str] = typer.Option(None, "--device", "-D",
+    device: Optional[str] = typer.Option(None, "--device", "-D", autocompletion=completion.device,
                                          help="Device profile for --latency."),
-    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t", autocompletion=completion.dtype,
                                         help="Element type for --latency (default: the "
                                              "device's)."),
 ) -> None:

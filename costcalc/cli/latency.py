@@ -5,14 +5,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
-DEVICE = typer.Option(None, "--device", "-D",
+DEVICE = typer.Option(None, "--device", "-D", autocompletion=completion.device,
                       help="Shipped device profile (pixel3-cpu4-tflite, pixel3-gpu-tflite, "
                            "gtx1060-caffe, h100-sxm-batch1, ...; an unknown name lists them all) "
                            "or a YAML profile file (docs/latency.md).")
-DTYPE = typer.Option(None, "--dtype", "-t", help="fp32, fp16 or int8 (default: the device's).")
+DTYPE = typer.Option(None, "--dtype", "-t", help="fp32, fp16 or int8 (default: the device's).",
+                     autocompletion=completion.dtype)
 FUSION = typer.Option(None, "--fusion",
                       help="none, conv-bn-act or block (default: the device's).")
 RUNTIME = typer.Option(None, "--runtime",
@@ -21,7 +22,8 @@ RUNTIME = typer.Option(None, "--runtime",
 
 def latency(
     model: Annotated[str, typer.Argument(help="Zoo name or spec path; or 'calibrate' then a "
-                                              "CSV file of measurements.")],
+                                              "CSV file of measurements.",
+                                         autocompletion=completion.latency_model)],
     measurements: Optional[str] = typer.Argument(None, metavar="[CSV]",
                                                  help="With 'calibrate': the measurements."),
     device: Optional[str] = DEVICE,

@@ -5,16 +5,16 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
-DTYPE = typer.Option(None, "--dtype", "-t",
+DTYPE = typer.Option(None, "--dtype", "-t", autocompletion=completion.dtype,
                      help="Element type: fp32, fp16, bf16 or int8 (default fp32; fp16 with "
                           "--by-resolution, as the v2 paper assumes).")
 
 
 def memory(
-    models: list[str] = typer.Argument(..., metavar="MODEL...",
+    models: list[str] = typer.Argument(..., metavar="MODEL...", autocompletion=completion.model,
                                        help="Zoo name (v1, v2, ...) or spec path; several only "
                                             "with --by-resolution."),
     alpha: options.Alpha = None,

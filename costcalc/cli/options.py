@@ -10,11 +10,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from costcalc.cli import completion
 from costcalc.cli.boundary import EXIT_BAD_INPUT  # noqa: F401 (commands read it from here)
 from costcalc.cli.overrides import model_file_sets, overrides  # noqa: F401 (shared by the commands)
 from costcalc.render import Format
 
-Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.")]
+Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.",
+                                      autocompletion=completion.model)]
 Alpha = Annotated[Optional[str], typer.Option("--alpha", "-a",
                                               help="Width multiplier (spec parameter alpha).")]
 Res = Annotated[Optional[str], typer.Option(
@@ -22,7 +24,8 @@ Res = Annotated[Optional[str], typer.Option(
 Classes = Annotated[Optional[str], typer.Option(
     "--classes", help="Classifier outputs (spec parameter classes).")]
 Sets = Annotated[Optional[list[str]], typer.Option(
-    "--set", "-s", metavar="NAME=VALUE", help="Set any parameter the spec declares; repeatable.")]
+    "--set", "-s", metavar="NAME=VALUE", help="Set any parameter the spec declares; repeatable.",
+    autocompletion=completion.setting)]
 # Parameters of imported model files (.onnx), on every command that takes a MODEL; a YAML spec
 # declares no such parameter, so giving them with a spec is the usual unknown-parameter error.
 ModelInput = Annotated[Optional[str], typer.Option(
@@ -33,7 +36,8 @@ AllowUnknown = Annotated[bool, typer.Option(
     help="Model files (.onnx): count ops with no layer kind as named zero-cost rows instead of "
          "refusing them.")]
 ConventionName = Annotated[str, typer.Option(
-    "--convention", "-c", help="Counting convention: paper, torchvision, keras, ...")]
+    "--convention", "-c", help="Counting convention: paper, torchvision, keras, ...",
+    autocompletion=completion.convention)]
 OutputFormat = Annotated[Format, typer.Option(
     "--format", "-f", help="Output format: table, json, csv, markdown, latex, html (page with "
                            "charts) or pgfplots (sweep).")]
@@ -42,9 +46,11 @@ Exact = Annotated[bool, typer.Option(
                           "latex output; json and csv are always exact.")]
 
 Device = Annotated[Optional[str], typer.Option(
-    "--device", "-D", help="Add predicted latency on this device profile (costcalc latency).")]
+    "--device", "-D", help="Add predicted latency on this device profile (costcalc latency).",
+    autocompletion=completion.device)]
 DeviceDtype = Annotated[Optional[str], typer.Option(
-    "--dtype", "-t", help="Element type for --device (default: the device's).")]
+    "--dtype", "-t", help="Element type for --device (default: the device's).",
+    autocompletion=completion.dtype)]
 
 ColumnNames = Annotated[Optional[str], typer.Option(
     "--columns", metavar="NAME[,NAME...]",
@@ -85,4 +91,5 @@ ClassesList = Annotated[Optional[str], typer.Option(
     "--classes", metavar="N[,N...]", help="Classifier outputs, comma-separated.")]
 SetLists = Annotated[Optional[list[str]], typer.Option(
     "--set", "-s", metavar="NAME=V[,V...]",
-    help="Any spec parameter and its values, comma-separated; repeatable.")]
+    help="Any spec parameter and its values, comma-separated; repeatable.",
+    autocompletion=completion.setting)]

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 
 
 class Kind(str, Enum):
@@ -23,7 +23,8 @@ class Kind(str, Enum):
 def plot(
     kind: Kind = typer.Argument(..., help="layers, sweep, pareto, memory, diagram or formula."),
     models: Optional[list[str]] = typer.Argument(
-        None, metavar="MODEL...", help="Zoo name, spec path or MODEL:NAME=VALUE,..."),
+        None, metavar="MODEL...", help="Zoo name, spec path or MODEL:NAME=VALUE,...",
+        autocompletion=completion.variant),
     out: str = typer.Option(..., "--out", "-o",
                             help="Output file: .svg (chart), .html (chart in a page), .tex "
                                  "(pgfplots, sweep and pareto), .png or .pdf (need matplotlib: "
@@ -42,7 +43,8 @@ def plot(
     split: Optional[str] = typer.Option(None, "--split", "-g", metavar="G|max",
                                         help="memory: also the peaks with the expansion split "
                                              "in G groups."),
-    dtype: Optional[str] = typer.Option(None, "--dtype", "-t", help="memory: fp32 (default), "
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t", autocompletion=completion.dtype,
+                                        help="memory: fp32 (default), "
                                                                    "fp16, bf16 or int8."),
     block: Optional[str] = typer.Option(None, "--block",
                                         help="diagram: draw one block (e.g. b2) instead of the "

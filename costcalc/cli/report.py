@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
 def report(
@@ -26,7 +26,7 @@ def report(
     memory: bool = typer.Option(False, "--memory", "-m",
                                 help="Add activation and weight bytes per layer and the "
                                      "inference peak (see costcalc memory)."),
-    dtype: Optional[str] = typer.Option(None, "--dtype", "-t",
+    dtype: Optional[str] = typer.Option(None, "--dtype", "-t", autocompletion=completion.dtype,
                                         help="Element type for --memory: fp32 (default), fp16, "
                                              "bf16 or int8; implies --memory."),
     columns: options.ColumnNames = None,

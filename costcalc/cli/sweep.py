@@ -5,7 +5,7 @@ from enum import Enum
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.render import Format
 
 class Layout(str, Enum):
@@ -16,7 +16,8 @@ class Layout(str, Enum):
 
 
 def sweep(
-    model: str = typer.Argument(..., help="Zoo name or spec path, optionally MODEL:NAME=VALUE,..."),
+    model: str = typer.Argument(..., help="Zoo name or spec path, optionally MODEL:NAME=VALUE,...",
+                                autocompletion=completion.variant),
     alpha: options.Alphas = None,
     res: options.Reses = None,
     classes: options.ClassesList = None,

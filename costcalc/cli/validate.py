@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from costcalc.cli import options
+from costcalc.cli import completion, options
 from costcalc.cli.options import EXIT_BAD_INPUT
 from costcalc.render import Format
 
 
 def validate(
-    model: str = typer.Argument(..., help="Path to a YAML spec (or a zoo name)."),
+    model: str = typer.Argument(..., help="Path to a YAML spec (or a zoo name).",
+                                autocompletion=completion.model),
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,

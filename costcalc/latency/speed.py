@@ -17,6 +17,8 @@ from typing import Any
 from costcalc.latency import adapter, devices
 from costcalc.latency.model import predict
 
+# ``ablate --experiment NAME``: the experiments this module answers
+EXPERIMENTS = {"speed": "v1: separable vs standard, VGG16 vs v1, in latency"}
 MODERN = "pixel3-cpu4-tflite"
 CAFFE_GPU = "gtx1060-caffe"
 CAFFE_CPU = "desktop-i7-8700k"
