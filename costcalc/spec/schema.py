@@ -156,9 +156,8 @@ def _kind(kind: Kind) -> dict:
 
 def _entry(kinds: list[str]) -> dict:
     """An entry: a built-in kind with exactly its fields, or a user block call (any keys)."""
-    choices = [{"const": alias if alias != name else name,
-                "description": _summary(KINDS[name].doc) + (f" (alias of {name})"
-                                                            if alias != name else "")}
+    choices = [{"const": alias, "description": _summary(KINDS[name].doc) +
+                (f" (alias of {name})" if alias != name else "")}
                for name in kinds for alias in [name, *aliases(name)]]
     user_block = {"type": "string", "minLength": 1,
                   "description": "a user block declared under blocks"}
