@@ -133,3 +133,29 @@ def test_show_completion_prints_the_script(shell):
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert "_COSTCALC_COMPLETE" in result.stdout
+
+
+HOSTILE = ('parameters:\n  w: {default: 8, description: "[/x] boom [bold]b[/bold]"}\n'
+           '  m: {default: a, choices: [a, "b c", "d\\ne", "[/x]"]}\n'
+           'input: [3, 8, 8]\nlayers: [{kind: conv, out: w}]\n')
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+def test_spec_text_is_shown_as_written_never_as_markup(tmp_path, monkeypatch, shell):
+    """zsh and fish show help through rich: a spec's ``[/x]`` is text, not a markup error; a
+    choice holding a space or a newline would break the one-value-per-line protocol."""
+    from typer._completion_classes import FishComplete, ZshComplete
+
+    (tmp_path / "evil.yaml").write_text(HOSTILE)
+    (tmp_path / "two\nlines.yaml").write_text(HOSTILE)
+    monkeypatch.chdir(tmp_path)
+    completer = {"zsh": ZshComplete, "fish": FishComplete}[shell](
+        COMMAND, {}, "costcalc", "_COSTCALC_COMPLETE")
+    monkeypatch.setenv("_TYPER_COMPLETE_FISH_ACTION", "get-args")
+    monkeypatch.setenv("_TYPER_COMPLETE_ARGS", "costcalc evil.yaml --set ")
+    assert "[/x] boom [bold]b[/bold]" in completer.complete()
+    monkeypatch.setenv("_TYPER_COMPLETE_ARGS", "costcalc evil.yaml --set m=")
+    offered = completer.complete()
+    assert "m=a" in offered and "m=[/x]" in offered and "b c" not in offered \
+        and "d\ne" not in offered
+    assert complete("report ")[-1:] == ["evil.yaml"]  # the file with a newline is left out

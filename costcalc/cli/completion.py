@@ -21,7 +21,7 @@ def model(incomplete: str) -> Items:
 
     found = [(name, "zoo model") for name in zoo.MODELS]
     found += [(alias, zoo.ALIASES[alias]) for alias in zoo.ALIASES]
-    return found + model_files(incomplete)
+    return [(value, _line(text)) for value, text in found + model_files(incomplete)]
 
 
 def model_files(incomplete: str) -> Items:
@@ -37,7 +37,7 @@ def model_files(incomplete: str) -> Items:
     except OSError:
         return []
     return [(name, "model file") for name in names
-            if name.startswith(incomplete) and name.lower().endswith(suffixes)
+            if name.startswith(incomplete) and name.lower().endswith(suffixes) and _word(name)
             and os.path.isfile(name)]
 
 
@@ -85,7 +85,7 @@ def experiment(ctx: Any, incomplete: str) -> Items:
     from costcalc.experiments.registry import EXPERIMENTS
 
     name = zoo.canonical(_model_of(ctx) or "")
-    return [(e.name, ", ".join(e.models)) for e in EXPERIMENTS.values()
+    return [(e.name, _line(", ".join(e.models))) for e in EXPERIMENTS.values()
             if name is None or name in e.models]
 
 
@@ -93,7 +93,7 @@ def extra_experiment(incomplete: str) -> Items:
     """``ablate --experiment``: the experiments answered by the latency model."""
     from costcalc.latency.speed import EXPERIMENTS
 
-    return list(EXPERIMENTS.items())
+    return [(name, _line(text)) for name, text in EXPERIMENTS.items()]
 
 
 def ablate_model(incomplete: str) -> Items:
@@ -137,13 +137,13 @@ def _parameters(model_name: str, incomplete: str) -> Items:
         return []
     name, sep, _ = incomplete.partition("=")
     if not sep:
-        return [(f"{key}=", _line(param.description) or f"default {_text(param.default)}")
+        return [(f"{key}=", _line(param.description or f"default {_text(param.default)}"))
                 for key, param in parameters.items()]
     param = parameters.get({"res": "resolution"}.get(name, name))
     if param is None:
         return []
     values = param.choices if param.choices else (True, False) if param.type == "bool" else ()
-    return [(f"{name}={_text(value)}", "") for value in values]
+    return [(f"{name}={_text(value)}", "") for value in values if _word(_text(value))]
 
 
 def _spec_parameters(model_name: str) -> dict:
@@ -165,9 +165,21 @@ def _text(value: Any) -> str:
     return numbers.format_number(value) if numbers.is_exact(value) else str(value)
 
 
-def _line(text: str, width: int = 50) -> str:
-    """One short line of help (shells show it beside the value; a long one would wrap)."""
+def _line(text: Any, width: int = 50) -> str:
+    """One short line of help (shells show it beside the value; a long one would wrap), with
+    rich markup escaped: typer renders help through rich for zsh and fish, and a spec's text
+    such as ``[/x]`` must show as written, not stop completion with a markup error."""
     words = " ".join(str(text or "").split())
-    if len(words) <= width:
+    if len(words) > width:
+        words = words[:width - 3].rsplit(" ", 1)[0] + "..."
+    try:
+        from rich.markup import escape
+    except ImportError:  # pragma: no cover - typer renders no markup without rich
         return words
-    return words[:width - 3].rsplit(" ", 1)[0] + "..."
+    return escape(words)
+
+
+def _word(value: str) -> bool:
+    """True for a value the shell can take as one word: the completion protocols are one
+    value per line, and a spec's choice or a file name may hold a newline or a space."""
+    return bool(value) and not any(c.isspace() or not c.isprintable() for c in value)
