@@ -13,12 +13,15 @@ def schema(
     """The JSON Schema (draft-07) of the spec language, generated from the layer kinds.
 
     Editors with yaml-language-server complete keys and kinds from it and flag misplaced
-    ones; add the line '# yaml-language-server: $schema=costcalc.schema.json' at the top of a
-    spec. costcalc validate remains the full check (expressions, shapes).
+    ones. costcalc validate remains the full check (expressions, shapes).
 
     Example:
 
         costcalc schema --out costcalc.schema.json
+
+    then start a spec with the line
+
+        # yaml-language-server: $schema=costcalc.schema.json
     """
     import json
 
