@@ -68,17 +68,25 @@ def test_traced_sweep_gives_exactly_the_naive_integers(model):
     assert all(type(v) is int for _, total in fast for v in vars(total).values())
 
 
-@pytest.mark.parametrize("alphas,resolutions", [
-    (["1.0"], [160, 192]),
-    (["0.5", "1.0"], [128, 160, 192, 224]),
-    (["0.25", "0.5", "0.75", "1.0"], list(range(96, 256, 16))),
+# v3-large (tf flavour) takes one branch for alpha < 1 and another above (its head is
+# make_divisible(1280 * max(1, alpha), 8)); every other width is a rounding of a polynomial in
+# alpha, re-evaluated per alpha. "1.0" reads as the int 1, traced apart from the rationals.
+ALPHAS_100 = [f"{0.25 + i * (1.75 / 100):.4f}" for i in range(100)]
+
+
+@pytest.mark.parametrize("alphas,resolutions,builds", [
+    (["1.0"], [160, 192], 1),
+    (["0.5", "1.0"], [128, 160, 192, 224], 2),
+    (["0.25", "0.5", "0.75", "1.0"], list(range(96, 256, 16)), 2),
+    (["0.35", "0.5", "0.75", "1.25", "1.4"], [1, 2, 3, 7, 33, 160, 224], 2),
+    (ALPHAS_100, list(range(96, 296, 20)), 2),
 ])
-def test_sweep_builds_one_graph_per_alpha(alphas, resolutions):
+def test_sweep_builds_one_graph_per_branch_not_per_alpha(alphas, resolutions, builds):
     spec = load("v3-large")
     grid.STATS.clear()
     results = grid.evaluate_grid(spec, {"alpha": alphas, "res": resolutions})
     assert len(results) == len(alphas) * len(resolutions)
-    assert grid.STATS["builds"] == len(alphas)
+    assert grid.STATS["builds"] == builds
     assert grid.STATS["builds"] + grid.STATS["evaluations"] == len(results)
 
 

@@ -344,7 +344,8 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     elif op is ast.Mult:
         result = left * right
     elif op is ast.Div:
-        result = Fraction(left) / Fraction(right) if exact else left / right
+        # an int becomes a Fraction first; a rational (traced ones too) divides as it is
+        result = (Fraction(left) if type(left) is int else left) / right if exact else left / right
     elif op is ast.FloorDiv:
         # Ideal counts take every rounding as the identity: floor(a / b) is a / b there.
         result = left // right if exact or numbers.is_symbolic(right) else left / right
@@ -386,8 +387,13 @@ def _real_binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
 
 
 def _bounded(value: Any, node: ast.AST) -> Any:
-    """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS."""
-    value = normalize(value)
+    """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS.
+
+    A traced value (costing.tracing) is normalised once, as the expression's result: whether
+    an intermediate rational is whole changes no later step, and asking would be a guard."""
+    kind = type(value)
+    if kind is Fraction or (kind is not int and not hasattr(value, "rounded")):
+        value = normalize(value)
     if is_exact(value) and numbers.too_big(value):
         raise ExprError(f"number too large (numerator or denominator over {numbers.MAX_BITS} "
                         "bits)", _col(node))
