@@ -765,8 +765,9 @@ class Structure:
         except TypeError:  # a symbol outside its domain here (None)
             return False
         return self.sizes[1] == 0 or \
-            self.sizes[0] + self.sizes[1] * max(map(_bits, filter(None, values)), default=0) \
-            <= numbers.MAX_BITS
+            self.sizes[0] + self.sizes[1] * max((_bits(v) for v in values
+                                                 if type(v) is int or type(v) is Fraction),
+                                                default=0) <= numbers.MAX_BITS
 
     def parameter_part(self, tracer: Tracer, key: Any) -> Any:
         """Per total, the coefficient of each spatial monomial at parameter ``key`` (a hashable
