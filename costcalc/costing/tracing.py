@@ -734,26 +734,16 @@ class Structure:
             poly = dict(items)
             split[tracer.side(poly) or SPATIAL].append((compile_poly(poly), _HOLDS[op], outcome))
         self.guards = split
-        self.mixed = bool(split[SPATIAL | PARAMETER])
+        self.polys = [totals[name] for name in self.names]
+        if None in self.polys:
+            raise TraceUnsupported("a total is not a count")
+        self.mixed = bool(split[SPATIAL | PARAMETER]) or any(
+            sides[s] == SPATIAL | PARAMETER for poly in self.polys for mono in poly for s in mono)
         monomials: dict[tuple, int] = {}
-        coefficients: list[dict] = []
-        for name in self.names:
-            poly = totals[name]
-            if poly is None:
-                raise TraceUnsupported(f"the total {name} is not a count")
-            by_space: dict[tuple, dict] = {}
-            for mono, coef in poly.items():
-                if any(sides[s] == SPATIAL | PARAMETER for s in mono):
-                    self.mixed = True
-                space = tuple(s for s in mono if sides[s] != PARAMETER)
-                rest = tuple(s for s in mono if sides[s] == PARAMETER)
-                monomials.setdefault(space, len(monomials))
-                by_space.setdefault(space, {})[rest] = coef
-            coefficients.append(by_space)
+        coefficients = [_by_space(poly, sides, monomials) for poly in self.polys]
         self.monomials = [compile_poly({mono: 1}) for mono in monomials]
         self.coefficients = [[compile_poly(by_space.get(mono, {})) for mono in monomials]
                              for by_space in coefficients]
-        self.polys = [totals[name] for name in self.names]
         self.by_parameters: dict[tuple, Any] = {}
         self.by_space: dict[tuple, Any] = {}
 
@@ -819,6 +809,18 @@ class Structure:
             return tuple(compile_poly(poly)(values) for poly in self.polys)
         except TypeError:
             return None
+
+
+def _by_space(poly: dict, sides: list[int], monomials: dict[tuple, int]) -> dict:
+    """``poly`` as {spatial monomial: polynomial in the parameter symbols}; every spatial
+    monomial met is numbered in ``monomials`` (mixed symbols count as spatial here)."""
+    by_space: dict[tuple, dict] = {}
+    for mono, coef in poly.items():
+        space = tuple(s for s in mono if sides[s] != PARAMETER)
+        rest = tuple(s for s in mono if sides[s] == PARAMETER)
+        monomials.setdefault(space, len(monomials))
+        by_space.setdefault(space, {})[rest] = coef
+    return by_space
 
 
 def total_poly(value: Any) -> dict | None:
