@@ -35,14 +35,19 @@ class TraceUnsupported(Exception):
 # A polynomial is a dict {monomial: coefficient}; a monomial is a sorted tuple of symbol ids
 # (a symbol repeated for a power), the constant term is the empty tuple.
 
+def _accumulate(result: dict, mono: tuple, coef: Any) -> None:
+    """Add ``coef * mono`` to ``result``, dropping a term that cancels."""
+    coef += result.get(mono, 0)
+    if coef:
+        result[mono] = coef
+    else:
+        result.pop(mono, None)
+
+
 def _add(a: dict, b: dict, sign: int = 1) -> dict:
     result = dict(a)
     for mono, coef in b.items():
-        coef = result.get(mono, 0) + sign * coef
-        if coef:
-            result[mono] = coef
-        else:
-            result.pop(mono, None)
+        _accumulate(result, mono, sign * coef)
     return result
 
 
@@ -50,12 +55,7 @@ def _mul(a: dict, b: dict) -> dict:
     result: dict = {}
     for ma, ca in a.items():
         for mb, cb in b.items():
-            mono = tuple(sorted(ma + mb))
-            coef = result.get(mono, 0) + ca * cb
-            if coef:
-                result[mono] = coef
-            else:
-                result.pop(mono, None)
+            _accumulate(result, tuple(sorted(ma + mb)), ca * cb)
     return result
 
 
@@ -342,8 +342,38 @@ def _tainting(base: type, name: str):
     return tainted
 
 
+class _Compared:
+    """What traced ints and rationals share: comparisons as guards, truth as ``!= 0``, and
+    numbers.make_divisible's hook."""
+
+    __slots__ = ()
+
+    def __ne__(self, other):
+        outcome = self.__eq__(other)
+        return outcome if outcome is NotImplemented else not outcome
+
+    def __lt__(self, other):
+        return _compare(self, other, "<", False)
+
+    def __le__(self, other):
+        return _compare(self, other, "<=", False)
+
+    def __gt__(self, other):
+        return _compare(self, other, "<", True)
+
+    def __ge__(self, other):
+        return _compare(self, other, "<=", True)
+
+    def __bool__(self):
+        return not self.__eq__(0)
+
+    def rounded(self, function: Callable, *args: Any) -> Any:
+        """``function(self, *args)`` (numbers.make_divisible's hook) as a traced int."""
+        return self.tracer.rounded(self, self.poly, function, *args)
+
+
 # ----------------------------------------------------------------------------- traced ints
-class Traced(int):
+class Traced(_Compared, int):
     """An int that also knows, as a polynomial, how it follows from the traced inputs.
 
     Layer formulas run on it unchanged and get the true int; every comparison is recorded as a
@@ -461,25 +491,6 @@ class Traced(int):
             return outcome
         return _compare(self, other, "==", False)
 
-    def __ne__(self, other):
-        outcome = self.__eq__(other)
-        return outcome if outcome is NotImplemented else not outcome
-
-    def __lt__(self, other):
-        return _compare(self, other, "<", False)
-
-    def __le__(self, other):
-        return _compare(self, other, "<=", False)
-
-    def __gt__(self, other):
-        return _compare(self, other, "<", True)
-
-    def __ge__(self, other):
-        return _compare(self, other, "<=", True)
-
-    def __bool__(self):
-        return not self.__eq__(0)
-
     __hash__ = int.__hash__
 
     def __floor__(self):
@@ -493,9 +504,6 @@ class Traced(int):
         self.tracer.taint()
         return int.__round__(self, ndigits)
 
-    def rounded(self, function: Callable, *args: Any) -> Any:
-        """``function(self, *args)`` (numbers.make_divisible's hook) as a traced int."""
-        return self.tracer.rounded(self, self.poly, function, *args)
 
     def too_big(self) -> bool:
         """numbers.too_big at the probe, remembering a bound for the other points."""
@@ -556,7 +564,7 @@ for _name in ("__rtruediv__", "__divmod__", "__rdivmod__", "__rpow__", "__invert
 
 
 # ----------------------------------------------------------------------------- traced rationals
-class TracedRational(Fraction):
+class TracedRational(_Compared, Fraction):
     """A rational (``alpha``, ``in_channels * exp / cin``) that knows its polynomial.
 
     Arithmetic with numbers and traced values stays traced; rounding it (``make_divisible``,
@@ -654,9 +662,6 @@ class TracedRational(Fraction):
         self.tracer.taint()
         return round(self.plain, ndigits)
 
-    def rounded(self, function: Callable, *args: Any) -> Any:
-        """``function(self, *args)`` (numbers.make_divisible's hook) as a traced int."""
-        return self.tracer.rounded(self, self.poly, function, *args)
 
     def integer(self) -> Any:
         """This whole value as an int (numbers.normalize's hook), after the guard that it is."""
@@ -669,25 +674,6 @@ class TracedRational(Fraction):
 
     def __eq__(self, other):
         return _compare(self, other, "==", False)
-
-    def __ne__(self, other):
-        outcome = _compare(self, other, "==", False)
-        return outcome if outcome is NotImplemented else not outcome
-
-    def __lt__(self, other):
-        return _compare(self, other, "<", False)
-
-    def __le__(self, other):
-        return _compare(self, other, "<=", False)
-
-    def __gt__(self, other):
-        return _compare(self, other, "<", True)
-
-    def __ge__(self, other):
-        return _compare(self, other, "<=", True)
-
-    def __bool__(self):
-        return not self.__eq__(0)
 
     __hash__ = Fraction.__hash__
 
