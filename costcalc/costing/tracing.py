@@ -750,28 +750,27 @@ class Structure:
         whose ``values`` are the parameter values); False when a guard differs there."""
         found = self.by_parameters.get(key)
         if found is None:
-            values = tracer.values(PARAMETER, key)
-            found = False
-            if self._holds(PARAMETER, values):
-                try:
-                    found = [[c(values) for c in row] for row in self.coefficients]
-                except TypeError:
-                    found = False
-            self.by_parameters[key] = found
+            found = self.by_parameters[key] = self._part(
+                PARAMETER, tracer.values(PARAMETER, key),
+                lambda values: [[c(values) for c in row] for row in self.coefficients])
         return found
 
     def spatial_part(self, tracer: Tracer, where: tuple) -> Any:
+        """The spatial monomials at input ``where``; False when a guard differs there."""
         found = self.by_space.get(where)
         if found is None:
-            values = tracer.values(SPATIAL, where)
-            found = False
-            if self._holds(SPATIAL, values):
-                try:
-                    found = [m(values) for m in self.monomials]
-                except TypeError:
-                    found = False
-            self.by_space[where] = found
+            found = self.by_space[where] = self._part(
+                SPATIAL, tracer.values(SPATIAL, where),
+                lambda values: [m(values) for m in self.monomials])
         return found
+
+    def _part(self, side: int, values: list, compute: Callable[[list], list]) -> Any:
+        if not self._holds(side, values):
+            return False
+        try:
+            return compute(values)
+        except TypeError:  # a symbol outside its domain here (None)
+            return False
 
     def totals(self, tracer: Tracer, key: Any, where: tuple, coefficients: Any = None
                ) -> tuple | None:
