@@ -266,7 +266,8 @@ def grid(trees: dict[str, Path], repeats: int, scratch: Path) -> list[Row]:
     jobs = {name: Job(f"grid ({name})", [], tree, ("grid", [])) for name, tree in trees.items()}
     alternate(max(1, repeats // 3), list(jobs.values()), scratch)
     return [Row("grid: v3-large 1000 x 1000 alpha x resolution, exact (API)", name, job, None,
-                "cpu < 10 s", lambda r: cpu(r) < 10, note=_builds(job))
+                "cpu < 10 s", lambda r: cpu(r) < 10,
+                note=f"{_builds(job)}, peak {max(job.rss) / 2**20:.0f} MB")
             for name, job in jobs.items()]
 
 
