@@ -152,3 +152,37 @@ def test_a_grid_builds_once_per_branch_and_evaluates_every_other_point():
     results = grid.evaluate_grid(spec, {"alpha": alphas, "res": list(range(96, 256, 8))})
     assert grid.STATS["builds"] == 1  # every alpha here is below 1: one branch
     assert grid.STATS["evaluations"] == len(results) - 1
+
+
+EXPRESSIONS = """
+parameters: {resolution: 64, alpha: 1.0, k: 3, depth: 2, s: 2, width: 24}
+let:
+  w1: "make_divisible(32 * alpha, 8)"
+  w2: "round(width * alpha, 1) * 10 // 1"
+  odd: "int(alpha * 10) % 3"
+input: [3, resolution, resolution]
+layers:
+  - {kind: conv, out: w1, kernel: k, stride: s, padding: "k // 2"}
+  - {kind: conv, out: "w2 if alpha > 0.5 else w1 + 8", kernel: 1}
+  - {kind: conv, out: "max(8, ceil(alpha ** 2 * 16))", kernel: 3, groups: 1}
+  - {kind: dwconv, kernel: "k + 2 * odd", stride: 1}
+  - {kind: conv, out: "floor(in_channels / 3) * 3 + 3", kernel: 1, repeat: depth}
+  - {kind: maxpool, kernel: 3, stride: 2, ceil_mode: true}
+  - {kind: conv, out: "make_divisible(in_channels * 1.5, 8, 16)", kernel: "min(k, 3)", stride: 1}
+  - {kind: global_avg_pool}
+  - {kind: linear, out: "10 if width % 2 == 0 else 11"}
+"""
+
+
+@pytest.mark.parametrize("axes", [
+    {"alpha": ["0.25", "0.3333", "0.5", "0.75", "1", "1.3", "1.75"], "res": [17, 32, 61, 64]},
+    {"alpha": ["0.35", "0.9"], "k": [1, 3, 5], "res": [40, 64]},
+    {"alpha": ["0.6", "1.2"], "depth": [0, 1, 3], "res": [48, 50]},
+    {"width": [9, 24, 31], "alpha": ["0.45", "0.55"], "s": [1, 2], "res": [33, 34]},
+    {"alpha": ["0." + "3" * 60, "0.4999999999999999999999", "1/3"], "res": [31, 32]},
+], ids=str)
+def test_expressions_over_traced_parameters_give_the_naive_outcome(axes):
+    spec = parse(EXPRESSIONS, "expressions.yaml")
+    fast = assert_same_as_naive(spec, axes)
+    assert not isinstance(fast, str), fast
+    assert grid.STATS["evaluations"] > 0
