@@ -186,3 +186,22 @@ def test_expressions_over_traced_parameters_give_the_naive_outcome(axes):
     fast = assert_same_as_naive(spec, axes)
     assert not isinstance(fast, str), fast
     assert grid.STATS["evaluations"] > 0
+
+
+BITS = """
+parameters: {resolution: 32, alpha: 0.5}
+input: [3, resolution, resolution]
+layers:
+  - {kind: conv, out: "make_divisible(alpha ** 8 * 64, 8)", kernel: 3}
+  - {kind: global_avg_pool}
+  - {kind: linear, out: 10}
+"""
+
+
+@pytest.mark.parametrize("alphas", [
+    ["0.5", "0.3" + "3" * 180],   # alpha ** 8 has a 4,800-bit denominator: refused at that point
+    ["0.3" + "3" * 180, "0.5"],
+    ["0.5", "0.3" + "3" * 120],   # 3,200 bits: within the limit
+])
+def test_the_bit_limit_is_checked_at_every_point_not_only_the_traced_one(alphas):
+    assert_same_as_naive(parse(BITS, "bits.yaml"), {"alpha": alphas, "res": [16, 32]})

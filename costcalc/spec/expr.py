@@ -401,7 +401,7 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
                 raise ExprError(f"exponent larger than {MAX_EXPONENT}", _col(node))
             if left == 0 and right < 0:
                 raise ExprError("division by zero", _col(node))
-            result = Fraction(left) ** right
+            result = (Fraction(left) if type(left) is int else left) ** right
         else:
             result = left**right
     if not exact:
