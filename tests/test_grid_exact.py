@@ -205,3 +205,21 @@ layers:
 ])
 def test_the_bit_limit_is_checked_at_every_point_not_only_the_traced_one(alphas):
     assert_same_as_naive(parse(BITS, "bits.yaml"), {"alpha": alphas, "res": [16, 32]})
+
+
+@pytest.mark.parametrize("model,axes", [
+    ("v3-large", {"alpha": ["0.5", "0.75", "1.25"], "res": [128, 160, 224]}),   # traced rows
+    ("resnet18", {"n2": [1, 2], "res": [128, 160]}),                            # a repeat count
+    ("v2", {"res": [160, 0]}),                                                   # a bad point
+])
+def test_progress_counts_every_point_once(model, axes):
+    done = []
+    try:
+        results = grid.evaluate_grid(load(model), axes, progress=done.append)
+    except CostcalcError:
+        results = None
+    points = len(list(grid.points(axes)))
+    if results is not None:
+        assert sum(done) == len(results) == points
+    else:  # the naive loop reports the error: progress never passes the grid's size
+        assert sum(done) <= 2 * points

@@ -113,13 +113,14 @@ layers:
 """
 
 
-def test_a_parameter_read_by_a_layer_is_built_at_every_point():
+def test_a_parameter_read_by_the_input_and_a_layer_is_built_once_per_value():
+    # resolution is read by a layer too: not traced, one build per value; width is traced
     spec = parse(NOT_INPUT_ONLY, "t.yaml")
     assert grid.input_only_parameters(spec) == frozenset()
     grid.STATS.clear()
     axes = {"width": [8, 16], "resolution": [64, 96, 128]}
     results = grid.evaluate_grid(spec, axes)
-    assert grid.STATS["builds"] == len(results) == 6
+    assert grid.STATS["builds"] == len(axes["resolution"]) == len(results) // 2
     assert results == grid.naive_grid(spec, axes, {}, conventions.get("paper"))
 
 
@@ -163,9 +164,15 @@ def test_integer_make_divisible_equals_the_fraction_rule(value, divisor, min_val
         _make_divisible_by_fractions(value, divisor, min_value)
 
 
-def test_a_sweep_with_one_resolution_builds_once_per_point():
-    # Tracing pays off only when one build serves several resolutions.
+@pytest.mark.parametrize("axes,builds", [
+    ({"res": [160], "alpha": ["0.35", "0.5", "0.75", "1.3", "1.4"]}, 2),  # below 1, above 1
+    ({"alpha": ["0.35", "0.5", "0.75"]}, 1),
+    ({"res": [160], "alpha": ["0.5", "0.75", "1.0"]}, 2),  # "1.0" is the int 1: its own build
+])
+def test_a_sweep_of_alpha_alone_builds_once_per_branch(axes, builds):
+    spec = load("v2")
     grid.STATS.clear()
-    results = grid.evaluate_grid(load("v2"), {"res": [160], "alpha": ["0.5", "0.75", "1.0"]})
-    assert grid.STATS["builds"] == len(results) == 3
-    assert grid.STATS["evaluations"] == 0
+    results = grid.evaluate_grid(spec, axes)
+    assert grid.STATS["builds"] == builds
+    assert grid.STATS["builds"] + grid.STATS["evaluations"] == len(results)
+    assert results == grid.naive_grid(spec, axes, {}, conventions.get("paper"))

@@ -15,7 +15,7 @@ import math
 import weakref
 from operator import mul
 from collections import Counter
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from costcalc import numbers
 from costcalc.costing import conventions
@@ -43,8 +43,12 @@ def points(axes: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
 
 
 def evaluate_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[str, Any] | None = None,
-                  convention: str = "paper") -> list[tuple[dict[str, Any], Total]]:
-    """Totals of ``spec`` at every point of ``axes`` (on top of ``base`` overrides)."""
+                  convention: str = "paper", progress: Callable[[int], Any] | None = None
+                  ) -> list[tuple[dict[str, Any], Total]]:
+    """Totals of ``spec`` at every point of ``axes`` (on top of ``base`` overrides).
+
+    ``progress``, when given, is called with the number of points done since its last call.
+    """
     rules = conventions.get(convention)
     base = dict(base or {})
     both = [name for name in axes if SHORTCUTS.get(name, name) in
@@ -53,21 +57,26 @@ def evaluate_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[s
         raise UsageError(f"parameter {SHORTCUTS.get(both[0], both[0])!r} is both fixed in the "
                          "variant and swept as an axis; give it once")
     spatial = [name for name in axes if SHORTCUTS.get(name, name) in input_only_parameters(spec)]
-    if math.prod(len(axes[name]) for name in spatial) > 1:  # a traced build serves 2+ points
+    if math.prod(len(values) for values in axes.values()) > 1:  # a traced build may serve 2+
         try:
-            return _traced_grid(spec, axes, base, rules, spatial)
+            return _traced_grid(spec, axes, base, rules, spatial, progress)
         except CostcalcError:
             pass  # a bad point: the naive loop reports it exactly as it would alone
         except Exception:  # noqa: BLE001 - the fast path must never cost an answer
             STATS["fallbacks"] += 1  # tests require none
-
-    return naive_grid(spec, axes, base, rules)
+    return naive_grid(spec, axes, base, rules, progress)
 
 
 def naive_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[str, Any],
-               rules: conventions.Convention) -> list[tuple[dict[str, Any], Total]]:
+               rules: conventions.Convention, progress: Callable[[int], Any] | None = None
+               ) -> list[tuple[dict[str, Any], Total]]:
     """Build and count the graph at every point."""
-    return [_naive_point(spec, {**base, **point}, rules) for point in points(axes)]
+    results = []
+    for point in points(axes):
+        results.append(_naive_point(spec, {**base, **point}, rules))
+        if progress is not None:
+            progress(1)
+    return results
 
 
 def _naive_point(spec: Spec, overrides: Mapping[str, Any], rules: conventions.Convention):
@@ -169,15 +178,20 @@ MAX_STRUCTURES = 64
 
 
 def _traced_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: dict, rules,
-                 spatial: list[str]) -> list[tuple[dict[str, Any], Total]]:
+                 spatial: list[str], progress: Callable[[int], Any] | None = None
+                 ) -> list[tuple[dict[str, Any], Total]]:
     """Row by row: one row per setting of the other axes, one entry per spatial setting; then
     the points in the order of ``points(axes)``."""
     names = list(axes)
     grid = _TracedGrid(spec, names, base, rules, spatial)
     others = list(itertools.product(*(axes[n] for n in names if n not in spatial)))
     places = list(itertools.product(*(axes[n] for n in names if n in spatial)))
+    rows = []
     try:
-        rows = [grid.row(other, places) for other in others]
+        for other in others:
+            rows.append(grid.row(other, places))
+            if progress is not None:
+                progress(len(places))
     finally:
         STATS["evaluations"] += grid.evaluated
     flags = [name in spatial for name in names]
