@@ -223,3 +223,23 @@ def test_progress_counts_every_point_once(model, axes):
         assert sum(done) == len(results) == points
     else:  # the naive loop reports the error: progress never passes the grid's size
         assert sum(done) <= 2 * points
+
+
+WHOLE = """
+parameters: {resolution: 32, alpha: 0.5}
+input: [3, resolution, resolution]
+layers:
+  - {kind: conv, out: "16 * alpha", kernel: 3}
+  - {kind: conv, out: 8, kernel: 1}
+  - {kind: global_avg_pool}
+  - {kind: linear, out: 10}
+"""
+
+
+@pytest.mark.parametrize("alphas", [
+    ["0.5", "0.75", "1.25"],   # 16 alpha whole everywhere
+    ["0.5", "0.55"],           # not whole at 0.55: 'out' must be a whole number there
+    ["0.55", "0.5"],
+])
+def test_a_value_whole_at_one_point_is_not_assumed_whole_at_another(alphas):
+    assert_same_as_naive(parse(WHOLE, "whole.yaml"), {"alpha": alphas, "res": [16, 32]})
