@@ -7,6 +7,8 @@ import random
 from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from costcalc import zoo
 from costcalc.costing import conventions, grid
@@ -243,3 +245,31 @@ layers:
 ])
 def test_a_value_whole_at_one_point_is_not_assumed_whole_at_another(alphas):
     assert_same_as_naive(parse(WHOLE, "whole.yaml"), {"alpha": alphas, "res": [16, 32]})
+
+
+# Random width expressions over traced parameters: every one the naive loop accepts or refuses,
+# the traced grid must give the same integers or the same error.
+_TERMS = st.sampled_from(["alpha", "width", "in_channels", "alpha * width", "in_channels * alpha",
+                          "width / 3", "in_channels * 3 / 4", "alpha * alpha * 10"])
+_SHAPES = st.sampled_from([
+    "make_divisible({a} * 8, 8)", "round({a} * 4) + 1", "floor({a} * 2) + 1", "ceil({a}) + 7",
+    "int({a} * 5) + 2", "max(4, round({a}))", "min(64, make_divisible({a} * 16, 4))",
+    "16 if {a} > 1 else 8", "round({a} * 6) // 2 + 1", "round({a} * 9) % 5 + 3",
+])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(_SHAPES, _TERMS, st.sampled_from([1, 3]), st.sampled_from([1, 2])),
+                min_size=1, max_size=4),
+       st.lists(st.sampled_from(["0.25", "0.35", "0.5", "0.6", "0.75", "1", "1.3", "1.4",
+                                 "2"]), min_size=2, max_size=4, unique=True),
+       st.lists(st.sampled_from([8, 12, 16, 24, 33]), min_size=1, max_size=2, unique=True))
+def test_random_width_expressions_give_the_naive_outcome(layers, alphas, widths):
+    lines = ["parameters: {resolution: 32, alpha: 1, width: 16}", "input: [3, resolution, resolution]",
+             "layers:"]
+    for shape, term, kernel, stride in layers:
+        out = shape.format(a=f"({term})")
+        lines.append(f'  - {{kind: conv, out: "{out}", kernel: {kernel}, stride: {stride}}}')
+    lines.append("  - {kind: global_avg_pool}")
+    spec = parse("\n".join(lines) + "\n", "random.yaml")
+    assert_same_as_naive(spec, {"alpha": alphas, "width": widths, "res": [9, 20, 32]})
