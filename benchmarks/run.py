@@ -25,6 +25,8 @@ targets are checked on CPU time. Measurements:
   line (``--depth 0`` and ``--format json``), peak memory beside the time; floor: reading the
   same YAML text with PyYAML's fastest loader. Targets: 100k at depth 0 under 3 s, as JSON under
   5 s, peak under 150 MB; growth 1k -> 10k at most 12x.
+  Beside it, the naive loop (resolve, build and count at each of 50 points), the cost of one
+  point when a sweep cannot be traced. The note gives the graph builds each grid needed.
 * grid (not in the default set, a few seconds per run): a 1,000 x 1,000 exact grid through the
   Python API. Target: under 10 s.
 * peers: the PyTorch counters (import torch + torchvision, build MobileNetV2 0.5, count with
@@ -59,6 +61,7 @@ LIMITS = {"COSTCALC_MAX_LAYERS": "200000", "COSTCALC_MAX_VALUES": "1000000"}
 def worker(out: str, kind: str, args: list[str]) -> None:
     """Run in a fresh process: do one piece of work, write its wall/CPU seconds and peak RSS."""
     wall0, cpu0 = time.perf_counter(), time.process_time()
+    extra: dict = {}
     if kind == "cli":
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
@@ -70,18 +73,22 @@ def worker(out: str, kind: str, args: list[str]) -> None:
             main()
         except SystemExit as exc:
             assert exc.code in (0, None), exc.code
-    elif kind in ("sweep", "grid"):
-        from costcalc.costing import grid
-        from costcalc.spec.document import load_file
+    elif kind in ("sweep", "grid", "build"):
+        grid, load_file = _engine()
         from costcalc.zoo import locate
 
-        n_alpha, n_res = (100, 100) if kind == "sweep" else (1000, 1000)
+        n_alpha, n_res = {"sweep": (100, 100), "grid": (1000, 1000), "build": (50, 1)}[kind]
         alphas = [f"{0.25 + i * (1.75 / n_alpha):.4f}" for i in range(n_alpha)]
         resolutions = [96 + (200 * i) // n_res for i in range(n_res)]
         spec = load_file(locate("v3-large"))
+        axes = {"alpha": alphas, "res": resolutions}
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        result = grid.evaluate_grid(spec, {"alpha": alphas, "res": resolutions})
+        if kind == "build":  # the naive loop: resolve, build and count at every point
+            result = grid.naive_grid(spec, axes, {}, _convention("paper"))
+        else:
+            result = grid.evaluate_grid(spec, axes)
         assert len(result) == n_alpha * n_res
+        extra = {"builds": grid.STATS["builds"]}
     elif kind == "yaml":
         import yaml
 
@@ -92,7 +99,27 @@ def worker(out: str, kind: str, args: list[str]) -> None:
         raise SystemExit(f"unknown worker {kind}")
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    Path(out).write_text(json.dumps({"wall": wall, "cpu": cpu, "rss": rss}))
+    Path(out).write_text(json.dumps({"wall": wall, "cpu": cpu, "rss": rss, **extra}))
+
+
+def _engine():
+    """The grid module and the spec loader, in this layout or the flat one before it (a
+    ``--baseline`` tree may predate the subpackages)."""
+    try:
+        from costcalc.costing import grid
+        from costcalc.spec.document import load_file
+    except ImportError:
+        from costcalc import grid
+        from costcalc.spec import load_file
+    return grid, load_file
+
+
+def _convention(name: str):
+    try:
+        from costcalc.costing import conventions
+    except ImportError:
+        from costcalc import conventions
+    return conventions.get(name)
 
 
 # ----------------------------------------------------------------------------- running things
@@ -107,6 +134,7 @@ class Job:
         self.walls: list[float] = []
         self.cpus: list[float] = []
         self.rss: list[int] = []
+        self.builds: list[int] = []
 
     def run(self, scratch: Path) -> None:
         env = {**os.environ, "NO_COLOR": "1", **self.env}
@@ -131,6 +159,8 @@ class Job:
             self.walls.append(figures["wall"])
             self.cpus.append(figures["cpu"])
             self.rss.append(figures["rss"])
+            if "builds" in figures:
+                self.builds.append(figures["builds"])
         else:
             self.walls.append(wall)
             self.cpus.append((after.ru_utime - before.ru_utime)
@@ -141,6 +171,8 @@ class Job:
                   "runs": len(self.walls)}
         if self.rss:
             result["peak_rss"] = max(self.rss)
+        if self.builds:
+            result["builds"] = max(self.builds)
         return result
 
 
@@ -148,7 +180,7 @@ def alternate(repeats: int, jobs: list[Job], scratch: Path) -> None:
     """One warm-up each, then ``repeats`` rounds running every job once, in turn."""
     for job in jobs:
         job.run(scratch)
-        job.walls.clear(), job.cpus.clear(), job.rss.clear()
+        job.walls.clear(), job.cpus.clear(), job.rss.clear(), job.builds.clear()
     for _ in range(repeats):
         for job in jobs:
             job.run(scratch)
@@ -184,6 +216,10 @@ def cpu(row: Row) -> float:
     return statistics.median(row.job.cpus)
 
 
+def cpu_of(job: Job) -> float:
+    return statistics.median(job.cpus)
+
+
 def cold(trees: dict[str, Path], repeats: int, scratch: Path) -> list[Row]:
     python = sys.executable
     floors = {"yaml": Job('python -c "import yaml"', [python, "-c", "import yaml"]),
@@ -208,18 +244,31 @@ def cold(trees: dict[str, Path], repeats: int, scratch: Path) -> list[Row]:
     return rows
 
 
+def _builds(job: Job) -> str:
+    return f"{max(job.builds)} graph builds" if job.builds else ""
+
+
 def sweep(trees: dict[str, Path], repeats: int, scratch: Path) -> list[Row]:
     jobs = {name: Job(f"sweep ({name})", [], tree, ("sweep", [])) for name, tree in trees.items()}
-    alternate(repeats, list(jobs.values()), scratch)
-    return [Row("sweep: v3-large 100 x 100 alpha x resolution, exact", name, job, None,
-                "cpu < 0.3 s", lambda r: cpu(r) < 0.3) for name, job in jobs.items()]
+    builds = {name: Job(f"naive points ({name})", [], tree, ("build", []))
+              for name, tree in trees.items()}
+    alternate(repeats, [*jobs.values(), *builds.values()], scratch)
+    rows = [Row("sweep: v3-large 100 x 100 alpha x resolution, exact", name, job, None,
+                "cpu < 0.3 s", lambda r: cpu(r) < 0.3, note=_builds(job))
+            for name, job in jobs.items()]
+    rows += [Row("sweep: v3-large naive loop, 50 points (resolve, build, count each)", name, job,
+                 None, note=f"{cpu_of(job) / 50 * 1000:.2f} ms a point")
+             for name, job in builds.items()]
+    return rows
 
 
 def grid(trees: dict[str, Path], repeats: int, scratch: Path) -> list[Row]:
     jobs = {name: Job(f"grid ({name})", [], tree, ("grid", [])) for name, tree in trees.items()}
     alternate(max(1, repeats // 3), list(jobs.values()), scratch)
     return [Row("grid: v3-large 1000 x 1000 alpha x resolution, exact (API)", name, job, None,
-                "cpu < 10 s", lambda r: cpu(r) < 10) for name, job in jobs.items()]
+                "cpu < 10 s", lambda r: cpu(r) < 10,
+                note=f"{_builds(job)}, peak {max(job.rss) / 2**20:.0f} MB")
+            for name, job in jobs.items()]
 
 
 def deep_resnet_spec(layers: int) -> str:
@@ -264,7 +313,7 @@ def scale(trees: dict[str, Path], repeats: int, scratch: Path) -> list[Row]:
                 job = Job(f"{layers} {fmt} ({name})", [], tree, ("cli", args), env=LIMITS)
                 try:
                     job.run(scratch)  # refused (limits): left out, with the reason below
-                    job.walls.clear(), job.cpus.clear(), job.rss.clear()
+                    job.walls.clear(), job.cpus.clear(), job.rss.clear(), job.builds.clear()
                     jobs[(name, layers, fmt)] = job
                 except SystemExit as exc:
                     said = [line for line in str(exc).splitlines() if "error:" in line]

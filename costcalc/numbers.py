@@ -131,8 +131,11 @@ def _decimal(text: str, match: re.Match) -> int | Fraction:
 
 def too_big(value: int | Fraction) -> bool:
     """True if the numerator or denominator of an exact value is longer than MAX_BITS bits."""
-    if type(value) is int:
+    kind = type(value)
+    if kind is int:
         return value.bit_length() > MAX_BITS
+    if kind is not Fraction and hasattr(value, "too_big"):
+        return value.too_big()  # a traced value (costing.tracing) also bounds its other points
     return value.numerator.bit_length() > MAX_BITS or value.denominator.bit_length() > MAX_BITS
 
 
@@ -163,7 +166,8 @@ def is_exact(value: Any) -> bool:
 def normalize(value: Any) -> Any:
     """A Fraction with denominator 1 becomes an int; everything else is returned unchanged."""
     if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
+        # a traced rational (costing.tracing) becomes a traced int, keeping what it follows from
+        return int(value) if type(value) is Fraction else value.integer()
     return value
 
 
@@ -193,6 +197,9 @@ def make_divisible(value, divisor=8, min_value=None):
         if 10 * new_value * den < 9 * num:
             new_value += divisor
         return new_value if type(new_value) is int else normalize(Fraction(new_value))
+    traced = getattr(value, "rounded", None)
+    if traced is not None:  # a traced value (costing.tracing): the rounding becomes a symbol
+        return traced(make_divisible, divisor, min_value)
     new_value = max(min_value, math.floor(value + Fraction(divisor, 2)) // divisor * divisor)
     if new_value < Fraction(9, 10) * value:
         new_value += divisor
@@ -203,7 +210,7 @@ def round_value(value, ndigits=None):
     if is_symbolic(value):
         return value
     if ndigits is None:
-        return round(Fraction(value))
+        return round(value if isinstance(value, (int, Fraction)) else Fraction(value))
     return normalize(round(Fraction(value), ndigits))
 
 

@@ -68,17 +68,25 @@ def test_traced_sweep_gives_exactly_the_naive_integers(model):
     assert all(type(v) is int for _, total in fast for v in vars(total).values())
 
 
-@pytest.mark.parametrize("alphas,resolutions", [
-    (["1.0"], [160, 192]),
-    (["0.5", "1.0"], [128, 160, 192, 224]),
-    (["0.25", "0.5", "0.75", "1.0"], list(range(96, 256, 16))),
+# v3-large (tf flavour) takes one branch for alpha < 1 and another above (its head is
+# make_divisible(1280 * max(1, alpha), 8)); every other width is a rounding of a polynomial in
+# alpha, re-evaluated per alpha. "1.0" reads as the int 1, traced apart from the rationals.
+ALPHAS_100 = [f"{0.25 + i * (1.75 / 100):.4f}" for i in range(100)]
+
+
+@pytest.mark.parametrize("alphas,resolutions,builds", [
+    (["1.0"], [160, 192], 1),
+    (["0.5", "1.0"], [128, 160, 192, 224], 2),
+    (["0.25", "0.5", "0.75", "1.0"], list(range(96, 256, 16)), 2),
+    (["0.35", "0.5", "0.75", "1.25", "1.4"], [1, 2, 3, 7, 33, 160, 224], 2),
+    (ALPHAS_100, list(range(96, 296, 20)), 2),
 ])
-def test_sweep_builds_one_graph_per_alpha(alphas, resolutions):
+def test_sweep_builds_one_graph_per_branch_not_per_alpha(alphas, resolutions, builds):
     spec = load("v3-large")
     grid.STATS.clear()
     results = grid.evaluate_grid(spec, {"alpha": alphas, "res": resolutions})
     assert len(results) == len(alphas) * len(resolutions)
-    assert grid.STATS["builds"] == len(alphas)
+    assert grid.STATS["builds"] == builds
     assert grid.STATS["builds"] + grid.STATS["evaluations"] == len(results)
 
 
@@ -105,13 +113,14 @@ layers:
 """
 
 
-def test_a_parameter_read_by_a_layer_is_built_at_every_point():
+def test_a_parameter_read_by_the_input_and_a_layer_is_built_once_per_value():
+    # resolution is read by a layer too: not traced, one build per value; width is traced
     spec = parse(NOT_INPUT_ONLY, "t.yaml")
     assert grid.input_only_parameters(spec) == frozenset()
     grid.STATS.clear()
     axes = {"width": [8, 16], "resolution": [64, 96, 128]}
     results = grid.evaluate_grid(spec, axes)
-    assert grid.STATS["builds"] == len(results) == 6
+    assert grid.STATS["builds"] == len(axes["resolution"]) == len(results) // 2
     assert results == grid.naive_grid(spec, axes, {}, conventions.get("paper"))
 
 
@@ -155,9 +164,15 @@ def test_integer_make_divisible_equals_the_fraction_rule(value, divisor, min_val
         _make_divisible_by_fractions(value, divisor, min_value)
 
 
-def test_a_sweep_with_one_resolution_builds_once_per_point():
-    # Tracing pays off only when one build serves several resolutions.
+@pytest.mark.parametrize("axes,builds", [
+    ({"res": [160], "alpha": ["0.35", "0.5", "0.75", "1.3", "1.4"]}, 2),  # below 1, above 1
+    ({"alpha": ["0.35", "0.5", "0.75"]}, 1),
+    ({"res": [160], "alpha": ["0.5", "0.75", "1.0"]}, 2),  # "1.0" is the int 1: its own build
+])
+def test_a_sweep_of_alpha_alone_builds_once_per_branch(axes, builds):
+    spec = load("v2")
     grid.STATS.clear()
-    results = grid.evaluate_grid(load("v2"), {"res": [160], "alpha": ["0.5", "0.75", "1.0"]})
-    assert grid.STATS["builds"] == len(results) == 3
-    assert grid.STATS["evaluations"] == 0
+    results = grid.evaluate_grid(spec, axes)
+    assert grid.STATS["builds"] == builds
+    assert grid.STATS["builds"] + grid.STATS["evaluations"] == len(results)
+    assert results == grid.naive_grid(spec, axes, {}, conventions.get("paper"))

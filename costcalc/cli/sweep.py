@@ -67,14 +67,12 @@ def sweep(
 
 
 def _evaluate(spec, axes, base, convention):
-    """evaluate_grid over all axes; on a terminal, row by row of the first axis with a progress
-    bar on stderr."""
+    """evaluate_grid over all axes; on a terminal with a progress bar on stderr."""
     import sys
 
     from costcalc.costing.grid import evaluate_grid
     from costcalc.render.terminal import markup, use_color
 
-    first, *rest = list(axes)
     total = 1
     for values in axes.values():
         total *= len(values)
@@ -83,12 +81,8 @@ def _evaluate(spec, axes, base, convention):
     from rich.console import Console
     from rich.progress import Progress
 
-    results = []
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"sweeping {markup(spec.name)}", total=total)
-        for value in axes[first]:
-            chunk = evaluate_grid(spec, {first: [value], **{k: axes[k] for k in rest}}, base,
-                                  convention)
-            results += chunk
-            progress.advance(task, len(chunk))
-    return results
+        # one grid, so that its traced builds serve every row
+        return evaluate_grid(spec, axes, base, convention,
+                             progress=lambda done: progress.advance(task, done))

@@ -13,9 +13,11 @@ import dataclasses
 import itertools
 import math
 import weakref
+from operator import mul
 from collections import Counter
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from costcalc import numbers
 from costcalc.costing import conventions
 from costcalc.spec import expr
 from costcalc.costing.report import Report, Total
@@ -23,7 +25,7 @@ from costcalc.costing.analyze import resolve
 from costcalc.spec.models import SHORTCUTS
 from costcalc.spec.walker import SpecWalker
 from costcalc.graph.registry import Shape
-from costcalc.costing.tracing import Tracer, TraceUnsupported, compiled, evaluate
+from costcalc.costing.tracing import Structure, Tracer, TraceUnsupported, total_poly
 from costcalc.errors import CostcalcError, UsageError
 from costcalc.spec.document import Spec
 
@@ -41,8 +43,12 @@ def points(axes: Mapping[str, Sequence[Any]]) -> Iterator[dict[str, Any]]:
 
 
 def evaluate_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[str, Any] | None = None,
-                  convention: str = "paper") -> list[tuple[dict[str, Any], Total]]:
-    """Totals of ``spec`` at every point of ``axes`` (on top of ``base`` overrides)."""
+                  convention: str = "paper", progress: Callable[[int], Any] | None = None
+                  ) -> list[tuple[dict[str, Any], Total]]:
+    """Totals of ``spec`` at every point of ``axes`` (on top of ``base`` overrides).
+
+    ``progress``, when given, is called with the number of points done since its last call.
+    """
     rules = conventions.get(convention)
     base = dict(base or {})
     both = [name for name in axes if SHORTCUTS.get(name, name) in
@@ -51,18 +57,26 @@ def evaluate_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[s
         raise UsageError(f"parameter {SHORTCUTS.get(both[0], both[0])!r} is both fixed in the "
                          "variant and swept as an axis; give it once")
     spatial = [name for name in axes if SHORTCUTS.get(name, name) in input_only_parameters(spec)]
-    if math.prod(len(axes[name]) for name in spatial) > 1:  # a traced build serves 2+ points
+    if math.prod(len(values) for values in axes.values()) > 1:  # a traced build may serve 2+
         try:
-            return _traced_grid(spec, axes, base, rules, spatial)
+            return _traced_grid(spec, axes, base, rules, spatial, progress)
         except CostcalcError:
             pass  # a bad point: the naive loop reports it exactly as it would alone
-    return naive_grid(spec, axes, base, rules)
+        except Exception:  # noqa: BLE001 - the fast path must never cost an answer
+            STATS["fallbacks"] += 1  # tests require none
+    return naive_grid(spec, axes, base, rules, progress)
 
 
 def naive_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: Mapping[str, Any],
-               rules: conventions.Convention) -> list[tuple[dict[str, Any], Total]]:
+               rules: conventions.Convention, progress: Callable[[int], Any] | None = None
+               ) -> list[tuple[dict[str, Any], Total]]:
     """Build and count the graph at every point."""
-    return [_naive_point(spec, {**base, **point}, rules) for point in points(axes)]
+    results = []
+    for point in points(axes):
+        results.append(_naive_point(spec, {**base, **point}, rules))
+        if progress is not None:
+            progress(1)
+    return results
 
 
 def _naive_point(spec: Spec, overrides: Mapping[str, Any], rules: conventions.Convention):
@@ -158,127 +172,235 @@ def _closure(names: set[str], lets: Mapping[str, set[str]]) -> set[str]:
 
 
 # ----------------------------------------------------------------------------- the traced grid
+# A group whose points keep failing the guards of its structures stops adding new ones: its
+# other points are built the naive way (the work then grows like the naive loop's, never more).
+MAX_STRUCTURES = 64
+
+
 def _traced_grid(spec: Spec, axes: Mapping[str, Sequence[Any]], base: dict, rules,
-                 spatial: list[str]) -> list[tuple[dict[str, Any], Total]]:
-    grid = _TracedGrid(spec, list(axes), base, rules, spatial)
-    results = [grid.point(combo) for combo in itertools.product(*axes.values())]
-    STATS["evaluations"] += grid.evaluated
-    return results
+                 spatial: list[str], progress: Callable[[int], Any] | None = None
+                 ) -> list[tuple[dict[str, Any], Total]]:
+    """Row by row: one row per setting of the other axes, one entry per spatial setting; then
+    the points in the order of ``points(axes)``."""
+    names = list(axes)
+    grid = _TracedGrid(spec, names, base, rules, spatial)
+    others = list(itertools.product(*(axes[n] for n in names if n not in spatial)))
+    places = list(itertools.product(*(axes[n] for n in names if n in spatial)))
+    rows = []
+    try:
+        for other in others:
+            rows.append(grid.row(other, places))
+            if progress is not None:
+                progress(len(places))
+    finally:
+        STATS["evaluations"] += grid.evaluated
+    flags = [name in spatial for name in names]
+    if flags == sorted(flags):  # the spatial axes vary fastest: rows are already in order
+        return [entry for row in rows for entry in row]
+    sizes = [len(axes[name]) for name in names]
+    result = []
+    for index in itertools.product(*map(range, sizes)):
+        row = place = 0
+        for i, size, flag in zip(index, sizes, flags):
+            if flag:
+                place = place * size + i
+            else:
+                row = row * size + i
+        result.append(rows[row][place])
+    return result
 
 
 class _TracedGrid:
-    """The points of one grid: groups by their non-spatial values, each traced once."""
+    """The points of one grid: groups of points that can share traced builds.
+
+    The swept parameters read only by ``input:`` are traced through the input size; the other
+    swept parameters that are numbers (and not read by ``input:``) are traced as parameters.
+    Points whose untraced values agree form a group; each group keeps the structures of its
+    traced builds and builds a new one only at a point that none of them covers.
+    """
 
     def __init__(self, spec: Spec, names: list[str], base: dict, rules, spatial: list[str]):
         self.spec, self.names, self.base, self.rules = spec, names, base, rules
-        self.other_at = [i for i, name in enumerate(names) if name not in spatial]
-        self.spatial_at = [i for i, name in enumerate(names) if name in spatial]
-        self.spatial_params = {SHORTCUTS.get(name, name) for name in spatial}
-        self.tracer = Tracer()
+        self.other_names = [name for name in names if name not in spatial]
+        self.spatial_names = [name for name in names if name in spatial]
+        inputs = input_parameters(spec)
+        self.candidates = tuple(sorted({SHORTCUTS.get(name, name)
+                                        for name in self.other_names} - inputs))
+        self.input_names = sorted(inputs)
+        self.tracer = Tracer(self.candidates)
+        self.keys = 0
         self.groups: dict[tuple, _Group] = {}
-        self.shapes: dict[tuple, Shape] = {}
         self.settings: dict[tuple, dict] = {}  # spatial part of a point -> its resolved values
+        self.spatial = {SHORTCUTS.get(name, name) for name in self.spatial_names}
+        self.inputs: dict[tuple, list] = {}  # what else the input reads -> shape per place
         self.evaluated = 0
 
-    def group(self, combo: tuple) -> "_Group":
-        key = tuple(combo[i] for i in self.other_at)
-        group = self.groups.get(key)
+    def other(self, other: tuple) -> tuple:
+        """The resolved values, group and parameter key of one setting of the other axes."""
+        values = resolve(self.spec, {**self.base, **dict(zip(self.other_names, other))},
+                         self.rules)
+        traced = tuple(p for p in self.candidates if numbers.is_exact(values[p]))
+        shown = tuple((k, type(v) if k in traced else v) for k, v in values.items())
+        group = self.groups.get(shown)
         if group is None:
-            values = resolve(self.spec, {**self.base, **{self.names[i]: combo[i]
-                                                         for i in self.other_at}}, self.rules)
-            group = self.groups[key] = _Group(self.spec, values, self.rules)
-            group.fixed = tuple(values[name] for name in group.input_names
-                                if name not in self.spatial_params)
-        return group
+            group = self.groups[shown] = _Group(self, values, traced)
+        # a small int names the parameter values in every cache (hashing rationals is slow)
+        self.keys += 1
+        return values, group, _Key(self.keys, tuple(values[p] for p in self.candidates))
 
-    def setting(self, where: tuple, combo: tuple) -> dict:
-        setting = self.settings.get(where)
+    def setting(self, place: tuple) -> dict:
+        """The resolved values of the spatial parameters at one spatial setting."""
+        setting = self.settings.get(place)
         if setting is None:
-            setting = self.settings[where] = {}
-            for i in self.spatial_at:
-                param = SHORTCUTS.get(self.names[i], self.names[i])
-                setting[param] = resolve(self.spec, {**self.base, self.names[i]: combo[i]},
+            setting = self.settings[place] = {}
+            for name, value in zip(self.spatial_names, place):
+                param = SHORTCUTS.get(name, name)
+                setting[param] = resolve(self.spec, {**self.base, name: value},
                                          self.rules)[param]
         return setting
 
-    def point(self, combo: tuple) -> tuple[dict[str, Any], Total]:
-        """The values and totals at one point: traced, evaluated, or built the naive way."""
-        group = self.group(combo)
-        where = tuple(combo[i] for i in self.spatial_at)
-        values = {**group.values, **self.setting(where, combo)}
-        if group.total is None and not group.naive:
-            try:
-                group.trace_build(self.tracer, values)
-            except TraceUnsupported:
-                group.naive = True  # this group's points are built one by one
-            else:
-                return values, group.probe_total
-        shape_key = (group.fixed, where)
-        shape = self.shapes.get(shape_key)
-        if shape is None:
-            shape = self.shapes[shape_key] = group.input_shape(values)
-        total = None if group.naive else group.evaluate(self.tracer, shape)
-        if total is None:
-            return _naive_point(self.spec, {**self.base, **dict(zip(self.names, combo))},
-                                self.rules)
-        self.evaluated += 1
-        return values, total
+    def shapes(self, values: dict, places: list[tuple]) -> list[Shape]:
+        """The input shape at every spatial setting (one list per value of what else the input
+        reads, shared by the rows with those values)."""
+        fixed = tuple(values[name] for name in self.input_names if name not in self.spatial)
+        shapes = self.inputs.get(fixed)
+        if shapes is None:
+            shapes = self.inputs[fixed] = []
+            for place in places:
+                env = self.spec.environment({**values, **self.setting(place)})
+                shapes.append(self.spec.input_shape(SpecWalker(self.spec.path, self.spec.blocks),
+                                                    env))
+        return shapes
+
+    def row(self, other: tuple, places: list[tuple]) -> list[tuple[dict[str, Any], Total]]:
+        """The points of one setting of the other axes, at every spatial setting: traced,
+        evaluated, or built the naive way."""
+        values, group, key = self.other(other)
+        settings = [self.setting(place) for place in places]
+        shapes = self.shapes(values, places)
+        covering = group.spatial_covering(key, shapes)
+        result = []
+        for index, setting in enumerate(settings):
+            point = {**values, **setting}
+            for part, space in covering:
+                monomials = space[index]
+                if monomials is not False:
+                    result.append((point, Total(*[sum(map(mul, row, monomials))
+                                                  for row in part])))
+                    self.evaluated += 1
+                    break
+            else:  # a mixed structure, or none covers this point yet: the slow path
+                total = group.total(point, key, shapes[index])
+                covering = group.spatial_covering(key, shapes)
+                if total is None:
+                    combo = {**self.base, **dict(zip(self.other_names, other)),
+                             **dict(zip(self.spatial_names, places[index]))}
+                    result.append(_naive_point(self.spec, combo, self.rules))
+                else:
+                    result.append((point, total))
+        return result
+
+
+class _Key(int):
+    """A parameter setting of the grid: an int id (the caches' key) with the values it names."""
+
+    def __new__(cls, number: int, values: tuple):
+        key = int.__new__(cls, number)
+        key.values = values
+        return key
 
 
 class _Group:
-    """Points sharing every parameter but the input-only ones: one traced build."""
+    """Points that share every value but the traced ones: the structures of their builds."""
 
-    def __init__(self, spec: Spec, values: dict, rules):
-        self.spec, self.values, self.rules = spec, values, rules
-        self.total = None
+    def __init__(self, grid: _TracedGrid, values: dict, traced: tuple[str, ...]):
+        self.grid, self.traced = grid, traced
+        self.structures: list = []
         self.naive = False
-        self.input_names = sorted(input_parameters(spec))
+        self.untraced: dict[tuple, _Group] | None = None  # per point, when tracing them failed
+        self.covers: dict[int, tuple] = {}  # parameter key -> structures whose guards hold there
+        self.spaces: dict[tuple, list] = {}  # (structure, shapes) -> monomials per input shape
 
-    def input_shape(self, values: dict) -> Shape:
-        env = self.spec.environment(values)
-        return self.spec.input_shape(SpecWalker(self.spec.path, self.spec.blocks), env)
+    def covering(self, key: int) -> list:
+        """The structures whose parameter guards hold at ``key``, with their coefficients."""
+        if self.untraced is not None or self.naive:
+            return []
+        found = self.covers.get(key)
+        if found is None or found[0] != len(self.structures):
+            tracer = self.grid.tracer
+            found = self.covers[key] = (len(self.structures), [
+                (structure, part) for structure in self.structures
+                for part in (structure.parameter_part(tracer, key),) if part is not False])
+        return found[1]
 
-    def trace_build(self, tracer: Tracer, values: dict) -> None:
-        """Build the graph at ``values`` with the input height and width traced.
+    def spatial_covering(self, key: int, shapes: list[Shape]) -> list:
+        """Per structure covering ``key`` (not mixed): its coefficients and, per input shape,
+        its spatial monomials (False where its guards or channels differ)."""
+        tracer = self.grid.tracer
+        result = []
+        for structure, part in self.covering(key):
+            if structure.mixed:
+                continue
+            space = self.spaces.get((structure, id(shapes)))
+            if space is None:
+                space = self.spaces[(structure, id(shapes))] = [
+                    structure.spatial_part(tracer, (shape.h, shape.w))
+                    if shape.c == structure.channels and (not structure.square or
+                                                          shape.h == shape.w) else False
+                    for shape in shapes]
+            result.append((part, space))
+        return result
+
+    def total(self, values: dict, key: int, shape: Shape) -> Total | None:
+        """Totals at one point; None when it must be built the naive way."""
+        if self.untraced is not None:
+            group = self.untraced.get(key)
+            if group is None:
+                group = self.untraced[key] = _Group(self.grid, values, ())
+            return group.total(values, key, shape)
+        if self.naive:
+            return None
+        where = (shape.h, shape.w)
+        tracer = self.grid.tracer
+        for structure, part in self.covering(key):
+            if shape.c == structure.channels and (not structure.square or shape.h == shape.w):
+                found = structure.totals(tracer, key, where, part)
+                if found is not None:
+                    self.grid.evaluated += 1
+                    return Total(*found)
+        if len(self.structures) >= MAX_STRUCTURES:
+            return None
+        try:
+            structure, total = self.trace(values)
+        except (TraceUnsupported, CostcalcError):
+            if self.traced:  # trace the input size alone, one group per parameter setting
+                self.untraced = {}
+                return self.total(values, key, shape)
+            self.naive = True
+            return None
+        self.structures.append(structure)
+        return total
+
+    def trace(self, values: dict) -> tuple[Structure, Total]:
+        """Build the graph at ``values`` with the input size and the parameters traced.
 
         Raises TraceUnsupported when the build or its totals cannot be traced.
         """
-        spec = self.spec
-        env = spec.environment(values)
-        builder = SpecWalker(spec.path, spec.blocks)
-        shape = spec.input_shape(builder, env)
-        self.channels = shape.c
-        # A square input traces one symbol for both sides; then only square points use it.
-        self.square = shape.h == shape.w
+        spec, tracer = self.grid.spec, self.grid.tracer
         STATS["builds"] += 1
         tracer.begin()
+        traced = dict(values)
+        for name in self.traced:
+            traced[name] = tracer.parameter(name, values[name])
+        env = spec.environment(traced)
+        builder = SpecWalker(spec.path, spec.blocks)
+        shape = spec.input_shape(builder, env)
         height, width = tracer.input(shape.h, shape.w)
         graph = builder.build(spec.name, spec.layers, Shape(shape.c, height, width), env,
                               spec.layers.pos)
-        total = Report.from_graph(graph, values, self.rules).total
-        self.guards = frozenset(tracer.end())
+        total = Report.from_graph(graph, values, self.grid.rules).total
+        guards = tracer.end()
         parts = {f.name: getattr(total, f.name) for f in dataclasses.fields(total)}
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in parts.values()):
-            raise TraceUnsupported("a total is not a count")
-        self.probe_total = Total(**{name: int.__int__(v) for name, v in parts.items()})
-        self.total = {name: compiled(v) for name, v in parts.items()}
-
-    def evaluate(self, tracer: Tracer, shape: Shape) -> Total | None:
-        """Totals at input ``shape`` from the traced polynomials; None when a guard differs."""
-        if shape.c != self.channels or (self.square and shape.h != shape.w):
-            return None
-        where = (shape.h, shape.w)
-        symbols = tracer.values(*where)
-        if not tracer.check(self.guards, symbols, where):
-            return None
-        known = tracer.monomials.setdefault(where, {})
-        result = {}
-        for name, terms in self.total.items():
-            total = 0
-            for coef, mono in terms:
-                value = known.get(mono)
-                if value is None:
-                    value = known[mono] = evaluate([(1, mono)], symbols)
-                total += coef * value
-            result[name] = total
-        return Total(**result)
+        polys = {name: total_poly(value) for name, value in parts.items()}
+        structure = Structure(tracer, guards, polys, shape.c, shape.h == shape.w, tracer.sizes)
+        return structure, Total(**{name: int.__int__(v) for name, v in parts.items()})

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections import ChainMap
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Mapping
@@ -133,15 +134,16 @@ def _col(node: ast.AST) -> int:
 class Expression:
     """A checked expression: ``names`` it reads, ``evaluate(env)`` computes it."""
 
-    __slots__ = ("text", "tree", "names")
+    __slots__ = ("text", "tree", "names", "compute")
 
     def __init__(self, text: str, tree: ast.AST, names: frozenset[str]):
         self.text = text
         self.tree = tree
         self.names = names
+        self.compute = _compile(tree)
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
-        return normalize(_eval(self.tree, env))
+        return normalize(self.compute(env))
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -274,61 +276,101 @@ def _truth(value: Any, node: ast.AST) -> bool:
     raise ExprError("this condition depends on a symbolic parameter", _col(node))
 
 
-def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
+Evaluator = Callable[[Mapping[str, Any]], Any]
+
+
+def _compile(node: ast.AST) -> Evaluator:
+    """A closure computing a checked tree: the tree is walked once, here, not per evaluation.
+
+    Each closure does what an evaluation of its node does (the same checks, the same errors at
+    the same columns), in the same order, and reads names through ``_lookup``."""
     if isinstance(node, ast.Constant):
-        return node.value
+        value = node.value
+        return lambda env: value
     if isinstance(node, ast.Name):
-        if node.id in env:
-            return env[node.id]
-        if node.id == "true":
+        return _lookup(node)
+    if isinstance(node, ast.BinOp):
+        left, right, op = _compile(node.left), _compile(node.right), type(node.op)
+        lnode, rnode = node.left, node.right
+        return lambda env: _binop(op, _number(left(env), lnode), _number(right(env), rnode), node)
+    if isinstance(node, ast.UnaryOp):
+        operand, onode = _compile(node.operand), node.operand
+        if isinstance(node.op, ast.Not):
+            return lambda env: not _truth(operand(env), onode)
+        if isinstance(node.op, ast.USub):
+            return lambda env: -_number(operand(env), onode)
+        return lambda env: _number(operand(env), onode)
+    if isinstance(node, ast.BoolOp):
+        return _bool_op(isinstance(node.op, ast.And), [(_compile(v), v) for v in node.values])
+    if isinstance(node, ast.Compare):
+        return _comparison(_compile(node.left), [(type(op), _compile(c), c) for op, c in
+                                                 zip(node.ops, node.comparators)])
+    if isinstance(node, ast.IfExp):
+        test, body, orelse, tnode = (_compile(node.test), _compile(node.body),
+                                     _compile(node.orelse), node.test)
+        return lambda env: body(env) if _truth(test(env), tnode) else orelse(env)
+    if isinstance(node, ast.Call):
+        return _call(node, [(_compile(arg), arg) for arg in node.args])
+    raise ExprError("unsupported expression", _col(node))  # unreachable after _check
+
+
+def _lookup(node: ast.Name) -> Evaluator:
+    name = node.id
+
+    def lookup(env: Mapping[str, Any]) -> Any:
+        # a walker's scope is a ChainMap of a few dicts: read them directly (its own
+        # __contains__ and __getitem__ cost several Python calls per name)
+        for layer in (env.maps if type(env) is ChainMap else (env,)):
+            if name in layer:
+                return layer[name]
+        if name == "true":
             return True
-        if node.id == "false":
+        if name == "false":
             return False
-        close = close_matches(node.id, list(env), n=1)
+        close = close_matches(name, list(env), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         known = ", ".join(sorted(k for k in env if not k.startswith("_")))
-        raise ExprError(f"unknown name {node.id!r}{hint}; known names: {known}", _col(node))
-    if isinstance(node, ast.BinOp):
-        left = _number(_eval(node.left, env), node.left)
-        right = _number(_eval(node.right, env), node.right)
-        return _binop(type(node.op), left, right, node)
-    if isinstance(node, ast.UnaryOp):
-        operand = _eval(node.operand, env)
-        if isinstance(node.op, ast.Not):
-            return not _truth(operand, node.operand)
-        operand = _number(operand, node.operand)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BoolOp):
-        is_and = isinstance(node.op, ast.And)
-        for value_node in node.values:
-            value = _truth(_eval(value_node, env), value_node)
-            if is_and and not value:
+        raise ExprError(f"unknown name {name!r}{hint}; known names: {known}", _col(node))
+    return lookup
+
+
+def _bool_op(is_and: bool, values: list[tuple[Evaluator, ast.AST]]) -> Evaluator:
+    def bool_op(env: Mapping[str, Any]) -> bool:
+        for value, value_node in values:
+            truth = _truth(value(env), value_node)
+            if is_and and not truth:
                 return False
-            if not is_and and value:
+            if not is_and and truth:
                 return True
         return is_and
-    if isinstance(node, ast.Compare):
-        left = _eval(node.left, env)
-        for op, comp_node in zip(node.ops, node.comparators):
-            right = _eval(comp_node, env)
-            if not _compare(type(op), left, right, comp_node):
+    return bool_op
+
+
+def _comparison(first: Evaluator, rest: list[tuple[type, Evaluator, ast.AST]]) -> Evaluator:
+    def comparison(env: Mapping[str, Any]) -> bool:
+        left = first(env)
+        for op, comparator, comp_node in rest:
+            right = comparator(env)
+            if not _compare(op, left, right, comp_node):
                 return False
             left = right
         return True
-    if isinstance(node, ast.IfExp):
-        if _truth(_eval(node.test, env), node.test):
-            return _eval(node.body, env)
-        return _eval(node.orelse, env)
-    if isinstance(node, ast.Call):
-        args = [_number(_eval(arg, env), arg) for arg in node.args]
+    return comparison
+
+
+def _call(node: ast.Call, args: list[tuple[Evaluator, ast.AST]]) -> Evaluator:
+    function, name = FUNCTIONS[node.func.id], node.func.id
+
+    def call(env: Mapping[str, Any]) -> Any:
+        values = [_number(arg(env), arg_node) for arg, arg_node in args]
         try:
-            return _bounded(FUNCTIONS[node.func.id](*args), node)
+            return _bounded(function(*values), node)
         except ExprError as exc:
             exc.column = _col(node)
             raise
         except (TypeError, ValueError, ZeroDivisionError) as exc:
-            raise ExprError(f"{node.func.id}(): {exc}", _col(node)) from None
-    raise ExprError("unsupported expression", _col(node))  # unreachable after _check
+            raise ExprError(f"{name}(): {exc}", _col(node)) from None
+    return call
 
 
 def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
@@ -344,7 +386,8 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
     elif op is ast.Mult:
         result = left * right
     elif op is ast.Div:
-        result = Fraction(left) / Fraction(right) if exact else left / right
+        # an int becomes a Fraction first; a rational (traced ones too) divides as it is
+        result = (Fraction(left) if type(left) is int else left) / right if exact else left / right
     elif op is ast.FloorDiv:
         # Ideal counts take every rounding as the identity: floor(a / b) is a / b there.
         result = left // right if exact or numbers.is_symbolic(right) else left / right
@@ -358,7 +401,7 @@ def _binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
                 raise ExprError(f"exponent larger than {MAX_EXPONENT}", _col(node))
             if left == 0 and right < 0:
                 raise ExprError("division by zero", _col(node))
-            result = Fraction(left) ** right
+            result = (Fraction(left) if type(left) is int else left) ** right
         else:
             result = left**right
     if not exact:
@@ -386,8 +429,13 @@ def _real_binop(op: type, left: Any, right: Any, node: ast.AST) -> Any:
 
 
 def _bounded(value: Any, node: ast.AST) -> Any:
-    """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS."""
-    value = normalize(value)
+    """``value`` normalised, after checking that numerator and denominator stay in MAX_BITS.
+
+    A traced value (costing.tracing) is normalised once, as the expression's result: whether
+    an intermediate rational is whole changes no later step, and asking would be a guard."""
+    kind = type(value)
+    if kind is Fraction or (kind is not int and not hasattr(value, "rounded")):
+        value = normalize(value)
     if is_exact(value) and numbers.too_big(value):
         raise ExprError(f"number too large (numerator or denominator over {numbers.MAX_BITS} "
                         "bits)", _col(node))
