@@ -1,4 +1,5 @@
-"""Cross-check of the zoo's modern networks (ConvNeXt...) against torch and the counting tools.
+"""Cross-check of the zoo's modern networks (ConvNeXt, EfficientNetV2, RegNet) against torch
+and the counting tools.
 
 Same set-up and skip rule as test_crosscheck.py: params = sum(p.numel()) of torchvision's
 model; every profile's total against its tool, exactly.
@@ -12,7 +13,8 @@ from test_crosscheck import MISSING, PROFILES, RESULTS, report_numbers, run_tool
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing: {', '.join(MISSING)}")
 
 CASES = [("convnext_tiny", 224), ("convnext_tiny", 160), ("efficientnet_v2_s", 384),
-         ("efficientnet_v2_s", 224)]
+         ("efficientnet_v2_s", 224), ("regnet_x_400mf", 224), ("regnet_x_400mf", 160),
+         ("regnet_y_400mf", 224), ("regnet_y_400mf", 160)]
 
 
 def build(model: str, res: int):
