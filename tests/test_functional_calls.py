@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 import costcalc
+from costcalc import zoo
 from costcalc.costing import conventions
 from costcalc.graph.builder import GraphBuilder
 from costcalc.graph.registry import Shape
@@ -138,7 +139,6 @@ def test_no_zoo_model_calls_an_activation_or_pool_as_a_function_except_its_globa
     MobileNet v2's F.adaptive_avg_pool2d and MnasNet's and ShuffleNet v2's x.mean([2, 3]) (the
     global_avg_pool field); ConvNeXt's LayerNorm2d is layer_norm's own rule. So the zoo's specs
     leave every other call at its module default."""
-    from costcalc import zoo
     from costcalc.graph import quantities as q
 
     called = {}
@@ -153,3 +153,18 @@ def test_no_zoo_model_calls_an_activation_or_pool_as_a_function_except_its_globa
     assert called == {"mobilenet_v2": {("global_avg_pool", True)},
                       "mnasnet1_0": {("global_avg_pool", "mean")},
                       "shufflenet_v2_x1_0": {("global_avg_pool", "mean")}}
+
+
+@pytest.mark.parametrize("model", zoo.names())
+def test_calflops_macs_profile_has_the_flops_of_the_same_run(model):
+    """calflops reports MACs and FLOPs of one run: both profiles give the same FLOPs (the kinds
+    declare their FLOP charges for calflops-flops; ConvNeXt's LayerNorm and GELU included)."""
+    assert costcalc.analyze(model, "calflops").flops() == \
+        costcalc.analyze(model, "calflops-flops").flops()
+
+
+@pytest.mark.parametrize("fields, call, measured", CASES, ids=IDS)
+def test_calflops_flops_of_each_call_are_shared(fields, call, measured):
+    graph = build(fields)
+    assert [conventions.get("calflops").node_flops(n.counts) for n in graph.nodes] == \
+        [conventions.get("calflops-flops").node_flops(n.counts) for n in graph.nodes]

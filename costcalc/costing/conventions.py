@@ -170,6 +170,11 @@ _add(Convention(
 
 
 
+# calflops prints its MACs and its FLOPs from one run: the two profiles share the FLOP weights,
+# so a FLOP charge a kind declares for calflops-flops is calflops' too.
+SHARED_FLOPS = {"calflops": "calflops-flops"}
+
+
 def _with_charges(convention: Convention) -> Convention:
     """``convention`` with the weights the layer kinds declared for it (``quantities.declare``).
 
@@ -178,7 +183,10 @@ def _with_charges(convention: Convention) -> Convention:
     as fvcore's FLOPs), unless the kind gives the FLOP weight itself.
     """
     charges: dict[str, dict[str, Any]] = {}
-    for table in (q.CHARGES.get("*", {}), q.CHARGES.get(convention.name, {})):
+    shared = SHARED_FLOPS.get(convention.name)
+    for table in (q.CHARGES.get("*", {}),
+                  {"flops": q.CHARGES.get(shared, {}).get("flops", {})} if shared else {},
+                  q.CHARGES.get(convention.name, {})):
         for section, weights in table.items():
             charges.setdefault(section, {}).update(weights)
     if not charges:
