@@ -57,6 +57,11 @@ def regnet_cases() -> list:
              if case.startswith("regnet_")]
     cases += [(model, {"bottleneck": b}) for model in ("regnet_x_400mf", "regnet_y_400mf")
               for b in ("0.5", "2")]
+    # ratios that are no float (int(w b) and w_b / b in floats there) and group widths that
+    # make_divisible must round to
+    cases += [("regnet_x_400mf", {"bottleneck": "0.3", "group_width": 7}),
+              ("regnet_y_400mf", {"bottleneck": "0.7", "group_width": 7}),
+              ("regnet_y_400mf", {"bottleneck": "0.75", "group_width": 24})]
     return cases
 
 
