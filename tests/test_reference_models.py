@@ -541,6 +541,27 @@ def test_regnet_stages_project_at_their_first_block_only(model, stages):
     assert [tuple(s) for s in found] == stages
 
 
+@pytest.mark.parametrize("case, model, params", [
+    row[:3] for row in PUBLISHED if row[0].startswith("regnet_")], ids=lambda v: str(v))
+def test_regnet_presets_sit_far_from_float32_rounding_boundaries(case, model, params):
+    """Why the exact rule equals torchvision's float32 on every preset (docs/zoo.md): each block's
+    log ratio lies at least 0.002 from a half-integer (float32 errs by about 1e-6 there), and
+    each width w_0 w_m^c / 8 at least 0.04 from one, or on one exactly with w_m a float32
+    number (a binary fraction), where both round the same tie to even."""
+    from fractions import Fraction
+
+    spec = costcalc.load(model).parameters
+    value = {k: Fraction(str(params.get(k, spec[k].default)))
+             for k in ("depth", "w_0", "w_a", "w_m")}
+    for j in range(int(value["depth"])):
+        ratio = math.log((value["w_0"] + value["w_a"] * j) / value["w_0"]) / math.log(value["w_m"])
+        assert abs(ratio - math.floor(ratio) - 0.5) > 0.002
+        width = value["w_0"] * value["w_m"] ** round(ratio) / 8
+        margin = abs(width - math.floor(width) - Fraction(1, 2))
+        binary = value["w_m"].denominator & (value["w_m"].denominator - 1) == 0
+        assert margin >= Fraction(4, 100) or (margin == 0 and binary), (j, width)
+
+
 def test_regnet_exact_rule_and_float32_differ_only_at_an_exact_tie():
     """docs/zoo.md: 120 x 2.1 / 8 = 31.5 exactly, rounded half to even (32: 256 channels), while
     torchvision's float32 holds 2.1 as 2.0999999 and rounds 31.4999986 down (248 channels)."""
