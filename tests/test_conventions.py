@@ -167,10 +167,7 @@ def test_export_residual_counts_one_chunk_per_shufflenet_basic_unit():
 
 # Zoo models whose nine tool totals are not recorded yet (each is checked against PyTorch and the
 # tools it was measured with in tests/test_modern_zoo.py); the reason is the gap, named.
-NOT_YET_MEASURED = {
-    "convnext_tiny": "measured with FlopCounterMode, fvcore, thop and torchinfo only",
-    "efficientnet_v2_s": "measured with FlopCounterMode only",
-}
+NOT_YET_MEASURED: dict[str, str] = {}
 
 
 def test_every_zoo_model_and_tool_profile_was_measured():

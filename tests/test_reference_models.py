@@ -29,6 +29,14 @@ from costcalc.spec.document import parse
 # Every figure is Weights.IMAGENET1K_V1.meta of the named class in pytorch/vision's file; the
 # resolution is that weights' ``crop_size`` (the size _ops was measured at).
 TV = "pytorch/vision torchvision/models/"
+
+
+def regnet(depth, w_0, w_a, w_m, group_width) -> dict:
+    """A torchvision RegNet preset as zoo parameters: torchvision/models/regnet.py, regnet_*(),
+    ``BlockParams.from_init_params(depth, w_0, w_a, w_m, group_width[, se_ratio=0.25 for Y])``."""
+    return {"depth": depth, "w_0": w_0, "w_a": w_a, "w_m": w_m, "group_width": group_width}
+
+
 PUBLISHED = [
     ("resnet18", "resnet18", {}, 11_689_512, "1.814",
      TV + "resnet.py ResNet18_Weights.IMAGENET1K_V1 meta num_params, _ops"),
@@ -83,6 +91,41 @@ PUBLISHED = [
      TV + "squeezenet.py SqueezeNet1_0_Weights.IMAGENET1K_V1 meta num_params, _ops"),
     ("squeezenet1_1", "squeezenet1_1", {}, 1_235_496, "0.349",
      TV + "squeezenet.py SqueezeNet1_1_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("convnext_tiny", "convnext_tiny", {}, 28_589_128, "4.456",
+     TV + "convnext.py ConvNeXt_Tiny_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("efficientnet_v2_s", "efficientnet_v2_s", {}, 21_458_488, "8.366",
+     TV + "efficientnet.py EfficientNet_V2_S_Weights.IMAGENET1K_V1 meta num_params, _ops "
+     "(crop 384)"),
+    ("regnet_y_400mf", "regnet_y_400mf", {}, 4_344_144, "0.402",
+     TV + "regnet.py RegNet_Y_400MF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_y_800mf", "regnet_y_400mf", regnet(14, 56, "38.84", "2.4", 16), 6_432_512, "0.834",
+     TV + "regnet.py RegNet_Y_800MF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_y_1_6gf", "regnet_y_400mf", regnet(27, 48, "20.71", "2.65", 24), 11_202_430, "1.612",
+     TV + "regnet.py RegNet_Y_1_6GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_y_3_2gf", "regnet_y_400mf", regnet(21, 80, "42.63", "2.66", 24), 19_436_338, "3.176",
+     TV + "regnet.py RegNet_Y_3_2GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_y_8gf", "regnet_y_400mf", regnet(17, 192, "76.82", "2.19", 56), 39_381_472, "8.473",
+     TV + "regnet.py RegNet_Y_8GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_y_16gf", "regnet_y_400mf", regnet(18, 200, "106.23", "2.48", 112), 83_590_140,
+     "15.912",
+     TV + "regnet.py RegNet_Y_16GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_y_32gf", "regnet_y_400mf", regnet(20, 232, "115.89", "2.53", 232), 145_046_770,
+     "32.28",
+     TV + "regnet.py RegNet_Y_32GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_400mf", "regnet_x_400mf", {}, 5_495_976, "0.414",
+     TV + "regnet.py RegNet_X_400MF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_800mf", "regnet_x_400mf", regnet(16, 56, "35.73", "2.28", 16), 7_259_656, "0.8",
+     TV + "regnet.py RegNet_X_800MF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_1_6gf", "regnet_x_400mf", regnet(18, 80, "34.01", "2.25", 24), 9_190_136, "1.603",
+     TV + "regnet.py RegNet_X_1_6GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_3_2gf", "regnet_x_400mf", regnet(25, 88, "26.31", "2.25", 48), 15_296_552, "3.177",
+     TV + "regnet.py RegNet_X_3_2GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_8gf", "regnet_x_400mf", regnet(23, 80, "49.56", "2.88", 120), 39_572_648, "7.995",
+     TV + "regnet.py RegNet_X_8GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_16gf", "regnet_x_400mf", regnet(22, 216, "55.59", "2.1", 128), 54_278_536, "15.941",
+     TV + "regnet.py RegNet_X_16GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
+    ("regnet_x_32gf", "regnet_x_400mf", regnet(23, 320, "69.86", "2.0", 168), 107_811_560, "31.736",
+     TV + "regnet.py RegNet_X_32GF_Weights.IMAGENET1K_V1 meta num_params, _ops"),
 ]
 IDS = [row[0] for row in PUBLISHED]
 
@@ -290,14 +333,61 @@ class Recount:
         return self.conv(x, 1000, 1, bias=True)              # final_conv; then avg pool
 
 
-def recount(case: str) -> Recount:
+    # --------------------------------------------------------------- torchvision regnet.py
+    def regnet(self, depth, w_0, w_a, w_m, group_width, se_ratio=0.0, res=224):
+        """BlockParams.from_init_params in floats (torchvision: float32 tensors; every preset's
+        values lie far enough from a rounding boundary for doubles to agree), bottleneck ratio 1."""
+        caps = [round(math.log((w_0 + w_a * j) / w_0) / math.log(w_m)) for j in range(depth)]
+        block_widths = [int(round(w_0 * w_m ** c / 8) * 8) for c in caps]
+        stages: list[list[int]] = []                      # [width, depth]: runs of equal widths
+        for w in block_widths:
+            if stages and stages[-1][0] == w:
+                stages[-1][1] += 1
+            else:
+                stages.append([w, 1])
+        x = self.cbn((3, res, res), 32, 3, 2)            # SimpleStemIN
+        for w, n in stages:
+            g = min(group_width, w)                       # _adjust_widths_groups_compatibilty
+            w = self.make_divisible(w, g)
+            for j in range(n):
+                stride = 2 if j == 0 else 1
+                if x[0] != w or stride != 1:              # ResBottleneckBlock.proj
+                    self.cbn(x, w, 1, stride, 0)
+                y = self.cbn(x, w, 1)                     # BottleneckTransform a, b, se, c
+                y = self.cbn(y, w, 3, stride, groups=w // g)
+                if se_ratio:
+                    squeeze = int(round(se_ratio * x[0]))
+                    self.conv(self.conv((w, 1, 1), squeeze, 1, bias=True), w, 1, bias=True)
+                x = self.cbn(y, w, 1)
+        return self.linear((x[0], 1, 1), 1000)
+
+
+def recount(case: str, res: int | None = None) -> Recount:
+    """The independent count of ``case`` (at ``res`` where given: the new zoo models)."""
     r = Recount()
     effnet = {"b0": (1.0, 1.0, 224), "b1": (1.0, 1.1, 240), "b2": (1.1, 1.2, 288),
               "b3": (1.2, 1.4, 300), "b4": (1.4, 1.8, 380), "b5": (1.6, 2.2, 456),
               "b6": (1.8, 2.6, 528), "b7": (2.0, 3.1, 600)}
     shuffle = {"x0_5": [24, 48, 96, 192, 1024], "x1_0": [24, 116, 232, 464, 1024],
                "x1_5": [24, 176, 352, 704, 1024], "x2_0": [24, 244, 488, 976, 2048]}
-    if case == "resnet18":
+    regnets = {"y_400mf": (16, 48, 27.89, 2.09, 8), "y_800mf": (14, 56, 38.84, 2.4, 16),
+               "y_1_6gf": (27, 48, 20.71, 2.65, 24), "y_3_2gf": (21, 80, 42.63, 2.66, 24),
+               "y_8gf": (17, 192, 76.82, 2.19, 56), "y_16gf": (18, 200, 106.23, 2.48, 112),
+               "y_32gf": (20, 232, 115.89, 2.53, 232), "x_400mf": (22, 24, 24.48, 2.54, 16),
+               "x_800mf": (16, 56, 35.73, 2.28, 16), "x_1_6gf": (18, 80, 34.01, 2.25, 24),
+               "x_3_2gf": (25, 88, 26.31, 2.25, 48), "x_8gf": (23, 80, 49.56, 2.88, 120),
+               "x_16gf": (22, 216, 55.59, 2.1, 128), "x_32gf": (23, 320, 69.86, 2.0, 168)}
+    if case.startswith("regnet_"):
+        preset = case[len("regnet_"):]
+        r.regnet(*regnets[preset], se_ratio=0.25 if preset.startswith("y") else 0.0,
+                 res=res or 224)
+    elif case in ("convnext_tiny", "efficientnet_v2_s"):
+        # test_modern_zoo.py's recounts (written from torchvision's convnext.py, efficientnet.py)
+        from test_modern_zoo import convnext_recount, efficientnet_v2_s_recount
+
+        count = convnext_recount if case == "convnext_tiny" else efficientnet_v2_s_recount
+        r.macs, r.params = count(res or (224 if case == "convnext_tiny" else 384))
+    elif case == "resnet18":
         r.resnet("basic", (2, 2, 2, 2))
     elif case == "resnet34":
         r.resnet("basic", (3, 4, 6, 3))
@@ -322,6 +412,26 @@ def recount(case: str) -> Recount:
 def test_engine_equals_independent_recount(case, model, params, num_params, ops, source):
     total = costcalc.analyze(model, "torchvision", **params).total
     oracle = recount(case)
+    assert (total.macs, total.params) == (oracle.macs, oracle.params)
+
+
+# The same recount at other resolutions, odd sides included (floor/ceil of every stride-2 map).
+SECOND_RESOLUTION = [
+    ("convnext_tiny", "convnext_tiny", {}, 160), ("convnext_tiny", "convnext_tiny", {}, 97),
+    ("efficientnet_v2_s", "efficientnet_v2_s", {}, 224),
+    ("efficientnet_v2_s", "efficientnet_v2_s", {}, 301),
+    ("regnet_x_400mf", "regnet_x_400mf", {}, 160), ("regnet_x_400mf", "regnet_x_400mf", {}, 97),
+    ("regnet_y_400mf", "regnet_y_400mf", {}, 160), ("regnet_y_400mf", "regnet_y_400mf", {}, 257),
+    ("regnet_x_1_6gf", "regnet_x_400mf", regnet(18, 80, "34.01", "2.25", 24), 160),
+    ("regnet_y_8gf", "regnet_y_400mf", regnet(17, 192, "76.82", "2.19", 56), 288),
+]
+
+
+@pytest.mark.parametrize("case, model, params, res", SECOND_RESOLUTION,
+                         ids=[f"{row[0]}-{row[3]}" for row in SECOND_RESOLUTION])
+def test_engine_equals_independent_recount_at_other_resolutions(case, model, params, res):
+    total = costcalc.analyze(model, "torchvision", resolution=res, **params).total
+    oracle = recount(case, res)
     assert (total.macs, total.params) == (oracle.macs, oracle.params)
 
 
@@ -405,6 +515,74 @@ def test_torchvision_params_are_paper_params_plus_bn_affine(model):
     report = costcalc.analyze(model)
     bn = sum(n.counts.get(q.BN_AFFINE, 0) for n in report.graph.nodes)
     assert costcalc.analyze(model, "torchvision").total.params == report.total.params + bn
+
+
+@pytest.mark.parametrize("model, stages", [
+    ("regnet_x_400mf", [(32, 1), (64, 2), (160, 7), (400, 12)]),
+    ("regnet_y_400mf", [(48, 1), (104, 3), (208, 6), (440, 6)]),
+])
+def test_regnet_stages_project_at_their_first_block_only(model, stages):
+    """Generated stages (width, blocks): the projection shortcut and the stride-2 3x3 sit at each
+    run of equal widths' first block, and a RegNetY SE squeezes a quarter of the block input."""
+    graph = costcalc.analyze(model).graph
+    by_name = {n.name: n for n in graph.nodes}
+    blocks = sorted({n.name.split(".")[0] for n in graph.nodes if n.name.startswith("block")},
+                    key=lambda name: int(name[len("block"):]))
+    found: list[list[int]] = []
+    for block in blocks:
+        width, stride = by_name[f"{block}.c"].shape.c, by_name[f"{block}.b"].info["stride"]
+        assert (f"{block}.shortcut" in by_name) == (stride == 2)
+        if stride == 2:
+            found.append([width, 0])
+        found[-1][1] += 1
+        if f"{block}.se.reduce" in by_name:
+            block_in = by_name[f"{block}.a"].info["input"].c
+            assert by_name[f"{block}.se.reduce"].shape.c == round(block_in / 4)
+    assert [tuple(s) for s in found] == stages
+
+
+@pytest.mark.parametrize("case, model, params", [
+    row[:3] for row in PUBLISHED if row[0].startswith("regnet_")], ids=lambda v: str(v))
+def test_regnet_presets_sit_far_from_float32_rounding_boundaries(case, model, params):
+    """Why the exact rule equals torchvision's float32 on every preset (docs/zoo.md): each block's
+    log ratio lies at least 0.002 from a half-integer (float32 errs by about 1e-6 there), and
+    each width w_0 w_m^c / 8 at least 0.04 from one, or on one exactly with w_m a float32
+    number (a binary fraction), where both round the same tie to even."""
+    from fractions import Fraction
+
+    spec = costcalc.load(model).parameters
+    value = {k: Fraction(str(params.get(k, spec[k].default)))
+             for k in ("depth", "w_0", "w_a", "w_m")}
+    for j in range(int(value["depth"])):
+        ratio = math.log((value["w_0"] + value["w_a"] * j) / value["w_0"]) / math.log(value["w_m"])
+        assert abs(ratio - math.floor(ratio) - 0.5) > 0.002
+        width = value["w_0"] * value["w_m"] ** round(ratio) / 8
+        margin = abs(width - math.floor(width) - Fraction(1, 2))
+        binary = value["w_m"].denominator & (value["w_m"].denominator - 1) == 0
+        assert margin >= Fraction(4, 100) or (margin == 0 and binary), (j, width)
+
+
+def test_regnet_exact_rule_and_float32_differ_only_at_an_exact_tie():
+    """docs/zoo.md: 120 x 2.1 / 8 = 31.5 exactly, rounded half to even (32: 256 channels), while
+    torchvision's float32 holds 2.1 as 2.0999999 and rounds 31.4999986 down (248 channels)."""
+    import struct
+
+    def f32(value: float) -> float:
+        return struct.unpack("f", struct.pack("f", value))[0]
+
+    assert round(f32(f32(120 * f32(2.1)) / 8)) * 8 == 248    # torch: w_0 * pow(w_m, 1.0) / 8
+    graph = costcalc.analyze("regnet_x_400mf", w_0=120, w_a=40, w_m="2.1", depth=6,
+                             group_width=8).graph
+    assert sorted({n.shape.c for n in graph.nodes if n.name.endswith(".c")}) == [120, 256]
+
+
+def test_regnet_log_tie_is_refused_not_guessed():
+    """u_1 / w_0 = 24 / 16 = 2.25^(1/2): the capacity is exactly 1/2, which float32 would round
+    by its error; the exact rule cannot decide it and says so."""
+    from costcalc.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"round\(log\(3/2, 9/4\)\) cannot be decided"):
+        costcalc.analyze("regnet_x_400mf", w_0=16, w_a=8, w_m="2.25")
 
 
 # ----------------------------------------------------------------------------- 4. the language doc

@@ -122,7 +122,8 @@ _add(Convention(
     "F.adaptive_avg_pool2d / F.max_pool2d), ReLU6 once, SiLU once (patched F.silu, no hook), "
     "functional pools once; hardswish/hardsigmoid/sigmoid, x.mean, x + y and x * s 0",
     PTFLOPS, ALL_PARAMETERS, flops=flops_of(PTFLOPS),
-    notes="k x k average pool rule follows the same hook + functional pattern; not cross-checked",
+    notes="k x k pools and calls that are not modules measured on single layers "
+    "(tests/test_functional_calls.py)",
     source="ptflops 0.7.5"))
 THOP = {C: 1, L: 1, q.BN: 4, q.GAP_MODULE_IN: 1, q.GAP_MODULE_OUT: 1, q.AVGPOOL_OUT: 1}
 _add(Convention(
@@ -163,10 +164,15 @@ _add(Convention(
     "k x k per output (adaptive pools S > 1 export as AveragePool: their input); params with "
     "folded BN biases",
     ONNX_TOOL, {**WEIGHTS_AND_BIASES, q.BN_CHANNELS: 1}, flops={k: 2 * w for k, w in ONNX_TOOL.items()},
-    notes="swish = Sigmoid + Mul (derived); k x k average pools not cross-checked (no zoo model "
-    "has one; AveragePool charges k x k per output, no division, in onnx-tool's source)",
+    notes="swish = Sigmoid + Mul (derived); k x k average pools measured on a single layer "
+    "(AveragePool charges k x k per output, no division)",
     source="onnx-tool 1.0.1"))
 
+
+
+# calflops prints its MACs and its FLOPs from one run: the two profiles share the FLOP weights,
+# so a FLOP charge a kind declares for calflops-flops is calflops' too.
+SHARED_FLOPS = {"calflops": "calflops-flops"}
 
 
 def _with_charges(convention: Convention) -> Convention:
@@ -177,7 +183,10 @@ def _with_charges(convention: Convention) -> Convention:
     as fvcore's FLOPs), unless the kind gives the FLOP weight itself.
     """
     charges: dict[str, dict[str, Any]] = {}
-    for table in (q.CHARGES.get("*", {}), q.CHARGES.get(convention.name, {})):
+    shared = SHARED_FLOPS.get(convention.name)
+    for table in (q.CHARGES.get("*", {}),
+                  {"flops": q.CHARGES.get(shared, {}).get("flops", {})} if shared else {},
+                  q.CHARGES.get(convention.name, {})):
         for section, weights in table.items():
             charges.setdefault(section, {}).update(weights)
     if not charges:

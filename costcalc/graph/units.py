@@ -177,11 +177,15 @@ CONV_FIELDS = (Field("kernel", "pair", 3), Field("stride", "pair", 1), PADDING,
 
 
 POOL_FIELDS = (Field("kernel", "pair"), Field("stride", "pair", None, "defaults to kernel"),
-               Field("padding", "padding", 0), Field("ceil_mode", "bool", False))
+               Field("padding", "padding", 0), Field("ceil_mode", "bool", False),
+               Field("functional", "bool", False, "true: called as F.max_pool2d / F.avg_pool2d, "
+                     "not a pooling module (hook-based counters see no module)"))
 
 
-def pool_unit(b, f, x, name, kind, keys):
-    """A K x K window pool recording its input, output and window-read quantities ``keys``."""
+def pool_unit(b, f, x, name, kind, keys, functional_keys=()):
+    """A K x K window pool recording its input, output and window-read quantities ``keys``;
+    a functional call (``f["functional"]``) records its input and output again under
+    ``functional_keys`` (the kind's declared differences from a module)."""
     padding, kernel = f["padding"], f["kernel"]
     if exact(padding, kernel) and 2 * padding > kernel:
         # PyTorch's pools refuse it ("pad should be at most half of kernel size"): a window
@@ -194,8 +198,10 @@ def pool_unit(b, f, x, name, kind, keys):
     kh, kw = pair(f["kernel"])
     counts = {keys[0]: x.shape.elements, keys[1]: shape.elements,
               keys[2]: kh * kw * shape.elements}
+    if f["functional"] is True:
+        counts.update(zip(functional_keys, (x.shape.elements, shape.elements)))
     return b.add_node(name, kind, (x,), shape, counts, kernel=f["kernel"], stride=stride,
-                      op_class="other", input=x.shape)
+                      functional=f["functional"], op_class="other", input=x.shape)
 
 
 def global_avg_pool_node(b, x, name, functional=False, role=None):

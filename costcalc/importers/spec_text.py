@@ -148,9 +148,9 @@ class _Writer:
         if kind in ("layer_norm", "group_norm", "instance_norm", "gelu"):
             names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine"),
                      "instance_norm": ("affine",), "gelu": ("approximate",)}[kind]
-            return _entry(node, kind, {key: info[key] for key in names})
+            return _entry(node, kind, {key: info[key] for key in names} | _call(info))
         if kind == "softmax":
-            return _entry(node, kind, {})
+            return _entry(node, kind, _call(info))
         if kind == "upsample":
             scale = node.shape.h // source.h
             if (node.shape.h, node.shape.w) == (source.h * scale, source.w * scale):
@@ -160,7 +160,7 @@ class _Writer:
             return _entry(node, kind, {"out": node.shape.c, "bias": info["bias"],
                                        "act": info["act"]})
         if kind == "activation":
-            return _entry(node, kind, {"fn": info["act"]})
+            return _entry(node, kind, {"fn": info["act"]} | _call(info))
         if kind in ("bn", "dropout"):
             return _entry(node, kind, {})
         if kind == "global_avg_pool":
@@ -168,9 +168,9 @@ class _Writer:
         if kind in ("avgpool", "maxpool"):
             padding, ceil = _pool_padding(node, info["kernel"], info["stride"])
             return _entry(node, kind, {"kernel": info["kernel"], "stride": info["stride"],
-                                       "padding": padding, "ceil_mode": ceil})
+                                       "padding": padding, "ceil_mode": ceil} | _call(info))
         if kind == "adaptive_avg_pool":
-            return _entry(node, kind, {"size": node.shape.h})
+            return _entry(node, kind, {"size": node.shape.h} | _call(info))
         if kind == "flatten" and tuple(node.shape) == (source.elements, 1, 1):
             return _entry(node, kind, {})
         if kind == "identity" and node.shape == source:
@@ -329,6 +329,12 @@ def _same(a: dict, b: dict) -> bool:
     strip = ("name", "repeat")
     return {k: v for k, v in a.items() if k not in strip} == \
         {k: v for k, v in b.items() if k not in strip}
+
+
+def _call(info: dict) -> dict:
+    """``functional`` of an activation, softmax or pool node called other than as a module."""
+    call = info.get("functional", False)
+    return {} if call is False else {"functional": call}
 
 
 def _pool_call(node) -> Any:

@@ -140,6 +140,7 @@ class Buffers:
         target = None
         kind = KINDS.get(node.kind)
         memory = kind.memory if kind is not None else None
+        memory = node.info.get("memory", memory)  # a node may differ (a functional call)
         if memory == "view" and node.inputs:
             target = self.buffer[node.inputs[0]]
         elif memory == "inplace":

@@ -15,12 +15,23 @@ GELU_TANH = q.declare("act_gelu_tanh", "gelu (tanh approximation) activation ele
                       macs={"ptflops": 2, "onnx-tool": 84}, flops={"calflops-flops": 1})
 
 
+# F.gelu instead of nn.GELU (either form): ptflops loses the module hook and charges 1 per
+# element, not 2; every other tool charges the two alike (measured as for the module above).
+FUNCTIONAL_GELU = q.declare("functional_gelu", "gelu elements called as F.gelu (no module hook)",
+                            macs={"ptflops": -1})
+
+
 @register("gelu", Field("approximate", "choice", "none", "none: x Phi(x) with erf; tanh: "
                         "PyTorch's tanh approximation", choices=("none", "tanh")),
+          Field("functional", "bool", False, "true: called as F.gelu, not an nn.GELU module "
+                "(hook-based counters see no module)"),
           letters=free_letters, prefix="gelu")
 def gelu(b, f, x, name):
     """GELU: x Phi(x) (erf) or its tanh approximation. 0 MACs in the paper convention; C H W
-    elements recorded."""
+    elements recorded (also as functional_gelu when called as F.gelu)."""
     key = GELU_TANH if f["approximate"] == "tanh" else GELU
-    return b.add_node(name, "gelu", (x,), x.shape, {key: x.shape.elements},
-                      approximate=f["approximate"], op_class="other", input=x.shape)
+    counts = {key: x.shape.elements}
+    if f["functional"] is True:
+        counts[FUNCTIONAL_GELU] = x.shape.elements
+    return b.add_node(name, "gelu", (x,), x.shape, counts, approximate=f["approximate"],
+                      functional=f["functional"], op_class="other", input=x.shape)
