@@ -65,7 +65,10 @@ NO_ONNX = {("vgg16", 160): "torch.onnx cannot export adaptive_avg_pool2d from 5x
 
 
 def zoo_params(model: str, width: str | None, res: int) -> dict:
-    """The zoo spec's parameters that describe the PyTorch model ``build`` makes."""
+    """The zoo spec's parameters that describe the PyTorch model ``build`` makes (the modern
+    models of test_crosscheck_modern.py: the resolution alone)."""
+    if model not in MODELS:
+        return {"resolution": res}
     name, _, extra = MODELS[model]
     params = {"resolution": res, **extra}
     if name is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from costcalc.errors import SpecError
 from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, Shape, register
-from costcalc.graph.units import exact
+from costcalc.graph.units import exact, free_letters
 
 # Measured on nn.MultiheadAttention(D, H, batch_first=True) called as torchvision's ViT calls it
 # (``need_weights=False``: F.multi_head_attention_forward, F.linear projections and
@@ -45,10 +45,26 @@ SCORES = q.declare("attention_scores", "attention scores through the softmax (H 
                    macs={"ptflops": 1, "onnx-tool": 36})
 
 
+def _letters(node, resolve):
+    """The formula table's template of each part: projections N M N' (+ N' bias), the two
+    matmuls N^2 M (M = D, summed over the heads), the softmax free."""
+    role, source = node.role, node.info["input"]
+    if role in ("qkv", "proj"):
+        cin, cout = resolve(source.c), resolve(node.shape.c)
+        weights = [("channels", "M", cin), ("channels", "N", cout)]
+        rows = ("number", resolve(source.h * source.w))
+        params = [weights] + ([[("channels", "N", cout)]] if node.info.get("bias") else [])
+        return [[rows] + weights], params
+    if role in ("scores", "context"):
+        n, d = resolve(node.info["tokens"]), resolve(node.info["width"])
+        return [[("number", n * n), ("channels", "M", d)]], [[("number", 0)]]
+    return free_letters(node, resolve)
+
+
 @register("attention", Field("heads", "count", doc="H, dividing the token width D"),
           Field("qkv_bias", "bool", True, "bias on the Q, K, V projection"),
           Field("proj_bias", "bool", True, "bias on the output projection"),
-          tokens="accept", prefix="attn", composite=True)
+          tokens="accept", letters=_letters, prefix="attn", composite=True)
 def attention(b, f, x, name):
     """Multi-head self-attention over N tokens of width D with H heads of D / H:
 
@@ -69,21 +85,22 @@ def attention(b, f, x, name):
         if f["qkv_bias"]:
             counts.update({QKV_BIAS: 3 * nd, q.BIASES: 3 * d})
         qkv = b.add_node(f"{name}.qkv", "attention", (x,), x.shape._replace(c=3 * d), counts,
-                         role="qkv", in_channels=d, heads=heads, op_class="linear",
-                         input=x.shape)
+                         role="qkv", in_channels=d, heads=heads, bias=f["qkv_bias"],
+                         op_class="linear", input=x.shape)
         scores_shape = Shape(heads, n, n)
         scores = b.add_node(f"{name}.scores", "attention", (qkv,), scores_shape,
-                            {MATMUL: n * n * d}, role="scores", heads=heads,
-                            op_class="matmul", input=qkv.shape)
+                            {MATMUL: n * n * d}, role="scores", heads=heads, tokens=n,
+                            width=d, op_class="matmul", input=qkv.shape)
         weights = b.add_node(f"{name}.softmax", "attention", (scores,), scores_shape,
                              {SCORES: heads * n * n}, role="softmax", op_class="other",
                              input=scores_shape)
         context = b.add_node(f"{name}.context", "attention", (weights, qkv), x.shape,
-                             {MATMUL: n * n * d}, role="context", heads=heads,
-                             op_class="matmul", input=scores_shape)
+                             {MATMUL: n * n * d}, role="context", heads=heads, tokens=n,
+                             width=d, op_class="matmul", input=scores_shape)
         counts = {PROJ: nd * d, q.WEIGHTS: d * d, TOKEN_VALUES: nd}
         if f["proj_bias"]:
             counts.update({OUT_BIAS: nd, q.BIASES: d})
         return b.add_node(f"{name}.proj", "attention", (context,), x.shape, counts,
-                          role="proj", in_channels=d, op_class="linear", input=x.shape)
+                          role="proj", in_channels=d, bias=f["proj_bias"], op_class="linear",
+                          input=context.shape)
 
