@@ -39,7 +39,7 @@ def run(kind: str, x, symbolic: bool = False, **fields):
 ACCEPT = {"activation", "gelu", "softmax", "layer_norm", "linear", "dropout", "identity",
           "layer_scale", "channel_split", "residual", "parallel", "add", "multiply", "concat",
           "matmul", "attention"}
-ONLY = {"to_map", "class_token", "pos_embed", "take_token"}
+ONLY = {"to_map", "class_token", "pos_embed", "take_token", "patch_merging"}
 
 
 def test_every_kind_states_what_it_does_with_tokens():
@@ -69,7 +69,7 @@ def test_a_kind_that_refuses_tokens_says_so(kind):
 
 @pytest.mark.parametrize("kind, fields", [("to_map", {}), ("class_token", {}),
                                           ("pos_embed", {}), ("take_token", {}),
-                                          ("attention", {"heads": 2})])
+                                          ("attention", {"heads": 2}), ("patch_merging", {})])
 def test_a_kind_that_needs_tokens_says_so(kind, fields):
     with pytest.raises(SpecError, match="takes tokens, not a C x H x W map .*to_tokens or "
                        "patch_embed first"):
@@ -96,6 +96,9 @@ SHAPES = [
     ("channel_split", {"parts": 2}, SEQ, Tokens(32, 10, 1)),
     ("attention", {"heads": 4}, SEQ, SEQ),
     ("attention", {"heads": 2}, GRID, GRID),
+    ("attention", {"heads": 2, "window": 3, "shift": 1}, GRID, GRID),
+    ("patch_merging", {}, GRID, Tokens(64, 2, 2)),
+    ("patch_merging", {}, Tokens(32, 7, 5), Tokens(64, 4, 3)),
     ("matmul", {}, [Shape(4, 6, 5), Shape(4, 5, 3)], Shape(4, 6, 3)),
     ("matmul", {}, [Shape(1, 6, 5), Shape(4, 5, 3)], Shape(4, 6, 3)),
     ("matmul", {}, [Tokens(8, 10, 1), Tokens(10, 8, 1)], Tokens(10, 10, 1)),
@@ -116,6 +119,8 @@ def test_tokens_never_equal_a_map_of_the_same_sizes():
 
 @pytest.mark.parametrize("kind, fields, x, message", [
     ("attention", {"heads": 5}, SEQ, "heads=5 must divide the token width 64"),
+    ("attention", {"heads": 4, "shift": 2}, SEQ, "shift needs a window"),
+    ("attention", {"heads": 4, "window": 3, "shift": 3}, GRID, "shift 3 must be smaller"),
     ("take_token", {"index": 10}, SEQ, "index 10 out of range for 10 tokens"),
     ("matmul", {}, [Shape(4, 6, 5), Shape(4, 4, 3)], "inner sizes 5 and 4 differ"),
     ("matmul", {}, [Shape(2, 6, 5), Shape(4, 5, 3)], "batches 2 and 4 differ"),
@@ -151,6 +156,84 @@ MEASURED = [
       "flopcounter": 241920, "calflops": 114688, "calflops-flops": 229376, "thop": 0,
       "ptflops": 123592, "onnx-tool": 137838}, 16640),
 ]
+# torchvision's ShiftedWindowAttention(D, [M, M], [S, S], H) after a bias-free nn.Linear(8, D) on
+# an h x w grid of 8-wide tokens (calflops needs a parameter before the functional calls; the
+# tokens reach the attention through that linear in every row): (h, w, M, S, H, D, figures,
+# params with the linear's). onnx-tool also charges the shape arithmetic of tool_artifacts.py.
+WINDOWED = [
+    (7, 7, 7, 0, 2, 32, {"fvcore": 366912, "ptflops-aten": 373184, "torchinfo": 256,
+                         "flopcounter": 733824, "calflops": 366912, "calflops-flops": 738626,
+                         "thop": 12544, "ptflops": 171010, "onnx-tool": 552427}, 4818),
+    (14, 14, 7, 3, 2, 32, {"fvcore": 1467648, "ptflops-aten": 1492736, "torchinfo": 256,
+                           "flopcounter": 2935296, "calflops": 1467648,
+                           "calflops-flops": 2954504, "thop": 50176, "ptflops": 684040,
+                           "onnx-tool": 2267597}, 4818),
+    (9, 9, 7, 0, 4, 32, {"fvcore": 1438208, "ptflops-aten": 1463296, "torchinfo": 256,
+                         "flopcounter": 2876416, "calflops": 1438208, "calflops-flops": 2914832,
+                         "thop": 20736, "ptflops": 673808, "onnx-tool": 2890961}, 5156),
+    (9, 9, 7, 3, 4, 32, {"fvcore": 1438208, "ptflops-aten": 1463296, "torchinfo": 256,
+                         "flopcounter": 2876416, "calflops": 1438208, "calflops-flops": 2914832,
+                         "thop": 20736, "ptflops": 673808, "onnx-tool": 2968061}, 5156),
+    (21, 21, 7, 3, 2, 32, {"onnx-tool": 5102002}, 4818),
+    (21, 21, 7, 0, 2, 32, {"onnx-tool": 4971835}, 4818),
+    (16, 16, 8, 4, 2, 32, {"onnx-tool": 3514697}, 4930),
+    (16, 16, 8, 0, 2, 32, {"onnx-tool": 3416065}, 4930),
+    (14, 14, 7, 3, 4, 64, {"onnx-tool": 6102141}, 17828),
+    (14, 14, 7, 0, 4, 64, {"onnx-tool": 6025041}, 17828),
+    (10, 10, 7, 3, 2, 32, {"onnx-tool": 2243021}, 4818),
+    (10, 10, 7, 0, 2, 32, {"onnx-tool": 2185129}, 4818),
+]
+
+
+def window_graph(h, w, window, shift, heads, dim):
+    b = GraphBuilder()
+    y = b.call("linear", b.input(Tokens(8, h, w)), "fc", out=dim, bias=False)
+    b.call("attention", y, "attn", heads=heads, window=window, shift=shift)
+    return b.graph("two", Tokens(8, h, w))
+
+
+@pytest.mark.parametrize("h, w, window, shift, heads, dim, tools, params", WINDOWED)
+def test_window_attention_reproduces_each_measured_tool(h, w, window, shift, heads, dim, tools,
+                                                        params):
+    graph = window_graph(h, w, window, shift, heads, dim)
+    report = Report.from_graph(graph, {}, conventions.get("torchvision"))
+    assert report.total.params == params  # sum(p.numel()), the table included
+    for profile, figure in tools.items():
+        assert reported(graph, profile) + export_residual(profile, report) == figure, profile
+
+
+def test_window_attention_counts_the_padded_grid():
+    """9 x 9 tokens in 7 x 7 windows are padded to 14 x 14: 196 tokens, 4 windows."""
+    graph = window_graph(9, 9, 7, 0, 4, 32)
+    qkv = next(n for n in graph.nodes if n.name == "attn.qkv")
+    scores = next(n for n in graph.nodes if n.name == "attn.scores")
+    assert qkv.info["rows"] == 196 and tuple(scores.shape) == (16, 49, 49)
+    assert graph.nodes[-1].shape == Tokens(32, 9, 9)
+
+
+# torchvision's PatchMerging(32) after a bias-free nn.Linear(8, 32) on 8 x 8 and on 7 x 7 (padded)
+MERGING = [
+    (8, {"fvcore": 157696, "ptflops-aten": 147456, "torchinfo": 8704, "flopcounter": 294912,
+         "calflops": 147456, "calflops-flops": 305152, "thop": 155648, "ptflops": 149504,
+         "onnx-tool": 162257}),
+    (7, {"fvcore": 153856, "ptflops-aten": 143616, "torchinfo": 8704, "flopcounter": 287232,
+         "calflops": 143616, "calflops-flops": 297472, "thop": 151808, "ptflops": 145664,
+         "onnx-tool": 158417}),
+]
+
+
+@pytest.mark.parametrize("side, tools", MERGING)
+@pytest.mark.parametrize("profile", PROFILES[1:])
+def test_patch_merging_reproduces_each_measured_tool(side, tools, profile):
+    b = GraphBuilder()
+    y = b.call("linear", b.input(Tokens(8, side, side)), "fc", out=32, bias=False)
+    b.call("patch_merging", y, "merge")
+    graph = b.graph("two", Tokens(8, side, side))
+    report = Report.from_graph(graph, {}, conventions.get("torchvision"))
+    assert report.total.params == 8704
+    assert reported(graph, profile) + export_residual(profile, report) == tools[profile]
+
+
 # The matmul after a bias-free nn.Linear(8, 8) on 10 x 8 (640 MACs, 64 params, measured with
 # it since calflops refuses a model without parameters): torch.matmul(y, y.transpose(-1, -2))
 # and y @ y.transpose(-1, -2).
@@ -280,6 +363,10 @@ SYMBOLIC = [
     ("linear", {"out": 8}, "paper", 8 * N * D, 8 * D + 8),
     ("pos_embed", {}, "onnx-tool", N * D, N * D),
     ("class_token", {}, "paper", 0, D),
+    # 7 x 7 windows on an N x 1 grid: closed forms take sizes as ideal (N / 7 windows down, as
+    # H / s for a stride), the side of 1 is padded to 7: 7 N tokens attending to 49 each
+    ("attention", {"heads": 4, "window": 7}, "paper", 4 * 7 * N * D**2 + 2 * 7 * N * 49 * D,
+     4 * D**2 + 4 * D + 4 * 13**2),
 ]
 
 

@@ -14,6 +14,13 @@ ONNX_MHA_SCALAR_MACS = 78
 # on shape scalars: an Equal and a Mul that onnx-tool charges 3 each (measured per node on a
 # one-layer VisionTransformer). Counted once per class token, which only that model puts in.
 ONNX_VIT_INPUT_SCALAR_MACS = 6
+# torchvision's shifted_window_attention (Swin) and PatchMerging: 1 MAC of shape arithmetic each,
+# and 72 more where the window is shifted (the mask's slice bounds); measured on
+# ShiftedWindowAttention(32 or 64, 7 or 8, shift, 2 or 4 heads) at 7 to 21 tokens a side and
+# PatchMerging(32) at 7 x 7 and 8 x 8.
+ONNX_WINDOW_SCALAR_MACS = 1
+ONNX_SHIFT_SCALAR_MACS = 72
+ONNX_MERGING_SCALAR_MACS = 1
 
 
 def export_residual(profile: str, report) -> int:
@@ -24,7 +31,12 @@ def export_residual(profile: str, report) -> int:
         return 0
     nodes = report.graph.nodes
     chunks = {n.inputs for n in nodes if n.kind == "channel_split"}
-    attentions = sum(1 for n in nodes if n.kind == "attention" and n.role == "qkv")
+    scores = [n for n in nodes if n.kind == "attention" and n.role == "scores"]
+    windowed = [n for n in scores if n.info["windowed"]]
     vits = sum(1 for n in nodes if n.kind == "class_token")
-    return (ONNX_CHUNK_SCALAR_MACS * len(chunks) + ONNX_MHA_SCALAR_MACS * attentions
-            + ONNX_VIT_INPUT_SCALAR_MACS * vits)
+    merges = sum(1 for n in nodes if n.kind == "patch_merging")
+    return (ONNX_CHUNK_SCALAR_MACS * len(chunks) + ONNX_VIT_INPUT_SCALAR_MACS * vits
+            + ONNX_MHA_SCALAR_MACS * (len(scores) - len(windowed))
+            + ONNX_WINDOW_SCALAR_MACS * len(windowed)
+            + ONNX_SHIFT_SCALAR_MACS * sum(1 for n in windowed if n.info["shifted"])
+            + ONNX_MERGING_SCALAR_MACS * merges)

@@ -1,4 +1,4 @@
-"""Cross-check of the zoo's modern networks (ConvNeXt, ViT...) against torch and the counting tools.
+"""Cross-check of the zoo's modern networks (ConvNeXt, ViT, Swin...) against torch and the tools.
 
 Same set-up and skip rule as test_crosscheck.py: params = sum(p.numel()) of torchvision's
 model; every profile's total against its tool, exactly (onnx-tool on attention: plus the
@@ -15,10 +15,12 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing: {', '.join(MISS
 
 CASES = [("convnext_tiny", 224), ("convnext_tiny", 160), ("efficientnet_v2_s", 384),
          ("efficientnet_v2_s", 224), ("vit_b_16", 224), ("vit_b_16", 384), ("vit_b_32", 224),
-         ("vit_b_32", 384)]
+         ("vit_b_32", 384), ("swin_t", 224), ("swin_t", 256)]
 # Models whose input size is a constructor argument (the position embedding has one row per
 # token): built at the resolution checked.
 SIZED = ("vit_b_16", "vit_b_32")
+# Models with attention, measured with autograd on (nn.MultiheadAttention's standard path).
+ATTENTION = SIZED + ("swin_t",)
 
 
 def build(model: str, res: int):
@@ -39,7 +41,7 @@ def test_tool_matches_profile(profile, model, res):
     report = costcalc.analyze(model, profile, resolution=res)
     ours = sum(rules.reported(n.counts) for n in report.graph.nodes)
     net, x = build(model, res)
-    theirs, _ = run_tool(profile, net, x, grad=model in SIZED)
+    theirs, _ = run_tool(profile, net, x, grad=model in ATTENTION)
     RESULTS.setdefault((model, "-", res), {})[profile] = (theirs, ours)
     residual = export_residual(profile, report)
     assert theirs == ours + residual, \

@@ -42,6 +42,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     pos_embed,
     se,
     attention,
+    patch_merging,
     inverted_residual,
     depthwise_separable,
     residual,

@@ -1,5 +1,6 @@
-"""Zoo transformers (vit_b_16, vit_b_32): torchvision's published figures, an independent recount
-in plain integers, and the totals the counting tools report, reproduced exactly.
+"""Zoo transformers (vit_b_16, vit_b_32, swin_t): torchvision's published figures, an
+independent recount in plain integers, and the totals the counting tools report, reproduced
+exactly.
 
 Published: torchvision/models/vision_transformer.py (pytorch/vision), ``ViT_B_16_Weights``
 IMAGENET1K_V1 ``"num_params": 86567656, "_ops": 17.564`` (224), IMAGENET1K_SWAG_E2E_V1
@@ -7,7 +8,9 @@ IMAGENET1K_V1 ``"num_params": 86567656, "_ops": 17.564`` (224), IMAGENET1K_SWAG_
 ``"num_params": 88224232, "_ops": 4.409`` (224); ``_ops`` are GMACs (labelled GFLOPS), attention
 matmuls included. vit_b_32 at 384 has no weights there: torch's ``sum(p.numel())`` and
 FlopCounterMode / 2 (math backend) gave 88,297,192 and 13,043,564,544, which the recount also
-gives. Tool totals: tests/data/tool_counts.yaml (tests/crosscheck measured them).
+gives. swin_t: torchvision/models/swin_transformer.py, ``Swin_T_Weights`` IMAGENET1K_V1
+``"num_params": 28288354, "_ops": 4.491``. Tool totals: tests/data/tool_counts.yaml
+(tests/crosscheck measured them).
 """
 from __future__ import annotations
 
@@ -46,9 +49,41 @@ def test_vit_matches_the_independent_recount(model, patch, res):
     assert (report.total.macs, report.total.params) == vit_recount(patch, res)
 
 
+def swin_recount(res: int, classes: int = 1000) -> tuple[int, int]:
+    """(MACs, params) of torchvision's Swin-T counted by hand: attention over 7 x 7 windows of
+    the grid zero-padded to multiples of 7, the MLPs, the patch mergings, the head."""
+    dims, depths, heads = (96, 192, 384, 768), (2, 2, 6, 2), (3, 6, 12, 24)
+    side = res // 4
+    macs = 3 * 16 * 96 * side * side
+    params = 3 * 16 * 96 + 96 + 2 * 96  # patch conv + bias, its LayerNorm
+    for stage, (dim, depth, head) in enumerate(zip(dims, depths, heads)):
+        if stage:  # patch merging: 2 x 2 neighbours (odd sides padded), LayerNorm(4C), Linear
+            prev = dims[stage - 1]
+            side = (side + 1) // 2
+            macs += side * side * 4 * prev * 2 * prev
+            params += 2 * 4 * prev + 4 * prev * 2 * prev
+        padded = -(-side // 7) * 7
+        tokens, windowed = side * side, padded * padded
+        attention = 4 * windowed * dim * dim + 2 * windowed * 49 * dim
+        mlp = 2 * tokens * dim * 4 * dim
+        macs += depth * (attention + mlp)
+        params += depth * (4 * dim * dim + 4 * dim + 13 * 13 * head  # qkv, proj, bias table
+                           + 2 * 2 * dim  # two LayerNorms
+                           + dim * 4 * dim + 4 * dim + 4 * dim * dim + dim)  # the MLP
+    macs += 768 * classes
+    params += 2 * 768 + 768 * classes + classes
+    return macs, params
+
+
+@pytest.mark.parametrize("res", [224, 256, 160, 97])
+def test_swin_t_matches_the_independent_recount(res):
+    report = costcalc.analyze("swin_t", "torchvision", resolution=res)
+    assert (report.total.macs, report.total.params) == swin_recount(res)
+
+
 # (model, resolution, num_params, _ops) as published
 PUBLISHED = [("vit_b_16", 224, 86_567_656, "17.564"), ("vit_b_16", 384, 86_859_496, "55.484"),
-             ("vit_b_32", 224, 88_224_232, "4.409")]
+             ("vit_b_32", 224, 88_224_232, "4.409"), ("swin_t", 224, 28_288_354, "4.491")]
 
 
 @pytest.mark.parametrize("model, res, params, ops", PUBLISHED)
