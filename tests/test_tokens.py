@@ -376,3 +376,69 @@ def test_symbolic_form(kind, fields, convention, macs, params):
     report = Report.from_graph(graph, {}, conventions.get(convention))
     assert sympy.expand(report.total.macs - macs) == 0
     assert sympy.expand(report.total.params - params) == 0
+
+
+# ----------------------------------------------------------------------------- shown as tokens
+def test_the_report_shows_tokens_as_tokens():
+    from costcalc.costing.report_table import report_table
+    from costcalc.spec.document import parse
+
+    graph = parse(SMALL_VIT, "small_vit.yaml").build()
+    report = Report.from_graph(graph, {}, conventions.get("paper"))
+    outputs = {row["name"]: row["output"] for row in report_table(report).rows}
+    assert outputs["patch0.conv"] == "64x2x2"
+    assert outputs["patch0.tokens"] == outputs["patch0"] == "2x2x64 tokens"
+    assert outputs["cls0"] == "5x64 tokens"
+    assert outputs["take0"] == "64x1x1"
+
+
+# ----------------------------------------------------------------------------- params, everywhere
+# Every parameter of these kinds is an nn.Parameter that every tool's parameter count includes
+# (onnx-tool's too: they are initializers of the export), so each convention gives the same.
+PARAMS = [
+    ("patch_embed", {"out": 32, "patch": 4}, Shape(3, 16, 16), 3 * 16 * 32 + 32),
+    ("class_token", {}, GRID, 32),
+    ("pos_embed", {}, SEQ, 640),
+    ("attention", {"heads": 4}, SEQ, 4 * 64 * 64 + 4 * 64),
+    ("attention", {"heads": 2, "window": 3, "shift": 1}, GRID, 4 * 32 * 32 + 4 * 32 + 2 * 25),
+    ("patch_merging", {}, GRID, 8 * 32 * 32 + 8 * 32),
+    ("linear", {"out": 8}, SEQ, 64 * 8 + 8),
+    ("layer_norm", {}, SEQ, 128),
+    ("take_token", {}, SEQ, 0),
+]
+
+
+@pytest.mark.parametrize("kind, fields, x, params", PARAMS)
+@pytest.mark.parametrize("convention", conventions.BUILT_IN)
+def test_params_under_every_convention(kind, fields, x, params, convention):
+    graph, _ = run(kind, x, **fields)
+    assert Report.from_graph(graph, {}, conventions.get(convention)).total.params == params
+
+
+H, W = sympy.symbols("H W", positive=True, integer=True)
+SYMBOLIC_GRID = [
+    # closed forms take sizes as ideal: H / 2 x W / 2 merged tokens of 4D, then 4D -> 2D
+    ("patch_merging", {}, "paper", 2 * H * W * D**2, 8 * D**2 + 8 * D),
+    ("patch_embed", {"out": 32, "patch": 4}, "paper", H * W * D * 32, 16 * D * 32 + 32),
+    ("to_tokens", {}, "paper", 0, 0),
+]
+
+
+@pytest.mark.parametrize("kind, fields, convention, macs, params", SYMBOLIC_GRID)
+def test_symbolic_form_on_a_grid(kind, fields, convention, macs, params):
+    shape = Shape(D, H, W) if kind in ("patch_embed", "to_tokens") else Tokens(D, H, W)
+    graph, _ = run(kind, shape, symbolic=True, **fields)
+    report = Report.from_graph(graph, {}, conventions.get(convention))
+    assert sympy.expand(report.total.macs - macs) == 0
+    assert sympy.expand(report.total.params - params) == 0
+
+
+def test_patch_merging_writes_a_fresh_buffer():
+    b = GraphBuilder()
+    x = b.call("linear", b.input(GRID), "fc", out=32)
+    b.call("patch_merging", x, "merge")
+    graph = b.graph("g", GRID)
+    buffers = Buffers(graph)
+    steps = [buffers.step(i) for i in range(len(graph.nodes))]
+    assert steps[1].writes != steps[0].writes  # the 2 x 2 concatenation is a new tensor
+    assert graph.nodes[1].shape == Tokens(128, 2, 2)

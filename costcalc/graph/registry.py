@@ -79,7 +79,7 @@ class Tokens(Shape):
 
 
 def _is_one(value: Any) -> bool:
-    return isinstance(value, int) and value == 1
+    return bool(value == 1)  # structural for sympy: a symbolic side is not 1
 
 
 # What a kind does with a Tokens input: refuse it (maps only, the default), accept it (maps or

@@ -11,7 +11,7 @@ from costcalc.errors import SpecError
 from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, Shape, register
 from costcalc.graph.kinds import matmul as mm
-from costcalc.graph.units import exact, free_letters, out_size
+from costcalc.graph.units import divide, exact, free_letters, out_size
 
 # Measured on nn.MultiheadAttention(D, H, batch_first=True) called as torchvision's ViT calls it
 # (``need_weights=False``: F.multi_head_attention_forward, F.linear projections and
@@ -143,7 +143,7 @@ def attention(b, f, x, name):
     if window is None:
         if f["shift"]:
             raise SpecError("attention shift needs a window")
-        return _attend(b, f, x, name, GLOBAL, x.shape, x.shape.h * x.shape.w, 0, False)
+        return _attend(b, f, x, name, GLOBAL, x.shape, 1, x.shape.h * x.shape.w, 0, False)
     if exact(f["shift"], window) and f["shift"] >= window:
         raise SpecError(f"attention shift {f['shift']} must be smaller than the window {window}")
     padded = x.shape._replace(h=_padded(x.shape.h, window), w=_padded(x.shape.w, window))
@@ -151,13 +151,15 @@ def attention(b, f, x, name):
     # sizes (formulas) the windows are taken to be smaller than the grid
     shifted = f["shift"] > 0 and not (exact(padded.h, padded.w) and
                                       window >= padded.h and window >= padded.w)
-    return _attend(b, f, x, name, WINDOWED, padded, window * window,
+    windows = divide(padded.h, window) * divide(padded.w, window)
+    return _attend(b, f, x, name, WINDOWED, padded, windows, window * window,
                    heads * (2 * window - 1) ** 2, shifted)
 
 
-def _attend(b, f, x, name, form, padded, keys, table, shifted):
-    """The five nodes of one attention over the ``padded`` tokens, each attending to ``keys``
-    tokens (all N, or the M^2 of its window); ``table`` relative position bias values."""
+def _attend(b, f, x, name, form, padded, windows, keys, table, shifted):
+    """The five nodes of one attention over the ``padded`` tokens in ``windows`` groups, each
+    token attending to ``keys`` tokens (all N, or the M^2 of its window); ``table`` relative
+    position bias values."""
     d, heads = x.shape.c, f["heads"]
     rows = padded.h * padded.w
     nd = rows * d
@@ -176,8 +178,7 @@ def _attend(b, f, x, name, form, padded, keys, table, shifted):
             counts.update({q.MUL: nd, q.ADD: scores * (2 if shifted else 1), TABLE: table})
             if shifted:
                 counts.update({MASK: rows * keys, MASK_GRID: rows})
-        score_shape = Shape(heads * (rows // keys if exact(rows, keys) else rows / keys), keys,
-                            keys)
+        score_shape = Shape(heads * windows, keys, keys)
         info = {"rows": rows, "keys": keys, "width": d, "heads": heads}
         made = b.add_node(f"{name}.scores", "attention", (qkv,), score_shape, counts,
                           role="scores", shifted=shifted, windowed=form is WINDOWED,
