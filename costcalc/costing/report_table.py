@@ -95,7 +95,13 @@ def blocks(report: Report) -> list[Block]:
 
 
 def _shape_text(shape: Sequence) -> str:
-    return "x".join(map(str, shape))
+    """``CxHxW`` (a map), ``NxD tokens`` (tokens, which say so), '' for no shape."""
+    return shape.text() if hasattr(shape, "text") else "x".join(map(str, shape))
+
+
+def _row_shape(row: Row) -> Sequence:
+    """A row's output as its node's shape (a map or tokens), else its plain sizes."""
+    return getattr(row.node, "shape", row.output)
 
 
 def _geometry(value: Any) -> Any:
@@ -158,7 +164,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     def cells(name, kind, output, rows: Sequence[Row]) -> dict[str, Any]:
         macs = sum((r.macs for r in rows), 0)
         params = sum((r.params for r in rows), 0)
-        cell = {"name": name, "kind": kind, "output": "x".join(map(str, output)),
+        cell = {"name": name, "kind": kind, "output": _shape_text(output),
                 "macs": macs, "macs_pct": _pct(macs, total.macs), "params": params,
                 "params_pct": _pct(params, total.params),
                 "activations": sum((r.activations for r in rows), 0)}
@@ -176,7 +182,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         for block in groups:
             single = len(block.rows) == 1
             head = cells(block.name if not single else block.rows[0].name, block.kind,
-                         block.rows[-1].output, block.rows)
+                         _row_shape(block.rows[-1]), block.rows)
             if block.ratio is not None:
                 head.update(pair_ratio=float(block.ratio.pair),
                             formula=float(block.ratio.formula),
@@ -185,8 +191,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
             table_rows.append(TableRow(head, style="subtotal" if nested else ""))
             if nested:
                 for row in block.rows:
-                    table_rows.append(TableRow(cells(row.name, row.kind, row.output, [row]),
-                                               indent=1))
+                    table_rows.append(TableRow(cells(row.name, row.kind, _row_shape(row),
+                                                     [row]), indent=1))
     if rows:
         table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
 

@@ -24,6 +24,9 @@ MODELS = {
     "efficientnet_v2_s": "efficientnet_v2_s.yaml",
     "regnet_x_400mf": "regnet_x_400mf.yaml",
     "regnet_y_400mf": "regnet_y_400mf.yaml",
+    "vit_b_16": "vit_b_16.yaml",
+    "vit_b_32": "vit_b_32.yaml",
+    "swin_t": "swin_t.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",

@@ -47,7 +47,7 @@ def call_counts(fn: str, call, elements) -> dict:
                 "(nn.ReLU); true, a function (F.relu, F.relu6, F.hardswish, ...); tensor, a torch "
                 "or tensor method (torch.relu, x.relu(), torch.sigmoid). The profiler "
                 "conventions charge each as the tool does", choices=CALLS),
-          memory="inplace", prefix="act", aliases=("act",))
+          memory="inplace", tokens="accept", prefix="act", aliases=("act",))
 def activation(b, f, x, name):
     """Element-wise activation. 0 MACs in the paper convention; C H W elements recorded (plus
     the same number under functional_<fn> / tensor_<fn> for a call that is not a module).

@@ -25,7 +25,7 @@ FUNCTIONAL_GELU = q.declare("functional_gelu", "gelu elements called as F.gelu (
                         "PyTorch's tanh approximation", choices=("none", "tanh")),
           Field("functional", "bool", False, "true: called as F.gelu, not an nn.GELU module "
                 "(hook-based counters see no module)"),
-          letters=free_letters, prefix="gelu")
+          letters=free_letters, tokens="accept", prefix="gelu")
 def gelu(b, f, x, name):
     """GELU: x Phi(x) (erf) or its tanh approximation. 0 MACs in the paper convention; C H W
     elements recorded (also as functional_gelu when called as F.gelu)."""

@@ -27,7 +27,7 @@ TENSOR = q.declare("tensor_softmax", "softmax elements called as x.softmax() (no
 @register("softmax", Field("functional", "choice", False, "how the model calls it: false, an "
                            "nn.Softmax module; true, F.softmax; tensor, x.softmax() or "
                            "torch.softmax", choices=(False, True, "tensor")),
-          letters=free_letters, prefix="softmax")
+          letters=free_letters, tokens="accept", prefix="softmax")
 def softmax(b, f, x, name):
     """Softmax over the C channels of each of the H W positions: exp(x_i) / sum_j exp(x_j).
 
