@@ -357,3 +357,18 @@ def test_shared_weights_are_counted_once():
     assert all(rows[f"h{j}.{n}"].params == 0 for j in (1, 2) for n in ("conv", "cls"))
     assert rows["h1.conv"].macs == 8 * 8 * 8 * 4 * 9 == rows["h0.conv"].macs // 4
     assert rep.total.params == 8 * 3 + (8 * 4 * 9 + 4) + (4 * 2 + 2)  # p0: no bias
+
+
+@pytest.mark.parametrize("fmt, shown", [
+    ("latex", r"outputs: a\&b\_\textless{}i\textgreater{}\%\$"),
+    ("html", "outputs: a&amp;b_&lt;i&gt;%$"),
+    ("markdown", r"outputs: a\&b\_\<i\>%\$")])
+def test_output_names_are_escaped_in_every_format(fmt, shown):
+    from costcalc.render import Format, render
+
+    text = HEAD + """layers:
+  - {name: "a&b_<i>%$", kind: conv, out: 4}
+  - {name: "c", kind: conv, out: 4, from: input}
+outputs: ["a&b_<i>%$", c]
+"""
+    assert shown in render(report_table(report(build(text))), Format(fmt))
