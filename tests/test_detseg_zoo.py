@@ -300,3 +300,15 @@ def test_head_parameters_are_symbolic():
     exact = costcalc.analyze("ssdlite320_mobilenet_v3_large", classes=21, anchors=4).total
     point = {classes: 21, anchors: 4}
     assert (total.macs.subs(point), total.params.subs(point)) == (exact.macs, exact.params)
+
+
+@pytest.mark.parametrize("model, params, taps", [
+    ("mobilenet_v2", {"resolution": 300}, {"c4": (576, 19, 19), "c5": (1280, 10, 10)}),
+    ("mobilenet_v3_large", {"resolution": 320, "reduced_tail": True},
+     {"s8": (40, 40, 40), "c4": (672, 20, 20), "c4_out": (80, 10, 10), "c5": (480, 10, 10)}),
+])
+def test_backbone_taps(model, params, taps):
+    """The tensors SSDLite reads (the v2 paper Sec. 6.2: the expansion of layer 15 at 19 x 19
+    and the last layer at 10 x 10 for a 300 x 300 input), and v3's."""
+    graph = costcalc.analyze(model, **params).graph
+    assert {tap: tuple(graph.nodes[i].shape) for tap, i in graph.taps.items()} == taps
