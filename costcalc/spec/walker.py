@@ -539,17 +539,22 @@ class SpecWalker(GraphBuilder):
             graph.backbone = backbone.name
         graph = self.finish(graph, last)
         # A chain of entries (no `from`, no outputs) reaches its last node from every node.
-        return graphs.prune(graph) if self.branched or keys is not None else graph
+        branched = self.branched or (keys is not None and (keys.outputs is not None
+                                                           or keys.backbone is not None))
+        return graphs.prune(graph) if branched else graph
 
     def finish(self, graph: Graph, last: Tensor | None) -> Graph:
         """Resolve the spec's taps and outputs on the built graph."""
         keys = self.graph_keys
-        patterns = graphs.literal_names(self._layers, self.user_blocks) if keys else []
+        patterns: list[str] = []
 
         def unbuilt(target: str) -> bool:
             """An entry this spec has but did not build at these parameters (repeat 0)."""
-            return self.names.get(target) is None and \
-                any(graphs.matches(pattern, target) for pattern in patterns)
+            if self.names.get(target) is not None:
+                return False
+            if not patterns:  # read only when a name is missing
+                patterns.extend(graphs.literal_names(self._layers, self.user_blocks))
+            return any(graphs.matches(pattern, target) for pattern in patterns)
 
         if keys is not None and keys.taps is not None:
             for tap, target in keys.taps.items():
