@@ -372,3 +372,21 @@ def test_output_names_are_escaped_in_every_format(fmt, shown):
 outputs: ["a&b_<i>%$", c]
 """
     assert shown in render(report_table(report(build(text))), Format(fmt))
+
+
+def test_a_head_reads_backbone_entry_and_node_names():
+    text = """name: h
+parameters: {resolution: 300}
+backbone: {model: mobilenet_v1, set: {resolution: resolution}}
+layers:
+  - {name: p, kind: conv, out: 12, kernel: 1, from: backbone.sep10}
+  - {name: q, kind: conv, out: 12, kernel: 1, from: backbone.sep12.pw}
+outputs: [p, q]
+"""
+    graph = build(text)
+    # TF's Conv2d_11_pointwise and Conv2d_13_pointwise, which SSD reads: 19x19 and 10x10
+    assert [tuple(graph.nodes[i].shape) for i in graph.output_indices()] == [(12, 19, 19),
+                                                                            (12, 10, 10)]
+    index = {n.name: i for i, n in enumerate(graph.nodes)}
+    assert graph.nodes[index["p"]].inputs == (index["backbone.sep10.pw"],)
+    assert "not counted: 2 layers no output reaches (backbone.pool, backbone.fc)" in graph.notes
