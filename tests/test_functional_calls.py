@@ -137,7 +137,8 @@ def test_a_tensor_call_that_pytorch_lacks_is_refused(fn):
 def test_no_zoo_model_calls_an_activation_or_pool_as_a_function_except_its_global_pools():
     """torchvision's forward methods (0.29.1) call activations and pools as modules, except
     MobileNet v2's F.adaptive_avg_pool2d and MnasNet's and ShuffleNet v2's x.mean([2, 3]) (the
-    global_avg_pool field); ConvNeXt's LayerNorm2d is layer_norm's own rule. So the zoo's specs
+    global_avg_pool field), and the detection and segmentation heads' F.interpolate (and the FPN's
+    F.max_pool2d extra level); ConvNeXt's LayerNorm2d is layer_norm's own rule. So the zoo's specs
     leave every other call at its module default."""
     from costcalc.graph import quantities as q
 
@@ -152,7 +153,11 @@ def test_no_zoo_model_calls_an_activation_or_pool_as_a_function_except_its_globa
                 called.setdefault(model, set()).add((node.kind, call))
     assert called == {"mobilenet_v2": {("global_avg_pool", True)},
                       "mnasnet1_0": {("global_avg_pool", "mean")},
-                      "shufflenet_v2_x1_0": {("global_avg_pool", "mean")}}
+                      "shufflenet_v2_x1_0": {("global_avg_pool", "mean")},
+                      "deeplabv3_mobilenet_v3_large": {("upsample", True)},
+                      "lraspp_mobilenet_v3_large": {("upsample", True)},
+                      "fasterrcnn_mobilenet_v3_large_320_fpn": {("maxpool", True),
+                                                                ("upsample", True)}}
 
 
 @pytest.mark.parametrize("model", zoo.names())

@@ -82,7 +82,8 @@ def test_every_zoo_model_on_a_random_exact_sub_grid(model):
     fast = assert_same_as_naive(spec, axes)
     assert not isinstance(fast, str), fast  # the values chosen are valid for every model
     points = len(fast)
-    assert grid.STATS["builds"] + grid.STATS["evaluations"] == points
+    # every point is one build or one evaluation, besides builds whose trace was given up
+    assert grid.STATS["builds"] - grid.STATS["untraced"] + grid.STATS["evaluations"] == points
     assert grid.STATS["evaluations"] >= points // 2
 
 

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from costcalc.spec.graphs import MERGE_KINDS
 import yaml
 
 from cli_runner import run
@@ -75,7 +77,9 @@ def test_every_public_kind_and_alias_is_a_kind_choice():
     choices = {c.get("const") for c in
                generated["definitions"]["entry"]["properties"]["kind"]["anyOf"]}
     assert set(public_kinds()) | set(ALIASES) <= choices
-    assert not {name for name, kind in KINDS.items() if kind.internal} & choices
+    # internal kinds are no choice, except the merges an entry may name with a from list
+    internal = {name for name, kind in KINDS.items() if kind.internal}
+    assert internal & choices == set(MERGE_KINDS)
 
 
 @pytest.mark.parametrize("kind", public_kinds())
@@ -100,7 +104,10 @@ def test_document_keys_come_from_the_document_model():
     generated = schema()
     top = generated["properties"]
     assert list(top) == list(document.TOP_KEYS)
-    assert generated["required"] == list(document.REQUIRED_KEYS)
+    # input is required unless a backbone gives it
+    assert generated["required"] + generated["then"]["required"] == \
+        [k for k in document.REQUIRED_KEYS if k != "input"] + ["input"]
+    assert generated["if"] == {"not": {"required": ["backbone"]}}
     assert all(top[key]["description"] == text for key, text in document.TOP_KEYS.items())
     parameter = top["parameters"]["additionalProperties"]["anyOf"][1]
     assert list(parameter["properties"]) == list(document.PARAM_KEYS)

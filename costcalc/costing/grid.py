@@ -23,7 +23,6 @@ from costcalc.spec import expr
 from costcalc.costing.report import Report, Total
 from costcalc.costing.analyze import resolve
 from costcalc.spec.models import SHORTCUTS
-from costcalc.spec.walker import SpecWalker
 from costcalc.graph.registry import Shape
 from costcalc.costing.tracing import Structure, Tracer, TraceUnsupported, total_poly
 from costcalc.errors import CostcalcError, UsageError
@@ -132,12 +131,26 @@ def _parameter_use_of(spec: Spec) -> tuple[frozenset[str], frozenset[str]]:
         _collect(list(block.parameters.values()), layer_names)
     input_names: set[str] = set()
     _collect(spec.input, input_names)
+    _backbone_use(spec, input_names, layer_names)
     read_by_input = frozenset(n for n in _closure(input_names, lets) if n in spec.parameters)
     only: frozenset[str] = frozenset()
     if not (layer_names & SPATIAL_NAMES):
         used = _closure(layer_names, lets)
         only = frozenset(name for name in read_by_input if name not in used)
     return only, read_by_input
+
+
+def _backbone_use(spec: Spec, input_names: set[str], layer_names: set[str]) -> None:
+    """A head's input is its backbone's: a value set for a backbone parameter that only the
+    backbone's input reads (its resolution) is read by the input; any other by the layers."""
+    backbone = spec.backbone
+    if backbone is None:
+        return
+    from costcalc.spec.document import load_spec
+
+    only, _ = _parameter_use(backbone.spec(load_spec))
+    for param, raw in (backbone.settings or {}).items():
+        (input_names if param in only else layer_names).update(_names(raw))
 
 
 def _names(raw: Any) -> set[str]:
@@ -268,8 +281,7 @@ class _TracedGrid:
             shapes = self.inputs[fixed] = []
             for place in places:
                 env = self.spec.environment({**values, **self.setting(place)})
-                shapes.append(self.spec.input_shape(SpecWalker(self.spec.path, self.spec.blocks),
-                                                    env))
+                shapes.append(self.spec.input_shape(self.spec.walker(), env))
         return shapes
 
     def row(self, other: tuple, places: list[tuple]) -> list[tuple[dict[str, Any], Total]]:
@@ -373,6 +385,7 @@ class _Group:
         try:
             structure, total = self.trace(values)
         except (TraceUnsupported, CostcalcError):
+            STATS["untraced"] += 1  # a build whose trace was given up (its points built again)
             if self.traced:  # trace the input size alone, one group per parameter setting
                 self.untraced = {}
                 return self.total(values, key, shape)
@@ -393,7 +406,7 @@ class _Group:
         for name in self.traced:
             traced[name] = tracer.parameter(name, values[name])
         env = spec.environment(traced)
-        builder = SpecWalker(spec.path, spec.blocks)
+        builder = spec.walker()  # with its outputs, taps and backbone (built on the traced input)
         shape = spec.input_shape(builder, env)
         height, width = tracer.input(shape.h, shape.w)
         graph = builder.build(spec.name, spec.layers, Shape(shape.c, height, width), env,

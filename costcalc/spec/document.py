@@ -12,6 +12,7 @@ from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError, close_matches
 from costcalc.graph.core import Graph, Tensor
+from costcalc.spec import graphs
 from costcalc.spec.walker import ENTRY_KEYS, MAX_NESTING, SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
 from costcalc.spec.source import Mapping as YamlMapping
@@ -30,6 +31,11 @@ TOP_KEYS = {
     "blocks": "user-defined sub-graphs, used as a layer kind: name -> {description, "
               "parameters, layers}",
     "layers": "the layer entries, in order",
+    "outputs": "the model's outputs: names of entries, nodes or taps (default: the last entry)",
+    "taps": "named tensors a head can read: tap name -> entry or node name",
+    "backbone": "the backbone a head is built on: {model: zoo name or file, set: {parameter: "
+                "expression}}",
+    "notes": "lines of text the report prints under the table",
 }
 REQUIRED_KEYS = ("input", "layers")
 PARAM_KEYS = {
@@ -134,6 +140,7 @@ class Spec:
     blocks: dict[str, UserBlock]
     layers: Sequence
     document: YamlMapping
+    graph_keys: graphs.GraphKeys | None = None  # outputs, taps, backbone
 
     @property
     def base_resolution(self) -> Any:
@@ -182,11 +189,25 @@ class Spec:
     def build(self, values: Mapping[str, Any] | None = None, symbolic: bool = False) -> Graph:
         """Build the layer graph at resolved parameter ``values`` (defaults when None)."""
         env = self.environment(values if values is not None else self.resolve())
-        builder = SpecWalker(self.path, self.blocks, symbolic=symbolic)
+        builder = self.walker(symbolic)
         shape = self.input_shape(builder, env)
         return builder.build(self.name, self.layers, shape, env, self.layers.pos)
 
+    def walker(self, symbolic: bool = False) -> SpecWalker:
+        """The walker that builds this spec (with its outputs, taps and backbone)."""
+        builder = SpecWalker(self.path, self.blocks, symbolic=symbolic)
+        builder.graph_keys = self.graph_keys
+        builder.load_spec = load_spec
+        return builder
+
+    @property
+    def backbone(self) -> graphs.Backbone | None:
+        return self.graph_keys.backbone if self.graph_keys is not None else None
+
     def input_shape(self, builder: SpecWalker, env: dict) -> Shape:
+        if self.backbone is not None:  # the backbone's input, at the settings given
+            builder.load_spec = load_spec
+            return graphs.build_backbone(self.backbone, builder, env, shape_only=True)
         raw = self.input
         pos = self.document.value_pos.get("input")
         if isinstance(raw, list) and len(raw) == 3:
@@ -278,7 +299,9 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.report(err(f"unknown top-level key {key!r}{hint}; valid keys: "
                                 f"{', '.join(TOP_KEYS)}", doc.key_pos[key]))
-    for key in REQUIRED_KEYS:
+    for problem in graphs.check_keys(doc, err):
+        problems.report(problem)
+    for key in REQUIRED_KEYS if "backbone" not in doc else ("layers",):
         if key not in doc:
             problems.report(err(f"missing required key {key!r}", doc.pos))
     layers = doc.get("layers")
@@ -297,7 +320,8 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
     text = {key: doc[key] if isinstance(doc.get(key), str) else "" for key in ("description",
                                                                              "source")}
     spec = Spec(path, name, text["description"], text["source"], parameters, let,
-                doc.get("input"), blocks, layers if layers is not None else Sequence(), doc)
+                doc.get("input"), blocks, layers if layers is not None else Sequence(), doc,
+                graphs.GraphKeys.read(doc, path))
     spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
     cyclic = problems.attempt(_check_block_cycles, spec, err) is None
     return spec, cyclic
@@ -306,6 +330,22 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
 def load_file(path: str) -> Spec:
     """Read and parse a spec file."""
     return parse(read_text(path), path)
+
+
+_SPECS: dict[str, tuple[float, Spec]] = {}
+
+
+def load_spec(path: str) -> Spec:
+    """A backbone's spec file, parsed once per version of the file (sweeps build it often)."""
+    import os
+
+    stamp = os.path.getmtime(path)
+    cached = _SPECS.get(path)
+    if cached is None or cached[0] != stamp:
+        if len(_SPECS) > 32:
+            _SPECS.clear()
+        cached = _SPECS[path] = (stamp, load_file(path))
+    return cached[1]
 
 
 def check_let_value(name: str, value: Any, err, pos: Pos) -> None:

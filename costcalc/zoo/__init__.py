@@ -27,6 +27,11 @@ MODELS = {
     "vit_b_16": "vit_b_16.yaml",
     "vit_b_32": "vit_b_32.yaml",
     "swin_t": "swin_t.yaml",
+    # detection and segmentation on a MobileNet v3-Large backbone (torchvision builds)
+    "ssdlite320_mobilenet_v3_large": "ssdlite320_mobilenet_v3_large.yaml",
+    "lraspp_mobilenet_v3_large": "lraspp_mobilenet_v3_large.yaml",
+    "deeplabv3_mobilenet_v3_large": "deeplabv3_mobilenet_v3_large.yaml",
+    "fasterrcnn_mobilenet_v3_large_320_fpn": "fasterrcnn_mobilenet_v3_large_320_fpn.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",

@@ -24,6 +24,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     global_avg_pool,
     adaptive_avg_pool,
     upsample,
+    roi_align,
     flatten,
     to_tokens,
     to_map,

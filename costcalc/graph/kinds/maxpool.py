@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from costcalc.graph import quantities as q
-from costcalc.graph.registry import register
+from costcalc.graph.registry import Field, register
 from costcalc.graph.units import POOL_FIELDS, pool_unit
-
 
 # F.max_pool2d instead of nn.MaxPool2d: ptflops (hook + patched F.max_pool2d on a module)
 # charges its input once, not twice; the other tools alike (torch 2.14.1, ptflops 0.7.5).
