@@ -202,6 +202,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
 def _pct(part: Any, whole: Any) -> float | None:
     if not whole:
         return None
+    if type(part) is int and type(whole) is int:  # int / int is correctly rounded, as the
+        return 100 * part / whole                  # Fraction's float is: the same float, faster
     return float(Fraction(part, whole) * 100)
 
 
