@@ -66,15 +66,16 @@ def read_text(path: str) -> str:
     """Read a spec file as UTF-8 text, with a located error for every way that can fail."""
     if os.path.isdir(path or "."):  # os.path, not pathlib: pathlib costs start-up time
         raise SpecError("is a directory, not a spec file", path)
+    limit = limits.get(limits.BYTES, MAX_BYTES)
     try:
         with open(path or ".", "rb") as handle:  # at most one byte past the limit: /dev/zero ends here
-            data = handle.read(MAX_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise SpecError("no such file", path) from None
     except OSError as exc:
         raise SpecError(f"cannot read file ({exc.strerror or exc})", path) from None
-    if len(data) > MAX_BYTES:
-        raise SpecError(f"file larger than {MAX_BYTES} bytes", path)
+    if len(data) > limit:
+        raise SpecError(f"file larger than {limit} bytes {limits.hint(limits.BYTES, limit)}", path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -17,6 +17,8 @@ from costcalc.graph.registry import REQUIRED, Field, Kind, Shape, lookup, public
 from costcalc.spec.source import Pos, Sequence, position
 
 MAX_REPEAT = 10_000
+REPEAT_HINT = (" (costcalc.spec.walker.MAX_REPEAT; for more, repeat a block whose entry repeats: "
+               "the layer limit COSTCALC_MAX_LAYERS bounds the product)")
 # Expanding a spec is bounded by work done, not only by nodes made: empty blocks nested under
 # `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
 MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
@@ -390,7 +392,8 @@ class SpecWalker(GraphBuilder):
             raise self.error(f"{fld.name!r} must be at least {minimum}, got {value}", pos)
         maximum = fld.maximum or MAX_CHANNELS
         if value > maximum:
-            raise self.error(f"{fld.name!r} is {value}, more than the limit {maximum}", pos)
+            how = REPEAT_HINT if fld.name == "repeat" and maximum == MAX_REPEAT else ""
+            raise self.error(f"{fld.name!r} is {value}, more than the limit {maximum}{how}", pos)
         return value
 
     def count(self, entry: Mapping, key: str, env: dict, x: Tensor, minimum: int = 1,
