@@ -73,6 +73,11 @@ class SpecWalker(GraphBuilder):
         self.pos: Pos | None = None
         self.expansions = 0
         self.depth = 0
+        # id(entry) -> (entry, block, kind) for entries found well formed
+        self.checked: dict[int, tuple] = {}
+        # (id(entry), field) -> (entry, value) for fields written as a literal (not text): the
+        # same checked value in every instance
+        self.literals: dict[tuple[int, str], tuple] = {}
 
     def line(self) -> int | None:
         return self.pos.line if self.pos else None
@@ -110,9 +115,15 @@ class SpecWalker(GraphBuilder):
 
     def _entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
                forced_name: str | None) -> Tensor:
-        block, kind = self.resolve_kind(entry, pos)
-        for problem in self.entry_problems(entry, block, kind, pos):
-            raise problem
+        # A block's entries are built once per call of the block: check each entry once.
+        checked = self.checked.get(id(entry))
+        if checked is not None and checked[0] is entry:
+            block, kind = checked[1], checked[2]
+        else:
+            block, kind = self.resolve_kind(entry, pos)
+            for problem in self.entry_problems(entry, block, kind, pos):
+                raise problem
+            self.checked[id(entry)] = (entry, block, kind)  # the entry itself keeps its id
         repeat = 1
         if "repeat" in entry:
             repeat = self.count(entry, "repeat", env, x, minimum=0, maximum=MAX_REPEAT)
@@ -274,6 +285,18 @@ class SpecWalker(GraphBuilder):
     def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor) -> Any:
         """The value of field ``fld`` of ``entry``: read, evaluated and checked against its type."""
         raw = entry[fld.name]
+        if (isinstance(raw, (int, Fraction)) or raw is None) \
+                and fld.type not in ("layers", "branches"):  # bool is an int
+            key = (id(entry), fld.name)
+            known = self.literals.get(key)
+            if known is not None and known[0] is entry:
+                return known[1]
+            value = self._typed(fld, entry, raw, env, x)
+            self.literals[key] = (entry, value)
+            return value
+        return self._typed(fld, entry, raw, env, x)
+
+    def _typed(self, fld: Field, entry: Mapping, raw: Any, env: dict, x: Tensor) -> Any:
         pos = _pos(entry, fld.name, self.pos)
         if fld.type == "layers" or (fld.type == "shortcut" and isinstance(raw, list)):
             return Body(self, raw, env, pos)
