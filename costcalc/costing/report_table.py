@@ -190,7 +190,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     if rows:
         table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
 
-    footer = footer_lines(report, flops)
+    footer = footer_lines(report, flops) if rows else []  # JSON shows the data only
     if has_ratios:
         footer.append(RATIO_NOTE)
     for group in extra:

@@ -9,8 +9,10 @@ standard library's C string encoder, and joins each container's pieces as soon a
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _text
+from operator import itemgetter
 from typing import Any
 
 from costcalc import numbers
@@ -84,17 +86,62 @@ def _encode(value: Any, newline: str) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = []
-        for key, item in value.items():
-            direct = _DIRECT.get(type(item))
-            items.append((_text(key) if type(key) is str else _key(key)) + ": "
-                         + (direct(item) if direct is not None else _encode(item, inner)))
-        return "{" + inner + ("," + inner).join(items) + newline + "}"
+        cells = [direct(item) if (direct := _DIRECT.get(type(item))) is not None
+                 else _encode(item, inner) for item in value.values()]
+        return _layout(tuple(value), newline) % tuple(cells)
     if not value:
         return "[]"
     if all(type(item) is int for item in value):  # shapes, index lists: the common case
         return "[" + inner + ("," + inner).join(map(int.__repr__, value)) + newline + "]"
-    return "[" + inner + ("," + inner).join([_encode(v, inner) for v in value]) + newline + "]"
+    items = _records(value, inner)
+    if items is None:
+        items = [_encode(v, inner) for v in value]
+    return "[" + inner + ("," + inner).join(items) + newline + "]"
+
+
+def _records(value: list, newline: str) -> list[str] | None:
+    """The texts of a list of mappings that all have the same keys (the layers, the blocks),
+    written column by column: a column of one plain type is encoded in one pass of a C
+    function; None when the list is not such a table."""
+    if len(value) < 2 or set(map(type, value)) != {dict}:
+        return None
+    shapes = set(map(tuple, value))
+    if len(shapes) != 1:
+        return None
+    keys = shapes.pop()
+    if not keys or not all(type(k) is str for k in keys):
+        return None
+    rows = map(itemgetter(*keys), value) if len(keys) > 1 else ((v[keys[0]],) for v in value)
+    columns = [_column(column, newline + _INDENT) for column in zip(*rows)]
+    return list(map(_layout(keys, newline).__mod__, zip(*columns)))
+
+
+def _column(cells: tuple, newline: str) -> list[str]:
+    """The texts of one column's cells (nested lines start with ``newline``)."""
+    types = set(map(type, cells))
+    if types == {str}:
+        return list(map(_text, cells))
+    if types == {int}:
+        return list(map(int.__repr__, cells))
+    if types == {float} and all(map(math.isfinite, cells)):
+        return list(map(float.__repr__, cells))
+    return [_encode(cell, newline) for cell in cells]
+
+
+_LAYOUTS: dict[tuple, str] = {}
+
+
+def _layout(keys: tuple, newline: str) -> str:
+    """The text of a mapping with these keys at this depth, its values left as ``%s``: a table
+    of records (layers, blocks) has a few key sequences, each laid out once."""
+    found = _LAYOUTS.get((keys, newline))
+    if found is None:
+        inner = newline + _INDENT
+        found = "{" + inner + ("," + inner).join(_key(k).replace("%", "%%") + ": %s"
+                                                  for k in keys) + newline + "}"
+        if len(_LAYOUTS) < 1000:  # bounded: a document of many distinct mappings
+            _LAYOUTS[(keys, newline)] = found
+    return found
 
 
 def dumps(value: Any) -> str:
