@@ -137,7 +137,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     geometry and "connected to" columns after the others."""
     total = report.total
     convention = report.convention
-    groups = blocks(report)
+    # blocks (and their separable ratios) are read by block rows and by the JSON content only
+    groups = blocks(report) if (depth >= 1 and rows) or data else []
     has_ratios = depth >= 1 and any(b.ratio for b in groups)
 
     columns = [Column("name", "layer"), Column("kind", "kind", shrink=True, short=SHORT_KINDS),
