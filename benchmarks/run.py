@@ -32,7 +32,8 @@ targets are checked on CPU time. Measurements:
 * peers: the PyTorch counters (import torch + torchvision, build MobileNetV2 0.5, count with
   fvcore, ptflops, thop) and onnx-tool on an exported ONNX file, run with the interpreter of
   ``--peers-venv`` (default /work/xcheck-venv) when it has them; skipped with the reason
-  otherwise.
+  otherwise. Beside them, in the same rounds: the main report, and ``costcalc model.onnx`` on
+  the same exported file (cold, through the ONNX importer; needs onnx here).
 """
 from __future__ import annotations
 
@@ -384,12 +385,23 @@ def peers(trees: dict[str, Path], repeats: int, scratch: Path, venv: Path = PEER
     mine = {name: Job(f"costcalc v2 ({name})", [sys.executable, "-m", "costcalc", "v2",
                                                 "--alpha", "0.5", "--res", "160"], tree)
             for name, tree in trees.items()}
-    alternate(max(2, repeats // 3), [counters, onnx_tool, *mine.values()], scratch)
+    # the same exported file through costcalc's ONNX importer (needs onnx in this interpreter)
+    has_onnx = subprocess.run([sys.executable, "-c", "import onnx"], capture_output=True)
+    on_file = {name: Job(f"costcalc model.onnx ({name})", [sys.executable, "-m", "costcalc",
+                                                          str(onnx_file)], tree)
+               for name, tree in trees.items()} if has_onnx.returncode == 0 else {}
+    alternate(max(2, repeats // 3), [counters, onnx_tool, *mine.values(), *on_file.values()],
+              scratch)
     rows = [Row("peers: import torch+torchvision, MobileNetV2 0.5 @160, fvcore+ptflops+thop", "",
                 counters, None),
             Row("peers: onnx-tool model_profile on the exported ONNX file", "", onnx_tool, None)]
     rows += [Row("peers: costcalc v2 --alpha 0.5 --res 160, same rounds", name, job, onnx_tool)
              for name, job in mine.items()]
+    rows += [Row("peers: costcalc on the same exported ONNX file", name, job, onnx_tool)
+             for name, job in on_file.items()]
+    if not on_file:
+        rows.append(Row("peers: costcalc on the same exported ONNX file", "", None,
+                        note="skipped: onnx is not installed in this interpreter"))
     return rows
 
 

@@ -7,6 +7,7 @@ from costcalc.errors import UsageError
 
 LAYERS = "COSTCALC_MAX_LAYERS"   # layers of one model (twice as many entry expansions)
 VALUES = "COSTCALC_MAX_VALUES"   # values in one YAML document, aliases expanded
+BYTES = "COSTCALC_MAX_BYTES"     # size of one spec file
 MAX_DIGITS = 12
 MAX_POINTS = 10_000  # default cap on parameter points of compare and sweep (--max-points)
 

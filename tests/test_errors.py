@@ -174,7 +174,9 @@ SPEC_CASES = [
     ("linear on a spatial input", one("{kind: linear, out: 10}"), [], "3:5",
      "linear 'fc0': linear needs a flat input (1x1), got 3x8x8"),
     ("repeat beyond the limit", one("{kind: identity, repeat: 1000000}"), [], "3:30",
-     "'repeat' is 1000000, more than the limit 10000"),
+     "'repeat' is 1000000, more than the limit 10000 (costcalc.spec.walker.MAX_REPEAT; for "
+     "more, repeat a block whose entry repeats: the layer limit COSTCALC_MAX_LAYERS bounds the "
+     "product)"),
     ("input beyond the limit", "input: [3, 100000000000, 8]\nlayers: []\n", [], "1:12",
      "'input height' is 100000000000, more than the limit 1000000000"),
     ("channels beyond the limit", one("{kind: conv, out: 2000000000}"), [], "3:23",

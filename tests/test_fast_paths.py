@@ -87,6 +87,34 @@ def test_no_typer_on_the_fast_path():
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+# Modules the main report (a table to a pipe) must not load, each with why it would be loaded
+# and what it costs: the start-up budget is twice `import yaml`.
+NOT_ON_THE_MAIN_PATH = [
+    ("pathlib", "file checks use os.path (pathlib pulls in urllib.parse and ipaddress)"),
+    ("urllib", "through pathlib"),
+    ("ipaddress", "through pathlib"),
+    ("shutil", "the terminal width is asked only on a terminal (shutil loads bz2, lzma)"),
+    ("bz2", "through shutil"),
+    ("lzma", "through shutil"),
+    ("textwrap", "footers wrap only on a narrow terminal"),
+    ("difflib", "'did you mean' hints only on an error"),
+    ("json", "the JSON renderer only for --format json"),
+    ("csv", "the CSV renderer only for --format csv"),
+]
+
+
+@pytest.mark.parametrize("args", [["v2", "--alpha", "0.5", "--res", "160"], ["v1", "--depth", "0"],
+                                  ["v3-small", "-a", "0.75", "-m"]])
+def test_the_main_report_loads_no_module_it_does_not_use(args):
+    code = ("import sys\nfrom costcalc.cli import main\n"
+            f"sys.argv = ['costcalc', *{args!r}]\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            f"loaded = [m for m in {[name for name, _ in NOT_ON_THE_MAIN_PATH]!r} "
+            "if m in sys.modules]\nassert not loaded, loaded\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 # ----------------------------------------------------------------------------- YAML
 def _located(value):
     """A converted document with every position, as plain comparable data."""

@@ -37,6 +37,19 @@ def test_a_refusal_names_its_limit_and_variable(variable, value, text, refusal, 
         isinstance(caught.value, UsageError)
 
 
+def test_the_file_size_limit_names_its_variable_and_raising_it_accepts(tmp_path, monkeypatch):
+    from costcalc.spec.source import read_text
+
+    path = tmp_path / "big.yaml"
+    path.write_text(THREE_LAYERS + "#" * 200 + "\n")
+    monkeypatch.setenv("COSTCALC_MAX_BYTES", "100")
+    with pytest.raises(SpecError, match=r"file larger than 100 bytes \(limit "
+                                        r"COSTCALC_MAX_BYTES=100; set that environment variable"):
+        read_text(str(path))
+    monkeypatch.setenv("COSTCALC_MAX_BYTES", "1000")
+    assert read_text(str(path)).startswith("input:")
+
+
 def test_the_default_limits_refuse_and_raising_them_accepts(monkeypatch):
     text = _values(40_000)  # 2 values per entry and its key: over 100,000 values
     with pytest.raises(SpecError, match="COSTCALC_MAX_VALUES=100000"):

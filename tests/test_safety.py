@@ -94,7 +94,9 @@ def test_huge_file_is_refused(tmp_path):
     path.write_text("input: [3, 8, 8]\nlayers: []\n" + "#" * 5_000_000 + "\n")
     result = runner.invoke(app, [str(path)])
     assert result.exit_code == 2
-    assert result.stderr == f"error: {path}: file larger than 4000000 bytes\n"
+    assert result.stderr == (f"error: {path}: file larger than 4000000 bytes (limit "
+                             "COSTCALC_MAX_BYTES=4000000; set that environment variable higher "
+                             "to accept more)\n")
 
 
 # ----------------------------------------------------------------------------- expressions

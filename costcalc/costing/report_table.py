@@ -143,7 +143,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     geometry and "connected to" columns after the others."""
     total = report.total
     convention = report.convention
-    groups = blocks(report)
+    # blocks (and their separable ratios) are read by block rows and by the JSON content only
+    groups = blocks(report) if (depth >= 1 and rows) or data else []
     has_ratios = depth >= 1 and any(b.ratio for b in groups)
 
     columns = [Column("name", "layer"), Column("kind", "kind", shrink=True, short=SHORT_KINDS),
@@ -196,7 +197,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     if rows:
         table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
 
-    footer = footer_lines(report, flops)
+    footer = footer_lines(report, flops) if rows else []  # JSON shows the data only
     if has_ratios:
         footer.append(RATIO_NOTE)
     for group in extra:
@@ -208,6 +209,8 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
 def _pct(part: Any, whole: Any) -> float | None:
     if not whole:
         return None
+    if type(part) is int and type(whole) is int:  # int / int is correctly rounded, as the
+        return 100 * part / whole                  # Fraction's float is: the same float, faster
     return float(Fraction(part, whole) * 100)
 
 

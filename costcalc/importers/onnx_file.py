@@ -427,6 +427,7 @@ class _Walk:
             self.readers.setdefault(out.name, []).append(None)
         self.done: set[int] = set()
         self.names: set[str] = set()
+        self.tried: dict[tuple[str, str], int] = {}  # (base, op) -> the last suffix given
         self.unknown: list[str] = []
         self.folded: list[str] = []
         self.se_convs = _se_convs(graph)
@@ -494,11 +495,17 @@ class _Walk:
 
     def unique(self, node) -> str:
         path = module_path(node.name)
-        base = ".".join(path) if path else (node.name.strip("/") or node.op_type.lower())
-        name, n = base, 1
+        op = node.op_type.lower()
+        base = ".".join(path) if path else (node.name.strip("/") or op)
+        # Candidates base, base.op, base.op3, ... in turn; names are never freed, so the next
+        # search for this base and op resumes where the last one stopped (many unnamed nodes of
+        # one op would otherwise make every search longer than the one before).
+        n = self.tried.get((base, op), 1)
+        name = base if n == 1 else f"{base}.{op}" if n == 2 else f"{base}.{op}{n}"
         while name in self.names:
             n += 1
-            name = f"{base}.{node.op_type.lower()}" if n == 2 else f"{base}.{node.op_type.lower()}{n}"
+            name = f"{base}.{op}" if n == 2 else f"{base}.{op}{n}"
+        self.tried[(base, op)] = n
         self.names.add(name)
         return name
 

@@ -1,7 +1,6 @@
 """A table fitted to a terminal width: columns left out by priority, long text cut short."""
 from __future__ import annotations
 
-import textwrap
 from dataclasses import replace
 from typing import Callable, Sequence
 
@@ -81,6 +80,8 @@ def cut(text: str, width: int) -> str:
 def wrap(lines: Sequence[str], width: int) -> list[str]:
     """Footer lines wrapped at spaces, continuation lines indented; a word (a number, a name)
     is never split, even when longer than the line."""
+    import textwrap  # a terminal's narrow footer only: a pipe never wraps
+
     out: list[str] = []
     for line in lines:
         out += textwrap.wrap(line, width=max(width, 20), subsequent_indent="  ",

@@ -25,15 +25,17 @@ def _styled(table: Table) -> bool:
 
 
 def render_json(table: Table, **_: Any) -> str:
+    from costcalc.render.json_text import dumps
+
     if table.data:
-        return json.dumps(_json_value(table.data), indent=2) + "\n"
+        return dumps(table.data) + "\n"
     rows = []
     for row in table.rows:
         record = {c.key: _json_value(row.get(c.key)) for c in table.columns}
         if _styled(table):
             record["row"] = row_type(row)
         rows.append(record)
-    return json.dumps({"title": table.title, "rows": rows, "notes": table.footer}, indent=2) + "\n"
+    return dumps({"title": table.title, "rows": rows, "notes": table.footer}) + "\n"
 
 
 def render_csv(table: Table, **_: Any) -> str:

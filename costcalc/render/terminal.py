@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
 from dataclasses import replace
 from typing import Any, Callable
@@ -40,6 +39,8 @@ def terminal_width(stream: Any = None) -> int | None:
     full table, when the output goes to a pipe or a file."""
     if not is_terminal(stream):
         return None
+    import shutil  # only a terminal needs it (shutil loads the compression modules)
+
     return shutil.get_terminal_size().columns
 
 

@@ -1,8 +1,8 @@
 """Untrusted YAML text -> plain values that remember where they came from (line and column)."""
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -64,18 +64,18 @@ def _pos(node: yaml.Node) -> Pos:
 
 def read_text(path: str) -> str:
     """Read a spec file as UTF-8 text, with a located error for every way that can fail."""
-    file = Path(path)
-    if file.is_dir():
+    if os.path.isdir(path or "."):  # os.path, not pathlib: pathlib costs start-up time
         raise SpecError("is a directory, not a spec file", path)
+    limit = limits.get(limits.BYTES, MAX_BYTES)
     try:
-        with file.open("rb") as handle:  # at most one byte past the limit: /dev/zero ends here
-            data = handle.read(MAX_BYTES + 1)
+        with open(path or ".", "rb") as handle:  # at most one byte past the limit: /dev/zero ends here
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise SpecError("no such file", path) from None
     except OSError as exc:
         raise SpecError(f"cannot read file ({exc.strerror or exc})", path) from None
-    if len(data) > MAX_BYTES:
-        raise SpecError(f"file larger than {MAX_BYTES} bytes", path)
+    if len(data) > limit:
+        raise SpecError(f"file larger than {limit} bytes {limits.hint(limits.BYTES, limit)}", path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

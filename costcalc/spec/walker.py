@@ -20,6 +20,8 @@ from costcalc.spec.graphs import MERGE_KINDS, Ambiguous, Names
 from costcalc.spec.source import Pos, Sequence, position
 
 MAX_REPEAT = 10_000
+REPEAT_HINT = (" (costcalc.spec.walker.MAX_REPEAT; for more, repeat a block whose entry repeats: "
+               "the layer limit COSTCALC_MAX_LAYERS bounds the product)")
 # Expanding a spec is bounded by work done, not only by nodes made: empty blocks nested under
 # `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
 MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
@@ -91,6 +93,11 @@ class SpecWalker(GraphBuilder):
         self._layers: Any = None
         self._taps_resolving: set[str] = set()
         self.branched = False  # an entry read a named tensor (`from:`): prune what is unread
+        # id(entry) -> (entry, block, kind) for entries found well formed
+        self.checked: dict[int, tuple] = {}
+        # (id(entry), field) -> (entry, value) for fields written as a literal (not text): the
+        # same checked value in every instance
+        self.literals: dict[tuple[int, str], tuple] = {}
 
     def line(self) -> int | None:
         return self.pos.line if self.pos else None
@@ -128,9 +135,15 @@ class SpecWalker(GraphBuilder):
 
     def _entry(self, entry: Any, x: Tensor, env: dict, prefix: str, pos: Pos | None,
                forced_name: str | None) -> Tensor:
-        block, kind = self.resolve_kind(entry, pos)
-        for problem in self.entry_problems(entry, block, kind, pos):
-            raise problem
+        # A block's entries are built once per call of the block: check each entry once.
+        checked = self.checked.get(id(entry))
+        if checked is not None and checked[0] is entry:
+            block, kind = checked[1], checked[2]
+        else:
+            block, kind = self.resolve_kind(entry, pos)
+            for problem in self.entry_problems(entry, block, kind, pos):
+                raise problem
+            self.checked[id(entry)] = (entry, block, kind)  # the entry itself keeps its id
         merge = kind is not None and kind.name in MERGE_KINDS
         repeat = 1
         if "repeat" in entry:
@@ -392,6 +405,18 @@ class SpecWalker(GraphBuilder):
     def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor) -> Any:
         """The value of field ``fld`` of ``entry``: read, evaluated and checked against its type."""
         raw = entry[fld.name]
+        if (isinstance(raw, (int, Fraction)) or raw is None) \
+                and fld.type not in ("layers", "branches"):  # bool is an int
+            key = (id(entry), fld.name)
+            known = self.literals.get(key)
+            if known is not None and known[0] is entry:
+                return known[1]
+            value = self._typed(fld, entry, raw, env, x)
+            self.literals[key] = (entry, value)
+            return value
+        return self._typed(fld, entry, raw, env, x)
+
+    def _typed(self, fld: Field, entry: Mapping, raw: Any, env: dict, x: Tensor) -> Any:
         pos = _pos(entry, fld.name, self.pos)
         if fld.type == "layers" or (fld.type == "shortcut" and isinstance(raw, list)):
             return Body(self, raw, env, pos)
@@ -514,7 +539,8 @@ class SpecWalker(GraphBuilder):
             raise self.error(f"{fld.name!r} must be at least {minimum}, got {value}", pos)
         maximum = fld.maximum or MAX_CHANNELS
         if value > maximum:
-            raise self.error(f"{fld.name!r} is {value}, more than the limit {maximum}", pos)
+            how = REPEAT_HINT if fld.name == "repeat" and maximum == MAX_REPEAT else ""
+            raise self.error(f"{fld.name!r} is {value}, more than the limit {maximum}{how}", pos)
         return value
 
     def count(self, entry: Mapping, key: str, env: dict, x: Tensor, minimum: int = 1,

@@ -1,7 +1,7 @@
 """The built-in model zoo: names and aliases -> spec files shipped with the package."""
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from costcalc.errors import UsageError, close_matches
 
@@ -43,11 +43,19 @@ ALIASES = {
 
 def configs_dir() -> Path:
     """Where the zoo specs live: inside the installed package, or the source tree's configs/."""
-    here = Path(__file__).resolve().parent
+    from pathlib import Path
+
+    return Path(_configs_path())
+
+
+def _configs_path() -> str:
+    # os.path, not pathlib, on the main report's path (pathlib's import costs start-up time).
+    here = os.path.dirname(os.path.realpath(__file__))
     # A wheel carries them as costcalc/zoo/configs (pyproject force-include); an editable
     # install reads the repository's top-level configs/.
-    for candidate in (here / "configs", here.parent.parent / "configs"):
-        if (candidate / MODELS["mobilenet_v2"]).is_file():
+    for candidate in (os.path.join(here, "configs"),
+                      os.path.join(os.path.dirname(os.path.dirname(here)), "configs")):
+        if os.path.isfile(os.path.join(candidate, MODELS["mobilenet_v2"])):
             return candidate
     raise UsageError("the model zoo is missing from this installation")
 
@@ -68,14 +76,14 @@ def canonical(name: str) -> str | None:
 
 
 def is_path(model: str) -> bool:
-    return model.endswith((".yaml", ".yml")) or "/" in model or Path(model).exists()
+    return model.endswith((".yaml", ".yml")) or "/" in model or os.path.exists(model or ".")
 
 
 def locate(model: str) -> str:
     """Path of the spec for a zoo name, alias or file path."""
     name = canonical(model)
     if name is not None:
-        return str(configs_dir() / MODELS[name])
+        return os.path.join(_configs_path(), MODELS[name])
     if is_path(model):
         return model
     valid = list(MODELS) + list(ALIASES)
