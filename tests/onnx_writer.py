@@ -122,6 +122,12 @@ class Writer:
             y = self.act(node, y, info["act"])
         elif kind == "concat":
             y = self.op(node, "Concat", ins, axis=1)[0]
+        elif kind == "multiply":  # broadcast over sizes of 1, as numpy and ONNX do
+            y = self.op(node, "Mul", ins)[0]
+        elif kind == "upsample":
+            sizes = self.const([1, *node.shape])
+            mode = "linear" if info.get("mode") == "bilinear" else "nearest"
+            y = self.op(node, "Resize", [x, "", "", sizes], mode=mode)[0]
         elif kind == "scale":
             gate = ins[1] if self.rank[node.inputs[1]] == 4 else self.op(
                 node, "Reshape", [ins[1], self.const([1, -1, 1, 1])], suffix="_gate")[0]
@@ -168,14 +174,16 @@ class Writer:
         for index, node in enumerate(self.graph.nodes):
             self.write(index, node)
         c, h, w = self.graph.input
-        last = len(self.graph.nodes) - 1
-        out_dims = [1, self.graph.nodes[last].shape.c] if self.rank[last] == 2 else \
-            [1, *self.graph.nodes[last].shape]
+        outputs = []
+        for last in self.graph.output_indices():  # every output of the model
+            out_dims = [1, self.graph.nodes[last].shape.c] if self.rank[last] == 2 else \
+                [1, *self.graph.nodes[last].shape]
+            outputs.append(helper.make_tensor_value_info(self.names[last], TensorProto.FLOAT,
+                                                         out_dims))
         graph = helper.make_graph(
             self.nodes, self.graph.name,
             [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, c, h, w])],
-            [helper.make_tensor_value_info(self.names[last], TensorProto.FLOAT, out_dims)],
-            self.inits)
+            outputs, self.inits)
         return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 

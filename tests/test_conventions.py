@@ -170,6 +170,10 @@ def test_export_residual_counts_one_chunk_per_shufflenet_basic_unit():
 NOT_YET_MEASURED = {
     "convnext_tiny": "measured with FlopCounterMode, fvcore, thop and torchinfo only",
     "efficientnet_v2_s": "measured with FlopCounterMode only",
+    **{name: "backbone + head measured with FlopCounterMode, fvcore and ptflops "
+       "(tests/crosscheck/test_crosscheck_detseg.py)"
+       for name in ("ssdlite320_mobilenet_v3_large", "lraspp_mobilenet_v3_large",
+                    "deeplabv3_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_320_fpn")},
 }
 
 

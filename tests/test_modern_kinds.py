@@ -48,6 +48,19 @@ CASES = [
      'nn.Upsample(scale_factor=2, mode="bilinear")',
      {"fvcore": 16384, "thop": 45056, "ptflops": 8192, "calflops-flops": 1024,
       "onnx-tool": 16384}, 0),
+    ({"kind": "upsample", "scale": 2, "functional": True},
+     "F.interpolate(x, scale_factor=2)",
+     {"fvcore": 4096, "ptflops": 4096, "calflops-flops": 1024}, 0),
+    ({"kind": "upsample", "scale": 2, "mode": "bilinear", "functional": True},
+     'F.interpolate(x, scale_factor=2, mode="bilinear")',
+     {"fvcore": 16384, "ptflops": 4096, "calflops-flops": 1024, "onnx-tool": 16384}, 0),
+    ({"kind": "upsample", "size": 16, "mode": "bilinear", "functional": True},
+     'F.interpolate(x, size=(16, 16), mode="bilinear")',
+     {"fvcore": 16384, "ptflops": 4096, "calflops-flops": 256, "onnx-tool": 16384}, 0),
+    ({"kind": "maxpool", "kernel": 1, "stride": 2}, "nn.MaxPool2d(1, 2)",
+     {"ptflops": 2048, "calflops-flops": 1024, "onnx-tool": 256}, 0),
+    ({"kind": "maxpool", "kernel": 1, "stride": 2, "functional": True}, "F.max_pool2d(x, 1, 2)",
+     {"ptflops": 1024, "calflops-flops": 1024, "onnx-tool": 256}, 0),
     ({"kind": "conv_transpose", "out": 8, "kernel": 2, "stride": 2, "bias": True},
      "nn.ConvTranspose2d(16, 8, 2, stride=2)",
      {"paper": 32768, "fvcore": 32768, "ptflops-aten": 34816, "ptflops": 34816, "thop": 131072,
@@ -61,7 +74,8 @@ CASES = [
      1152),
 ]
 # Output shapes (PyTorch's): resampling doubles 8 x 8; everything else keeps the input shape.
-OUTPUT = {"upsample": Shape(16, 16, 16), "conv_transpose": Shape(8, 16, 16)}
+OUTPUT = {"upsample": Shape(16, 16, 16), "conv_transpose": Shape(8, 16, 16),
+          "maxpool": Shape(16, 4, 4)}
 TOOLS = ("fvcore", "ptflops", "ptflops-aten", "thop", "torchinfo", "flopcounter",
          "calflops-flops", "onnx-tool")
 
@@ -183,8 +197,8 @@ def test_conv_transpose_output_size(fields, side):
      "output_padding 2 must be smaller"),
     ({"kind": "conv_transpose", "out": 8, "kernel": 2, "groups": 3}, "groups=3 must divide"),
     ({"kind": "conv_transpose", "out": 8, "kernel": 1, "padding": 4}, "height would be"),
-    ({"kind": "upsample"}, "exactly one of 'scale' and 'size'"),
-    ({"kind": "upsample", "scale": 2, "size": 4}, "exactly one of 'scale' and 'size'"),
+    ({"kind": "upsample"}, "exactly one of 'scale', 'size' and 'size_of'"),
+    ({"kind": "upsample", "scale": 2, "size": 4}, "exactly one of 'scale', 'size' and 'size_of'"),
 ])
 def test_bad_resampling_is_refused(fields, message):
     from costcalc.errors import SpecError

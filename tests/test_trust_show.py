@@ -22,6 +22,8 @@ NUMBER_VALUES = {
     "resolution": ["160", "193"], "classes": ["10"], "t": ["4", "1/2"],
     "mid_blocks": ["0", "2"], "stem_channels": ["24"], "se_ratio": ["1/3", "0.5"],
     "width": ["32", "128"], "n1": ["1", "3"], "n2": ["3"], "n3": ["1"], "n4": ["3"],
+    "anchors": ["4", "9"], "extra_width": ["0.5", "1.5"], "representation": ["512"],
+    "proposals": ["0", "10"],
 }
 
 

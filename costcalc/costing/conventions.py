@@ -115,7 +115,8 @@ _add(Convention(
     {C: 1, CB: 1, L: 1, LB: 1}, ALL_PARAMETERS, flops=flops_of({C: 1, CB: 1, L: 1, LB: 1}),
     source="ptflops 0.7.5"))
 PTFLOPS = {C: 1, CB: 1, L: 1, LB: 1, q.BN: 2, q.act("relu"): 2, q.act("relu6"): 1,
-           q.act("swish"): 1, q.GAP_IN: 1, q.GAP_MODULE_IN: 1, q.MAXPOOL_IN: 2, q.AVGPOOL_IN: 2}
+           q.act("swish"): 1, q.GAP_IN: 1, q.GAP_MODULE_IN: 1, q.MAXPOOL_IN: 1, q.AVGPOOL_IN: 2}
+# (a max pool module's second input element is maxpool_module_in, declared in its kind)
 _add(Convention(
     "ptflops", "ptflops backend=pytorch: module hooks plus patched functionals: conv/linear with "
     "bias, BN 2 per element, nn.ReLU and pooling modules twice (hook + patched F.relu / "

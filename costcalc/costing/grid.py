@@ -118,12 +118,26 @@ def _parameter_use_of(spec: Spec) -> tuple[frozenset[str], frozenset[str]]:
         _collect(list(block.parameters.values()), layer_names)
     input_names: set[str] = set()
     _collect(spec.input, input_names)
+    _backbone_use(spec, input_names, layer_names)
     read_by_input = frozenset(n for n in _closure(input_names, lets) if n in spec.parameters)
     only: frozenset[str] = frozenset()
     if not (layer_names & SPATIAL_NAMES):
         used = _closure(layer_names, lets)
         only = frozenset(name for name in read_by_input if name not in used)
     return only, read_by_input
+
+
+def _backbone_use(spec: Spec, input_names: set[str], layer_names: set[str]) -> None:
+    """A head's input is its backbone's: a value set for a backbone parameter that only the
+    backbone's input reads (its resolution) is read by the input; any other by the layers."""
+    backbone = spec.backbone
+    if backbone is None:
+        return
+    from costcalc.spec.document import load_spec
+
+    only, _ = _parameter_use(backbone.spec(load_spec))
+    for param, raw in (backbone.settings or {}).items():
+        (input_names if param in only else layer_names).update(_names(raw))
 
 
 def _names(raw: Any) -> set[str]:
@@ -245,7 +259,7 @@ class _Group:
         """
         spec = self.spec
         env = spec.environment(values)
-        builder = SpecWalker(spec.path, spec.blocks)
+        builder = spec.walker()  # with its outputs, taps and backbone (built on the traced input)
         shape = spec.input_shape(builder, env)
         self.channels = shape.c
         # A square input traces one symbol for both sides; then only square points use it.

@@ -246,8 +246,47 @@ def footer_lines(report: Report, flops: bool = False) -> list[str]:
     lines.append(f"parameters: {parameter_text(report.parameters, report.base_resolution)}")
     lines.append(op_class_line(report.layers, "macs", "MACs"))
     lines.append(op_class_line(report.layers, "params", "params"))
+    lines += graph_lines(report)
     lines += report.graph.notes  # an importer's notes: unknown ops, folded BatchNorm
     return lines
+
+
+def graph_lines(report: Report) -> list[str]:
+    """The outputs line (a spec that declares outputs) and the parts line (a head on a
+    backbone): each part's MACs and params, which sum to the totals."""
+    lines = []
+    outputs = outputs_data(report)
+    if outputs:
+        lines.append("outputs: " + ", ".join(f"{entry['name']} {_shape_text(entry['output'])}"
+                                             for entry in outputs))
+    for entry in parts_data(report) or ():
+        lines.append(f"part {entry['name']}: {_both(entry['macs'], 'MACs')}, "
+                     f"{_both(entry['params'], 'params')}")
+    return lines
+
+
+def outputs_data(report: Report) -> list[dict] | None:
+    """Each declared output's name and shape (None when the spec declares none)."""
+    graph = report.graph
+    if not graph.output_names and len(graph.output_indices()) < 2:
+        return None
+    return [{"name": label, "output": list(graph.input if i < 0 else graph.nodes[i].shape)}
+            for label, i in zip(graph.output_labels(), graph.output_indices())]
+
+
+def parts_data(report: Report) -> list[dict] | None:
+    """Backbone and head subtotals of a head spec (None for other models)."""
+    graph = report.graph
+    if graph.backbone is None:
+        return None
+    result = []
+    for part in ("backbone", "head"):
+        rows = [r for r in report.layers if graph.part(r.node) == part]
+        result.append({"name": part, "model": graph.backbone if part == "backbone" else
+                       report.model, "macs": sum((r.macs for r in rows), 0),
+                       "params": sum((r.params for r in rows), 0),
+                       "activations": sum((r.activations for r in rows), 0)})
+    return result
 
 
 def report_data(report: Report, groups: Sequence[Block], flops: bool,
@@ -283,6 +322,9 @@ def report_data(report: Report, groups: Sequence[Block], flops: bool,
                  for label, amount, share in by_op_class(report.layers, metric)]
         for metric in ("macs", "params")}
     data["parameters"] = {k: json_value(v) for k, v in report.parameters.items()}
+    for key, value in (("outputs", outputs_data(report)), ("parts", parts_data(report))):
+        if value is not None:
+            data[key] = value
     for group in extra:
         data.update(group.data)
     return data

@@ -34,6 +34,7 @@ class GraphBuilder:
         self.max_nodes = limits.get(limits.LAYERS, MAX_NODES)
         self.nodes: list[Node] = []
         self.lines: dict[str, int | None] = {}  # node name -> source line of its entry
+        self.index: dict[str, int] = {}  # node name -> its position in ``nodes``
         self.blocks: dict[str, Block] = {}
         self.group: str | None = None  # top-level entry the next nodes belong to
         self._scope: Block | None = None
@@ -87,6 +88,7 @@ class GraphBuilder:
             # merge their costs in every output keyed by it.
             raise self.duplicate_name(name)
         line = self.lines[name] = self.line()
+        self.index[name] = len(self.nodes)
         scope = self._scope
         self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
                                {k: v for k, v in counts.items() if not _is_zero(v)}, info,

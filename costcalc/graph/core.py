@@ -60,6 +60,33 @@ class Graph:
     symbolic: bool = False
     blocks: dict[str, Block] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what an importer wants the report to say
+    # The model's outputs (node indices) and the names a spec gave them; empty = the last node.
+    outputs: list[int] = field(default_factory=list)
+    output_names: list[str] = field(default_factory=list)
+    # Named tensors beyond node names (entry outputs, taps): name -> node index (-1 = input).
+    names: dict[str, int] = field(default_factory=dict)
+    taps: dict[str, int] = field(default_factory=dict)
+    backbone: str | None = None  # the backbone model a head spec was built on (its nodes are
+    #                              named ``backbone.*``)
+
+    def output_indices(self) -> list[int]:
+        """The nodes whose outputs are the model's outputs (the last node unless declared)."""
+        if self.outputs:
+            return list(self.outputs)
+        return [len(self.nodes) - 1] if self.nodes else []
+
+    def output_labels(self) -> list[str]:
+        """A name per output: the declared one, else the node's name."""
+        indices = self.output_indices()
+        if len(self.output_names) == len(indices):
+            return list(self.output_names)
+        return ["input" if i < 0 else self.nodes[i].name for i in indices]
+
+    def part(self, node: Node) -> str:
+        """``backbone`` or ``head`` for a graph built on a backbone, else ``model``."""
+        if self.backbone is None:
+            return "model"
+        return "backbone" if node.name.startswith("backbone.") else "head"
 
     def members(self) -> dict[str, dict[str, list[int]]]:
         """Per block scope: node indices by role (nodes without a role are left out)."""

@@ -180,8 +180,9 @@ POOL_FIELDS = (Field("kernel", "pair"), Field("stride", "pair", None, "defaults 
                Field("padding", "padding", 0), Field("ceil_mode", "bool", False))
 
 
-def pool_unit(b, f, x, name, kind, keys):
-    """A K x K window pool recording its input, output and window-read quantities ``keys``."""
+def pool_unit(b, f, x, name, kind, keys, module_key=None):
+    """A K x K window pool recording its input, output and window-read quantities ``keys``
+    (and its input elements as ``module_key`` when it runs as a module, not functionally)."""
     padding, kernel = f["padding"], f["kernel"]
     if exact(padding, kernel) and 2 * padding > kernel:
         # PyTorch's pools refuse it ("pad should be at most half of kernel size"): a window
@@ -194,6 +195,8 @@ def pool_unit(b, f, x, name, kind, keys):
     kh, kw = pair(f["kernel"])
     counts = {keys[0]: x.shape.elements, keys[1]: shape.elements,
               keys[2]: kh * kw * shape.elements}
+    if module_key is not None and not f.get("functional"):
+        counts[module_key] = x.shape.elements
     return b.add_node(name, kind, (x,), shape, counts, kernel=f["kernel"], stride=stride,
                       op_class="other", input=x.shape)
 

@@ -460,6 +460,11 @@ class _Walk:
         name = graph.name or self.path.rsplit("/", 1)[-1].removesuffix(".onnx")
         result = self.builder.graph(name, first)
         result.notes = self.notes()
+        outputs = [(out.name, self.tensors[out.name].node) for out in graph.output
+                   if out.name in self.tensors and self.tensors[out.name].node >= 0]
+        if len(outputs) > 1 or (outputs and outputs[0][1] != len(result.nodes) - 1):
+            result.output_names = [label for label, _ in outputs]  # several outputs
+            result.outputs = [index for _, index in outputs]
         return result
 
     def notes(self) -> list[str]:

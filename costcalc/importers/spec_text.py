@@ -31,20 +31,32 @@ def spec_text(graph: Graph, source: str = "") -> str:
     import yaml
 
     writer = _Writer(graph)
-    try:
-        entries, _, join = writer.walk(-1)
-    except _NoForm as exc:
-        raise SpecError(f"cannot write {graph.name!r} as a spec: {exc}") from None
-    if join is not None:
-        raise SpecError(f"cannot write {graph.name!r} as a spec: node "
-                        f"{graph.nodes[join].name!r} merges tensors from outside one branch")
-    blocks, layers = _blocks(_named(entries))
-    document = {"name": graph.name,
-                "description": f"{graph.name}, imported by costcalc import",
-                **({"source": source} if source else {}),
-                "input": list(graph.input),
-                **({"blocks": blocks} if blocks else {}),
-                "layers": _repeats(layers)}
+    head = {"name": graph.name, "description": f"{graph.name}, imported by costcalc import",
+            **({"source": source} if source else {}), "input": list(graph.input)}
+    problem = None
+    if len(graph.output_indices()) > 1 or graph.outputs:
+        problem = "it has several outputs"
+    else:
+        try:
+            entries, _, join = writer.walk(-1)
+            if join is not None:
+                problem = (f"node {graph.nodes[join].name!r} merges tensors from outside one "
+                           "branch")
+        except _NoForm as exc:
+            problem = str(exc)
+    if problem is None:
+        blocks, layers = _blocks(_named(entries))
+        document = {**head, **({"blocks": blocks} if blocks else {}),
+                    "layers": _repeats(layers)}
+    else:
+        # Not a series-parallel chain with one output: every node an entry, reading the
+        # tensors it reads by name (`from:`), and the outputs listed.
+        try:
+            layers, outputs = writer.flat(graph)
+        except _NoForm as exc:
+            raise SpecError(f"cannot write {graph.name!r} as a spec: {exc}") from None
+        document = {**head, "layers": layers,
+                    **({"outputs": outputs} if outputs else {})}
     return yaml.safe_dump(document, sort_keys=False, default_flow_style=None, width=100,
                           allow_unicode=False)
 
@@ -77,6 +89,68 @@ class _Writer:
                 return entries, current, following
             entries.append({**self.entry(node), GROUP: node.block})
             current, following = following, None
+
+    def flat(self, graph: Graph) -> tuple[list[dict], list[str]]:
+        """Every node as one named entry with ``from:`` where it does not read the entry before
+        it; merges read their inputs by name (SE scaling as a broadcast ``multiply``). The
+        outputs are listed when they are not just the last node."""
+        names: dict[int, str] = {-1: "input"}
+        used = {"input"}
+        entries = []
+        gates = self.se_gates()
+        skipped = {j for chain in gates.values() for j in chain}
+        last = -1  # the tensor an entry without `from` reads
+        for index, node in enumerate(self.nodes):
+            if index in skipped:
+                continue
+            name = base = _clean(node.name)
+            number = 1
+            while name in used:
+                number += 1
+                name = f"{base}_{number}"
+            used.add(name)
+            sources = [names.get(j, "") for j in node.inputs]  # an SE gate has none
+            if index in gates:  # squeeze-and-excite: one `se` entry on the scaled tensor
+                entry = {"name": name, **{k: v for k, v in self.se(
+                    node, [self.entry(self.nodes[j]) for j in gates[index]]).items()}}
+                if node.inputs[0] != last:
+                    entry["from"] = sources[0]
+                entries.append(entry)
+            elif node.kind in MERGES + ("multiply",):
+                kind = "multiply" if node.kind == "scale" else node.kind
+                entries.append({"name": name, "kind": kind, "from": sources})
+                act = node.info.get("act", "none")
+                if act not in (None, "none"):  # the activation after the add, as its own entry
+                    name = f"{name}_{act}"
+                    used.add(name)
+                    entries.append({"name": name, "kind": "activation", "fn": act})
+            else:
+                entry = {**self.entry(node), "name": name}
+                if node.inputs and node.inputs[0] != last:
+                    entry["from"] = sources[0]
+                entries.append(entry)
+            names[index] = name
+            last = index
+        outputs = [names[i] for i in graph.output_indices()]
+        return entries, outputs if graph.outputs or len(outputs) > 1 else []
+
+    def se_gates(self) -> dict[int, list[int]]:
+        """Scale nodes whose gate is pool, conv, conv on the scaled tensor, read only there:
+        scale node -> the gate's nodes."""
+        found = {}
+        for index, node in enumerate(self.nodes):
+            if node.kind != "scale" or len(node.inputs) != 2:
+                continue
+            x, chain = node.inputs[0], [node.inputs[1]]
+            while len(chain) < 3 and chain[-1] >= 0 and self.nodes[chain[-1]].inputs:
+                chain.append(self.nodes[chain[-1]].inputs[0])
+            chain.reverse()
+            if len(chain) == 3 and chain[0] >= 0 and self.nodes[chain[0]].inputs == (x,) and \
+                    self.nodes[chain[0]].kind == "global_avg_pool" and \
+                    all(self.nodes[j].kind in CONVS for j in chain[1:]) and \
+                    all(self.readers.get(j) == [k] for j, k in zip(chain, chain[1:] + [index])):
+                found[index] = chain
+        return found
 
     def fork(self, tensor: int, readers: list[int]) -> tuple[dict, int]:
         branches, joins = [], set()
@@ -153,9 +227,13 @@ class _Writer:
             return _entry(node, kind, {})
         if kind == "upsample":
             scale = node.shape.h // source.h
+            call = {"mode": info["mode"], "functional": info.get("functional", False)}
             if (node.shape.h, node.shape.w) == (source.h * scale, source.w * scale):
-                return _entry(node, kind, {"scale": scale, "mode": info["mode"]})
-            return _entry(node, kind, {"size": node.shape.h, "mode": info["mode"]})
+                return _entry(node, kind, {"scale": scale, **call})
+            if node.shape.h != node.shape.w:
+                raise _NoForm(f"node {node.name!r}: an upsample to {node.shape.h}x"
+                              f"{node.shape.w} has no spec form without the tensor it matches")
+            return _entry(node, kind, {"size": node.shape.h, **call})
         if kind == "linear":
             return _entry(node, kind, {"out": node.shape.c, "bias": info["bias"],
                                        "act": info["act"]})
@@ -167,8 +245,11 @@ class _Writer:
             return _entry(node, kind, {"functional": _pool_call(node)})
         if kind in ("avgpool", "maxpool"):
             padding, ceil = _pool_padding(node, info["kernel"], info["stride"])
-            return _entry(node, kind, {"kernel": info["kernel"], "stride": info["stride"],
-                                       "padding": padding, "ceil_mode": ceil})
+            fields = {"kernel": info["kernel"], "stride": info["stride"], "padding": padding,
+                      "ceil_mode": ceil}
+            if kind == "maxpool":  # a module pool records its input for the hook counters
+                fields["functional"] = "maxpool_module_in" not in node.counts
+            return _entry(node, kind, fields)
         if kind == "adaptive_avg_pool":
             return _entry(node, kind, {"size": node.shape.h})
         if kind == "flatten" and tuple(node.shape) == (source.elements, 1, 1):

@@ -4,7 +4,7 @@ Model of execution (batch 1, nodes in graph order, one buffer per tensor):
 
 * A node's output buffer is allocated when the node runs and freed after its last consumer ran,
   so a residual block's input stays alive until the block's add and the inputs of a concat
-  until the concat. The graph's final output is never freed.
+  until the concat. The graph's outputs (every one a spec declares) are never freed.
 * The input image counts: it is alive until its last consumer (the stem).
 * Our nodes already fuse conv + BN + activation, so those never need a second buffer. Nodes
   that are views at inference (flatten, dropout, identity, channel_split) alias their input's
@@ -152,6 +152,11 @@ class Buffers:
         return Step(node.name, reads, self.buffer[index], node.shape.elements)
 
 
+def output_buffers(graph: Graph, steps: Sequence[Step]) -> list[str]:
+    """The buffers holding the model's outputs (every declared output, never freed)."""
+    return [INPUT if i < 0 else steps[i].writes for i in graph.output_indices() if steps]
+
+
 def node_steps(graph: Graph) -> list[Step]:
     """The graph as a schedule: one step per node."""
     buffers = Buffers(graph)
@@ -219,7 +224,7 @@ def analyze_memory(graph: Graph, dtype: str = "fp32") -> MemoryReport:
         raise UsageError("memory needs a numeric model (no symbolic parameters)")
     steps = node_steps(graph)
     last = len(graph.nodes) - 1
-    live = walk(steps, {INPUT: graph.input.elements}, keep=[steps[-1].writes] if steps else [])
+    live = walk(steps, {INPUT: graph.input.elements}, keep=output_buffers(graph, steps))
     layers = [LayerMemory(n.name, n.kind, tuple(n.shape), n.shape.elements * size,
                           weight_elements(n) * size, live[i] * size, op_bound(graph, i) * size)
               for i, n in enumerate(graph.nodes)]

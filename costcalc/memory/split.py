@@ -231,6 +231,12 @@ def _grouped(graph: Graph, unit: Bottleneck, groups: int, x: str,
 def schedule(graph: Graph, split: dict[str, int] | None = None,
              units: Sequence[Bottleneck] | None = None) -> list[Step]:
     """The whole graph as steps; blocks named in ``split`` run in that many groups (>= 2)."""
+    return _schedule(graph, split, units)[0]
+
+
+def _schedule(graph: Graph, split: dict[str, int] | None,
+              units: Sequence[Bottleneck] | None) -> tuple[list[Step], list[str]]:
+    """The steps and the buffers of the model's outputs (kept to the end)."""
     split = split or {}
     units = find_bottlenecks(graph) if units is None else units
     starts = {u.first: u for u in units if split.get(u.name, 1) > 1}
@@ -250,14 +256,14 @@ def schedule(graph: Graph, split: dict[str, int] | None = None,
         for k in unit.nodes:
             buffers.assign(k, y)
         skip.update(unit.nodes)
-    return steps
+    return steps, [buffers.buffer[i] for i in graph.output_indices()]
 
 
 def model_peak(graph: Graph, split: dict[str, int] | None = None,
                units: Sequence[Bottleneck] | None = None) -> tuple[int, str]:
     """Peak elements of the whole model (and the step where it occurs) under ``split``."""
-    steps = schedule(graph, split, units)
-    live = walk(steps, {INPUT: graph.input.elements}, keep=[steps[-1].writes])
+    steps, outputs = _schedule(graph, split, units)
+    live = walk(steps, {INPUT: graph.input.elements}, keep=outputs)
     at = max(range(len(steps)), key=lambda k: (live[k], -k))
     return live[at], steps[at].name
 

@@ -12,13 +12,15 @@ from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError, close_matches
 from costcalc.graph.core import Graph, Tensor
+from costcalc.spec import graphs
 from costcalc.spec.walker import MAX_NESTING, SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.problems import Problems
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
 
-TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers")
+TOP_KEYS = ("name", "description", "source", "parameters", "let", "input", "blocks", "layers",
+            "outputs", "taps", "backbone", "notes")
 PARAM_KEYS = ("default", "choices", "description", "min", "max", "more_than")
 # Command-line shortcuts (``--set res=160`` sets ``resolution``): never a spec parameter's name.
 SHORTCUT_NAMES = {"res": "resolution"}
@@ -107,6 +109,7 @@ class Spec:
     blocks: dict[str, UserBlock]
     layers: Sequence
     document: YamlMapping
+    graph_keys: graphs.GraphKeys | None = None  # outputs, taps, backbone
 
     @property
     def base_resolution(self) -> Any:
@@ -155,11 +158,25 @@ class Spec:
     def build(self, values: Mapping[str, Any] | None = None, symbolic: bool = False) -> Graph:
         """Build the layer graph at resolved parameter ``values`` (defaults when None)."""
         env = self.environment(values if values is not None else self.resolve())
-        builder = SpecWalker(self.path, self.blocks, symbolic=symbolic)
+        builder = self.walker(symbolic)
         shape = self.input_shape(builder, env)
         return builder.build(self.name, self.layers, shape, env, self.layers.pos)
 
+    def walker(self, symbolic: bool = False) -> SpecWalker:
+        """The walker that builds this spec (with its outputs, taps and backbone)."""
+        builder = SpecWalker(self.path, self.blocks, symbolic=symbolic)
+        builder.graph_keys = self.graph_keys
+        builder.load_spec = load_spec
+        return builder
+
+    @property
+    def backbone(self) -> graphs.Backbone | None:
+        return self.graph_keys.backbone if self.graph_keys is not None else None
+
     def input_shape(self, builder: SpecWalker, env: dict) -> Shape:
+        if self.backbone is not None:  # the backbone's input, at the settings given
+            builder.load_spec = load_spec
+            return graphs.build_backbone(self.backbone, builder, env, shape_only=True)
         raw = self.input
         pos = self.document.value_pos.get("input")
         if isinstance(raw, list) and len(raw) == 3:
@@ -251,7 +268,9 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.report(err(f"unknown top-level key {key!r}{hint}; valid keys: "
                                 f"{', '.join(TOP_KEYS)}", doc.key_pos[key]))
-    for key in ("input", "layers"):
+    for problem in graphs.check_keys(doc, err):
+        problems.report(problem)
+    for key in ("input", "layers") if "backbone" not in doc else ("layers",):
         if key not in doc:
             problems.report(err(f"missing required key {key!r}", doc.pos))
     layers = doc.get("layers")
@@ -270,7 +289,8 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
     text = {key: doc[key] if isinstance(doc.get(key), str) else "" for key in ("description",
                                                                              "source")}
     spec = Spec(path, name, text["description"], text["source"], parameters, let,
-                doc.get("input"), blocks, layers if layers is not None else Sequence(), doc)
+                doc.get("input"), blocks, layers if layers is not None else Sequence(), doc,
+                graphs.GraphKeys.read(doc, path))
     spec.layers.pos = getattr(spec.layers, "pos", doc.pos)
     cyclic = problems.attempt(_check_block_cycles, spec, err) is None
     return spec, cyclic
@@ -279,6 +299,22 @@ def read(doc: Any, path: str, problems: Problems) -> tuple[Spec | None, bool]:
 def load_file(path: str) -> Spec:
     """Read and parse a spec file."""
     return parse(read_text(path), path)
+
+
+_SPECS: dict[str, tuple[float, Spec]] = {}
+
+
+def load_spec(path: str) -> Spec:
+    """A backbone's spec file, parsed once per version of the file (sweeps build it often)."""
+    import os
+
+    stamp = os.path.getmtime(path)
+    cached = _SPECS.get(path)
+    if cached is None or cached[0] != stamp:
+        if len(_SPECS) > 32:
+            _SPECS.clear()
+        cached = _SPECS[path] = (stamp, load_file(path))
+    return cached[1]
 
 
 def check_let_value(name: str, value: Any, err, pos: Pos) -> None:
@@ -429,7 +465,7 @@ def _block(name: str, body: Any, raw: YamlMapping, err) -> UserBlock:
         raise err(f"block {name!r}: 'parameters' must be a mapping", body.value_pos["parameters"])
     for pname, default in declared.items():
         check_name(pname, err, declared.key_pos[pname])
-        if pname in ("kind", "name", "repeat", "role"):
+        if pname in ("kind", "name", "repeat", "role", "from"):
             raise err(f"block parameter {pname!r} is reserved", declared.key_pos[pname])
         params[pname] = REQUIRED if default is None else default
     layers = body["layers"]

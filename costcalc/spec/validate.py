@@ -125,9 +125,11 @@ class _Checker:
         layers = spec.layers if "layers" in doc and isinstance(doc["layers"], Sequence) else None
         blocks = spec.blocks
         builder = SpecWalker(self.path, blocks)
+        builder.graph_keys = spec.graph_keys
+        builder.load_spec = specs.load_spec
         builder._base_env = env
         shape = None
-        if "input" in doc:
+        if "input" in doc or spec.backbone is not None:  # a head's input is its backbone's
             shape = self.problems.attempt(spec.input_shape, builder, dict(env))
         static_count = len(self.problems.found)
         # pass 2: every entry, statically
@@ -222,12 +224,22 @@ class _Checker:
         if "repeat" in entry:
             self.value(builder, entry, Field("repeat", "count", minimum=0,
                                              maximum=MAX_REPEAT), env, scope)
+            if self.never_built(builder, entry, env):
+                return  # repeat 0 at these parameters: its fields are not read
         if block is not None:
             for param in block.parameters:
                 if param in entry:
                     self.expression_only(entry, param, scope)
             return
         self.fields(builder, kind, entry, env, scope, blocks, pos, top)
+
+    @staticmethod
+    def never_built(builder: SpecWalker, entry: Mapping, env: dict) -> bool:
+        """True when the entry's repeat is 0 at these parameters (an optional head)."""
+        try:
+            return builder.value(entry, "repeat", env, Tensor(-1, Shape(1, 1, 1))) == 0
+        except SpecError:
+            return False  # depends on shapes or is reported already
 
     def fields(self, builder: SpecWalker, kind: Kind, entry: Mapping, env: dict, scope: frozenset,
                blocks: dict, pos: Pos | None, top: bool) -> None:
@@ -260,6 +272,8 @@ class _Checker:
         """Check one field: literals with the builder's rules, expressions when computable."""
         raw = entry[fld.name]
         vpos = entry.value_pos.get(fld.name, builder.pos)
+        if fld.type == "tensor":
+            return  # a tensor's name: the build resolves it
         if isinstance(raw, str):
             if fld.type in ("choice", "shortcut") and raw in fld.choices:
                 return

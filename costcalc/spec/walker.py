@@ -14,6 +14,9 @@ from costcalc.errors import SpecError, close_matches
 from costcalc.graph.builder import MAX_CHANNELS, MAX_NODES, GraphBuilder
 from costcalc.graph.core import ROLES, Graph, Tensor
 from costcalc.graph.registry import REQUIRED, Field, Kind, Shape, lookup, public_kinds
+from costcalc.graph import quantities as q
+from costcalc.spec import graphs
+from costcalc.spec.graphs import MERGE_KINDS, Ambiguous, Names
 from costcalc.spec.source import Pos, Sequence, position
 
 MAX_REPEAT = 10_000
@@ -21,7 +24,7 @@ MAX_REPEAT = 10_000
 # `repeat` make no node at all, yet 10^4 x 10^4 x ... calls would never finish.
 MAX_EXPANSIONS = 2 * MAX_NODES  # entries built, counting every repeat and every block call
 MAX_NESTING = 100  # entries inside entries (block calls, bodies, branches), well inside the stack
-ENTRY_KEYS = ("kind", "name", "repeat", "role")
+ENTRY_KEYS = ("kind", "name", "repeat", "role", "from", "shares")
 # Fields that decide the graph's structure in code (how many entries, which channels): a
 # symbolic build needs numbers there. Any other field may be symbolic; a count that comes out
 # as no polynomial is refused where its layer is built.
@@ -71,6 +74,14 @@ class SpecWalker(GraphBuilder):
         self.pos: Pos | None = None
         self.expansions = 0
         self.depth = 0
+        self.names = Names(self.index, self.nodes)  # node, entry and tap names (``from:``)
+        self.notes: list[str] = []
+        self.graph_keys: Any = None  # the spec's outputs, taps and backbone (Spec.walker)
+        self.load_spec: Any = None  # path -> Spec, for a backbone (Spec.walker)
+        self.prefix = ""  # node-name prefix of the entry being read (scope of its names)
+        self._layers: Any = None
+        self._taps_resolving: set[str] = set()
+        self.branched = False  # an entry read a named tensor (`from:`): prune what is unread
 
     def line(self) -> int | None:
         return self.pos.line if self.pos else None
@@ -111,11 +122,31 @@ class SpecWalker(GraphBuilder):
         block, kind = self.resolve_kind(entry, pos)
         for problem in self.entry_problems(entry, block, kind, pos):
             raise problem
+        merge = kind is not None and kind.name in MERGE_KINDS
         repeat = 1
         if "repeat" in entry:
-            repeat = self.count(entry, "repeat", env, x, minimum=0, maximum=MAX_REPEAT)
+            if merge:
+                raise self.error(f"{kind.name}: a merge entry cannot repeat",
+                                 _pos(entry, "repeat", pos))
+            probe = x if x is not None else Tensor(-1, Shape(0, 0, 0))
+            repeat = self.count(entry, "repeat", env, probe, minimum=0, maximum=MAX_REPEAT)
+            if repeat == 0:
+                return x  # not built: its `from` may name another entry left out here
+        if "from" in entry:
+            self.branched = True
+            x = self.sources(entry, prefix, pos, merge)
+            if "repeat" in entry:  # in_channels... in the count are the source's
+                repeat = self.count(entry, "repeat", env, x, minimum=0, maximum=MAX_REPEAT)
+        elif merge:
+            raise self.error(f"{kind.name}: a merge entry reads 'from: [NAME, NAME, ...]'",
+                             pos)
+        elif x is None:
+            raise self.error("the first layer after a backbone reads a tap: give it "
+                             "'from: NAME'", pos)
         base, role = entry.get("name"), entry.get("role")
         top = self.group is None
+        instances = []
+        first_node = len(self.nodes)
         for i in range(repeat):
             self.expansions += 1
             if self.expansions > self.max_expansions:
@@ -130,21 +161,101 @@ class SpecWalker(GraphBuilder):
                 name = self.node_name(prefix, base, block.name if block else kind.prefix, repeat)
             if top:  # the report subtotals a top-level entry with all its repeats
                 self.group = name.split(".", 1)[0]  # names have no dots; a repeat adds ".i"
+            self.prefix = prefix
             if role is None:  # the enclosing role, if any, stays pending
                 x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
             else:
                 with self.role(role):
                     x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
+            if self.names.get(name) != x:  # an entry's name is its output (b13)
+                self.names.add(name, x)
+            instances.append(name)
+        if repeat > 1 and isinstance(base, str) and "#" not in base:
+            self.names.ambiguous(f"{prefix}.{base}" if prefix else base, instances)
+        if "shares" in entry:
+            self.share(entry, prefix, pos, first_node, instances)
         if top:
             self.group = None
         return x
+
+    # ------------------------------------------------------------------ named tensors
+    def sources(self, entry: Mapping, prefix: str, pos: Pos | None, merge: bool) -> Any:
+        """The tensor(s) ``from:`` names: one for a layer, a list for a merge."""
+        raw = entry["from"]
+        at = _pos(entry, "from", pos)
+        try:
+            items = graphs.source_names(raw, "from", merge)
+        except ValueError as exc:
+            raise self.error(str(exc), at) from None
+        found = [self.tensor(name, "from", prefix, graphs.item_pos(raw, index, at))
+                 for name, index in items]
+        return found if merge else found[0]
+
+    def tensor(self, name: str, key: str, prefix: str, pos: Pos | None,
+               later: bool = True) -> Tensor:
+        """The tensor ``name`` means from scope ``prefix``; a located error when it names none,
+        names one not made yet, or names several."""
+        found = self.names.get(name, prefix)
+        taps = self.graph_keys.taps if self.graph_keys is not None else None
+        if found is None and taps is not None and name in taps:
+            found = self.tap(name)
+        if found is None:
+            patterns = graphs.literal_names(self._layers, self.user_blocks) if later else []
+            raise self.error(graphs.unknown_name(name, key, self.names, patterns), pos)
+        if isinstance(found, Ambiguous):
+            raise self.error(graphs.ambiguous_name(name, key, found), pos)
+        return found
+
+    def share(self, entry: Mapping, prefix: str, pos: Pos | None, first: int,
+              instances: list[str]) -> None:
+        """``shares: NAME``: the entry's layers use the weights of entry NAME's layers (an RPN
+        or SSD head applied to every level): their parameters are not counted again. The two
+        must have the same layers with the same weights."""
+        raw = entry["shares"]
+        at = _pos(entry, "shares", pos)
+        if not isinstance(raw, str) or not raw:
+            raise self.error("'shares' must be the name of an earlier entry", at)
+        self.tensor(raw, "shares", prefix, at)  # unknown, later or ambiguous: located errors
+        target = self.names.key(raw, prefix)
+        theirs = self.layers_of(target, 0, first)
+        if not theirs:
+            raise self.error(f"shares: {raw!r} has no layers of its own", at)
+        params = q.param_keys()
+        for instance in instances:
+            mine = self.layers_of(instance, first, len(self.nodes))
+            if [(s, n.kind, _weights(n)) for s, n in mine] != \
+                    [(s, n.kind, _weights(n)) for s, n in theirs]:
+                raise self.error(f"shares: {instance!r} does not have the layers and weight "
+                                 f"shapes of {target!r}", at)
+            for _, node in mine:
+                node.info["shares"], node.info["weights"] = target, _weights(node)
+                node.counts = {k: v for k, v in node.counts.items() if k not in params}
+
+    def layers_of(self, entry: str, start: int, stop: int) -> list:
+        """(name inside the entry, node) of the nodes entry ``entry`` made, in order."""
+        inside = entry + "."
+        return [(node.name[len(entry):], node) for node in self.nodes[start:stop]
+                if node.name == entry or node.name.startswith(inside)]
+
+    def tap(self, tap: str) -> Tensor:
+        """The tensor a top-level tap names (resolved when first read)."""
+        taps = self.graph_keys.taps
+        if tap in self._taps_resolving:
+            raise self.error(f"tap {tap!r} names itself", taps.value_pos[tap])
+        self._taps_resolving.add(tap)
+        try:
+            tensor = self.tensor(taps[tap], f"taps: {tap}", "", taps.value_pos[tap])
+        finally:
+            self._taps_resolving.discard(tap)
+        self.names.add(tap, tensor, f"tap {tap}")
+        return tensor
 
     def instance(self, block: UserBlock | None, kind: Kind | None, entry: Mapping, x: Tensor,
                  env: dict, name: str, pos: Pos | None, first: bool) -> Tensor:
         """One repeat of an entry: a user block instance, or a kind built by its function."""
         if block is not None:
             return self.user_block(block, entry, x, env, name, pos, first)
-        values = self.read_fields(kind, entry, env, x, first)
+        values = self.read_fields(kind, entry, env, x[0] if isinstance(x, list) else x, first)
         self.pos = pos
         try:
             return kind.build(self, values, x, name)
@@ -165,7 +276,7 @@ class SpecWalker(GraphBuilder):
             raise self.error(f"'kind' must be a name, got {_type(kind_name)}", kind_pos)
         block = self.user_blocks.get(kind_name)
         kind = None if block else lookup(kind_name)
-        if block is None and (kind is None or kind.internal):
+        if block is None and (kind is None or kind.internal) and kind_name not in MERGE_KINDS:
             valid = public_kinds() + sorted(self.user_blocks)
             close = close_matches(kind_name, valid, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -279,6 +390,10 @@ class SpecWalker(GraphBuilder):
             if not isinstance(raw, list):
                 return raw  # the kind says what it needs
             return [Body(self, branch, env, pos) if branch else None for branch in raw]
+        if fld.type == "tensor":  # a tensor's name (upsample's size_of)
+            if not isinstance(raw, str) or not raw:
+                raise self.error(f"{fld.name!r} must be a tensor name", pos)
+            return self.tensor(raw, fld.name, self.prefix, pos)
         if fld.type == "shortcut":
             fld = Field(fld.name, "choice", choices=fld.choices)
         if fld.type == "choice" and isinstance(raw, str) and raw in ("true", "false") \
@@ -406,8 +521,74 @@ class SpecWalker(GraphBuilder):
     def build(self, name: str, layers: Sequence, input_shape: Shape, env: dict,
               pos: Pos | None) -> Graph:
         self._base_env = env
-        self.entries(layers, self.input(input_shape), env, "", pos)
-        return self.graph(name, input_shape)
+        self._layers = layers
+        x: Tensor | None = self.input(input_shape)
+        self.names.add("input", x)
+        keys = self.graph_keys
+        backbone = None
+        if keys is not None and keys.backbone is not None:
+            backbone = graphs.build_backbone(keys.backbone, self, env, input_shape=input_shape)
+            graphs.graft(self, backbone)
+            x = None  # the head's first entry says which tap it reads
+        last = self.entries(layers, x, env, "", pos)
+        graph = self.graph(name, input_shape)
+        graph.notes += self.notes
+        if keys is not None:
+            graph.notes += keys.notes  # what the spec says is not counted
+        if backbone is not None:
+            graph.backbone = backbone.name
+        graph = self.finish(graph, last)
+        # A chain of entries (no `from`, no outputs) reaches its last node from every node.
+        return graphs.prune(graph) if self.branched or keys is not None else graph
+
+    def finish(self, graph: Graph, last: Tensor | None) -> Graph:
+        """Resolve the spec's taps and outputs on the built graph."""
+        keys = self.graph_keys
+        patterns = graphs.literal_names(self._layers, self.user_blocks) if keys else []
+
+        def unbuilt(target: str) -> bool:
+            """An entry this spec has but did not build at these parameters (repeat 0)."""
+            return self.names.get(target) is None and \
+                any(graphs.matches(pattern, target) for pattern in patterns)
+
+        if keys is not None and keys.taps is not None:
+            for tap, target in keys.taps.items():
+                if tap not in self.names.table and unbuilt(target):
+                    continue
+                graph.taps[tap] = self.tap(tap).node
+        if keys is not None and keys.outputs is not None:
+            raw = keys.outputs
+            for index, item in enumerate(raw):
+                at = graphs.item_pos(raw, index, keys.outputs_pos)
+                if unbuilt(item) and not (keys.taps and item in keys.taps):
+                    continue
+                tensor = self.tensor(item, "outputs", "", at, later=False)
+                if tensor.node < 0:
+                    raise self.error("outputs: the model input is not an output of the model",
+                                     at)
+                if tensor.node in graph.outputs:
+                    raise self.error(f"outputs: {item!r} is the same tensor as "
+                                     f"{graph.output_names[graph.outputs.index(tensor.node)]!r}",
+                                     at)
+                graph.outputs.append(tensor.node)
+                graph.output_names.append(item)
+            if not graph.outputs:
+                raise self.error("outputs: none of the outputs is built at these parameters",
+                                 keys.outputs_pos)
+        elif last is None:
+            raise self.error("a head spec needs layers after its backbone", keys.backbone.pos)
+        elif last.node != len(graph.nodes) - 1:
+            graph.outputs = [last.node]  # the last entry read an earlier tensor
+        if keys is not None or graphs.building_backbone():  # what a head may read by name
+            graph.names = {n: t.node for n, t in self.names.table.items()
+                           if not isinstance(t, Ambiguous) and n not in self.lines}
+        return graph
+
+
+def _weights(node: Any) -> tuple:
+    """A node's parameter counts (kept in ``info`` once they are shared)."""
+    return node.info.get("weights") or tuple(sorted(
+        (k, v) for k, v in node.counts.items() if k in q.param_keys()))
 
 
 def _layered(env: Mapping, names: dict) -> ChainMap:

@@ -22,6 +22,11 @@ MODELS = {
     "squeezenet1_1": "squeezenet1_1.yaml",
     "convnext_tiny": "convnext_tiny.yaml",
     "efficientnet_v2_s": "efficientnet_v2_s.yaml",
+    # detection and segmentation on a MobileNet v3-Large backbone (torchvision builds)
+    "ssdlite320_mobilenet_v3_large": "ssdlite320_mobilenet_v3_large.yaml",
+    "lraspp_mobilenet_v3_large": "lraspp_mobilenet_v3_large.yaml",
+    "deeplabv3_mobilenet_v3_large": "deeplabv3_mobilenet_v3_large.yaml",
+    "fasterrcnn_mobilenet_v3_large_320_fpn": "fasterrcnn_mobilenet_v3_large_320_fpn.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",

@@ -23,6 +23,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     global_avg_pool,
     adaptive_avg_pool,
     upsample,
+    roi_align,
     roi_crop,
     flatten,
     dropout,
