@@ -79,3 +79,15 @@ def test_depthwise_separable_dilation_keeps_the_counts(dilation):
     assert dw.info.get("dilation", 1) in (dilation, (dilation, dilation))
     assert (dw.counts[q.CONV_MACS], pw.counts[q.CONV_MACS]) == (9 * 32 * 289, 32 * 64 * 289)
     assert tuple(pw.shape) == (64, 17, 17)
+
+
+@pytest.mark.parametrize("settings, params, macs", [
+    # torchvision 0.29.1 mobilenet_v3_small(**settings) on torch 2.14.1 at 224:
+    # sum(p.numel()) and FlopCounterMode's total / 2, measured in the cross-check environment.
+    ({}, 2_542_856, 56_510_400),
+    ({"reduced_tail": True}, 1_099_672, 43_763_584),
+    ({"reduced_tail": True, "dilated": True}, 1_099_672, 59_131_552),
+])
+def test_v3_small_reduced_tail_and_dilated_are_torchvisions(settings, params, macs):
+    total = costcalc.analyze("v3-small", "torchvision", flavor="torchvision", **settings).total
+    assert (total.params, total.macs) == (params, macs)
