@@ -24,7 +24,9 @@ def ablate(
     experiment: Optional[str] = typer.Option(
         None, "--experiment", "-x",
         help="speed (v1 only): separable vs standard and VGG16 vs v1 in MACs and in predicted "
-             "latency (costcalc latency), Caffe's grouped convolution vs a depthwise kernel."),
+             "latency (costcalc latency), Caffe's grouped convolution vs a depthwise kernel. "
+             "detection, segmentation: the paper's detection or segmentation tables with "
+             "costcalc's counts of the zoo's head specs beside the printed ones."),
 ) -> None:
     """One table per design claim of MODEL: the variants, costcalc's counts and the papers' figures.
 
@@ -53,8 +55,15 @@ def _experiment(model: str, name: str, only, list_: bool, format: Format, exact:
     from costcalc import zoo
     from costcalc.errors import UsageError
 
+    if name in ("detection", "segmentation"):
+        if only or list_:
+            raise UsageError(f"--experiment {name} takes no --only or --list")
+        from costcalc.experiments import render_all, tasks
+
+        typer.echo(render_all(tasks.run(model, name), format.value, exact=exact), nl=False)
+        return
     if name != "speed":
-        raise UsageError(f"unknown experiment {name!r}; valid: speed")
+        raise UsageError(f"unknown experiment {name!r}; valid: speed, detection, segmentation")
     if zoo.canonical(model) != "mobilenet_v1":
         raise UsageError(f"--experiment speed is about MobileNet v1; got {model!r}")
     if only or list_:
