@@ -108,7 +108,7 @@ def test_report_html_rows_are_the_layers_and_the_total():
     assert [int(r[3]) for r in rows[:-1]] == [layer.macs for layer in report.layers]
     assert int(rows[-1][3]) == report.total.macs == sum(int(r[3]) for r in rows[:-1])
     assert result.cells[0] == ("mobilenet_v2 (alpha=0.5, resolution=160, classes=1000, t=6, "
-                               "flavor=tf), convention paper")
+                               "flavor=tf, dilated=false), convention paper")
 
 
 @pytest.mark.parametrize("call", [

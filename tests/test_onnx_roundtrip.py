@@ -27,7 +27,11 @@ NOT_YET_IMPORTABLE = {"convnext_tiny", "efficientnet_v2_s", "vit_b_16", "vit_b_3
                       # not say which): the tools that count them differently would differ
                       "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
                       # and the RPN head's shared weights read back as three sets
-                      "fasterrcnn_mobilenet_v3_large_320_fpn"}
+                      "fasterrcnn_mobilenet_v3_large_320_fpn",
+                      # the same resizes to a size in the papers' segmentation heads
+                      "deeplabv3_v1", "deeplabv3_v2", "lraspp_v3_large", "lraspp_v3_small",
+                      # roi_crop (TF's crop_and_resize of the proposals) has no ONNX form here
+                      "frcnn_v1"}
 
 
 def variants():

@@ -25,7 +25,9 @@ def ablate(
     experiment: Optional[str] = typer.Option(
         None, "--experiment", "-x", autocompletion=completion.extra_experiment,
         help="speed (v1 only): separable vs standard and VGG16 vs v1 in MACs and in predicted "
-             "latency (costcalc latency), Caffe's grouped convolution vs a depthwise kernel."),
+             "latency (costcalc latency), Caffe's grouped convolution vs a depthwise kernel. "
+             "detection, segmentation: the paper's detection or segmentation tables with "
+             "costcalc's counts of the zoo's head specs beside the printed ones."),
 ) -> None:
     """One table per design claim of MODEL: the variants, costcalc's counts and the papers' figures.
 
@@ -55,8 +57,18 @@ def _experiment(model: str, name: str, only, list_: bool, format: Format, exact:
     from costcalc.errors import UsageError
     from costcalc.latency import adapter, speed
 
+    from costcalc.experiments import tasks
+
+    if name in tasks.TASKS:
+        if only or list_:
+            raise UsageError(f"--experiment {name} takes no --only or --list")
+        from costcalc.experiments import render_all
+
+        typer.echo(render_all(tasks.run(model, name), format.value, exact=exact), nl=False)
+        return
     if name not in speed.EXPERIMENTS:
-        raise UsageError(f"unknown experiment {name!r}; valid: {', '.join(speed.EXPERIMENTS)}")
+        valid = ", ".join([*speed.EXPERIMENTS, *tasks.TASKS])
+        raise UsageError(f"unknown experiment {name!r}; valid: {valid}")
     if zoo.canonical(model) != "mobilenet_v1":
         raise UsageError(f"--experiment speed is about MobileNet v1; got {model!r}")
     if only or list_:

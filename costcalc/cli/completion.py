@@ -90,10 +90,12 @@ def experiment(ctx: Any, incomplete: str) -> Items:
 
 
 def extra_experiment(incomplete: str) -> Items:
-    """``ablate --experiment``: the experiments answered by the latency model."""
+    """``ablate --experiment``: the experiments answered by the latency model and the papers'
+    detection and segmentation tables."""
+    from costcalc.experiments.tasks import TASKS
     from costcalc.latency.speed import EXPERIMENTS
 
-    return [(name, _line(text)) for name, text in EXPERIMENTS.items()]
+    return [(name, _line(text)) for name, text in {**EXPERIMENTS, **TASKS}.items()]
 
 
 def ablate_model(incomplete: str) -> Items:

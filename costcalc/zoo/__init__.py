@@ -32,6 +32,17 @@ MODELS = {
     "lraspp_mobilenet_v3_large": "lraspp_mobilenet_v3_large.yaml",
     "deeplabv3_mobilenet_v3_large": "deeplabv3_mobilenet_v3_large.yaml",
     "fasterrcnn_mobilenet_v3_large_320_fpn": "fasterrcnn_mobilenet_v3_large_320_fpn.yaml",
+    # detection and segmentation heads on the MobileNets (the papers' tables, docs/detection.md)
+    "ssd300_v1": "ssd300_v1.yaml",
+    "ssdlite_v1": "ssdlite_v1.yaml",
+    "ssdlite_v2": "ssdlite_v2.yaml",
+    "ssdlite_v3_large": "ssdlite_v3_large.yaml",
+    "ssdlite_v3_small": "ssdlite_v3_small.yaml",
+    "frcnn_v1": "frcnn_v1.yaml",
+    "deeplabv3_v1": "deeplabv3_v1.yaml",
+    "deeplabv3_v2": "deeplabv3_v2.yaml",
+    "lraspp_v3_large": "lraspp_v3_large.yaml",
+    "lraspp_v3_small": "lraspp_v3_small.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",

@@ -25,6 +25,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     adaptive_avg_pool,
     upsample,
     roi_align,
+    roi_crop,
     flatten,
     to_tokens,
     to_map,
