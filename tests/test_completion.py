@@ -67,7 +67,8 @@ CASES = [
                                   {m for e in EXPERIMENTS.values() for m in e.models}]),
     ("experiment-of-model", "ablate v2 --only ",
      [e.name for e in EXPERIMENTS.values() if "mobilenet_v2" in e.models]),
-    ("experiment-speed", "ablate v1 --experiment s", ["speed"]),
+    ("experiment-s", "ablate v1 --experiment s", ["speed", "segmentation"]),
+    ("experiment-detection", "ablate v2 --experiment d", ["detection"]),
     ("format-enum", "report v2 --format m", ["markdown"]),
     ("options", "schema --", ["--out", "--help"]),
 ]
