@@ -56,6 +56,62 @@ def conv(inputs, **attrs):
     return helper.make_node("Conv", inputs, ["y"], name="/features/features.0/Conv", **attrs)
 
 
+def decomposed_layer_norm(axes, src="x", out="y", affine=False, axes_input=None):
+    """nn.LayerNorm as torch writes it below opset 17: ReduceMean, Sub, Pow 2, ReduceMean,
+    Add eps, Sqrt, Div (then Mul by the weight ``g`` and Add the bias ``be``)."""
+    def mean(a, b, suffix=""):
+        if axes_input:
+            return helper.make_node("ReduceMean", [a, axes_input], [b],
+                                    name=f"/ln/ReduceMean{suffix}")
+        return helper.make_node("ReduceMean", [a], [b], axes=axes, name=f"/ln/ReduceMean{suffix}")
+
+    normed = "normed" if affine else out
+    nodes = [mean(src, "m"), helper.make_node("Sub", [src, "m"], ["d"], name="/ln/Sub"),
+             helper.make_node("Pow", ["d", "two"], ["p"], name="/ln/Pow"), mean("p", "v", "_1"),
+             helper.make_node("Add", ["v", "eps"], ["ve"], name="/ln/Add"),
+             helper.make_node("Sqrt", ["ve"], ["s"], name="/ln/Sqrt"),
+             helper.make_node("Div", ["d", "s"], [normed], name="/ln/Div")]
+    if affine:
+        nodes += [helper.make_node("Mul", [normed, "g"], ["gm"], name="/ln/Mul"),
+                  helper.make_node("Add", ["gm", "be"], [out], name="/ln/Add_1")]
+    return nodes
+
+
+LN_CONSTANTS = [floats("two", [2.0], []), floats("eps", [1e-5], [])]
+
+
+def gelu_tanh(half_first=False, power=False):
+    """nn.GELU("tanh") as torch writes it below opset 20 (x * x * x, then x (1 + t) * 0.5), or
+    with Pow(x, 3) and (0.5 x) (1 + t)."""
+    def mul(a, b, out):
+        return helper.make_node("Mul", [a, b], [out], name=f"/act/Mul_{out}")
+
+    cube = [helper.make_node("Pow", ["x", "three"], ["cube"], name="/act/Pow")] if power else \
+        [mul("x", "x", "sq"), mul("x", "sq", "cube")]
+    tail = [mul("half", "x", "hx"), mul("hx", "u", "y")] if half_first else \
+        [mul("x", "u", "xu"), mul("half", "xu", "y")]
+    return cube + [mul("kappa", "cube", "k"),
+                   helper.make_node("Add", ["x", "k"], ["inner"], name="/act/Add"),
+                   mul("beta", "inner", "bi"),
+                   helper.make_node("Tanh", ["bi"], ["t"], name="/act/Tanh"),
+                   helper.make_node("Add", ["one", "t"], ["u"], name="/act/Add_1")] + tail
+
+
+GELU_CONSTANTS = [floats("kappa", [0.044715], []), floats("beta", [0.7978845608028654], []),
+                  floats("one", [1.0], []), floats("half", [0.5], []), floats("three", [3.0], [])]
+
+
+def permute(src, out, to_last=True, name="perm"):
+    return helper.make_node("Transpose", [src], [out], perm=[0, 2, 3, 1] if to_last else
+                            [0, 3, 1, 2], name=f"/{name}/Transpose")
+
+
+# LayerNorm of a channels-last C x H x W map, affine: C H W elements, H W rows, 2C params; seen
+# by hook-based counters as nn.LayerNorm (the module quantities).
+LN_CHANNELS_LAST = {"layer_norm": 36, "layer_norm_affine": 36, "norm_params": 8,
+                    "layer_norm_rows": 9, "layer_norm_module": 36, "layer_norm_module_affine": 36}
+
+
 # (id, nodes, input shape, initializers, opset, expected rows). Counts by hand:
 # conv MACs = k*k*(C_in/g)*C_out*H_out*W_out, weights = k*k*(C_in/g)*C_out.
 CASES = [
@@ -231,6 +287,81 @@ CASES = [
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4]), stub("w", [2, 4, 1, 1])], 21,
      [("group_norm", (4, 3, 3), {"group_norm": 36, "group_norm_affine": 36, "norm_params": 8}),
       ("pwconv", (2, 3, 3), {"conv_macs": 4 * 2 * 9, "weights": 8})]),
+    # Per-position linear (nn.Linear on a channels-last map): H W rows of C_in C_out MACs;
+    # torchinfo's row_linear_params counts the weights and bias once.
+    ("linear-per-position",
+     [permute("x", "t"), helper.make_node("MatMul", ["t", "w"], ["m"], name="/fc/MatMul"),
+      helper.make_node("Add", ["b", "m"], ["a"], name="/fc/Add"), permute("a", "y", False)],
+     [1, 4, 3, 3], [stub("w", [4, 6]), stub("b", [6])], 17,
+     [("linear", (6, 3, 3), {"row_linear_macs": 9 * 4 * 6, "weights": 24,
+                             "row_linear_params": 30, "row_linear_bias": 9 * 6, "biases": 6})]),
+    ("convnext-block",  # torchvision's CNBlock after its depthwise conv, GELU in its Erf form
+     [permute("x", "t", name="block.1"),
+      helper.make_node("LayerNormalization", ["t", "g", "be"], ["n"], name="/block.2/LN"),
+      helper.make_node("MatMul", ["n", "w1"], ["m1"], name="/block.3/MatMul"),
+      helper.make_node("Add", ["b1", "m1"], ["h"], name="/block.3/Add"),
+      helper.make_node("Div", ["h", "r2"], ["d"], name="/block.4/Div"),
+      helper.make_node("Erf", ["d"], ["e"], name="/block.4/Erf"),
+      helper.make_node("Add", ["e", "one"], ["a"], name="/block.4/Add"),
+      helper.make_node("Mul", ["h", "a"], ["hm"], name="/block.4/Mul"),
+      helper.make_node("Mul", ["hm", "half"], ["gl"], name="/block.4/Mul_1"),
+      helper.make_node("MatMul", ["gl", "w2"], ["m2"], name="/block.5/MatMul"),
+      helper.make_node("Add", ["b2", "m2"], ["o"], name="/block.5/Add"),
+      permute("o", "back", False, name="block.6"),
+      helper.make_node("Mul", ["gamma", "back"], ["sc"], name="/Mul"),
+      helper.make_node("Add", ["sc", "x"], ["y"], name="/Add")],
+     [1, 4, 3, 3], [stub("g", [4]), stub("be", [4]), stub("w1", [4, 8]), stub("b1", [8]),
+                    stub("w2", [8, 4]), stub("b2", [4]), stub("gamma", [4, 1, 1]),
+                    floats("r2", [1.4142135381698608], []), floats("one", [1.0], []),
+                    floats("half", [0.5], [])], 17,
+     [("layer_norm", (4, 3, 3), LN_CHANNELS_LAST),
+      ("linear", (8, 3, 3), {"row_linear_macs": 9 * 4 * 8, "weights": 32,
+                             "row_linear_params": 40, "row_linear_bias": 72, "biases": 8}),
+      ("gelu", (8, 3, 3), {"act_gelu": 72}),
+      ("linear", (4, 3, 3), {"row_linear_macs": 9 * 8 * 4, "weights": 32,
+                             "row_linear_params": 36, "row_linear_bias": 36, "biases": 4}),
+      ("layer_scale", (4, 3, 3), {"mul": 36, "layer_scale_params": 4}),
+      ("add", (4, 3, 3), {"add": 36})]),
+    # Layer scale: C H W multiplies, C gammas (C x 1 x 1, or C on a channels-last map).
+    ("layer-scale", [helper.make_node("Mul", ["x", "gamma"], ["y"])], [1, 4, 3, 3],
+     [stub("gamma", [4, 1, 1])], 15, [("layer_scale", (4, 3, 3), {"mul": 36,
+                                                                  "layer_scale_params": 4})]),
+    ("layer-scale-channels-last",
+     [permute("x", "t"), helper.make_node("Mul", ["t", "gamma"], ["m"]), permute("m", "y", False)],
+     [1, 4, 3, 3], [stub("gamma", [4])], 15,
+     [("layer_scale", (4, 3, 3), {"mul": 36, "layer_scale_params": 4})]),
+    ("mul-by-a-constant-along-w-stays-element-wise",
+     [helper.make_node("Mul", ["x", "c"], ["y"])], [1, 4, 3, 3], [floats("c", [1.0, 2.0, 3.0])],
+     15, [("scale", (4, 3, 3), {"mul": 36})]),
+    # GELU's tanh form, and LayerNorm's ReduceMean ... Sqrt, Div form: one row each.
+    ("gelu-tanh-opset17", gelu_tanh(), [1, 2, 3, 3], GELU_CONSTANTS, 17,
+     [("gelu", (2, 3, 3), {"act_gelu_tanh": 18})]),
+    ("gelu-tanh-pow-half-first", gelu_tanh(half_first=True, power=True), [1, 2, 3, 3],
+     GELU_CONSTANTS, 15, [("gelu", (2, 3, 3), {"act_gelu_tanh": 18})]),
+    ("layernorm-decomposed-vector-affine", decomposed_layer_norm([-1], affine=True), [1, 8],
+     LN_CONSTANTS + [stub("g", [8]), stub("be", [8])], 15,
+     [("layer_norm", (8, 1, 1), {"layer_norm": 8, "layer_norm_affine": 8, "norm_params": 16,
+                                 "layer_norm_rows": 1})]),
+    ("layernorm-decomposed-channels-first", decomposed_layer_norm([1]), [1, 4, 3, 3],
+     LN_CONSTANTS, 15, [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_rows": 9})]),
+    ("layernorm-decomposed-channels-last-axes-input-opset18",
+     [permute("x", "t")] + decomposed_layer_norm(None, "t", "n", True, "ax") +
+     [helper.make_node("MatMul", ["n", "w"], ["y"], name="/fc/MatMul")],
+     [1, 4, 3, 3], LN_CONSTANTS + [stub("g", [4]), stub("be", [4]), ints("ax", [-1]),
+                                   stub("w", [4, 2])], 18,
+     [("layer_norm", (4, 3, 3), LN_CHANNELS_LAST),
+      ("linear", (2, 3, 3), {"row_linear_macs": 9 * 4 * 2, "weights": 8,
+                             "row_linear_params": 8})]),
+    ("layernorm2d-decomposed",  # torchvision's LayerNorm2d exported below opset 17
+     [permute("x", "t")] + decomposed_layer_norm([-1], "t", "n", True) + [permute("n", "y", False)],
+     [1, 4, 3, 3], LN_CONSTANTS + [stub("g", [4]), stub("be", [4])], 15,
+     [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_affine": 36, "norm_params": 8,
+                                 "layer_norm_rows": 9})]),
+    ("groupnorm-opset18-per-group",  # scale and bias per group at opsets 18-20: 2G params
+     [helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2)],
+     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 18,
+     [("group_norm", (4, 3, 3), {"group_norm": 36, "group_norm_affine": 36,
+                                 "norm_params": 4})]),
     ("instancenorm", [helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"])],
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 15,
      [("instance_norm", (4, 3, 3), {"instance_norm": 36, "instance_norm_affine": 36,
@@ -298,7 +429,7 @@ def test_op_family_counts(tmp_path, nodes, shape, inits, opset, expected):
 
 
 NEW_KINDS = ("layer_norm", "group_norm", "instance_norm", "gelu", "softmax", "conv_transpose",
-             "upsample")
+             "upsample", "layer_scale", "linear")
 
 
 @pytest.mark.parametrize("nodes,shape,inits,opset,expected",
@@ -416,9 +547,11 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
      15, r"Softmax node 'sm' \(opset 15\): Softmax over axis -1: only over the channels"),
     ([helper.make_node("LayerNormalization", ["x", "s"], ["y"], axis=1, name="ln")], [1, 4, 3, 3],
      [stub("s", [4, 3, 3])], 17, r"LayerNormalization node 'ln' \(opset 17\): .*rank-4"),
-    ([helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
-      helper.make_node("LayerNormalization", ["t", "s", "b"], ["y"], name="ln")], [1, 4, 3, 3],
-     [stub("s", [4]), stub("b", [4])], 17, r"LayerNormalization node 'ln' .*NHWC and back"),
+    ([helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], name="ln")], [1, 4, 3, 3],
+     [stub("s", [3]), stub("b", [3])], 17, r"LayerNormalization node 'ln' .*NHWC and back"),
+    (decomposed_layer_norm([-1]), [1, 4, 3, 3], [floats("two", [2.0], []),
+                                                 floats("eps", [1e-6], [])], 15,
+     r"ReduceMean node '/ln/ReduceMean' \(opset 15\): a LayerNorm written as .* axis -1"),
     ([helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="cubic", name="rs")], [1, 2, 3, 3],
      [floats("sc", [1.0, 1.0, 2.0, 2.0])], 15, r"Resize node 'rs' \(opset 15\): Resize \(cubic\)"),
     ([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct", strides=[1, 2])],
@@ -428,10 +561,14 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
      [1, 2, 3, 3], [floats("k", [2.0], [])], 17,
      r"Erf node 'erf' \(opset 17\): no costcalc layer kind"),
     ([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, name="gn")],
-     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 18,
-     r"GroupNormalization node 'gn' \(opset 18\): a scale of shape \[2\] \(one per group"),
-], ids=["softmax-spatial", "layernorm-chw", "layernorm-channels-last", "resize-cubic",
-        "convtranspose-non-square", "erf-not-in-a-gelu", "groupnorm-opset18-per-group"])
+     [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 18,
+     r"GroupNormalization node 'gn' \(opset 18\): a scale of shape \[4\]: .* one per group"),
+    ([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, name="gn")],
+     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 21,
+     r"GroupNormalization node 'gn' \(opset 21\): a scale of shape \[2\]: .* one per channel"),
+], ids=["softmax-spatial", "layernorm-chw", "layernorm-over-w", "layernorm-decomposed-over-w",
+        "resize-cubic", "convtranspose-non-square", "erf-not-in-a-gelu",
+        "groupnorm-opset18-per-channel-scale", "groupnorm-opset21-per-group-scale"])
 def test_partly_mapped_ops_refuse_what_their_kind_does_not_count(tmp_path, nodes, shape, inits,
                                                                  opset, message):
     path = model_file(tmp_path, nodes, shape, inits, opset)

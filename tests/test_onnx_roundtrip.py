@@ -21,7 +21,7 @@ ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
 
 # Zoo models built from kinds the importer does not map yet (layer_norm, layer_scale, gelu,
 # linear per position, ...): named here so the gap is visible, not silently skipped.
-NOT_YET_IMPORTABLE = {"convnext_tiny", "efficientnet_v2_s"}
+NOT_YET_IMPORTABLE: set = set()
 
 
 def variants():

@@ -19,6 +19,7 @@ from costcalc.graph.core import Graph, Tensor
 from costcalc.graph.registry import Shape
 from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
                                   scale_merge)
+from costcalc.importers import onnx_patterns
 from costcalc.importers.base import register_importer
 from costcalc.importers.model import ImportedModel, ImportParameter
 
@@ -28,6 +29,13 @@ SMALL = 4096  # constant tensors read as values (shapes, axes, bounds); weights 
 VIEWS = ("Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze")
 SHAPE_ONLY = ("Shape", "Size", "Constant", "ConstantOfShape")
 FUSING = ("Conv", "Gemm", "MatMul", "Add")
+# Ops whose output keeps a channels-last input's layout (NCHW permuted to NHWC, as ConvNeXt's
+# blocks run nn.LayerNorm and nn.Linear): element-wise ops, norms and linears over the last axis.
+KEEPS_LAYOUT = frozenset(("Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Erf", "Tanh", "Relu",
+                          "Sigmoid", "HardSigmoid", "HardSwish", "Clip", "Gelu", "Softmax",
+                          "LayerNormalization", "MatMul", "Gemm", "Identity", "Dropout",
+                          "ReduceMean"))
+TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
 ACT_OPS = {"Relu": "relu", "HardSwish": "hswish", "HardSigmoid": "hsigmoid",
            "Sigmoid": "sigmoid"}
 
@@ -398,6 +406,28 @@ def _se_convs(graph) -> set[int]:
     return found
 
 
+def _channels_last(graph, dims: dict, attrs) -> set[str]:
+    """Names of the activations held channels-last: a rank-4 activation permuted by
+    Transpose(0, 2, 3, 1), and what layout-keeping ops compute from it, until a
+    Transpose(0, 3, 1, 2) turns it back."""
+    initializers = {t.name for t in graph.initializer}
+    live = {i.name for i in graph.input if i.name not in initializers}
+    nhwc: set[str] = set()
+    for node in graph.node:
+        ins = [n for n in node.input if n in live]
+        if not ins:
+            continue
+        live.update(node.output)
+        if node.op_type == "Transpose":
+            perm = attrs(node).get("perm")
+            if ins[0] not in nhwc and len(dims.get(ins[0], [])) == 4 and perm == TO_NHWC:
+                nhwc.add(node.output[0])
+        elif node.op_type in KEEPS_LAYOUT and any(n in nhwc for n in ins) and \
+                attrs(node).get("keepdims", 1):
+            nhwc.update(node.output)
+    return nhwc
+
+
 class _Walk:
     """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
 
@@ -410,6 +440,13 @@ class _Walk:
         for info in list(graph.value_info) + list(graph.input) + list(graph.output):
             self.dims[info.name] = _dims(info.type)
         self.consts: dict[str, list] = {t.name: list(t.dims) for t in graph.initializer}
+        # initializers, and Identity copies of them (the exporter shares equal tensors)
+        self.params: set[str] = set(self.consts)
+        for node in graph.node:
+            if node.op_type in ("Identity", "Transpose") and node.input[0] in self.params:
+                self.params.add(node.output[0])
+        # tensors held channels-last: [1, H, W, C] views of costcalc's C x H x W tensors
+        self.nhwc = _channels_last(graph, self.dims, self.attrs)
         self.values: dict[str, list] = {}
         for t in graph.initializer:
             if math.prod(t.dims) <= SMALL and t.data_location != onnx.TensorProto.EXTERNAL:
@@ -429,7 +466,9 @@ class _Walk:
         self.names: set[str] = set()
         self.unknown: list[str] = []
         self.folded: list[str] = []
+        self.producers = {out: node for node in graph.node for out in node.output}
         self.se_convs = _se_convs(graph)
+        self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params)
         self.batchnorms = sum(n.op_type == "BatchNormalization" for n in graph.node)
 
     def _array(self, tensor) -> list:
@@ -497,9 +536,20 @@ class _Walk:
         self.names.add(name)
         return name
 
+    def shape_of(self, name: str) -> Shape | None:
+        """The C x H x W shape of an ONNX tensor (a channels-last one read as NHWC)."""
+        dims = self.dims.get(name)
+        if dims and name in self.nhwc and len(dims) == 4:
+            dims = [dims[0], dims[3], dims[1], dims[2]]
+        return _shape(dims) if dims else None
+
+    def channel_last(self, name: str, axis: int) -> bool:
+        """Whether ``axis`` of the channels-last tensor ``name`` is its channel axis."""
+        return name in self.nhwc and axis in (-1, 3)
+
     def out_shape(self, node, index: int = 0) -> Shape:
         dims = self.dims.get(node.output[index])
-        shape = _shape(dims) if dims else None
+        shape = self.shape_of(node.output[index])
         if shape is None:
             raise self.error(node, f"output shape {dims} not inferred as a batch-1 tensor of "
                                    "rank 2 to 4")
@@ -523,6 +573,10 @@ class _Walk:
             self.builder.group = ".".join(group) if group else None
             for depth in range(1, len(path) + 1):
                 stack.enter_context(self.builder.block(".".join(path[:depth]), "module"))
+            match = self.patterns.get(id(node))
+            if match is not None and self.is_tensor(match.x):
+                self.pattern(node, match)
+                return
             handler = getattr(self, "op_" + node.op_type, None)
             if handler is None:
                 self.unknown_op(node)
@@ -533,6 +587,38 @@ class _Walk:
                 if exc.path is not None:
                     raise
                 raise self.error(node, exc.message) from None
+
+    def pattern(self, first, match) -> None:
+        """One row for a layer the exporter wrote as several ops (onnx_patterns)."""
+        name = self.unique(first)
+        x = self.tensors[match.x]
+        fields = dict(match.fields)
+        if match.kind == "layer_norm":
+            if not self.is_channel_axis(match.x, match.axes[0]):
+                return self.unknown_op(first, f"a LayerNorm written as ReduceMean ... Sqrt, Div "
+                                              f"over axis {match.axes[0]}: only over the "
+                                              "channels has a layer kind", name)
+            fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
+        self.done.update(id(n) for n in match.nodes)
+        y = self.builder.call(match.kind, x, name, **fields)
+        expected = self.shape_of(match.out)
+        if y.shape != expected:
+            raise self.error(first, f"costcalc's shape {y.shape.text()} differs from the "
+                                    f"inferred {expected.text() if expected else None}")
+        self.tensors[match.out] = y
+
+    def permuted_around(self, match) -> bool:
+        """Whether a match is the whole of what lies between Transpose(0, 2, 3, 1) and
+        Transpose(0, 3, 1, 2): torchvision's LayerNorm2d, not nn.LayerNorm on a channels-last
+        map."""
+        ids = {id(n) for n in match.nodes}
+        before = self.producers.get(match.x)
+        after = self.only_reader(match.out)
+        return before is not None and before.op_type == "Transpose" and \
+            self.attrs(before).get("perm") == TO_NHWC and \
+            all(id(n) in ids for n in self.readers.get(match.x, [])) and \
+            after is not None and after.op_type == "Transpose" and \
+            self.attrs(after).get("perm") == TO_NCHW
 
     def fold(self, node) -> None:
         """Shape computations and constants: no row; small values kept for later readers."""
@@ -690,13 +776,15 @@ class _Walk:
 
     def linear(self, node, name, out, bias, y_name=None):
         x = self.tensors[node.input[0]]
-        if (x.shape.h, x.shape.w) != (1, 1):
-            # a MatMul on [1, H, W, C] (ConvNeXt) or [1, T, C] (transformers): a linear at every
-            # position, which the linear kind (a flat input) does not count
+        per_position = node.input[0] in self.nhwc
+        if (x.shape.h, x.shape.w) != (1, 1) and not per_position:
+            # a MatMul on [1, T, C] (transformers) or over the W axis of an NCHW map: not a
+            # linear over the channels, which the linear kind counts
             return self.unknown_op(node, f"a linear layer on a {x.shape.text()} activation "
-                                         "(one per position) has no layer kind", name)
+                                         "that is not channels-last has no layer kind", name)
         fn, y_name = self.follow(y_name or node.output[0])
-        y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn)
+        fields = {"per_position": True} if per_position else {}
+        y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn, **fields)
         self.check(node, y)
         self.tensors[y_name] = y
 
@@ -778,7 +866,29 @@ class _Walk:
         self.binary(node, name, q.ADD)
 
     def op_Mul(self, node, name):
-        self.binary(node, name, q.MUL)
+        if not self.layer_scale(node, name):
+            self.binary(node, name, q.MUL)
+
+    def layer_scale(self, node, name) -> bool:
+        """Mul of an activation by a learned per-channel initializer (C x 1 x 1, or C on a
+        channels-last map): ``layer_scale``, whose C gammas are parameters (ConvNeXt)."""
+        if len(node.input) != 2:
+            return False
+        for x, gamma in (node.input, node.input[::-1]):
+            if not self.is_tensor(x) or gamma not in self.params:
+                continue
+            dims = list(self.consts.get(gamma, []))
+            while dims and dims[0] == 1:
+                dims.pop(0)
+            c = self.tensors[x].shape.c
+            rank = len(self.dims.get(x, []))
+            wanted = [c] if x in self.nhwc or rank == 2 else [c, 1, 1]
+            if c > 1 and dims == wanted:
+                y = self.builder.call("layer_scale", self.tensors[x], name)
+                self.check(node, y)
+                self.tensors[node.output[0]] = y
+                return True
+        return False
 
     def op_Div(self, node, name):
         if not self.gelu_erf(node, name):
@@ -878,7 +988,17 @@ class _Walk:
         self.view(node, name, "flatten")
 
     def op_Transpose(self, node, name):
-        if self.layer_norm_2d(node, name):
+        perm = self.attrs(node).get("perm")
+        x = node.input[0]
+        rank = len(self.dims.get(x, []))
+        if x not in self.nhwc and rank == 4 and perm == TO_NHWC and \
+                self.layer_norm_2d(node, name):
+            return
+        if (x in self.nhwc and perm == TO_NCHW) or node.output[0] in self.nhwc:
+            # NCHW <-> NHWC: the same tensor, held channels-last or back; no row (a permute
+            # moves data but costs nothing in any convention)
+            self.tensors[node.output[0]] = self.tensors[x]
+            self.names.discard(name)
             return
         self.view(node, name)
 
@@ -940,24 +1060,33 @@ class _Walk:
 
     # ------------------------------------------------------------------ norms, gelu, softmax
     def channel_axis(self, node, axis: int) -> bool:
-        """Whether ``axis`` of the input is costcalc's channel axis (ONNX's axis 1)."""
-        rank = len(self.dims.get(node.input[0], []))
+        """Whether ``axis`` of the input is costcalc's channel axis (ONNX's axis 1, the last one
+        of a channels-last tensor)."""
+        return self.is_channel_axis(node.input[0], axis)
+
+    def is_channel_axis(self, name: str, axis: int) -> bool:
+        rank = len(self.dims.get(name, []))
+        if name in self.nhwc:
+            return self.channel_last(name, axis)
         return rank >= 2 and axis % rank == 1
 
     def op_LayerNormalization(self, node, name):
         axis = self.attrs(node).get("axis", -1)
         rank = len(self.dims.get(node.input[0], []))
         affine = len(node.input) > 2 and bool(node.input[2])
-        if rank == 2 and self.channel_axis(node, axis):
-            # a [1, C] vector: normalised over its C values, one row
+        channels_last = node.input[0] in self.nhwc
+        if (rank == 2 or channels_last) and self.channel_axis(node, axis):
+            # a [1, C] vector, or each position of a channels-last map (nn.LayerNorm after a
+            # permute, as in ConvNeXt's blocks): normalised over its C values, one row
             x = self.tensors[node.input[0]]
-            y = self.builder.call("layer_norm", x, name, affine=affine)
+            y = self.builder.call("layer_norm", x, name, affine=affine,
+                                  channels_last=channels_last)
             self.check(node, y)
             self.tensors[node.output[0]] = y
             return
         self.unknown_op(node, f"LayerNormalization over axes {axis}.. of a rank-{rank} tensor: "
-                              "only over the channels (a [1, C] vector, or NCHW permuted to "
-                              "NHWC and back) has a layer kind", name)
+                              "only over the channels (a [1, C] vector, a channels-last map, or "
+                              "NCHW permuted to NHWC and back) has a layer kind", name)
 
     def layer_norm_2d(self, node, transpose_name: str) -> bool:
         """Transpose(0,2,3,1) -> LayerNormalization(last axis) -> Transpose(0,3,1,2), each the
@@ -985,13 +1114,16 @@ class _Walk:
     def op_GroupNormalization(self, node, name):
         attrs = self.attrs(node)
         x = self.tensors[node.input[0]]
+        groups = attrs["num_groups"]
         scale = self.consts.get(node.input[1]) if len(node.input) > 1 else None
-        if scale is None or math.prod(scale) != x.shape.c:
-            # opset 18's scale and bias hold one value per group, the kind's one per channel
-            return self.unknown_op(node, f"a scale of shape {scale} (one per group, opset 18): "
-                                         "the group_norm kind has one per channel (opset 21)",
-                                   name)
-        y = self.builder.call("group_norm", x, name, groups=attrs["num_groups"], affine=True)
+        # opsets 18 to 20 define scale and bias per group, 21 per channel (the same when G = C)
+        per = "group" if self.opset < 21 else "channel"
+        wanted = groups if per == "group" else x.shape.c
+        if scale is None or math.prod(scale) != wanted:
+            raise self.error(node, f"a scale of shape {scale}: GroupNormalization at opset "
+                                   f"{self.opset} has one per {per} ({wanted})")
+        y = self.builder.call("group_norm", x, name, groups=groups, affine=True,
+                              affine_per="channel" if groups == x.shape.c else per)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 

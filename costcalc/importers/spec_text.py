@@ -146,10 +146,10 @@ class _Writer:
                       "bias": info["bias"], "bn": info["bn"], "act": info["act"]}
             return _entry(node, kind, fields)
         if kind in ("layer_norm", "group_norm", "instance_norm", "gelu"):
-            names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine"),
+            names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine", "affine_per"),
                      "instance_norm": ("affine",), "gelu": ("approximate",)}[kind]
             return _entry(node, kind, {key: info[key] for key in names})
-        if kind == "softmax":
+        if kind in ("softmax", "layer_scale"):
             return _entry(node, kind, {})
         if kind == "upsample":
             scale = node.shape.h // source.h
@@ -158,7 +158,8 @@ class _Writer:
             return _entry(node, kind, {"size": node.shape.h, "mode": info["mode"]})
         if kind == "linear":
             return _entry(node, kind, {"out": node.shape.c, "bias": info["bias"],
-                                       "act": info["act"]})
+                                       "act": info["act"],
+                                       "per_position": info.get("per_position", False)})
         if kind == "activation":
             return _entry(node, kind, {"fn": info["act"]})
         if kind in ("bn", "dropout"):
