@@ -520,6 +520,24 @@ def test_folded_batchnorm_is_noted(tmp_path):
     assert len(notes) == 1 and "BatchNorm folded" in notes[0] and "features.0" in notes[0]
 
 
+@pytest.mark.parametrize("norm,opset", [
+    ([helper.make_node("GroupNormalization", ["c", "gs", "b2"], ["y"], num_groups=2)], 21),
+    ([permute("c", "t"), helper.make_node("LayerNormalization", ["t", "gs", "b2"], ["n"]),
+      permute("n", "y", False)], 17),
+    ([permute("c", "t")] + decomposed_layer_norm([-1], "t", "n") + [permute("n", "y", False)],
+     15),
+], ids=["groupnorm", "layernorm2d", "decomposed-layernorm"])
+def test_convs_with_biases_in_a_model_with_other_norms_are_not_called_folded(tmp_path, norm,
+                                                                            opset):
+    """ConvNeXt's convs carry biases of their own: it has LayerNorms, never had BatchNorm."""
+    nodes = [conv(["x", "w", "b"])]
+    nodes[0].output[0] = "c"
+    path = model_file(tmp_path, nodes + norm, [1, 3, 4, 4],
+                      [stub("w", [4, 3, 1, 1]), stub("b", [4]), stub("gs", [4]), stub("b2", [4])]
+                      + LN_CONSTANTS, opset=opset)
+    assert analyze(path).graph.notes == []
+
+
 @pytest.mark.parametrize("nodes,shape,inits,message", [
     ([conv(["x", "w"], kernel_shape=[1, 3])], [1, 3, 8, 8], [stub("w", [4, 3, 1, 3])],
      r"Conv node '/features/features.0/Conv' \(opset 15\): kernel \[1, 3\].*square"),

@@ -36,6 +36,7 @@ KEEPS_LAYOUT = frozenset(("Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Erf", "Tan
                           "LayerNormalization", "MatMul", "Gemm", "Identity", "Dropout",
                           "ReduceMean"))
 TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+OTHER_NORMS = ("LayerNormalization", "GroupNormalization", "InstanceNormalization")
 ACT_OPS = {"Relu": "relu", "HardSwish": "hswish", "HardSigmoid": "hsigmoid",
            "Sigmoid": "sigmoid"}
 
@@ -469,6 +470,10 @@ class _Walk:
         self.producers = {out: node for node in graph.node for out in node.output}
         self.se_convs = _se_convs(graph)
         self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params)
+        # a model normalised by other norms (ConvNeXt's LayerNorms) has convs with biases of its
+        # own, not BatchNorm folded into them
+        self.other_norms = sum(n.op_type in OTHER_NORMS for n in graph.node) + \
+            sum(m.kind == "layer_norm" for m in self.patterns.values())
         self.batchnorms = sum(n.op_type == "BatchNormalization" for n in graph.node)
 
     def _array(self, tensor) -> list:
@@ -505,7 +510,7 @@ class _Walk:
         notes = []
         if self.unknown:
             notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
-        if self.folded and not self.batchnorms:
+        if self.folded and not self.batchnorms and not self.other_norms:
             shown = ", ".join(self.folded[:8]) + (", ..." if len(self.folded) > 8 else "")
             notes.append(f"no BatchNormalization in the file and {len(self.folded)} convs with a "
                          f"bias ({shown}): BatchNorm folded into the convs by the exporter; counted "
