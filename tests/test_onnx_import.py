@@ -258,6 +258,12 @@ CASES = [
      [("maxpool", (2, 3, 3), {"maxpool_in": 128, "maxpool_out": 18, "maxpool_window": 162})]),
     ("pad", [helper.make_node("Pad", ["x", "p"], ["y"])], [1, 2, 3, 3],
      [ints("p", [0, 0, 1, 1, 0, 0, 1, 1])], 15, [("identity", (2, 5, 5), {})]),
+    ("ssd-head-view-chain",  # view(N, A, K, H, W), permute(0, 3, 4, 1, 2), reshape(N, -1, K)
+     [helper.make_node("Reshape", ["x", "s5"], ["r"], name="/head/Reshape"),
+      helper.make_node("Transpose", ["r"], ["t"], perm=[0, 3, 4, 1, 2], name="/head/Transpose"),
+      helper.make_node("Reshape", ["t", "s3"], ["y"], name="/head/Reshape_1")],
+     [1, 12, 2, 2], [ints("s5", [1, 3, 4, 2, 2]), ints("s3", [1, -1, 4])], 17,
+     [("identity", (12, 4, 1), {})]),
     ("identity-dropout", [helper.make_node("Identity", ["x"], ["i"]),
                           helper.make_node("Dropout", ["i"], ["y"])], [1, 2, 3, 3], [], 15,
      [("identity", (2, 3, 3), {}), ("dropout", (2, 3, 3), {})]),

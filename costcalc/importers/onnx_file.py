@@ -4,6 +4,8 @@ The file is read without its external weights (only dims matter), converted to o
 older, shape-inferred strictly with data propagation (batch pinned to 1), and walked in order.
 Conv, Gemm and MatMul absorb a following BatchNormalization and activation when they are its only
 reader (as a spec writes ``bn: true, act: relu``); ops that only compute shapes leave no row.
+A map permuted to NHWC is the same tensor held channels-last (its last axis the channels), and
+layers an exporter writes as several primitive ops are found first (``onnx_patterns``).
 An op with no kind is an error naming it, unless ``allow_unknown`` (a named zero-cost row).
 """
 from __future__ import annotations
@@ -987,7 +989,31 @@ class _Walk:
             self.tensors[back.output[0]] = self.builder.call("channel_shuffle", x, name,
                                                              groups=dims[1])
             return
+        if len(dims) > 4 and self.view_chain(node, name):
+            return
         self.view(node, name, "flatten" if len(dims) == 2 else "identity")
+
+    def view_chain(self, node, name) -> bool:
+        """Reshape to rank 5 or more, then Transposes and Reshapes (each the only reader of the
+        one before) until rank 4 or less: one free view from the first input to the last output
+        (SSD's heads: [1, A K, H, W] -> [1, A, K, H, W] -> [1, H, W, A, K] -> [1, H W A, K])."""
+        chain, out = [], node.output[0]
+        while len(self.dims.get(out, [])) > 4:
+            reader = self.only_reader(out)
+            if reader is None or reader.op_type not in ("Reshape", "Transpose") or \
+                    reader.input[0] != out:
+                return False
+            chain.append(reader)
+            out = reader.output[0]
+        self.done.update(id(n) for n in chain)
+        last = chain[-1]
+        x = self.tensors[node.input[0]]
+        shape = self.out_shape(last)
+        self.tensors[out] = self.builder.add_node(name, "flatten" if len(self.dims[out]) == 2
+                                                  else "identity", (x,), shape, {},
+                                                  op=node.op_type, op_class="other",
+                                                  input=x.shape)
+        return True
 
     def op_Flatten(self, node, name):
         self.view(node, name, "flatten")
