@@ -458,6 +458,21 @@ def test_blocks_follow_the_exporters_module_names(tmp_path):
         ("classifier.1", "classifier.1", "classifier.1")]
 
 
+@pytest.mark.parametrize("node_name,path", [
+    ("/features/features.3/conv/conv.0/Conv", ["features", "3", "conv", "0"]),
+    ("/backbone/features/features.0/features.0.0/features.0.0.0/Conv",  # SSDlite's Sequentials
+     ["backbone", "features", "0", "0", "0"]),
+    ("/layer1/layer1.0/conv1/Conv", ["layer1", "0", "conv1"]),
+    ("/encoder/layers/encoder_layer_0/ln_1/LayerNormalization",
+     ["encoder", "layers", "encoder_layer_0", "ln_1"]),
+    ("Conv_3", []),
+])
+def test_module_path_from_the_exporters_scope_names(node_name, path):
+    from costcalc.importers.onnx_file import module_path
+
+    assert module_path(node_name) == path
+
+
 UNKNOWN = [helper.make_node("LRN", ["x"], ["y"], name="/norm/LRN", size=3)]
 
 

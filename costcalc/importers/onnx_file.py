@@ -354,18 +354,24 @@ def _shape(dims: list) -> Shape | None:
 
 
 def module_path(node_name: str) -> list[str]:
-    """``/features/features.3/conv/conv.0/Conv`` -> ``['features', '3', 'conv', '0']``."""
+    """``/features/features.3/conv/conv.0/Conv`` -> ``['features', '3', 'conv', '0']``.
+
+    A scope names a module by its parent's scope and its index in it (``features.0.0`` inside
+    ``features.0``: SSDlite's nested Sequentials), or by the whole path so far."""
     if not node_name.startswith("/"):
         return []
     parts = [p for p in node_name.split("/")[1:-1] if p]
     path: list[str] = []
-    for part in parts:
+    parent = ""
+    for raw in parts:
         previous = ".".join(path)
+        part = raw
         if previous and part.startswith(previous + "."):
             part = part[len(previous) + 1:]
-        elif path and part.startswith(path[-1] + "."):
-            part = part[len(path[-1]) + 1:]
+        elif parent and part.startswith(parent + "."):
+            part = part[len(parent) + 1:]
         path.extend(p for p in part.split(".") if p)
+        parent = raw
     return path
 
 
