@@ -6,12 +6,37 @@ from __future__ import annotations
 # (measured per op type on shufflenet_v2_x0_5: Add 13, Div 52, Mul 26 for its 13 splits). That is
 # an artifact of the exporter, not of the architecture: costcalc does not model it.
 ONNX_CHUNK_SCALAR_MACS = 7
+# The export of nn.MultiheadAttention computes the head split and the scale 1/sqrt(D/H) with
+# arithmetic on shape scalars that onnx-tool charges 78 MACs, whatever N, D and H (measured on
+# nn.MultiheadAttention(64, 4) at N = 10, with and without bias, and (64, 8) at N = 7).
+ONNX_MHA_SCALAR_MACS = 78
+# torchvision's VisionTransformer._process_input checks the input size and computes n_h * n_w
+# on shape scalars: an Equal and a Mul that onnx-tool charges 3 each (measured per node on a
+# one-layer VisionTransformer). Counted once per class token, which only that model puts in.
+ONNX_VIT_INPUT_SCALAR_MACS = 6
+# torchvision's shifted_window_attention (Swin) and PatchMerging: 1 MAC of shape arithmetic each,
+# and 72 more where the window is shifted (the mask's slice bounds); measured on
+# ShiftedWindowAttention(32 or 64, 7 or 8, shift, 2 or 4 heads) at 7 to 21 tokens a side and
+# PatchMerging(32) at 7 x 7 and 8 x 8.
+ONNX_WINDOW_SCALAR_MACS = 1
+ONNX_SHIFT_SCALAR_MACS = 72
+ONNX_MERGING_SCALAR_MACS = 1
 
 
 def export_residual(profile: str, report) -> int:
-    """Tool total minus costcalc's for ``report``'s model: 7 per chunk call under onnx-tool (one
-    call per split input, however many parts), else 0."""
+    """Tool total minus costcalc's for ``report``'s model: under onnx-tool 7 per chunk call (one
+    call per split input, however many parts), 78 per attention and 6 per ViT input (class
+    token), else 0."""
     if profile != "onnx-tool":
         return 0
-    chunks = {n.inputs for n in report.graph.nodes if n.kind == "channel_split"}
-    return ONNX_CHUNK_SCALAR_MACS * len(chunks)
+    nodes = report.graph.nodes
+    chunks = {n.inputs for n in nodes if n.kind == "channel_split"}
+    scores = [n for n in nodes if n.kind == "attention" and n.role == "scores"]
+    windowed = [n for n in scores if n.info["windowed"]]
+    vits = sum(1 for n in nodes if n.kind == "class_token")
+    merges = sum(1 for n in nodes if n.kind == "patch_merging")
+    return (ONNX_CHUNK_SCALAR_MACS * len(chunks) + ONNX_VIT_INPUT_SCALAR_MACS * vits
+            + ONNX_MHA_SCALAR_MACS * (len(scores) - len(windowed))
+            + ONNX_WINDOW_SCALAR_MACS * len(windowed)
+            + ONNX_SHIFT_SCALAR_MACS * sum(1 for n in windowed if n.info["shifted"])
+            + ONNX_MERGING_SCALAR_MACS * merges)

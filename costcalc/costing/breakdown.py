@@ -5,7 +5,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 LABELS = {"pointwise": "pointwise", "depthwise": "depthwise", "conv": "standard conv",
-          "se": "SE", "linear": "fully connected", "other": "other"}
+          "se": "SE", "linear": "fully connected", "matmul": "matmul", "other": "other"}
 
 
 def by_op_class(rows: Sequence[Any], metric: str) -> list[tuple[str, Any, Fraction]]:

@@ -20,7 +20,7 @@ from costcalc import limits
 from costcalc import numbers
 from costcalc.errors import SpecError
 from costcalc.graph.core import Block, Graph, Node, Tensor
-from costcalc.graph.registry import KINDS, Shape
+from costcalc.graph.registry import KINDS, Shape, token_problem
 
 MAX_NODES = 100_000
 MAX_CHANNELS = 10**9
@@ -63,7 +63,12 @@ class GraphBuilder:
     # ------------------------------------------------------------------ nodes
     def add_node(self, name: str, kind: str, inputs: tuple[Tensor, ...], shape: Shape,
                  counts: dict[str, Any], *, role: str | None = None, **info: Any) -> Tensor:
-        """Append a primitive node; validates its output shape on the exact path."""
+        """Append a primitive node; validates its output shape on the exact path and that its
+        kind takes the input it got (tokens or a map, ``Kind.tokens``)."""
+        spec = KINDS.get(kind)
+        if spec is not None and spec.tokens != "accept" and inputs and \
+                inputs[0].shape.tokens != (spec.tokens == "only"):
+            raise SpecError(token_problem(spec, inputs[0]))
         if not self.symbolic:
             for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
                 if dim < 1:

@@ -10,7 +10,8 @@ from costcalc.graph.registry import Shape
 # for node names: memory splitting finds inverted residuals by expand/dw/project, the report
 # labels blocks by them. A spec entry may declare one with ``role:``.
 ROLES = ("expand", "dw", "pw", "project", "se", "pool", "reduce", "excite", "scale", "add",
-         "shortcut", "branch", "split", "merge", "act", "identity", "conv", "body")
+         "shortcut", "branch", "split", "merge", "act", "identity", "conv", "body",
+         "qkv", "scores", "softmax", "context", "proj")
 
 
 class Tensor(NamedTuple):

@@ -224,15 +224,18 @@ def add_merge(b, inputs, name, act="none", role="add"):
 
 
 def concat_merge(b, inputs, name, role="merge"):
-    """Concatenate along channels; heights and widths must agree. Free."""
+    """Concatenate along channels (tokens: along D); heights and widths must agree. Free."""
     first = inputs[0].shape
+    if any(t.shape.tokens != first.tokens for t in inputs[1:]):
+        raise SpecError("cannot concat tokens with a C x H x W map")
     for other in inputs[1:]:
         if exact(first.h, first.w, other.shape.h, other.shape.w) and \
                 (other.shape.h, other.shape.w) != (first.h, first.w):
             raise SpecError(f"cannot concat tensors of shapes {first.text()} and "
                             f"{other.shape.text()}: heights and widths differ")
     channels = sum(t.shape.c for t in inputs[1:]) + first.c
-    return b.add_node(name, "concat", tuple(inputs), Shape(channels, first.h, first.w), {},
+    # tokens concatenate along their width D, as maps along channels
+    return b.add_node(name, "concat", tuple(inputs), first._replace(c=channels), {},
                       role=role, op_class="other", input=first)
 
 

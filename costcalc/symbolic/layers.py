@@ -225,6 +225,9 @@ def _number(value: Any) -> Piece:
     import sympy
 
     value = sympy.sympify(value)
+    if isinstance(value, sympy.Add):  # a factor of a product: a sum (N = 196 rho^2 + 1) is
+        text = f"({sympy.sstr(value)})"  # bracketed
+        return Piece(text, text, rf"\left({sympy.latex(value)}\right)", value)
     return Piece(sympy.sstr(value), sympy.sstr(value), sympy.latex(value), value)
 
 

@@ -22,6 +22,9 @@ MODELS = {
     "squeezenet1_1": "squeezenet1_1.yaml",
     "convnext_tiny": "convnext_tiny.yaml",
     "efficientnet_v2_s": "efficientnet_v2_s.yaml",
+    "vit_b_16": "vit_b_16.yaml",
+    "vit_b_32": "vit_b_32.yaml",
+    "swin_t": "swin_t.yaml",
 }
 ALIASES = {
     "v1": "mobilenet_v1", "v2": "mobilenet_v2", "v3": "mobilenet_v3_large",

@@ -65,7 +65,10 @@ NO_ONNX = {("vgg16", 160): "torch.onnx cannot export adaptive_avg_pool2d from 5x
 
 
 def zoo_params(model: str, width: str | None, res: int) -> dict:
-    """The zoo spec's parameters that describe the PyTorch model ``build`` makes."""
+    """The zoo spec's parameters that describe the PyTorch model ``build`` makes (the modern
+    models of test_crosscheck_modern.py: the resolution alone)."""
+    if model not in MODELS:
+        return {"resolution": res}
     name, _, extra = MODELS[model]
     params = {"resolution": res, **extra}
     if name is not None:
@@ -116,13 +119,18 @@ def costcalc_report(model: str, width: str, res: int, profile: str):
     return costcalc.analyze(model, profile, **zoo_params(model, width, res))
 
 
-def run_tool(profile: str, net, x):
-    """(total, per-leaf-module dict or None) of the tool behind ``profile``."""
+def run_tool(profile: str, net, x, grad: bool = False):
+    """(total, per-leaf-module dict or None) of the tool behind ``profile``; without autograd
+    unless ``grad`` (nn.MultiheadAttention in eval mode without autograd takes its fused fast
+    path, aten::_native_multi_head_attention, which no tool has a formula for and the ONNX
+    exporter refuses: attention models are measured with autograd on, see docs/crosscheck.md)."""
+    import contextlib
+
     import xcheck_tools as tools
 
     import torch
 
-    with torch.no_grad():
+    with contextlib.nullcontext() if grad else torch.no_grad():
         if profile == "fvcore":
             return tools.fvcore(net, x)
         if profile == "ptflops":

@@ -77,10 +77,13 @@ def torchinfo(model, x):
 
 
 def flopcounter(model, x):
+    """FlopCounterMode with attention on the math backend (torchvision's ``_ops``): the CPU
+    flash kernel scaled_dot_product_attention picks by default has no FLOP formula."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
     mode = FlopCounterMode(display=False)
-    with quiet(), mode:
+    with quiet(), sdpa_kernel(SDPBackend.MATH), mode:
         model(x)
     counts = mode.get_flop_counts()
     prefix = type(model).__name__ + "."

@@ -7,7 +7,7 @@ from costcalc.graph.units import act_counts
 
 
 @register("activation", Field("fn", "choice", choices=q.ACTIVATIONS), memory="inplace",
-          prefix="act", aliases=("act",))
+          tokens="accept", prefix="act", aliases=("act",))
 def activation(b, f, x, name):
     """Element-wise activation. 0 MACs in the paper convention; C H W elements recorded."""
     return b.add_node(name, "activation", (x,), x.shape, act_counts(f["fn"], x.shape.elements),

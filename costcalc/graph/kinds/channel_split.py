@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from costcalc.errors import SpecError
-from costcalc.graph.registry import Field, Shape, register
+from costcalc.graph.registry import Field, register
 from costcalc.graph.units import divide, exact
 
 
@@ -10,10 +10,11 @@ from costcalc.graph.units import divide, exact
           Field("channels", "count", None, "take this many channels (unequal parts) instead "
                 "of part index of parts"),
           Field("offset", "count", 0, "first channel taken with channels", minimum=0),
-          memory="view", prefix="split")
+          memory="view", tokens="accept", prefix="split")
 def channel_split(b, f, x, name):
     """Take part ``index`` of ``parts`` equal channel groups (ShuffleNet v2), or ``channels``
-    channels from ``offset`` (GhostNet's ``out[:, :oup]``, unequal splits). Free."""
+    channels from ``offset`` (GhostNet's ``out[:, :oup]``, unequal splits); tokens split along
+    their width D. Free."""
     c, parts = x.shape.c, f["parts"]
     if f["channels"] is not None:
         if f["parts"] != 2 or f["index"] != 0:
@@ -21,8 +22,7 @@ def channel_split(b, f, x, name):
         if exact(c, f["channels"], f["offset"]) and f["offset"] + f["channels"] > c:
             raise SpecError(f"channel_split channels {f['offset']}..{f['offset'] + f['channels']}"
                             f" out of range for {c} channels")
-        return b.add_node(name, "channel_split", (x,), Shape(f["channels"], x.shape.h,
-                                                             x.shape.w),
+        return b.add_node(name, "channel_split", (x,), x.shape._replace(c=f["channels"]),
                           {}, op_class="other", input=x.shape)
     if f["offset"]:
         raise SpecError("channel_split offset goes with channels")
@@ -31,5 +31,5 @@ def channel_split(b, f, x, name):
             raise SpecError(f"channel_split into {parts} parts does not fit {c} channels")
         if f["index"] >= parts:
             raise SpecError(f"channel_split index {f['index']} out of range for {parts} parts")
-    return b.add_node(name, "channel_split", (x,), Shape(divide(c, parts), x.shape.h, x.shape.w),
+    return b.add_node(name, "channel_split", (x,), x.shape._replace(c=divide(c, parts)),
                       {}, op_class="other", input=x.shape)

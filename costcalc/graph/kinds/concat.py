@@ -8,7 +8,7 @@ from costcalc.graph.registry import register
 from costcalc.graph.units import concat_merge
 
 
-@register("concat", internal=True)
+@register("concat", internal=True, tokens="accept")
 def concat(b, f, inputs, name):
     """Concatenate along channels; heights and widths must agree. Free."""
     return concat_merge(b, inputs, name)

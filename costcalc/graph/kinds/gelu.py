@@ -17,7 +17,7 @@ GELU_TANH = q.declare("act_gelu_tanh", "gelu (tanh approximation) activation ele
 
 @register("gelu", Field("approximate", "choice", "none", "none: x Phi(x) with erf; tanh: "
                         "PyTorch's tanh approximation", choices=("none", "tanh")),
-          letters=free_letters, prefix="gelu")
+          letters=free_letters, tokens="accept", prefix="gelu")
 def gelu(b, f, x, name):
     """GELU: x Phi(x) (erf) or its tanh approximation. 0 MACs in the paper convention; C H W
     elements recorded."""

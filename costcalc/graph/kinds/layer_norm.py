@@ -28,17 +28,19 @@ LAYER_NORM_ROWS = q.declare("layer_norm_rows", "LayerNorm rows (positions normal
 @register("layer_norm", AFFINE,
           Field("channels_last", "bool", False, "nn.LayerNorm on a channels-last (permuted) "
                 "map, as in ConvNeXt's blocks; false: torchvision's LayerNorm2d. Matters to "
-                "hook-based counters"), letters=per_channel_letters(2), prefix="ln")
+                "hook-based counters"), letters=per_channel_letters(2), tokens="accept", prefix="ln")
 def layer_norm(b, f, x, name):
-    """LayerNorm over the C channels of each of the H W positions: y = (x - mean) / std * g + b.
+    """LayerNorm over the C channels of each of the H W positions (over the width D of each of
+    the N tokens of a token input): y = (x - mean) / std * g + b.
 
     0 MACs in the paper convention; C H W elements and H W rows recorded; params 2C when affine.
     """
     counts = norm_counts(LAYER_NORM, LAYER_NORM_AFFINE, x.shape.c, x.shape.elements, f["affine"])
     counts[LAYER_NORM_ROWS] = x.shape.h * x.shape.w
-    if f["channels_last"]:
+    if f["channels_last"] or x.shape.tokens:  # tokens: always nn.LayerNorm over the last dim
         counts[MODULE] = x.shape.elements
         if f["affine"]:
             counts[MODULE_AFFINE] = x.shape.elements
     return b.add_node(name, "layer_norm", (x,), x.shape, counts, affine=f["affine"],
-                      channels_last=f["channels_last"], op_class="other", input=x.shape)
+                      channels_last=f["channels_last"] or x.shape.tokens, op_class="other",
+                      input=x.shape)

@@ -12,7 +12,8 @@ PARAMS = q.declare("layer_scale_params", "layer scale gammas (1 per channel)", "
                    params={"*": 1})
 
 
-@register("layer_scale", memory="inplace", letters=per_channel_letters(1), prefix="ls")
+@register("layer_scale", memory="inplace", letters=per_channel_letters(1),
+          tokens="accept", prefix="ls")
 def layer_scale(b, f, x, name):
     """y = gamma * x with one learned gamma per channel. 0 MACs in the paper convention; C H W
     multiplies recorded; params C."""

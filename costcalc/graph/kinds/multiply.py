@@ -23,10 +23,12 @@ def broadcast(shapes: list[Shape]) -> Shape:
             raise SpecError(f"cannot multiply tensors of shapes {texts}: each size must agree "
                             "or be 1")
         dims.append(big[0] if big else 1)
-    return Shape(*dims)
+    if any(s.tokens != shapes[0].tokens for s in shapes):
+        raise SpecError("cannot multiply tokens with a C x H x W map")
+    return type(shapes[0])(*dims)
 
 
-@register("multiply", internal=True, memory="inplace")
+@register("multiply", internal=True, memory="inplace", tokens="accept")
 def multiply(b, f, inputs, name):
     """Element-wise product of n tensors, broadcast over sizes of 1. 0 MACs in the paper
     convention; (n-1) C H W multiplies recorded (the quantity SE scaling records)."""

@@ -1,4 +1,4 @@
-"""The ``parallel`` kind: branches on one input merged by concat or add."""
+"""The ``parallel`` kind: branches on one input merged by concat, add, multiply or matmul."""
 from __future__ import annotations
 
 from costcalc.errors import SpecError
@@ -7,12 +7,14 @@ from costcalc.graph.units import ACT, add_merge, concat_merge
 
 
 @register("parallel", Field("branches", "branches"),
-          Field("merge", "choice", "concat", choices=("concat", "add", "multiply")),
+          Field("merge", "choice", "concat", choices=("concat", "add", "multiply",
+                                                         "matmul")),
           Field("split", "bool", False, "split the input channels equally between branches"),
-          ACT, prefix="block")
+          ACT, tokens="accept", prefix="block")
 def parallel(b, f, x, name):
-    """Branches on the same input (or on equal channel splits), merged by concat, add or an
-    element-wise multiply (broadcast over sizes of 1). Free merge in the paper convention."""
+    """Branches on the same input (or on equal channel splits), merged by concat, add, an
+    element-wise multiply (broadcast over sizes of 1) or a matmul of two branches (first @
+    second: batch n k m MACs). Free merge in the paper convention, but for matmul."""
     branches = f["branches"]
     if not isinstance(branches, list) or not branches:
         raise SpecError("'branches' must be a non-empty list of layer lists")
@@ -31,6 +33,8 @@ def parallel(b, f, x, name):
             return add_merge(b, outputs, f"{name}.add", act=f["act"])
         if f["merge"] == "multiply":
             y = b.call("multiply", outputs, f"{name}.multiply", role="merge")
+        elif f["merge"] == "matmul":
+            y = b.call("matmul", outputs, f"{name}.matmul", role="merge")
         else:
             y = concat_merge(b, outputs, f"{name}.concat")
         if f["act"] != "none":

@@ -10,7 +10,7 @@ from costcalc.graph.units import ACT, add_merge, conv_unit
                 "body alone) or a list of layers",
                 choices=("auto", "identity", "projection", "none")),
           Field("stride", "count", 1, "stride of the projection shortcut"), ACT,
-          prefix="block")
+          tokens="accept", prefix="block")
 def residual(b, f, x, name):
     """y = act(body(x) + shortcut(x)); shortcut auto = identity, or 1x1 conv + BN when shapes differ;
     none = act(body(x)) (EfficientNetV2's Fused-MBConv without a skip)."""

@@ -15,7 +15,7 @@ SOFTMAX = q.declare("softmax", "softmax elements", macs={"thop": 3, "ptflops": 1
 SOFTMAX_ROWS = q.declare("softmax_rows", "softmax rows (vectors normalised)", macs={"thop": -1})
 
 
-@register("softmax", letters=free_letters, prefix="softmax")
+@register("softmax", letters=free_letters, tokens="accept", prefix="softmax")
 def softmax(b, f, x, name):
     """Softmax over the C channels of each of the H W positions: exp(x_i) / sum_j exp(x_j).
 

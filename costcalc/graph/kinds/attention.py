@@ -1,0 +1,198 @@
+"""The ``attention`` kind: multi-head self-attention over tokens, global (ViT's
+nn.MultiheadAttention) or within windows, shifted or not (Swin's shifted_window_attention).
+
+Its nodes, in a block scope named after the entry: ``.qkv`` (the input projection to 3 D),
+``.scores`` (Q K^T per head and window), ``.softmax``, ``.context`` (the scores times V) and
+``.proj`` (the output projection), so memory and the per-layer rows see the score tensor.
+"""
+from __future__ import annotations
+
+from costcalc.errors import SpecError
+from costcalc.graph import quantities as q
+from costcalc.graph.registry import Field, Shape, register
+from costcalc.graph.kinds import matmul as mm
+from costcalc.graph.units import exact, free_letters, out_size
+
+# Measured on nn.MultiheadAttention(D, H, batch_first=True) called as torchvision's ViT calls it
+# (``need_weights=False``: F.multi_head_attention_forward, F.linear projections and
+# F.scaled_dot_product_attention), N = 10, D = 64, H = 4, and on torchvision's vit_b_16:
+# - the projections (3 N D^2 + N D^2): every tool but thop and torchinfo, which see modules
+#   and find no called leaf inside (0 for the whole attention);
+# - the two matmuls (2 N^2 D): FlopCounterMode on the math backend (torchvision's ``_ops``;
+#   the CPU flash kernel, the default, is not counted), ptflops' MultiheadAttention hook and
+#   onnx-tool's MatMul; fvcore, ptflops-aten and calflops skip scaled_dot_product_attention;
+# - biases: ptflops-aten charges each projection's bias per output; ptflops' hook charges the
+#   input bias (3 N D), N D for scaling Q and N D for an output bias it always assumes, and
+#   H N^2 for the softmax;
+# - onnx-tool on the export: the projections and both MatMuls with their biases, Softmax 36 per
+#   score (as the softmax kind), the Mul scaling Q and one more N D elementwise op.
+PROJ = q.declare("attention_proj_macs", "attention projection multiply-adds (inside "
+                 "nn.MultiheadAttention)",
+                 macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim", "fvcore",
+                                            "ptflops-aten", "ptflops", "flopcounter", "calflops",
+                                            "calflops-flops", "onnx-tool")},
+                 multiply_add=True)
+MATMUL = q.declare("attention_matmul_macs", "attention matmul multiply-adds (Q K^T and "
+                   "scores V, in scaled_dot_product_attention)",
+                   macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim",
+                                              "ptflops", "flopcounter", "onnx-tool")},
+                   multiply_add=True)
+QKV_BIAS = q.declare("attention_qkv_bias", "attention input projection outputs with a bias",
+                     macs={"ptflops-aten": 1, "ptflops": 1, "onnx-tool": 1})
+OUT_BIAS = q.declare("attention_out_bias", "attention output projection outputs with a bias",
+                     macs={"ptflops-aten": 1, "onnx-tool": 1})
+TOKEN_VALUES = q.declare("attention_token_values", "attention token values: Q scaled, output "
+                         "projected (N D each)", macs={"ptflops": 1, "onnx-tool": 1})
+SCORES = q.declare("attention_scores", "attention scores through the softmax (H N^2)",
+                   macs={"ptflops": 1, "onnx-tool": 36})
+
+
+# Swin's shifted_window_attention (torchvision), measured on ShiftedWindowAttention(32, [7, 7],
+# shift, heads) at 7 x 7, 9 x 9 (padded to 14 x 14) and 14 x 14, shifted or not, after an
+# nn.Linear: F.linear on the module's weights, q * scale, q.matmul(k^T), + the relative position
+# bias (+ the shift mask), F.softmax, .matmul(v), F.linear. fvcore, ptflops-aten,
+# FlopCounterMode, calflops and onnx-tool charge the projections (on the padded tokens) and the
+# matmuls (the matmul kind's quantities: ptflops and calflops see Tensor.matmul); ptflops does
+# not see F.linear inside the module but charges F.softmax 1 per score; thop and torchinfo 0;
+# ptflops-aten and onnx-tool add the biases; calflops' FLOPs 1 per score (F.softmax); onnx-tool
+# Softmax 36 per score, Mul 1 per value of Q and Add 1 per score for the bias (and again for the
+# mask).
+WINDOW_PROJ = q.declare("window_attention_proj_macs", "window attention projection "
+                        "multiply-adds (F.linear)",
+                        macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim",
+                                                   "fvcore", "ptflops-aten", "flopcounter",
+                                                   "calflops", "calflops-flops", "onnx-tool")},
+                        multiply_add=True)
+WINDOW_BIAS = q.declare("window_attention_bias", "window attention projection outputs with a "
+                        "bias (F.linear)", macs={"ptflops-aten": 1, "onnx-tool": 1})
+WINDOW_SCORES = q.declare("window_attention_scores", "window attention scores through "
+                          "F.softmax", macs={"ptflops": 1, "onnx-tool": 36},
+                          flops={"calflops-flops": 1})
+# The shift mask is built at every call (new_zeros over the padded grid, region labels, their
+# pairwise differences per window, two masked_fill): only onnx-tool charges it, 4 per mask value
+# and 1 per grid token (fitted exactly on padded grids of 14, 16 and 21 with windows of 7 and 8).
+MASK = q.declare("attention_mask_values", "shift mask values built (M^2 per padded token)",
+                 macs={"onnx-tool": 4})
+MASK_GRID = q.declare("attention_mask_grid", "shift mask grid tokens", macs={"onnx-tool": 1})
+TABLE = q.declare("relative_position_bias", "relative position bias table values "
+                  "((2M - 1)^2 per head)", "param", params={"*": 1})
+
+
+class _Form:
+    """The quantity keys of one implementation (what the tools see of it)."""
+
+    def __init__(self, proj, qkv_bias, out_bias, token_values, softmax, matmul):
+        self.proj, self.qkv_bias, self.out_bias = proj, qkv_bias, out_bias
+        self.token_values, self.softmax, self.matmul = token_values, softmax, matmul
+
+
+GLOBAL = _Form(PROJ, QKV_BIAS, OUT_BIAS, TOKEN_VALUES, SCORES, (MATMUL,))
+WINDOWED = _Form(WINDOW_PROJ, WINDOW_BIAS, WINDOW_BIAS, None, WINDOW_SCORES,
+                 (mm.MACS, mm.CALLED))
+
+
+def _letters(node, resolve):
+    """The formula table's template of each part: projections N M N' (+ N' bias) over the N
+    (padded) tokens, the two matmuls N K M (K tokens attended per token, M = D summed over
+    the heads), the softmax free."""
+    role, info = node.role, node.info
+    if role in ("qkv", "proj"):
+        cin, cout = resolve(info["in_channels"]), resolve(info["out_channels"])
+        weights = [("channels", "M", cin), ("channels", "N", cout)]
+        params = [weights] + ([[("channels", "N", cout)]] if info.get("bias") else [])
+        return [[("number", resolve(info["rows"]))] + weights], params
+    if role in ("scores", "context"):
+        rows, keys, d = (resolve(info[k]) for k in ("rows", "keys", "width"))
+        table = resolve(node.counts.get(TABLE, 0))
+        return [[("number", rows * keys), ("channels", "M", d)]], [[("number", table)]]
+    return free_letters(node, resolve)
+
+
+def _padded(side, window):
+    """A grid side zero-padded to a multiple of the window: ceil(side / M) M."""
+    return out_size(side, window, window, "same") * window
+
+
+@register("attention", Field("heads", "count", doc="H, dividing the token width D"),
+          Field("qkv_bias", "bool", True, "bias on the Q, K, V projection"),
+          Field("proj_bias", "bool", True, "bias on the output projection"),
+          Field("window", "count", None, "M: attention within M x M windows of the token grid "
+                "(Swin), with a relative position bias table; none: over all tokens"),
+          Field("shift", "count", 0, "windows shifted by this many tokens (Swin's odd blocks)",
+                minimum=0),
+          tokens="accept", letters=_letters, prefix="attn", composite=True)
+def attention(b, f, x, name):
+    """Multi-head self-attention over N tokens of width D with H heads of D / H:
+
+    qkv = x W_qkv (N x 3D); per head softmax(Q K^T / sqrt(D/H)) V; output x' W_o.
+    MACs = 3 N D^2 + N^2 D + N^2 D + N D^2 = 4 N D^2 + 2 N^2 D (the quadratic term in N);
+    params = 4 D^2 (+ 3 D qkv bias) (+ D output bias).
+
+    With ``window`` M (Swin): the H x W grid is zero-padded to H' x W' (multiples of M), N' =
+    H' W' tokens, each attending to the M^2 of its window: MACs = 4 N' D^2 + 2 N' M^2 D; params
+    + (2M - 1)^2 H (the relative position bias table). A shift moves the windows (a cyclic roll
+    and a mask added to the scores): no multiply-adds; torchvision drops it when a window covers
+    the padded grid.
+    """
+    if not x.shape.tokens:
+        raise SpecError(f"attention takes tokens, not a C x H x W map (got {x.shape.text()}); "
+                        "add to_tokens or patch_embed first")
+    d, heads, window = x.shape.c, f["heads"], f["window"]
+    if exact(d, heads) and d % heads:
+        raise SpecError(f"heads={heads} must divide the token width {d}")
+    if window is None:
+        if f["shift"]:
+            raise SpecError("attention shift needs a window")
+        return _attend(b, f, x, name, GLOBAL, x.shape, x.shape.h * x.shape.w, 0, False)
+    if exact(f["shift"], window) and f["shift"] >= window:
+        raise SpecError(f"attention shift {f['shift']} must be smaller than the window {window}")
+    padded = x.shape._replace(h=_padded(x.shape.h, window), w=_padded(x.shape.w, window))
+    # torchvision sets a side's shift to 0 when the window covers that padded side; on symbolic
+    # sizes (formulas) the windows are taken to be smaller than the grid
+    shifted = f["shift"] > 0 and not (exact(padded.h, padded.w) and
+                                      window >= padded.h and window >= padded.w)
+    return _attend(b, f, x, name, WINDOWED, padded, window * window,
+                   heads * (2 * window - 1) ** 2, shifted)
+
+
+def _attend(b, f, x, name, form, padded, keys, table, shifted):
+    """The five nodes of one attention over the ``padded`` tokens, each attending to ``keys``
+    tokens (all N, or the M^2 of its window); ``table`` relative position bias values."""
+    d, heads = x.shape.c, f["heads"]
+    rows = padded.h * padded.w
+    nd = rows * d
+    scores = rows * keys * heads  # H scores per token and key
+    with b.block(name, "attention"):
+        counts = {form.proj: 3 * nd * d, q.WEIGHTS: 3 * d * d}
+        if form.token_values:
+            counts[form.token_values] = nd
+        if f["qkv_bias"]:
+            counts.update({form.qkv_bias: 3 * nd, q.BIASES: 3 * d})
+        qkv = b.add_node(f"{name}.qkv", "attention", (x,), padded._replace(c=3 * d), counts,
+                         role="qkv", in_channels=d, out_channels=3 * d, rows=rows, heads=heads,
+                         bias=f["qkv_bias"], op_class="linear", input=x.shape)
+        counts = {key: rows * keys * d for key in form.matmul}
+        if form is WINDOWED:  # q * scale, + the bias table (and the mask), both elementwise
+            counts.update({q.MUL: nd, q.ADD: scores * (2 if shifted else 1), TABLE: table})
+            if shifted:
+                counts.update({MASK: rows * keys, MASK_GRID: rows})
+        score_shape = Shape(heads * (rows // keys if exact(rows, keys) else rows / keys), keys,
+                            keys)
+        info = {"rows": rows, "keys": keys, "width": d, "heads": heads}
+        made = b.add_node(f"{name}.scores", "attention", (qkv,), score_shape, counts,
+                          role="scores", shifted=shifted, windowed=form is WINDOWED,
+                          op_class="matmul", input=qkv.shape, **info)
+        made = b.add_node(f"{name}.softmax", "attention", (made,), score_shape,
+                          {form.softmax: scores}, role="softmax", op_class="other",
+                          input=score_shape)
+        context = b.add_node(f"{name}.context", "attention", (made, qkv), padded,
+                             {key: rows * keys * d for key in form.matmul}, role="context",
+                             op_class="matmul", input=score_shape, **info)
+        counts = {form.proj: nd * d, q.WEIGHTS: d * d}
+        if form.token_values:
+            counts[form.token_values] = nd
+        if f["proj_bias"]:
+            counts.update({form.out_bias: nd, q.BIASES: d})
+        return b.add_node(f"{name}.proj", "attention", (context,), x.shape, counts,
+                          role="proj", in_channels=d, out_channels=d, rows=rows,
+                          bias=f["proj_bias"], op_class="linear", input=padded)
