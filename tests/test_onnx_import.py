@@ -219,8 +219,12 @@ CASES = [
      [("flatten", (18, 1, 1), {})]),
     ("reshape-transpose-views", [helper.make_node("Reshape", ["x", "s"], ["r"]),
                                  helper.make_node("Transpose", ["r"], ["y"], perm=[0, 2, 1])],
-     [1, 2, 3, 3], [ints("s", [1, 2, 9])], 15,
-     [("identity", (2, 9, 1), {}), ("identity", (9, 2, 1), {})]),
+     [1, 2, 3, 3], [ints("s", [1, 6, 3])], 15,
+     [("identity", (6, 3, 1), {}), ("identity", (3, 6, 1), {})]),
+    ("flatten-transpose-to-tokens",  # x.flatten(2).transpose(1, 2): H W tokens of width C
+     [helper.make_node("Reshape", ["x", "s"], ["r"]),
+      helper.make_node("Transpose", ["r"], ["y"], perm=[0, 2, 1])],
+     [1, 2, 3, 3], [ints("s", [1, 2, 9])], 15, [("to_tokens", (2, 3, 3), {})]),
     ("squeeze-unsqueeze-alias", [helper.make_node("GlobalAveragePool", ["x"], ["p"]),
                                  helper.make_node("Squeeze", ["p", "ax"], ["s"]),
                                  helper.make_node("Unsqueeze", ["s", "ax"], ["y"])],
@@ -567,7 +571,7 @@ def test_convs_with_biases_in_a_model_with_other_norms_are_not_called_folded(tmp
     ([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [1, 4, 4, 8], [stub("w", [8, 2])],
      r"MatMul node 'mm' \(opset 15\): a linear layer on a 4x4x8 activation"),
     ([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("MatMul", ["x", "r"], ["y"])],
-     [1, 4, 4], [], r"a MatMul between two activations has no layer kind"),
+     [1, 4, 4], [], r"a MatMul of 4x4x1 by 4x4x1: only batches of matrices .* and tokens"),
     ([helper.make_node("Conv", ["x", "w"], ["y"], name="big", group=3)], [1, 3, 8, 8],
      [stub("w", [4, 1, 1, 1])], r"Conv node 'big' \(opset 15\): "),
 ], ids=["non-square-kernel", "asymmetric-pads", "per-position-linear", "matmul-activations",
@@ -663,3 +667,121 @@ def test_weights_are_never_read_memory_stays_near_the_graph(tmp_path):
     params, grown = map(int, result.stdout.split())
     assert params == 2048 * 4096
     assert grown < 8 * 2**20  # the file is 32 MB
+
+
+# Tokens and attention. A small ViT as torch exports one (opset 17, batch-first attention with
+# packed Q, K, V split by Reshape, Transpose and Gather): 2x2 patches of a 3x4x4 input give N = 4
+# tokens of width D = 8, a class token makes 5, two heads of 4.
+D, N, HEADS = 8, 5, 2
+
+
+def tiny_vit(separate_qkv=False, biases=True):
+    def node(op, inputs, outputs, name, **attrs):
+        return helper.make_node(op, inputs, outputs, name=name, **attrs)
+
+    a = "/encoder/layer_0/self_attention"
+    nodes = [node("Conv", ["x", "pw", "pb"], ["c"], "/conv_proj/Conv", kernel_shape=[2, 2],
+                  strides=[2, 2]),
+             node("Reshape", ["c", "s_flat"], ["f"], "/Reshape"),
+             node("Transpose", ["f"], ["t"], "/Transpose", perm=[0, 2, 1]),
+             node("Expand", ["cls", "s_cls"], ["e"], "/Expand"),
+             node("Concat", ["e", "t"], ["ct"], "/Concat", axis=1),
+             node("Add", ["ct", "pos"], ["p"], "/encoder/Add"),
+             node("LayerNormalization", ["p", "g1", "b1"], ["l"], "/encoder/layer_0/ln_1/LN")]
+    if separate_qkv:
+        for part in "qkv":
+            projected = f"{part}m" if biases else f"{part}p"
+            nodes.append(node("MatMul", ["l", f"w{part}"], [projected], f"{a}/{part}/MatMul"))
+            if biases:
+                nodes.append(node("Add", [f"b{part}", projected], [f"{part}p"], f"{a}/{part}/Add"))
+            nodes += [node("Reshape", [f"{part}p", "s_heads"], [f"{part}r"], f"{a}/{part}/R"),
+                      node("Transpose", [f"{part}r"], [f"{part}h"], f"{a}/{part}/T",
+                           perm=[0, 2, 1, 3])]
+        q, k, v = "qh", "kh", "vh"
+    else:
+        nodes += [node("MatMul", ["l", "wqkv"], ["m"], f"{a}/MatMul"),
+                  node("Add", ["bqkv", "m"], ["qkv"], f"{a}/Add"),
+                  node("Reshape", ["qkv", "s_qkv"], ["r5"], f"{a}/Reshape"),
+                  node("Transpose", ["r5"], ["t5"], f"{a}/Transpose", perm=[2, 0, 3, 1, 4])]
+        for index, part in enumerate("qkv"):
+            nodes.append(node("Gather", ["t5", f"i{index}"], [f"{part}g"], f"{a}/Gather_{index}",
+                              axis=0))
+        q, k, v = "qg", "kg", "vg"
+    nodes += [node("Mul", [q, "scale"], ["qs"], f"{a}/Mul"),
+              node("Transpose", [k], ["kt"], f"{a}/Transpose_k", perm=[0, 1, 3, 2]),
+              node("MatMul", ["qs", "kt"], ["sc"], f"{a}/MatMul_1"),
+              node("Softmax", ["sc"], ["sm"], f"{a}/Softmax", axis=-1),
+              node("MatMul", ["sm", v], ["cx"], f"{a}/MatMul_2"),
+              node("Transpose", ["cx"], ["ct2"], f"{a}/Transpose_o", perm=[0, 2, 1, 3]),
+              node("Reshape", ["ct2", "s_tokens"], ["o"], f"{a}/Reshape_o"),
+              node("MatMul", ["o", "wo"], ["om" if biases else "att"], f"{a}/MatMul_o")]
+    if biases:
+        nodes.append(node("Add", ["bo", "om"], ["att"], f"{a}/Add_o"))
+    nodes += [node("Add", ["att", "p"], ["r1"], "/encoder/layer_0/Add"),
+              node("LayerNormalization", ["r1", "g2", "b2"], ["l2"], "/encoder/ln/LN"),
+              node("Gather", ["l2", "i0"], ["tok"], "/Gather", axis=1),
+              node("Gemm", ["tok", "wh", "bh"], ["y"], "/head/Gemm", transB=1)]
+    inits = [stub("pw", [D, 3, 2, 2]), stub("pb", [D]), ints("s_flat", [1, D, N - 1]),
+             stub("cls", [1, 1, D]), ints("s_cls", [1, 1, D]), stub("pos", [1, N, D]),
+             stub("g1", [D]), stub("b1", [D]), stub("g2", [D]), stub("b2", [D]),
+             stub("wo", [D, D]), floats("scale", [0.5], []), ints("s_tokens", [1, N, D]),
+             ints("i0", [0], []), ints("i1", [1], []), ints("i2", [2], []),
+             stub("wh", [10, D]), stub("bh", [10])]
+    if biases:
+        inits.append(stub("bo", [D]))
+    if separate_qkv:
+        inits += [stub(f"w{p}", [D, D]) for p in "qkv"] + [ints("s_heads", [1, N, HEADS, 4])]
+        inits += [stub(f"b{p}", [D]) for p in "qkv"] if biases else []
+    else:
+        inits += [stub("wqkv", [D, 3 * D]), stub("bqkv", [3 * D]),
+                  ints("s_qkv", [1, N, 3, HEADS, 4])]
+    return nodes, inits
+
+
+TINY_VIT_SPEC = """
+name: tiny_vit
+input: [3, 4, 4]
+layers:
+  - {{name: conv_proj, kind: patch_embed, out: 8, patch: 2}}
+  - {{name: class_token, kind: class_token}}
+  - {{name: pos_embedding, kind: pos_embed}}
+  - kind: residual
+    shortcut: identity
+    body:
+      - {{name: ln_1, kind: layer_norm}}
+      - {{name: self_attention, kind: attention, heads: 2, qkv_bias: {bias}, proj_bias: {bias}}}
+  - {{name: ln, kind: layer_norm}}
+  - {{name: class_token_out, kind: take_token}}
+  - {{name: head, kind: linear, out: 10}}
+"""
+
+
+@pytest.mark.parametrize("separate_qkv,biases", [(False, True), (True, True), (True, False)],
+                         ids=["packed-qkv", "separate-qkv", "no-biases"])
+def test_a_small_vit_imports_as_its_spec_under_every_convention(tmp_path, separate_qkv, biases):
+    from costcalc.costing import conventions
+
+    nodes, inits = tiny_vit(separate_qkv, biases)
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
+    graph = load(path).build({})
+    kinds = [n.kind for n in graph.nodes]
+    assert kinds == ["conv", "to_tokens", "class_token", "pos_embed", "layer_norm"] + \
+        ["attention"] * 5 + ["add", "layer_norm", "take_token", "linear"]
+    # attention by hand: 3 N D^2 + N^2 D + N^2 D + N D^2 multiply-adds
+    attention = sum(n.counts.get("attention_proj_macs", 0) + n.counts.get(
+        "attention_matmul_macs", 0) for n in graph.nodes)
+    assert attention == 4 * N * D * D + 2 * N * N * D
+    spec = tmp_path / "tiny_vit.yaml"
+    spec.write_text(TINY_VIT_SPEC.format(bias=str(biases).lower()))
+    for name in conventions.BUILT_IN:
+        a, b = analyze(path, name).total, analyze(str(spec), name).total
+        assert (a.macs, a.params, a.activations) == (b.macs, b.params, b.activations), name
+
+
+def test_matmul_of_two_activations(tmp_path):
+    """Batches of matrices [1, B, n, k] x [1, B, k, m]: B n k m multiply-adds, no params."""
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 1, 3, 2]),
+             helper.make_node("MatMul", ["x", "t"], ["y"], name="/mm/MatMul")]
+    assert rows(model_file(tmp_path, nodes, [1, 2, 3, 4])) == [
+        ("identity", (2, 4, 3), {}),
+        ("matmul", (2, 3, 3), {"matmul_macs": 2 * 3 * 4 * 3, "matmul_function_macs": 72})]

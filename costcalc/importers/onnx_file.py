@@ -18,7 +18,7 @@ from costcalc.errors import SpecError, UsageError
 from costcalc.graph import quantities as q
 from costcalc.graph.builder import GraphBuilder
 from costcalc.graph.core import Graph, Tensor
-from costcalc.graph.registry import Shape
+from costcalc.graph.registry import Shape, Tokens
 from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
                                   scale_merge)
 from costcalc.importers import onnx_patterns
@@ -437,6 +437,27 @@ def _channels_last(graph, dims: dict, attrs) -> set[str]:
     return nhwc
 
 
+def _same(shape: Shape, expected: Shape) -> bool:
+    """A kind's output shape is the inferred one (tokens: N of width D, on any grid)."""
+    if shape.tokens and expected.tokens:
+        return (shape.c, shape.h * shape.w) == (expected.c, expected.h * expected.w)
+    return shape == expected
+
+
+class _Tensors(dict):
+    """ONNX names -> costcalc tensors; the names of token tensors ([1, N, D]) are remembered, so
+    the shapes ONNX infers after them read as tokens."""
+
+    def __init__(self, tokens: set[str]):
+        super().__init__()
+        self.tokens = tokens
+
+    def __setitem__(self, name: str, tensor: Tensor) -> None:
+        if tensor.shape.tokens:
+            self.tokens.add(name)
+        super().__setitem__(name, tensor)
+
+
 class _Walk:
     """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
 
@@ -464,7 +485,8 @@ class _Walk:
         for node in graph.node:
             if node.op_type == "Constant":
                 self.fold(node)
-        self.tensors: dict[str, Tensor] = {}
+        self.tokens: set[str] = set()  # names of token tensors [1, N, D]
+        self.tensors: dict[str, Tensor] = _Tensors(self.tokens)
         self.readers: dict[str, list] = {}
         for node in graph.node:
             for name in node.input:
@@ -477,7 +499,8 @@ class _Walk:
         self.folded: list[str] = []
         self.producers = {out: node for node in graph.node for out in node.output}
         self.se_convs = _se_convs(graph)
-        self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params)
+        self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params, self.dims,
+                                           self.consts)
         # a model normalised by other norms (ConvNeXt's LayerNorms) has convs with biases of its
         # own, not BatchNorm folded into them
         self.other_norms = sum(n.op_type in OTHER_NORMS for n in graph.node) + \
@@ -554,6 +577,9 @@ class _Walk:
         dims = self.dims.get(name)
         if dims and name in self.nhwc and len(dims) == 4:
             dims = [dims[0], dims[3], dims[1], dims[2]]
+        if dims and name in self.tokens and len(dims) == 3 and dims[0] == 1 and \
+                all(isinstance(d, int) and d > 0 for d in dims):
+            return Tokens(dims[2], dims[1], 1)
         return _shape(dims) if dims else None
 
     def channel_last(self, name: str, axis: int) -> bool:
@@ -571,7 +597,7 @@ class _Walk:
     def check(self, node, result: Tensor, index: int = 0) -> None:
         """The kind's shape must be the one ONNX inferred: a mismatch is a mapping error."""
         expected = self.out_shape(node, index)
-        if result.shape != expected:
+        if not _same(result.shape, expected):
             raise self.error(node, f"costcalc's shape {result.shape.text()} differs from the "
                                    f"inferred {expected.text()}")
 
@@ -586,6 +612,8 @@ class _Walk:
             self.builder.group = ".".join(group) if group else None
             for depth in range(1, len(path) + 1):
                 stack.enter_context(self.builder.block(".".join(path[:depth]), "module"))
+            if node.op_type in KEEPS_LAYOUT and any(n in self.tokens for n in ins):
+                self.tokens.update(node.output)
             match = self.patterns.get(id(node))
             if match is not None and self.is_tensor(match.x):
                 self.pattern(node, match)
@@ -612,10 +640,15 @@ class _Walk:
                                               f"over axis {match.axes[0]}: only over the "
                                               "channels has a layer kind", name)
             fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
+        if match.kind == "attention" and not x.shape.tokens:
+            return self.unknown_op(first, f"an attention over a {x.shape.text()} tensor that "
+                                          "is not tokens [1, N, D]", name)
         self.done.update(id(n) for n in match.nodes)
         y = self.builder.call(match.kind, x, name, **fields)
+        if y.shape.tokens:
+            self.tokens.add(match.out)
         expected = self.shape_of(match.out)
-        if y.shape != expected:
+        if expected is None or not _same(y.shape, expected):
             raise self.error(first, f"costcalc's shape {y.shape.text()} differs from the "
                                     f"inferred {expected.text() if expected else None}")
         self.tensors[match.out] = y
@@ -770,9 +803,11 @@ class _Walk:
 
     def op_MatMul(self, node, name):
         weight = self.consts.get(node.input[1])
+        if self.is_tensor(node.input[0]) and self.is_tensor(node.input[1]):
+            return self.matmul(node, name)
         if weight is None or not self.is_tensor(node.input[0]):
-            return self.unknown_op(node, "a MatMul between two activations has no layer kind",
-                                   name)
+            return self.unknown_op(node, "a MatMul of a constant by an activation has no layer "
+                                         "kind", name)
         if len(weight) != 2:
             raise self.error(node, f"weight of shape {weight}: only 2-d weights are linear layers")
         out = weight[1]
@@ -787,9 +822,30 @@ class _Walk:
                 self.done.add(id(reader))
         self.linear(node, name, out, bias, y_name)
 
+    def matmul(self, node, name):
+        """A MatMul of two activations (attention's Q K^T and scores V outside a recognised
+        attention): ``matmul``, on batches of matrices (a 4-d map [1, B, n, k]) or tokens."""
+        a, b = (self.tensors[n] for n in node.input[:2])
+        ranks = [len(self.dims.get(n, [])) for n in node.input[:2]]
+        if not all(t.shape.tokens or r == 4 for t, r in zip((a, b), ranks)):
+            return self.unknown_op(node, f"a MatMul of {a.shape.text()} by {b.shape.text()}: "
+                                         "only batches of matrices ([1, B, n, k]) and tokens "
+                                         "multiply as matmul", name)
+        if a.shape.tokens:
+            self.tokens.add(node.output[0])
+        y = self.builder.call("matmul", [a, b], name)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
     def linear(self, node, name, out, bias, y_name=None):
         x = self.tensors[node.input[0]]
         per_position = node.input[0] in self.nhwc
+        if x.shape.tokens:
+            fn, y_name = self.follow(y_name or node.output[0])
+            y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn)
+            self.check(node, y)
+            self.tensors[y_name] = y
+            return
         if (x.shape.h, x.shape.w) != (1, 1) and not per_position:
             # a MatMul on [1, T, C] (transformers) or over the W axis of an NCHW map: not a
             # linear over the channels, which the linear kind counts
@@ -866,7 +922,23 @@ class _Walk:
         self.tensors[node.output[0]] = y
 
     def op_Add(self, node, name):
-        self.binary(node, name, q.ADD)
+        if not self.pos_embed(node, name):
+            self.binary(node, name, q.ADD)
+
+    def pos_embed(self, node, name) -> bool:
+        """Tokens plus a learned [1, N, D] initializer: ``pos_embed`` (N D params)."""
+        for x, table in (node.input, node.input[::-1]):
+            if x in self.tokens and self.is_tensor(x) and table in self.params:
+                shape = self.tensors[x].shape
+                dims = list(self.consts.get(table, []))
+                if dims[:1] == [1]:
+                    dims = dims[1:]
+                if dims == [shape.h * shape.w, shape.c]:
+                    y = self.builder.call("pos_embed", self.tensors[x], name)
+                    self.check(node, y)
+                    self.tensors[node.output[0]] = y
+                    return True
+        return False
 
     def op_Sum(self, node, name):
         inputs = [self.tensors.get(n) for n in node.input]
@@ -895,7 +967,7 @@ class _Walk:
                 dims.pop(0)
             c = self.tensors[x].shape.c
             rank = len(self.dims.get(x, []))
-            wanted = [c] if x in self.nhwc or rank == 2 else [c, 1, 1]
+            wanted = [c] if x in self.nhwc or x in self.tokens or rank == 2 else [c, 1, 1]
             if c > 1 and dims == wanted:
                 y = self.builder.call("layer_scale", self.tensors[x], name)
                 self.check(node, y)
@@ -937,11 +1009,15 @@ class _Walk:
             return False
         self.done.update(id(n) for n in chain)
         y = self.builder.call("gelu", self.tensors[x], name)
+        if y.shape.tokens:
+            self.tokens.add(half.output[0])
         self.check(half, y)
         self.tensors[half.output[0]] = y
         return True
 
     def op_Concat(self, node, name):
+        if self.class_token(node, name):
+            return
         inputs = [self.tensors[n] for n in node.input if self.is_tensor(n)]
         rank = len(self.dims.get(node.output[0], []))
         axis = self.attrs(node).get("axis", 1)
@@ -949,6 +1025,40 @@ class _Walk:
             return self.unknown_op(node, "only a concat of activations along channels is known",
                                    name)
         y = concat_merge(self.builder, inputs, name)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def class_token(self, node, name) -> bool:
+        """Concat(Expand(a [1, 1, D] initializer), tokens) along the tokens: ``class_token``."""
+        if len(node.input) != 2 or not self.is_tensor(node.input[1]) or \
+                node.input[1] not in self.tokens or self.attrs(node).get("axis") not in (1, -2):
+            return False
+        source = self.producers.get(node.input[0])
+        param = source.input[0] if source is not None and source.op_type == "Expand" else \
+            node.input[0]
+        x = self.tensors[node.input[1]]
+        if param not in self.params or self.consts.get(param) not in ([1, 1, x.shape.c],
+                                                                      [1, x.shape.c]):
+            return False
+        self.tokens.add(node.output[0])
+        y = self.builder.call("class_token", x, name)
+        if self.shape_of(node.output[0]) is not None:
+            # unknown when the exporter expands the token to a shape computed at run time
+            self.check(node, y)
+        self.tensors[node.output[0]] = y
+        return True
+
+    def op_Gather(self, node, name):
+        """x[:, i] of tokens (ViT's class token for the head): ``take_token``."""
+        index = self.value(node.input[1]) if len(node.input) > 1 else None
+        x = node.input[0]
+        if x not in self.tokens or self.attrs(node).get("axis", 0) not in (1, -2) or \
+                index is None or len(index) != 1 or \
+                len(self.dims.get(node.output[0], [])) != 2:
+            return self.unknown_op(node, "only a Gather of one token ([1, N, D] -> [1, D]) "
+                                         "has a layer kind", name)
+        n = self.tensors[x].shape.h * self.tensors[x].shape.w
+        y = self.builder.call("take_token", self.tensors[x], name, index=int(index[0]) % n)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 
@@ -997,7 +1107,27 @@ class _Walk:
             return
         if len(dims) > 4 and self.view_chain(node, name):
             return
+        if self.to_tokens(node, name):
+            return
         self.view(node, name, "flatten" if len(dims) == 2 else "identity")
+
+    def to_tokens(self, node, name) -> bool:
+        """Reshape [1, C, H, W] -> [1, C, H W] then Transpose(0, 2, 1) (``x.flatten(2)
+        .transpose(1, 2)``, ViT's patch embedding): ``to_tokens``, H W tokens of width C."""
+        x = self.tensors[node.input[0]]
+        dims = self.dims.get(node.output[0], [])
+        transpose = self.only_reader(node.output[0])
+        if x.shape.tokens or len(self.dims.get(node.input[0], [])) != 4 or \
+                node.input[0] in self.nhwc or \
+                dims != [1, x.shape.c, x.shape.h * x.shape.w] or transpose is None or \
+                transpose.op_type != "Transpose" or self.attrs(transpose).get("perm") != [0, 2, 1]:
+            return False
+        self.done.add(id(transpose))
+        self.tokens.add(transpose.output[0])
+        y = self.builder.call("to_tokens", x, name)
+        self.check(transpose, y)
+        self.tensors[transpose.output[0]] = y
+        return True
 
     def view_chain(self, node, name) -> bool:
         """Reshape to rank 5 or more, then Transposes and Reshapes (each the only reader of the
@@ -1103,8 +1233,8 @@ class _Walk:
 
     def is_channel_axis(self, name: str, axis: int) -> bool:
         rank = len(self.dims.get(name, []))
-        if name in self.nhwc:
-            return self.channel_last(name, axis)
+        if name in self.nhwc or name in self.tokens:
+            return axis in (-1, rank - 1)
         return rank >= 2 and axis % rank == 1
 
     def op_LayerNormalization(self, node, name):
@@ -1112,7 +1242,8 @@ class _Walk:
         rank = len(self.dims.get(node.input[0], []))
         affine = len(node.input) > 2 and bool(node.input[2])
         channels_last = node.input[0] in self.nhwc
-        if (rank == 2 or channels_last) and self.channel_axis(node, axis):
+        if (rank == 2 or channels_last or node.input[0] in self.tokens) and \
+                self.channel_axis(node, axis):
             # a [1, C] vector, or each position of a channels-last map (nn.LayerNorm after a
             # permute, as in ConvNeXt's blocks): normalised over its C values, one row
             x = self.tensors[node.input[0]]

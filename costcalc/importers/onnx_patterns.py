@@ -31,8 +31,18 @@ class Match:
 
 
 class _Graph:
-    def __init__(self, graph, value: Callable[[str], Any], attrs: Callable, params: set[str]):
+    def __init__(self, graph, value: Callable[[str], Any], attrs: Callable, params: set[str],
+                 dims: dict, consts: dict):
         self.value, self.attrs, self.params = value, attrs, params
+        # weights' dims: initializers, else inferred (a weight transposed by the exporter)
+        self.dims = dims
+        self.consts = {**{n: dims[n] for n in params if n in dims}, **consts}
+        # activations: computed from the graph's inputs, not through Shape (shape arithmetic)
+        initializers = {t.name for t in graph.initializer}
+        self.live = {i.name for i in graph.input if i.name not in initializers}
+        for node in graph.node:
+            if node.op_type not in ("Shape", "Size") and any(n in self.live for n in node.input):
+                self.live.update(node.output)
         self.producer = {out: node for node in graph.node for out in node.output}
         self.readers: dict[str, list] = {}
         for node in graph.node:
@@ -77,6 +87,9 @@ class _Graph:
                 return b
         return None
 
+    def live_inputs(self, node) -> list[str]:
+        return [n for n in node.input if n in self.live]
+
     def axes(self, node) -> list | None:
         axes = self.attrs(node).get("axes")
         if axes is None and len(node.input) > 1:
@@ -84,13 +97,14 @@ class _Graph:
         return [int(a) for a in axes] if axes is not None else None
 
 
-def find(graph, value, attrs, params: set[str]) -> dict[int, Match]:
+def find(graph, value, attrs, params: set[str], dims: dict, consts: dict) -> dict[int, Match]:
     """Each match keyed by the id of its first node in the graph's order."""
-    g = _Graph(graph, value, attrs, params)
+    g = _Graph(graph, value, attrs, params, dims, consts)
     matches: dict[int, Match] = {}
     for node in graph.node:
         found = _gelu_tanh(g, node) if node.op_type == "Tanh" else \
-            _layer_norm(g, node) if node.op_type == "Sqrt" else None
+            _layer_norm(g, node) if node.op_type == "Sqrt" else \
+            _attention(g, node) if node.op_type == "Softmax" else None
         if found is not None:
             first = min(found.nodes, key=lambda n: g.order[id(n)])
             matches[id(first)] = found
@@ -185,3 +199,154 @@ def _layer_norm(g: _Graph, sqrt) -> Match | None:
         nodes += [weight, bias]
         out, affine = bias.output[0], True
     return Match("layer_norm", x, out, nodes, {"affine": affine}, axes)
+
+
+# Ops an attention's exporter puts between its matmuls and projections that only move, pick or
+# rename values (torch's multi_head_attention_forward: the packed Q, K, V split by Reshape,
+# Transpose, Squeeze and Gather; the heads' [H, N, d] reshapes; the sequence-first transposes).
+PASSIVE = frozenset(("Reshape", "Transpose", "Squeeze", "Unsqueeze", "Gather", "Slice", "Split",
+                     "Identity", "Dropout", "Flatten", "Cast"))
+
+
+def _attention(g: _Graph, softmax) -> Match | None:
+    """Softmax(Q K^T) V with Q, K and V projected from one token tensor x (one packed or three
+    projections) and the heads' output projected back to x's shape, with nothing in between but
+    views, constant scalings and bias adds: one multi-head ``attention`` (torch's
+    nn.MultiheadAttention and scaled_dot_product_attention as exported below opset 23)."""
+    region: list = [softmax]
+    scores = g.producer.get(softmax.input[0])
+    while scores is not None and scores.op_type in ("Mul", "Div", "Add") and \
+            len(g.live_inputs(scores)) == 1:
+        region.append(scores)  # scaling or an additive mask
+        scores = g.producer.get(g.live_inputs(scores)[0])
+    context = g.only_reader(softmax.output[0], "MatMul")
+    if scores is None or scores.op_type != "MatMul" or len(g.live_inputs(scores)) != 2 or \
+            context is None or context.input[0] != softmax.output[0] or \
+            len(g.live_inputs(context)) != 2:
+        return None
+    region += [scores, context]
+    heads = g.dims.get(scores.output[0], [])
+    if len(heads) < 2 or not all(isinstance(d, int) and d > 0 for d in heads):
+        return None
+    heads = math.prod(heads[:-2])
+    projections: list = []
+    for start in (scores.input[0], scores.input[1], context.input[1]):
+        found = _back_to_projection(g, start, region)
+        if found is None:
+            return None
+        if found not in projections:
+            projections.append(found)
+    ends = {_projection_input(g, p, region) for p in projections}
+    if len(ends) != 1 or None in ends:
+        return None
+    x = ends.pop()
+    out, proj = _forward_to_output(g, context.output[0], region, g.dims.get(x))
+    if out is None:
+        return None
+    d = g.dims[x][-1]
+    weights = sorted(math.prod(g.consts.get(p.input[1], [0])) for p in projections)
+    if weights not in ([3 * d * d], [d * d] * 3) or math.prod(g.consts.get(proj.input[1], [0])) \
+            != d * d or d % heads:
+        return None
+    biased = [p for p in projections if _bias(g, p) is not None]
+    if len(biased) not in (0, len(projections)):
+        return None
+    region_ids = {id(n) for n in region}
+    for node in region:
+        for name in node.output:
+            if name == out:
+                continue
+            for reader in g.readers.get(name, []):
+                if reader is None or (id(reader) not in region_ids and
+                                      reader.op_type not in ("Shape", "Size")):
+                    return None
+    return Match("attention", x, out, region, {"heads": heads, "qkv_bias": bool(biased),
+                                               "proj_bias": _bias(g, proj) is not None})
+
+
+def _is_projection(g: _Graph, node) -> bool:
+    """MatMul or Gemm of an activation by a 2-d initializer (a linear layer)."""
+    return node is not None and node.op_type in ("MatMul", "Gemm") and \
+        len(node.input) > 1 and node.input[1] in g.params and \
+        len(g.consts.get(node.input[1], [])) == 2 and not g.attrs(node).get("transA", 0)
+
+
+def _bias(g: _Graph, projection):
+    """The projection's bias: Gemm's C, or an Add of an initializer reading only it."""
+    if projection.op_type == "Gemm":
+        return projection.input[2] if len(projection.input) > 2 and projection.input[2] else None
+    add = g.only_reader(projection.output[0], "Add")
+    if add is not None and g.other(add, projection.output[0]) in g.params:
+        return add
+    return None
+
+
+def _back_to_projection(g: _Graph, name: str, region: list):
+    """From one matmul operand back through views, constant scalings and a bias add to the
+    projection producing it (added to ``region`` with what lies between), or None."""
+    for _ in range(64):
+        node = g.producer.get(name)
+        if node is None:
+            return None
+        if _is_projection(g, node):
+            if node not in region:
+                region.append(node)
+            return node
+        live = g.live_inputs(node)
+        if len(live) != 1 or not (node.op_type in PASSIVE or node.op_type in
+                                  ("Mul", "Div", "Add")):
+            return None
+        if node.op_type == "Add":  # only a bias add right after the projection
+            if not _is_projection(g, g.producer.get(live[0])) or \
+                    g.other(node, live[0]) not in g.params:
+                return None
+        if node not in region:
+            region.append(node)
+        name = live[0]
+    return None
+
+
+def _projection_input(g: _Graph, projection, region: list) -> str | None:
+    """The token tensor [1, N, D] a projection reads, back through views (added to ``region``)."""
+    name = projection.input[0]
+    for _ in range(16):
+        dims = g.dims.get(name, [])
+        if len(dims) == 3 and dims[0] == 1 and isinstance(dims[-1], int) and \
+                dims[-1] == g.consts[projection.input[1]][0 if projection.op_type == "MatMul" or
+                                                          not g.attrs(projection).get("transB")
+                                                          else 1]:
+            return name
+        node = g.producer.get(name)
+        if node is None or node.op_type not in PASSIVE or len(g.live_inputs(node)) != 1:
+            return None
+        if node not in region:
+            region.append(node)
+        name = g.live_inputs(node)[0]
+    return None
+
+
+def _forward_to_output(g: _Graph, name: str, region: list, dims) -> tuple:
+    """From the context matmul forward through views to the output projection (and its bias
+    add), then through views to a tensor of the input's dims: (that name, the projection)."""
+    proj = None
+    for _ in range(32):
+        if proj is not None and g.dims.get(name) == dims:
+            return name, proj
+        readers = g.readers.get(name, [])
+        if len(readers) != 1 or readers[0] is None:
+            return None, None
+        node = readers[0]
+        if proj is None and _is_projection(g, node) and node.input[0] == name:
+            proj = node
+            region.append(node)
+            bias = _bias(g, node)
+            name = node.output[0]
+            if bias is not None and not isinstance(bias, str):
+                region.append(bias)
+                name = bias.output[0]
+            continue
+        if node.op_type not in PASSIVE or g.live_inputs(node) != [name]:
+            return None, None
+        region.append(node)
+        name = node.output[0]
+    return None, None
