@@ -477,6 +477,19 @@ def test_module_path_from_the_exporters_scope_names(node_name, path):
     assert module_path(node_name) == path
 
 
+@pytest.mark.parametrize("path,block", [
+    (["features", "3", "conv", "0"], ["features", "3"]),
+    (["encoder", "layers", "encoder_layer_0", "mlp", "0"],  # ViT's numbered layers
+     ["encoder", "layers", "encoder_layer_0"]),
+    (["classifier"], ["classifier"]),
+    (["conv_1", "bn"], ["conv_1"]),
+])
+def test_report_block_is_the_first_numbered_module(path, block):
+    from costcalc.importers.onnx_file import _group
+
+    assert _group(path) == block
+
+
 UNKNOWN = [helper.make_node("LRN", ["x"], ["y"], name="/norm/LRN", size=3)]
 
 

@@ -11,6 +11,7 @@ An op with no kind is an error naming it, unless ``allow_unknown`` (a named zero
 from __future__ import annotations
 
 import math
+import re
 from contextlib import ExitStack
 from typing import Any, Mapping
 
@@ -376,9 +377,10 @@ def module_path(node_name: str) -> list[str]:
 
 
 def _group(path: list[str]) -> list[str]:
-    """The report block: up to the first numbered module (``features.3``), else the first."""
+    """The report block: up to the first numbered module (``features.3``, or ViT's
+    ``encoder.layers.encoder_layer_0``), else the first."""
     for index, part in enumerate(path):
-        if part.isdigit():
+        if part.isdigit() or (index and re.fullmatch(r"[A-Za-z]\w*_\d+", part)):
             return path[:index + 1]
     return path[:1]
 
