@@ -798,3 +798,12 @@ def test_matmul_of_two_activations(tmp_path):
     assert rows(model_file(tmp_path, nodes, [1, 2, 3, 4])) == [
         ("identity", (2, 4, 3), {}),
         ("matmul", (2, 3, 3), {"matmul_macs": 2 * 3 * 4 * 3, "matmul_function_macs": 72})]
+
+
+def test_import_of_a_small_vit_writes_a_spec_with_the_identical_rows(tmp_path):
+    nodes, inits = tiny_vit()
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(run("import", path).stdout)
+    assert "kind: attention" in spec.read_text()
+    assert rows(str(spec)) == rows(path)

@@ -75,7 +75,12 @@ class _Writer:
             node = self.nodes[following]
             if node.kind in MERGES:
                 return entries, current, following
-            entries.append({**self.entry(node), GROUP: node.block})
+            if node.kind == "attention":
+                # the five nodes of one attention kind (qkv, scores, softmax, context, proj)
+                entry, following = self.attention(following)
+                entries.append({**entry, GROUP: node.block})
+            else:
+                entries.append({**self.entry(node), GROUP: node.block})
             current, following = following, None
 
     def fork(self, tensor: int, readers: list[int]) -> tuple[dict, int]:
@@ -125,6 +130,20 @@ class _Writer:
         raise _NoForm(f"node {node.name!r}: a gate that is not pool, conv, conv (squeeze-and-"
                       "excite) has no spec form")
 
+    def attention(self, index: int) -> tuple[dict, int]:
+        """The entry of the attention whose qkv node is ``index``, and its proj node's index."""
+        qkv = self.nodes[index]
+        parts = self.nodes[index:index + 5]
+        if [n.role for n in parts] != ["qkv", "scores", "softmax", "context", "proj"] or \
+                any(n.kind != "attention" for n in parts) or parts[1].info.get("windowed"):
+            raise _NoForm(f"node {qkv.name!r} (attention) has no spec form here")
+        proj = parts[-1]
+        entry = _entry(qkv, "attention", {"heads": qkv.info["heads"],
+                                          "qkv_bias": qkv.info["bias"],
+                                          "proj_bias": proj.info["bias"]})
+        entry["name"] = qkv.name.rsplit(".", 1)[0]
+        return entry, index + 4
+
     def name(self, tensor: int) -> str:
         return "the input" if tensor < 0 else self.nodes[tensor].name
 
@@ -149,7 +168,10 @@ class _Writer:
             names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine", "affine_per"),
                      "instance_norm": ("affine",), "gelu": ("approximate",)}[kind]
             return _entry(node, kind, {key: info[key] for key in names})
-        if kind in ("softmax", "layer_scale"):
+        if kind in ("softmax", "layer_scale", "to_tokens", "class_token", "pos_embed"):
+            return _entry(node, kind, {})
+        if kind == "take_token":
+            # which token is taken changes no count; the class token (0) is written
             return _entry(node, kind, {})
         if kind == "upsample":
             scale = node.shape.h // source.h
