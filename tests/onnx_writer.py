@@ -21,6 +21,7 @@ class Writer:
         self.names: dict[int, str] = {-1: "input"}
         self.rank: dict[int, int] = {-1: 4}
         self.last: set[int] = set()  # nodes whose output is held channels-last (NHWC)
+        self.attention_out: dict[int, str] = {}  # proj node -> the attention's output
         self.count = 0
 
     def fresh(self, base: str) -> str:
@@ -214,6 +215,23 @@ class Writer:
             y = self.op(node, "Reshape", [x, self.const([1, g, c // g, h, w])])[0]
             y = self.op(node, "Transpose", [y], perm=[0, 2, 1, 3, 4])[0]
             y = self.op(node, "Reshape", [y, self.const([1, c, h, w])], suffix="_back")[0]
+        elif kind == "to_tokens":  # x.flatten(2).transpose(1, 2)
+            c, h, w = info["input"]
+            y = self.op(node, "Reshape", [x, self.const([1, c, h * w])])[0]
+            y = self.op(node, "Transpose", [y], perm=[0, 2, 1])[0]
+            out_rank = 3
+        elif kind == "class_token":
+            d = node.shape.c
+            token = self.op(node, "Expand", [self.weight([1, 1, d]), self.const([1, 1, d])])[0]
+            y = self.op(node, "Concat", [token, x], axis=1)[0]
+        elif kind == "pos_embed":
+            y = self.op(node, "Add", [x, self.weight([1, node.shape.h * node.shape.w,
+                                                      node.shape.c])])[0]
+        elif kind == "take_token":  # x[:, 0]
+            y = self.op(node, "Gather", [x, self.scalar(0)], axis=1)[0]
+            out_rank = 2
+        elif kind == "attention":
+            y = self.attention(index, node, x)
         elif kind == "channel_split":
             c = node.shape.c
             part = self.split_index(node)
@@ -225,6 +243,39 @@ class Writer:
         self.rank[index] = out_rank
         if last:
             self.last.add(index)
+
+    def attention(self, index, node, x):
+        """nn.MultiheadAttention (batch first, packed Q, K, V) as torch exports it, written at
+        the qkv node; the scores, softmax and context nodes pass the tensor on, proj returns the
+        output."""
+        if node.role != "qkv":
+            return self.attention_out[index] if node.role == "proj" else x
+        if node.info.get("windowed") or index + 4 >= len(self.graph.nodes) or \
+                self.graph.nodes[index + 1].info.get("windowed"):
+            raise ValueError("no ONNX form for windowed attention")
+        d, heads, n = node.info["in_channels"], node.info["heads"], node.info["rows"]
+        y = self.op(node, "MatMul", [x, self.weight([d, 3 * d])])[0]
+        if node.info["bias"]:
+            y = self.op(node, "Add", [self.weight([3 * d]), y])[0]
+        y = self.op(node, "Reshape", [y, self.const([1, n, 3, heads, d // heads])])[0]
+        y = self.op(node, "Transpose", [y], perm=[2, 0, 3, 1, 4])[0]
+        q, k, v = (self.op(node, "Gather", [y, self.scalar(i)], axis=0)[0] for i in range(3))
+        q = self.op(node, "Mul", [q, self.scalar(1.0, TensorProto.FLOAT)])[0]
+        k = self.op(node, "Transpose", [k], perm=[0, 1, 3, 2])[0]
+        scores = self.op(node, "Softmax", [self.op(node, "MatMul", [q, k])[0]], axis=-1)[0]
+        y = self.op(node, "MatMul", [scores, v])[0]
+        y = self.op(node, "Transpose", [y], perm=[0, 2, 1, 3])[0]
+        y = self.op(node, "Reshape", [y, self.const([1, n, d])])[0]
+        y = self.op(node, "MatMul", [y, self.weight([d, d])])[0]
+        if self.graph.nodes[index + 4].info["bias"]:
+            y = self.op(node, "Add", [self.weight([d]), y])[0]
+        self.attention_out[index + 4] = y
+        return x
+
+    def scalar(self, value, dtype=TensorProto.INT64):
+        name = self.const([value], dtype)
+        self.inits[-1].dims[:] = []
+        return name
 
     def split_index(self, node):
         return node.info.get("index", int(node.name.rsplit("split", 1)[-1] or 0))
