@@ -688,7 +688,46 @@ def test_weights_are_never_read_memory_stays_near_the_graph(tmp_path):
 D, N, HEADS = 8, 5, 2
 
 
-def tiny_vit(separate_qkv=False, biases=True):
+def sequence_first_attention(a):
+    """torchvision's nn.MultiheadAttention as torch exports it (F.multi_head_attention_forward:
+    sequence first, the packed projection split by Unsqueeze, Transpose, Squeeze and Gather,
+    the heads reshaped and the scale applied to Q and K), from "l" to "att"."""
+    def node(op, inputs, outputs, name, **attrs):
+        return helper.make_node(op, inputs, outputs, name=f"{a}/{name}", **attrs)
+
+    nodes = [node("Transpose", ["l"], ["sf"], "Transpose", perm=[1, 0, 2]),
+             node("MatMul", ["sf", "wqkv"], ["m"], "MatMul"),
+             node("Add", ["bqkv", "m"], ["qkv"], "Add"),
+             node("Reshape", ["qkv", "s_split"], ["r4"], "Reshape_2"),
+             node("Unsqueeze", ["r4", "ax0"], ["u5"], "Unsqueeze_2"),
+             node("Transpose", ["u5"], ["t5"], "Transpose_2", perm=[3, 1, 2, 0, 4]),
+             node("Squeeze", ["t5", "ax_2"], ["sq"], "Squeeze")]
+    for index, part in enumerate("qkv"):
+        nodes += [node("Gather", ["sq", f"i{index}"], [f"{part}g"], f"Gather_{index}", axis=0),
+                  node("Reshape", [f"{part}g", "s_heads_sf"], [f"{part}r"], f"Reshape_{part}"),
+                  node("Transpose", [f"{part}r"], [f"{part}t"], f"Transpose_{part}",
+                       perm=[1, 0, 2]),
+                  node("Reshape", [f"{part}t", "s_heads_4"], [f"{part}h"], f"Reshape_{part}4")]
+    nodes += [node("Mul", ["qh", "root"], ["qs"], "Mul"),
+              node("Transpose", ["kh"], ["k_t"], "Transpose_6", perm=[0, 1, 3, 2]),
+              node("Mul", ["k_t", "root"], ["ks"], "Mul_1"),
+              node("MatMul", ["qs", "ks"], ["sc"], "MatMul_1"),
+              node("Softmax", ["sc"], ["sm"], "Softmax", axis=-1),
+              node("MatMul", ["sm", "vh"], ["cx"], "MatMul_2"),
+              node("Transpose", ["cx"], ["co"], "Transpose_7", perm=[2, 0, 1, 3]),
+              node("Reshape", ["co", "s_rows"], ["o"], "Reshape_9"),
+              node("Gemm", ["o", "wo", "bo"], ["go"], "Gemm", transB=1),
+              node("Reshape", ["go", "s_sf"], ["gs"], "Reshape_10"),
+              node("Transpose", ["gs"], ["att"], "Transpose_8", perm=[1, 0, 2])]
+    inits = [stub("wqkv", [D, 3 * D]), stub("bqkv", [3 * D]), stub("wo", [D, D]),
+             stub("bo", [D]), ints("s_split", [N, 1, 3, D]), ints("ax0", [0]),
+             ints("ax_2", [-2]), ints("s_heads_sf", [N, HEADS, D // HEADS]),
+             ints("s_heads_4", [1, HEADS, N, D // HEADS]), floats("root", [0.5 ** 0.5], []),
+             ints("s_rows", [N, D]), ints("s_sf", [N, 1, D])]
+    return nodes, inits
+
+
+def tiny_vit(separate_qkv=False, biases=True, sequence_first=False):
     def node(op, inputs, outputs, name, **attrs):
         return helper.make_node(op, inputs, outputs, name=name, **attrs)
 
@@ -701,7 +740,10 @@ def tiny_vit(separate_qkv=False, biases=True):
              node("Concat", ["e", "t"], ["ct"], "/Concat", axis=1),
              node("Add", ["ct", "pos"], ["p"], "/encoder/Add"),
              node("LayerNormalization", ["p", "g1", "b1"], ["l"], "/encoder/layer_0/ln_1/LN")]
-    if separate_qkv:
+    if sequence_first:
+        attention, extra = sequence_first_attention(a)
+        nodes += attention
+    elif separate_qkv:
         for part in "qkv":
             projected = f"{part}m" if biases else f"{part}p"
             nodes.append(node("MatMul", ["l", f"w{part}"], [projected], f"{a}/{part}/MatMul"))
@@ -720,16 +762,18 @@ def tiny_vit(separate_qkv=False, biases=True):
             nodes.append(node("Gather", ["t5", f"i{index}"], [f"{part}g"], f"{a}/Gather_{index}",
                               axis=0))
         q, k, v = "qg", "kg", "vg"
-    nodes += [node("Mul", [q, "scale"], ["qs"], f"{a}/Mul"),
-              node("Transpose", [k], ["kt"], f"{a}/Transpose_k", perm=[0, 1, 3, 2]),
-              node("MatMul", ["qs", "kt"], ["sc"], f"{a}/MatMul_1"),
-              node("Softmax", ["sc"], ["sm"], f"{a}/Softmax", axis=-1),
-              node("MatMul", ["sm", v], ["cx"], f"{a}/MatMul_2"),
-              node("Transpose", ["cx"], ["ct2"], f"{a}/Transpose_o", perm=[0, 2, 1, 3]),
-              node("Reshape", ["ct2", "s_tokens"], ["o"], f"{a}/Reshape_o"),
-              node("MatMul", ["o", "wo"], ["om" if biases else "att"], f"{a}/MatMul_o")]
-    if biases:
-        nodes.append(node("Add", ["bo", "om"], ["att"], f"{a}/Add_o"))
+    if not sequence_first:
+        nodes += [
+            node("Mul", [q, "scale"], ["qs"], f"{a}/Mul"),
+            node("Transpose", [k], ["kt"], f"{a}/Transpose_k", perm=[0, 1, 3, 2]),
+            node("MatMul", ["qs", "kt"], ["sc"], f"{a}/MatMul_1"),
+            node("Softmax", ["sc"], ["sm"], f"{a}/Softmax", axis=-1),
+            node("MatMul", ["sm", v], ["cx"], f"{a}/MatMul_2"),
+            node("Transpose", ["cx"], ["ct2"], f"{a}/Transpose_o", perm=[0, 2, 1, 3]),
+            node("Reshape", ["ct2", "s_tokens"], ["o"], f"{a}/Reshape_o"),
+            node("MatMul", ["o", "wo"], ["om" if biases else "att"], f"{a}/MatMul_o")]
+        if biases:
+            nodes.append(node("Add", ["bo", "om"], ["att"], f"{a}/Add_o"))
     nodes += [node("Add", ["att", "p"], ["r1"], "/encoder/layer_0/Add"),
               node("LayerNormalization", ["r1", "g2", "b2"], ["l2"], "/encoder/ln/LN"),
               node("Gather", ["l2", "i0"], ["tok"], "/Gather", axis=1),
@@ -737,9 +781,12 @@ def tiny_vit(separate_qkv=False, biases=True):
     inits = [stub("pw", [D, 3, 2, 2]), stub("pb", [D]), ints("s_flat", [1, D, N - 1]),
              stub("cls", [1, 1, D]), ints("s_cls", [1, 1, D]), stub("pos", [1, N, D]),
              stub("g1", [D]), stub("b1", [D]), stub("g2", [D]), stub("b2", [D]),
-             stub("wo", [D, D]), floats("scale", [0.5], []), ints("s_tokens", [1, N, D]),
+             floats("scale", [0.5], []), ints("s_tokens", [1, N, D]),
              ints("i0", [0], []), ints("i1", [1], []), ints("i2", [2], []),
              stub("wh", [10, D]), stub("bh", [10])]
+    if sequence_first:
+        return nodes, inits + extra
+    inits.append(stub("wo", [D, D]))
     if biases:
         inits.append(stub("bo", [D]))
     if separate_qkv:
@@ -769,12 +816,15 @@ layers:
 """
 
 
-@pytest.mark.parametrize("separate_qkv,biases", [(False, True), (True, True), (True, False)],
-                         ids=["packed-qkv", "separate-qkv", "no-biases"])
-def test_a_small_vit_imports_as_its_spec_under_every_convention(tmp_path, separate_qkv, biases):
+@pytest.mark.parametrize("separate_qkv,biases,sequence_first",
+                         [(False, True, False), (True, True, False), (True, False, False),
+                          (False, True, True)],
+                         ids=["packed-qkv", "separate-qkv", "no-biases", "torchvision-form"])
+def test_a_small_vit_imports_as_its_spec_under_every_convention(tmp_path, separate_qkv, biases,
+                                                                 sequence_first):
     from costcalc.costing import conventions
 
-    nodes, inits = tiny_vit(separate_qkv, biases)
+    nodes, inits = tiny_vit(separate_qkv, biases, sequence_first)
     path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
     graph = load(path).build({})
     kinds = [n.kind for n in graph.nodes]
@@ -807,3 +857,13 @@ def test_import_of_a_small_vit_writes_a_spec_with_the_identical_rows(tmp_path):
     spec.write_text(run("import", path).stdout)
     assert "kind: attention" in spec.read_text()
     assert rows(str(spec)) == rows(path)
+
+
+def test_an_attention_whose_inner_values_are_read_elsewhere_is_not_one_row(tmp_path):
+    """The scores read by another node: not a whole attention; its ops alone are errors."""
+    nodes, inits = tiny_vit()
+    nodes.append(helper.make_node("Identity", ["sm"], ["probe"], name="/probe/Identity"))
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
+    with pytest.raises(CostcalcError, match=r"node '/encoder/layer_0/self_attention/"):
+        analyze(path)
+    assert run(path, code=2).stderr.count("\n") == 1

@@ -2,10 +2,11 @@
 
 Below opset 17 torch writes ``nn.LayerNorm`` as ReduceMean, Sub, Pow 2, ReduceMean, Add eps,
 Sqrt, Div (then Mul by the weight, Add the bias), and below opset 20 ``nn.GELU("tanh")`` as
-x * 0.5 * (1 + Tanh(sqrt(2/pi) (x + 0.044715 x^3))) in Mul, Add and Tanh ops. Each match is one
-layer row: the walk emits it at the first of its nodes (every node of a match reads only the
-match's input, its own nodes and constants, so that node comes after the input) and skips the
-rest. A subgraph whose inner values are read elsewhere is not a match: its ops stay rows (or
+x * 0.5 * (1 + Tanh(sqrt(2/pi) (x + 0.044715 x^3))) in Mul, Add and Tanh ops, and
+``nn.MultiheadAttention`` as projections, views, two MatMuls and a Softmax. Each match is one
+layer (one row, or the attention kind's five): the walk emits it at the first of its nodes
+(every node of a match reads only the match's input, its own nodes and constants, so that node
+comes after the input) and skips the rest. A subgraph whose inner values are read elsewhere is not a match: its ops stay rows (or
 errors) of their own, never a silent zero.
 """
 from __future__ import annotations
