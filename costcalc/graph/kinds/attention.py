@@ -176,8 +176,10 @@ def _attend(b, f, x, name, form, padded, keys, table, shifted):
             counts.update({q.MUL: nd, q.ADD: scores * (2 if shifted else 1), TABLE: table})
             if shifted:
                 counts.update({MASK: rows * keys, MASK_GRID: rows})
-        score_shape = Shape(heads * (rows // keys if exact(rows, keys) else rows / keys), keys,
-                            keys)
+        # one block of scores per head, and per window (global: one, with no division, which
+        # a traced input side could not follow)
+        windows = 1 if form is GLOBAL else rows // keys if exact(rows, keys) else rows / keys
+        score_shape = Shape(heads * windows, keys, keys)
         info = {"rows": rows, "keys": keys, "width": d, "heads": heads}
         made = b.add_node(f"{name}.scores", "attention", (qkv,), score_shape, counts,
                           role="scores", shifted=shifted, windowed=form is WINDOWED,
