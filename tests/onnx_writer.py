@@ -10,7 +10,7 @@ from __future__ import annotations
 import onnx
 from onnx import TensorProto, helper
 
-OPSET = 15
+OPSET = 17  # LayerNormalization is 17; torch.onnx.export writes 17 by default
 
 
 class Writer:
@@ -20,6 +20,8 @@ class Writer:
         self.inits: list = []
         self.names: dict[int, str] = {-1: "input"}
         self.rank: dict[int, int] = {-1: 4}
+        self.last: set[int] = set()  # nodes whose output is held channels-last (NHWC)
+        self.attention_out: dict[int, str] = {}  # proj node -> the attention's output
         self.count = 0
 
     def fresh(self, base: str) -> str:
@@ -84,6 +86,36 @@ class Writer:
                     return {"pads": [pad] * 4, **({"ceil_mode": 1} if ceil else {})}
         raise ValueError(f"no padding gives {node.name}'s output")
 
+    def layout(self, node, x, source, channels_last):
+        """``x`` (the output of node ``source``) permuted to NHWC or back, as torch's
+        ``permute`` exports; rank-2 tensors have no layout."""
+        if self.rank[source] != 4 or (source in self.last) == channels_last:
+            return x
+        perm = [0, 2, 3, 1] if channels_last else [0, 3, 1, 2]
+        return self.op(node, "Transpose", [x], suffix="_perm", perm=perm)[0]
+
+    def gelu(self, node, x, approximate):
+        """GELU as torch exports it below opset 20: the Erf form, or the tanh form."""
+        def scalar(value):
+            name = self.const([value], TensorProto.FLOAT)
+            self.inits[-1].dims[:] = []
+            return name
+
+        if approximate == "tanh":
+            square = self.op(node, "Mul", [x, x], suffix="_sq")[0]
+            cube = self.op(node, "Mul", [x, square], suffix="_cube")[0]
+            scaled = self.op(node, "Mul", [scalar(0.044715), cube], suffix="_kappa")[0]
+            inner = self.op(node, "Add", [x, scaled], suffix="_inner")[0]
+            inner = self.op(node, "Mul", [scalar(0.7978845608028654), inner], suffix="_beta")[0]
+            t = self.op(node, "Tanh", [inner])[0]
+            t = self.op(node, "Add", [scalar(1.0), t], suffix="_one")[0]
+            y = self.op(node, "Mul", [x, t], suffix="_x")[0]
+            return self.op(node, "Mul", [scalar(0.5), y], suffix="_half")[0]
+        d = self.op(node, "Div", [x, scalar(1.4142135623730951)])[0]
+        e = self.op(node, "Add", [self.op(node, "Erf", [d])[0], scalar(1.0)])[0]
+        return self.op(node, "Mul", [self.op(node, "Mul", [x, e])[0], scalar(0.5)],
+                       suffix="_1")[0]
+
     def flat(self, node, x, rank):
         if rank == 2:
             return x
@@ -95,7 +127,39 @@ class Writer:
         x = ins[0]
         rank = self.rank[node.inputs[0]]
         out_rank = rank
-        if kind in ("conv", "dwconv", "pwconv"):
+        last = False  # whether this node's output is channels-last
+        if kind == "gelu" or (kind == "layer_norm" and info["channels_last"]) or \
+                (kind == "linear" and info.get("per_position")):
+            pass  # these read either layout
+        else:
+            ins = [self.layout(node, name, i, False) for name, i in zip(ins, node.inputs)]
+            x = ins[0]
+        if kind == "layer_norm" and info["channels_last"] or \
+                kind == "linear" and info.get("per_position"):
+            x = self.layout(node, x, node.inputs[0], True)
+            last = rank == 4
+            if kind == "layer_norm":
+                y = self.op(node, "LayerNormalization", [x, self.weight([node.shape.c])] +
+                            ([self.weight([node.shape.c])] if info["affine"] else []), axis=-1)[0]
+            else:
+                w = self.weight([info["in_channels"], node.shape.c])
+                y = self.op(node, "MatMul", [x, w])[0]
+                if info["bias"]:
+                    y = self.op(node, "Add", [self.weight([node.shape.c]), y])[0]
+                y = self.act(node, y, info["act"])
+        elif kind == "layer_norm":  # torchvision's LayerNorm2d: permute, F.layer_norm, back
+            if rank == 4:
+                x = self.op(node, "Transpose", [x], suffix="_perm", perm=[0, 2, 3, 1])[0]
+            y = self.op(node, "LayerNormalization", [x, self.weight([node.shape.c])] +
+                        ([self.weight([node.shape.c])] if info["affine"] else []), axis=-1)[0]
+            if rank == 4:
+                y = self.op(node, "Transpose", [y], suffix="_back", perm=[0, 3, 1, 2])[0]
+        elif kind == "gelu":
+            y = self.gelu(node, x, info["approximate"])
+            last = node.inputs[0] in self.last
+        elif kind == "layer_scale":
+            y = self.op(node, "Mul", [self.weight([node.shape.c, 1, 1]), x])[0]
+        elif kind in ("conv", "dwconv", "pwconv"):
             k, s, d, g = info["kernel"], info["stride"], info["dilation"], info["groups"]
             w = self.weight([node.shape.c, info["in_channels"] // g, k, k])
             inputs = [x, w] + ([self.weight([node.shape.c])] if info["bias"] else [])
@@ -157,6 +221,23 @@ class Writer:
             y = self.op(node, "Reshape", [x, self.const([1, g, c // g, h, w])])[0]
             y = self.op(node, "Transpose", [y], perm=[0, 2, 1, 3, 4])[0]
             y = self.op(node, "Reshape", [y, self.const([1, c, h, w])], suffix="_back")[0]
+        elif kind == "to_tokens":  # x.flatten(2).transpose(1, 2)
+            c, h, w = info["input"]
+            y = self.op(node, "Reshape", [x, self.const([1, c, h * w])])[0]
+            y = self.op(node, "Transpose", [y], perm=[0, 2, 1])[0]
+            out_rank = 3
+        elif kind == "class_token":
+            d = node.shape.c
+            token = self.op(node, "Expand", [self.weight([1, 1, d]), self.const([1, 1, d])])[0]
+            y = self.op(node, "Concat", [token, x], axis=1)[0]
+        elif kind == "pos_embed":
+            y = self.op(node, "Add", [x, self.weight([1, node.shape.h * node.shape.w,
+                                                      node.shape.c])])[0]
+        elif kind == "take_token":  # x[:, 0]
+            y = self.op(node, "Gather", [x, self.scalar(0)], axis=1)[0]
+            out_rank = 2
+        elif kind == "attention":
+            y = self.attention(index, node, x)
         elif kind == "channel_split":
             c = node.shape.c
             part = self.split_index(node)
@@ -166,6 +247,41 @@ class Writer:
             raise ValueError(f"no ONNX form for kind {kind}")
         self.names[index] = y
         self.rank[index] = out_rank
+        if last:
+            self.last.add(index)
+
+    def attention(self, index, node, x):
+        """nn.MultiheadAttention (batch first, packed Q, K, V) as torch exports it, written at
+        the qkv node; the scores, softmax and context nodes pass the tensor on, proj returns the
+        output."""
+        if node.role != "qkv":
+            return self.attention_out[index] if node.role == "proj" else x
+        if node.info.get("windowed") or index + 4 >= len(self.graph.nodes) or \
+                self.graph.nodes[index + 1].info.get("windowed"):
+            raise ValueError("no ONNX form for windowed attention")
+        d, heads, n = node.info["in_channels"], node.info["heads"], node.info["rows"]
+        y = self.op(node, "MatMul", [x, self.weight([d, 3 * d])])[0]
+        if node.info["bias"]:
+            y = self.op(node, "Add", [self.weight([3 * d]), y])[0]
+        y = self.op(node, "Reshape", [y, self.const([1, n, 3, heads, d // heads])])[0]
+        y = self.op(node, "Transpose", [y], perm=[2, 0, 3, 1, 4])[0]
+        q, k, v = (self.op(node, "Gather", [y, self.scalar(i)], axis=0)[0] for i in range(3))
+        q = self.op(node, "Mul", [q, self.scalar(1.0, TensorProto.FLOAT)])[0]
+        k = self.op(node, "Transpose", [k], perm=[0, 1, 3, 2])[0]
+        scores = self.op(node, "Softmax", [self.op(node, "MatMul", [q, k])[0]], axis=-1)[0]
+        y = self.op(node, "MatMul", [scores, v])[0]
+        y = self.op(node, "Transpose", [y], perm=[0, 2, 1, 3])[0]
+        y = self.op(node, "Reshape", [y, self.const([1, n, d])])[0]
+        y = self.op(node, "MatMul", [y, self.weight([d, d])])[0]
+        if self.graph.nodes[index + 4].info["bias"]:
+            y = self.op(node, "Add", [self.weight([d]), y])[0]
+        self.attention_out[index + 4] = y
+        return x
+
+    def scalar(self, value, dtype=TensorProto.INT64):
+        name = self.const([value], dtype)
+        self.inits[-1].dims[:] = []
+        return name
 
     def split_index(self, node):
         return node.info.get("index", int(node.name.rsplit("split", 1)[-1] or 0))

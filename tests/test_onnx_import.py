@@ -56,6 +56,62 @@ def conv(inputs, **attrs):
     return helper.make_node("Conv", inputs, ["y"], name="/features/features.0/Conv", **attrs)
 
 
+def decomposed_layer_norm(axes, src="x", out="y", affine=False, axes_input=None):
+    """nn.LayerNorm as torch writes it below opset 17: ReduceMean, Sub, Pow 2, ReduceMean,
+    Add eps, Sqrt, Div (then Mul by the weight ``g`` and Add the bias ``be``)."""
+    def mean(a, b, suffix=""):
+        if axes_input:
+            return helper.make_node("ReduceMean", [a, axes_input], [b],
+                                    name=f"/ln/ReduceMean{suffix}")
+        return helper.make_node("ReduceMean", [a], [b], axes=axes, name=f"/ln/ReduceMean{suffix}")
+
+    normed = "normed" if affine else out
+    nodes = [mean(src, "m"), helper.make_node("Sub", [src, "m"], ["d"], name="/ln/Sub"),
+             helper.make_node("Pow", ["d", "two"], ["p"], name="/ln/Pow"), mean("p", "v", "_1"),
+             helper.make_node("Add", ["v", "eps"], ["ve"], name="/ln/Add"),
+             helper.make_node("Sqrt", ["ve"], ["s"], name="/ln/Sqrt"),
+             helper.make_node("Div", ["d", "s"], [normed], name="/ln/Div")]
+    if affine:
+        nodes += [helper.make_node("Mul", [normed, "g"], ["gm"], name="/ln/Mul"),
+                  helper.make_node("Add", ["gm", "be"], [out], name="/ln/Add_1")]
+    return nodes
+
+
+LN_CONSTANTS = [floats("two", [2.0], []), floats("eps", [1e-5], [])]
+
+
+def gelu_tanh(half_first=False, power=False):
+    """nn.GELU("tanh") as torch writes it below opset 20 (x * x * x, then x (1 + t) * 0.5), or
+    with Pow(x, 3) and (0.5 x) (1 + t)."""
+    def mul(a, b, out):
+        return helper.make_node("Mul", [a, b], [out], name=f"/act/Mul_{out}")
+
+    cube = [helper.make_node("Pow", ["x", "three"], ["cube"], name="/act/Pow")] if power else \
+        [mul("x", "x", "sq"), mul("x", "sq", "cube")]
+    tail = [mul("half", "x", "hx"), mul("hx", "u", "y")] if half_first else \
+        [mul("x", "u", "xu"), mul("half", "xu", "y")]
+    return cube + [mul("kappa", "cube", "k"),
+                   helper.make_node("Add", ["x", "k"], ["inner"], name="/act/Add"),
+                   mul("beta", "inner", "bi"),
+                   helper.make_node("Tanh", ["bi"], ["t"], name="/act/Tanh"),
+                   helper.make_node("Add", ["one", "t"], ["u"], name="/act/Add_1")] + tail
+
+
+GELU_CONSTANTS = [floats("kappa", [0.044715], []), floats("beta", [0.7978845608028654], []),
+                  floats("one", [1.0], []), floats("half", [0.5], []), floats("three", [3.0], [])]
+
+
+def permute(src, out, to_last=True, name="perm"):
+    return helper.make_node("Transpose", [src], [out], perm=[0, 2, 3, 1] if to_last else
+                            [0, 3, 1, 2], name=f"/{name}/Transpose")
+
+
+# LayerNorm of a channels-last C x H x W map, affine: C H W elements, H W rows, 2C params; seen
+# by hook-based counters as nn.LayerNorm (the module quantities).
+LN_CHANNELS_LAST = {"layer_norm": 36, "layer_norm_affine": 36, "norm_params": 8,
+                    "layer_norm_rows": 9, "layer_norm_module": 36, "layer_norm_module_affine": 36}
+
+
 # (id, nodes, input shape, initializers, opset, expected rows). Counts by hand:
 # conv MACs = k*k*(C_in/g)*C_out*H_out*W_out, weights = k*k*(C_in/g)*C_out.
 CASES = [
@@ -163,8 +219,12 @@ CASES = [
      [("flatten", (18, 1, 1), {})]),
     ("reshape-transpose-views", [helper.make_node("Reshape", ["x", "s"], ["r"]),
                                  helper.make_node("Transpose", ["r"], ["y"], perm=[0, 2, 1])],
-     [1, 2, 3, 3], [ints("s", [1, 2, 9])], 15,
-     [("identity", (2, 9, 1), {}), ("identity", (9, 2, 1), {})]),
+     [1, 2, 3, 3], [ints("s", [1, 6, 3])], 15,
+     [("identity", (6, 3, 1), {}), ("identity", (3, 6, 1), {})]),
+    ("flatten-transpose-to-tokens",  # x.flatten(2).transpose(1, 2): H W tokens of width C
+     [helper.make_node("Reshape", ["x", "s"], ["r"]),
+      helper.make_node("Transpose", ["r"], ["y"], perm=[0, 2, 1])],
+     [1, 2, 3, 3], [ints("s", [1, 2, 9])], 15, [("to_tokens", (2, 3, 3), {})]),
     ("squeeze-unsqueeze-alias", [helper.make_node("GlobalAveragePool", ["x"], ["p"]),
                                  helper.make_node("Squeeze", ["p", "ax"], ["s"]),
                                  helper.make_node("Unsqueeze", ["s", "ax"], ["y"])],
@@ -204,6 +264,12 @@ CASES = [
                                 "maxpool_module_in": 128})]),
     ("pad", [helper.make_node("Pad", ["x", "p"], ["y"])], [1, 2, 3, 3],
      [ints("p", [0, 0, 1, 1, 0, 0, 1, 1])], 15, [("identity", (2, 5, 5), {})]),
+    ("ssd-head-view-chain",  # view(N, A, K, H, W), permute(0, 3, 4, 1, 2), reshape(N, -1, K)
+     [helper.make_node("Reshape", ["x", "s5"], ["r"], name="/head/Reshape"),
+      helper.make_node("Transpose", ["r"], ["t"], perm=[0, 3, 4, 1, 2], name="/head/Transpose"),
+      helper.make_node("Reshape", ["t", "s3"], ["y"], name="/head/Reshape_1")],
+     [1, 12, 2, 2], [ints("s5", [1, 3, 4, 2, 2]), ints("s3", [1, -1, 4])], 17,
+     [("identity", (12, 4, 1), {})]),
     ("identity-dropout", [helper.make_node("Identity", ["x"], ["i"]),
                           helper.make_node("Dropout", ["i"], ["y"])], [1, 2, 3, 3], [], 15,
      [("identity", (2, 3, 3), {}), ("dropout", (2, 3, 3), {})]),
@@ -233,6 +299,81 @@ CASES = [
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4]), stub("w", [2, 4, 1, 1])], 21,
      [("group_norm", (4, 3, 3), {"group_norm": 36, "group_norm_affine": 36, "norm_params": 8}),
       ("pwconv", (2, 3, 3), {"conv_macs": 4 * 2 * 9, "weights": 8})]),
+    # Per-position linear (nn.Linear on a channels-last map): H W rows of C_in C_out MACs;
+    # torchinfo's row_linear_params counts the weights and bias once.
+    ("linear-per-position",
+     [permute("x", "t"), helper.make_node("MatMul", ["t", "w"], ["m"], name="/fc/MatMul"),
+      helper.make_node("Add", ["b", "m"], ["a"], name="/fc/Add"), permute("a", "y", False)],
+     [1, 4, 3, 3], [stub("w", [4, 6]), stub("b", [6])], 17,
+     [("linear", (6, 3, 3), {"row_linear_macs": 9 * 4 * 6, "weights": 24,
+                             "row_linear_params": 30, "row_linear_bias": 9 * 6, "biases": 6})]),
+    ("convnext-block",  # torchvision's CNBlock after its depthwise conv, GELU in its Erf form
+     [permute("x", "t", name="block.1"),
+      helper.make_node("LayerNormalization", ["t", "g", "be"], ["n"], name="/block.2/LN"),
+      helper.make_node("MatMul", ["n", "w1"], ["m1"], name="/block.3/MatMul"),
+      helper.make_node("Add", ["b1", "m1"], ["h"], name="/block.3/Add"),
+      helper.make_node("Div", ["h", "r2"], ["d"], name="/block.4/Div"),
+      helper.make_node("Erf", ["d"], ["e"], name="/block.4/Erf"),
+      helper.make_node("Add", ["e", "one"], ["a"], name="/block.4/Add"),
+      helper.make_node("Mul", ["h", "a"], ["hm"], name="/block.4/Mul"),
+      helper.make_node("Mul", ["hm", "half"], ["gl"], name="/block.4/Mul_1"),
+      helper.make_node("MatMul", ["gl", "w2"], ["m2"], name="/block.5/MatMul"),
+      helper.make_node("Add", ["b2", "m2"], ["o"], name="/block.5/Add"),
+      permute("o", "back", False, name="block.6"),
+      helper.make_node("Mul", ["gamma", "back"], ["sc"], name="/Mul"),
+      helper.make_node("Add", ["sc", "x"], ["y"], name="/Add")],
+     [1, 4, 3, 3], [stub("g", [4]), stub("be", [4]), stub("w1", [4, 8]), stub("b1", [8]),
+                    stub("w2", [8, 4]), stub("b2", [4]), stub("gamma", [4, 1, 1]),
+                    floats("r2", [1.4142135381698608], []), floats("one", [1.0], []),
+                    floats("half", [0.5], [])], 17,
+     [("layer_norm", (4, 3, 3), LN_CHANNELS_LAST),
+      ("linear", (8, 3, 3), {"row_linear_macs": 9 * 4 * 8, "weights": 32,
+                             "row_linear_params": 40, "row_linear_bias": 72, "biases": 8}),
+      ("gelu", (8, 3, 3), {"act_gelu": 72}),
+      ("linear", (4, 3, 3), {"row_linear_macs": 9 * 8 * 4, "weights": 32,
+                             "row_linear_params": 36, "row_linear_bias": 36, "biases": 4}),
+      ("layer_scale", (4, 3, 3), {"mul": 36, "layer_scale_params": 4}),
+      ("add", (4, 3, 3), {"add": 36})]),
+    # Layer scale: C H W multiplies, C gammas (C x 1 x 1, or C on a channels-last map).
+    ("layer-scale", [helper.make_node("Mul", ["x", "gamma"], ["y"])], [1, 4, 3, 3],
+     [stub("gamma", [4, 1, 1])], 15, [("layer_scale", (4, 3, 3), {"mul": 36,
+                                                                  "layer_scale_params": 4})]),
+    ("layer-scale-channels-last",
+     [permute("x", "t"), helper.make_node("Mul", ["t", "gamma"], ["m"]), permute("m", "y", False)],
+     [1, 4, 3, 3], [stub("gamma", [4])], 15,
+     [("layer_scale", (4, 3, 3), {"mul": 36, "layer_scale_params": 4})]),
+    ("mul-by-a-constant-along-w-stays-element-wise",
+     [helper.make_node("Mul", ["x", "c"], ["y"])], [1, 4, 3, 3], [floats("c", [1.0, 2.0, 3.0])],
+     15, [("scale", (4, 3, 3), {"mul": 36})]),
+    # GELU's tanh form, and LayerNorm's ReduceMean ... Sqrt, Div form: one row each.
+    ("gelu-tanh-opset17", gelu_tanh(), [1, 2, 3, 3], GELU_CONSTANTS, 17,
+     [("gelu", (2, 3, 3), {"act_gelu_tanh": 18})]),
+    ("gelu-tanh-pow-half-first", gelu_tanh(half_first=True, power=True), [1, 2, 3, 3],
+     GELU_CONSTANTS, 15, [("gelu", (2, 3, 3), {"act_gelu_tanh": 18})]),
+    ("layernorm-decomposed-vector-affine", decomposed_layer_norm([-1], affine=True), [1, 8],
+     LN_CONSTANTS + [stub("g", [8]), stub("be", [8])], 15,
+     [("layer_norm", (8, 1, 1), {"layer_norm": 8, "layer_norm_affine": 8, "norm_params": 16,
+                                 "layer_norm_rows": 1})]),
+    ("layernorm-decomposed-channels-first", decomposed_layer_norm([1]), [1, 4, 3, 3],
+     LN_CONSTANTS, 15, [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_rows": 9})]),
+    ("layernorm-decomposed-channels-last-axes-input-opset18",
+     [permute("x", "t")] + decomposed_layer_norm(None, "t", "n", True, "ax") +
+     [helper.make_node("MatMul", ["n", "w"], ["y"], name="/fc/MatMul")],
+     [1, 4, 3, 3], LN_CONSTANTS + [stub("g", [4]), stub("be", [4]), ints("ax", [-1]),
+                                   stub("w", [4, 2])], 18,
+     [("layer_norm", (4, 3, 3), LN_CHANNELS_LAST),
+      ("linear", (2, 3, 3), {"row_linear_macs": 9 * 4 * 2, "weights": 8,
+                             "row_linear_params": 8})]),
+    ("layernorm2d-decomposed",  # torchvision's LayerNorm2d exported below opset 17
+     [permute("x", "t")] + decomposed_layer_norm([-1], "t", "n", True) + [permute("n", "y", False)],
+     [1, 4, 3, 3], LN_CONSTANTS + [stub("g", [4]), stub("be", [4])], 15,
+     [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_affine": 36, "norm_params": 8,
+                                 "layer_norm_rows": 9})]),
+    ("groupnorm-opset18-per-group",  # scale and bias per group at opsets 18-20: 2G params
+     [helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2)],
+     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 18,
+     [("group_norm", (4, 3, 3), {"group_norm": 36, "group_norm_affine": 36,
+                                 "norm_params": 4})]),
     ("instancenorm", [helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"])],
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 15,
      [("instance_norm", (4, 3, 3), {"instance_norm": 36, "instance_norm_affine": 36,
@@ -301,7 +442,7 @@ def test_op_family_counts(tmp_path, nodes, shape, inits, opset, expected):
 
 
 NEW_KINDS = ("layer_norm", "group_norm", "instance_norm", "gelu", "softmax", "conv_transpose",
-             "upsample")
+             "upsample", "layer_scale", "linear")
 
 
 @pytest.mark.parametrize("nodes,shape,inits,opset,expected",
@@ -322,6 +463,34 @@ def test_blocks_follow_the_exporters_module_names(tmp_path):
     assert [(n.name, n.block, n.scope) for n in graph.nodes] == [
         ("features.3.conv.0", "features.3", "features.3.conv.0"),
         ("classifier.1", "classifier.1", "classifier.1")]
+
+
+@pytest.mark.parametrize("node_name,path", [
+    ("/features/features.3/conv/conv.0/Conv", ["features", "3", "conv", "0"]),
+    ("/backbone/features/features.0/features.0.0/features.0.0.0/Conv",  # SSDlite's Sequentials
+     ["backbone", "features", "0", "0", "0"]),
+    ("/layer1/layer1.0/conv1/Conv", ["layer1", "0", "conv1"]),
+    ("/encoder/layers/encoder_layer_0/ln_1/LayerNormalization",
+     ["encoder", "layers", "encoder_layer_0", "ln_1"]),
+    ("Conv_3", []),
+])
+def test_module_path_from_the_exporters_scope_names(node_name, path):
+    from costcalc.importers.onnx_file import module_path
+
+    assert module_path(node_name) == path
+
+
+@pytest.mark.parametrize("path,block", [
+    (["features", "3", "conv", "0"], ["features", "3"]),
+    (["encoder", "layers", "encoder_layer_0", "mlp", "0"],  # ViT's numbered layers
+     ["encoder", "layers", "encoder_layer_0"]),
+    (["classifier"], ["classifier"]),
+    (["conv_1", "bn"], ["conv_1"]),
+])
+def test_report_block_is_the_first_numbered_module(path, block):
+    from costcalc.importers.onnx_file import _group
+
+    assert _group(path) == block
 
 
 UNKNOWN = [helper.make_node("LRN", ["x"], ["y"], name="/norm/LRN", size=3)]
@@ -392,6 +561,24 @@ def test_folded_batchnorm_is_noted(tmp_path):
     assert len(notes) == 1 and "BatchNorm folded" in notes[0] and "features.0" in notes[0]
 
 
+@pytest.mark.parametrize("norm,opset", [
+    ([helper.make_node("GroupNormalization", ["c", "gs", "b2"], ["y"], num_groups=2)], 21),
+    ([permute("c", "t"), helper.make_node("LayerNormalization", ["t", "gs", "b2"], ["n"]),
+      permute("n", "y", False)], 17),
+    ([permute("c", "t")] + decomposed_layer_norm([-1], "t", "n") + [permute("n", "y", False)],
+     15),
+], ids=["groupnorm", "layernorm2d", "decomposed-layernorm"])
+def test_convs_with_biases_in_a_model_with_other_norms_are_not_called_folded(tmp_path, norm,
+                                                                            opset):
+    """ConvNeXt's convs carry biases of their own: it has LayerNorms, never had BatchNorm."""
+    nodes = [conv(["x", "w", "b"])]
+    nodes[0].output[0] = "c"
+    path = model_file(tmp_path, nodes + norm, [1, 3, 4, 4],
+                      [stub("w", [4, 3, 1, 1]), stub("b", [4]), stub("gs", [4]), stub("b2", [4])]
+                      + LN_CONSTANTS, opset=opset)
+    assert analyze(path).graph.notes == []
+
+
 @pytest.mark.parametrize("nodes,shape,inits,message", [
     ([conv(["x", "w"], kernel_shape=[1, 3])], [1, 3, 8, 8], [stub("w", [4, 3, 1, 3])],
      r"Conv node '/features/features.0/Conv' \(opset 15\): kernel \[1, 3\].*square"),
@@ -400,7 +587,7 @@ def test_folded_batchnorm_is_noted(tmp_path):
     ([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [1, 4, 4, 8], [stub("w", [8, 2])],
      r"MatMul node 'mm' \(opset 15\): a linear layer on a 4x4x8 activation"),
     ([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("MatMul", ["x", "r"], ["y"])],
-     [1, 4, 4], [], r"a MatMul between two activations has no layer kind"),
+     [1, 4, 4], [], r"a MatMul of 4x4x1 by 4x4x1: only batches of matrices .* and tokens"),
     ([helper.make_node("Conv", ["x", "w"], ["y"], name="big", group=3)], [1, 3, 8, 8],
      [stub("w", [4, 1, 1, 1])], r"Conv node 'big' \(opset 15\): "),
 ], ids=["non-square-kernel", "asymmetric-pads", "per-position-linear", "matmul-activations",
@@ -419,9 +606,11 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
      15, r"Softmax node 'sm' \(opset 15\): Softmax over axis -1: only over the channels"),
     ([helper.make_node("LayerNormalization", ["x", "s"], ["y"], axis=1, name="ln")], [1, 4, 3, 3],
      [stub("s", [4, 3, 3])], 17, r"LayerNormalization node 'ln' \(opset 17\): .*rank-4"),
-    ([helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
-      helper.make_node("LayerNormalization", ["t", "s", "b"], ["y"], name="ln")], [1, 4, 3, 3],
-     [stub("s", [4]), stub("b", [4])], 17, r"LayerNormalization node 'ln' .*NHWC and back"),
+    ([helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], name="ln")], [1, 4, 3, 3],
+     [stub("s", [3]), stub("b", [3])], 17, r"LayerNormalization node 'ln' .*NHWC and back"),
+    (decomposed_layer_norm([-1]), [1, 4, 3, 3], [floats("two", [2.0], []),
+                                                 floats("eps", [1e-6], [])], 15,
+     r"ReduceMean node '/ln/ReduceMean' \(opset 15\): a LayerNorm written as .* axis -1"),
     ([helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="cubic", name="rs")], [1, 2, 3, 3],
      [floats("sc", [1.0, 1.0, 2.0, 2.0])], 15, r"Resize node 'rs' \(opset 15\): Resize \(cubic\)"),
     ([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct", strides=[1, 2])],
@@ -431,10 +620,14 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
      [1, 2, 3, 3], [floats("k", [2.0], [])], 17,
      r"Erf node 'erf' \(opset 17\): no costcalc layer kind"),
     ([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, name="gn")],
-     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 18,
-     r"GroupNormalization node 'gn' \(opset 18\): a scale of shape \[2\] \(one per group"),
-], ids=["softmax-spatial", "layernorm-chw", "layernorm-channels-last", "resize-cubic",
-        "convtranspose-non-square", "erf-not-in-a-gelu", "groupnorm-opset18-per-group"])
+     [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 18,
+     r"GroupNormalization node 'gn' \(opset 18\): a scale of shape \[4\]: .* one per group"),
+    ([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, name="gn")],
+     [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 21,
+     r"GroupNormalization node 'gn' \(opset 21\): a scale of shape \[2\]: .* one per channel"),
+], ids=["softmax-spatial", "layernorm-chw", "layernorm-over-w", "layernorm-decomposed-over-w",
+        "resize-cubic", "convtranspose-non-square", "erf-not-in-a-gelu",
+        "groupnorm-opset18-per-channel-scale", "groupnorm-opset21-per-group-scale"])
 def test_partly_mapped_ops_refuse_what_their_kind_does_not_count(tmp_path, nodes, shape, inits,
                                                                  opset, message):
     path = model_file(tmp_path, nodes, shape, inits, opset)
@@ -490,3 +683,190 @@ def test_weights_are_never_read_memory_stays_near_the_graph(tmp_path):
     params, grown = map(int, result.stdout.split())
     assert params == 2048 * 4096
     assert grown < 8 * 2**20  # the file is 32 MB
+
+
+# Tokens and attention. A small ViT as torch exports one (opset 17, batch-first attention with
+# packed Q, K, V split by Reshape, Transpose and Gather): 2x2 patches of a 3x4x4 input give N = 4
+# tokens of width D = 8, a class token makes 5, two heads of 4.
+D, N, HEADS = 8, 5, 2
+
+
+def sequence_first_attention(a):
+    """torchvision's nn.MultiheadAttention as torch exports it (F.multi_head_attention_forward:
+    sequence first, the packed projection split by Unsqueeze, Transpose, Squeeze and Gather,
+    the heads reshaped and the scale applied to Q and K), from "l" to "att"."""
+    def node(op, inputs, outputs, name, **attrs):
+        return helper.make_node(op, inputs, outputs, name=f"{a}/{name}", **attrs)
+
+    nodes = [node("Transpose", ["l"], ["sf"], "Transpose", perm=[1, 0, 2]),
+             node("MatMul", ["sf", "wqkv"], ["m"], "MatMul"),
+             node("Add", ["bqkv", "m"], ["qkv"], "Add"),
+             node("Reshape", ["qkv", "s_split"], ["r4"], "Reshape_2"),
+             node("Unsqueeze", ["r4", "ax0"], ["u5"], "Unsqueeze_2"),
+             node("Transpose", ["u5"], ["t5"], "Transpose_2", perm=[3, 1, 2, 0, 4]),
+             node("Squeeze", ["t5", "ax_2"], ["sq"], "Squeeze")]
+    for index, part in enumerate("qkv"):
+        nodes += [node("Gather", ["sq", f"i{index}"], [f"{part}g"], f"Gather_{index}", axis=0),
+                  node("Reshape", [f"{part}g", "s_heads_sf"], [f"{part}r"], f"Reshape_{part}"),
+                  node("Transpose", [f"{part}r"], [f"{part}t"], f"Transpose_{part}",
+                       perm=[1, 0, 2]),
+                  node("Reshape", [f"{part}t", "s_heads_4"], [f"{part}h"], f"Reshape_{part}4")]
+    nodes += [node("Mul", ["qh", "root"], ["qs"], "Mul"),
+              node("Transpose", ["kh"], ["k_t"], "Transpose_6", perm=[0, 1, 3, 2]),
+              node("Mul", ["k_t", "root"], ["ks"], "Mul_1"),
+              node("MatMul", ["qs", "ks"], ["sc"], "MatMul_1"),
+              node("Softmax", ["sc"], ["sm"], "Softmax", axis=-1),
+              node("MatMul", ["sm", "vh"], ["cx"], "MatMul_2"),
+              node("Transpose", ["cx"], ["co"], "Transpose_7", perm=[2, 0, 1, 3]),
+              node("Reshape", ["co", "s_rows"], ["o"], "Reshape_9"),
+              node("Gemm", ["o", "wo", "bo"], ["go"], "Gemm", transB=1),
+              node("Reshape", ["go", "s_sf"], ["gs"], "Reshape_10"),
+              node("Transpose", ["gs"], ["att"], "Transpose_8", perm=[1, 0, 2])]
+    inits = [stub("wqkv", [D, 3 * D]), stub("bqkv", [3 * D]), stub("wo", [D, D]),
+             stub("bo", [D]), ints("s_split", [N, 1, 3, D]), ints("ax0", [0]),
+             ints("ax_2", [-2]), ints("s_heads_sf", [N, HEADS, D // HEADS]),
+             ints("s_heads_4", [1, HEADS, N, D // HEADS]), floats("root", [0.5 ** 0.5], []),
+             ints("s_rows", [N, D]), ints("s_sf", [N, 1, D])]
+    return nodes, inits
+
+
+def tiny_vit(separate_qkv=False, biases=True, sequence_first=False):
+    def node(op, inputs, outputs, name, **attrs):
+        return helper.make_node(op, inputs, outputs, name=name, **attrs)
+
+    a = "/encoder/layer_0/self_attention"
+    nodes = [node("Conv", ["x", "pw", "pb"], ["c"], "/conv_proj/Conv", kernel_shape=[2, 2],
+                  strides=[2, 2]),
+             node("Reshape", ["c", "s_flat"], ["f"], "/Reshape"),
+             node("Transpose", ["f"], ["t"], "/Transpose", perm=[0, 2, 1]),
+             node("Expand", ["cls", "s_cls"], ["e"], "/Expand"),
+             node("Concat", ["e", "t"], ["ct"], "/Concat", axis=1),
+             node("Add", ["ct", "pos"], ["p"], "/encoder/Add"),
+             node("LayerNormalization", ["p", "g1", "b1"], ["l"], "/encoder/layer_0/ln_1/LN")]
+    if sequence_first:
+        attention, extra = sequence_first_attention(a)
+        nodes += attention
+    elif separate_qkv:
+        for part in "qkv":
+            projected = f"{part}m" if biases else f"{part}p"
+            nodes.append(node("MatMul", ["l", f"w{part}"], [projected], f"{a}/{part}/MatMul"))
+            if biases:
+                nodes.append(node("Add", [f"b{part}", projected], [f"{part}p"], f"{a}/{part}/Add"))
+            nodes += [node("Reshape", [f"{part}p", "s_heads"], [f"{part}r"], f"{a}/{part}/R"),
+                      node("Transpose", [f"{part}r"], [f"{part}h"], f"{a}/{part}/T",
+                           perm=[0, 2, 1, 3])]
+        q, k, v = "qh", "kh", "vh"
+    else:
+        nodes += [node("MatMul", ["l", "wqkv"], ["m"], f"{a}/MatMul"),
+                  node("Add", ["bqkv", "m"], ["qkv"], f"{a}/Add"),
+                  node("Reshape", ["qkv", "s_qkv"], ["r5"], f"{a}/Reshape"),
+                  node("Transpose", ["r5"], ["t5"], f"{a}/Transpose", perm=[2, 0, 3, 1, 4])]
+        for index, part in enumerate("qkv"):
+            nodes.append(node("Gather", ["t5", f"i{index}"], [f"{part}g"], f"{a}/Gather_{index}",
+                              axis=0))
+        q, k, v = "qg", "kg", "vg"
+    if not sequence_first:
+        nodes += [
+            node("Mul", [q, "scale"], ["qs"], f"{a}/Mul"),
+            node("Transpose", [k], ["kt"], f"{a}/Transpose_k", perm=[0, 1, 3, 2]),
+            node("MatMul", ["qs", "kt"], ["sc"], f"{a}/MatMul_1"),
+            node("Softmax", ["sc"], ["sm"], f"{a}/Softmax", axis=-1),
+            node("MatMul", ["sm", v], ["cx"], f"{a}/MatMul_2"),
+            node("Transpose", ["cx"], ["ct2"], f"{a}/Transpose_o", perm=[0, 2, 1, 3]),
+            node("Reshape", ["ct2", "s_tokens"], ["o"], f"{a}/Reshape_o"),
+            node("MatMul", ["o", "wo"], ["om" if biases else "att"], f"{a}/MatMul_o")]
+        if biases:
+            nodes.append(node("Add", ["bo", "om"], ["att"], f"{a}/Add_o"))
+    nodes += [node("Add", ["att", "p"], ["r1"], "/encoder/layer_0/Add"),
+              node("LayerNormalization", ["r1", "g2", "b2"], ["l2"], "/encoder/ln/LN"),
+              node("Gather", ["l2", "i0"], ["tok"], "/Gather", axis=1),
+              node("Gemm", ["tok", "wh", "bh"], ["y"], "/head/Gemm", transB=1)]
+    inits = [stub("pw", [D, 3, 2, 2]), stub("pb", [D]), ints("s_flat", [1, D, N - 1]),
+             stub("cls", [1, 1, D]), ints("s_cls", [1, 1, D]), stub("pos", [1, N, D]),
+             stub("g1", [D]), stub("b1", [D]), stub("g2", [D]), stub("b2", [D]),
+             floats("scale", [0.5], []), ints("s_tokens", [1, N, D]),
+             ints("i0", [0], []), ints("i1", [1], []), ints("i2", [2], []),
+             stub("wh", [10, D]), stub("bh", [10])]
+    if sequence_first:
+        return nodes, inits + extra
+    inits.append(stub("wo", [D, D]))
+    if biases:
+        inits.append(stub("bo", [D]))
+    if separate_qkv:
+        inits += [stub(f"w{p}", [D, D]) for p in "qkv"] + [ints("s_heads", [1, N, HEADS, 4])]
+        inits += [stub(f"b{p}", [D]) for p in "qkv"] if biases else []
+    else:
+        inits += [stub("wqkv", [D, 3 * D]), stub("bqkv", [3 * D]),
+                  ints("s_qkv", [1, N, 3, HEADS, 4])]
+    return nodes, inits
+
+
+TINY_VIT_SPEC = """
+name: tiny_vit
+input: [3, 4, 4]
+layers:
+  - {{name: conv_proj, kind: patch_embed, out: 8, patch: 2}}
+  - {{name: class_token, kind: class_token}}
+  - {{name: pos_embedding, kind: pos_embed}}
+  - kind: residual
+    shortcut: identity
+    body:
+      - {{name: ln_1, kind: layer_norm}}
+      - {{name: self_attention, kind: attention, heads: 2, qkv_bias: {bias}, proj_bias: {bias}}}
+  - {{name: ln, kind: layer_norm}}
+  - {{name: class_token_out, kind: take_token}}
+  - {{name: head, kind: linear, out: 10}}
+"""
+
+
+@pytest.mark.parametrize("separate_qkv,biases,sequence_first",
+                         [(False, True, False), (True, True, False), (True, False, False),
+                          (False, True, True)],
+                         ids=["packed-qkv", "separate-qkv", "no-biases", "torchvision-form"])
+def test_a_small_vit_imports_as_its_spec_under_every_convention(tmp_path, separate_qkv, biases,
+                                                                 sequence_first):
+    from costcalc.costing import conventions
+
+    nodes, inits = tiny_vit(separate_qkv, biases, sequence_first)
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
+    graph = load(path).build({})
+    kinds = [n.kind for n in graph.nodes]
+    assert kinds == ["conv", "to_tokens", "class_token", "pos_embed", "layer_norm"] + \
+        ["attention"] * 5 + ["add", "layer_norm", "take_token", "linear"]
+    # attention by hand: 3 N D^2 + N^2 D + N^2 D + N D^2 multiply-adds
+    attention = sum(n.counts.get("attention_proj_macs", 0) + n.counts.get(
+        "attention_matmul_macs", 0) for n in graph.nodes)
+    assert attention == 4 * N * D * D + 2 * N * N * D
+    spec = tmp_path / "tiny_vit.yaml"
+    spec.write_text(TINY_VIT_SPEC.format(bias=str(biases).lower()))
+    for name in conventions.BUILT_IN:
+        a, b = analyze(path, name).total, analyze(str(spec), name).total
+        assert (a.macs, a.params, a.activations) == (b.macs, b.params, b.activations), name
+
+
+def test_matmul_of_two_activations(tmp_path):
+    """Batches of matrices [1, B, n, k] x [1, B, k, m]: B n k m multiply-adds, no params."""
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 1, 3, 2]),
+             helper.make_node("MatMul", ["x", "t"], ["y"], name="/mm/MatMul")]
+    assert rows(model_file(tmp_path, nodes, [1, 2, 3, 4])) == [
+        ("identity", (2, 4, 3), {}),
+        ("matmul", (2, 3, 3), {"matmul_macs": 2 * 3 * 4 * 3, "matmul_function_macs": 72})]
+
+
+def test_import_of_a_small_vit_writes_a_spec_with_the_identical_rows(tmp_path):
+    nodes, inits = tiny_vit()
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(run("import", path).stdout)
+    assert "kind: attention" in spec.read_text()
+    assert rows(str(spec)) == rows(path)
+
+
+def test_an_attention_whose_inner_values_are_read_elsewhere_is_not_one_row(tmp_path):
+    """The scores read by another node: not a whole attention; its ops alone are errors."""
+    nodes, inits = tiny_vit()
+    nodes.append(helper.make_node("Identity", ["sm"], ["probe"], name="/probe/Identity"))
+    path = model_file(tmp_path, nodes, [1, 3, 4, 4], inits, 17)
+    with pytest.raises(CostcalcError, match=r"node '/encoder/layer_0/self_attention/"):
+        analyze(path)
+    assert run(path, code=2).stderr.count("\n") == 1

@@ -4,11 +4,14 @@ The file is read without its external weights (only dims matter), converted to o
 older, shape-inferred strictly with data propagation (batch pinned to 1), and walked in order.
 Conv, Gemm and MatMul absorb a following BatchNormalization and activation when they are its only
 reader (as a spec writes ``bn: true, act: relu``); ops that only compute shapes leave no row.
+A map permuted to NHWC is the same tensor held channels-last (its last axis the channels), and
+layers an exporter writes as several primitive ops are found first (``onnx_patterns``).
 An op with no kind is an error naming it, unless ``allow_unknown`` (a named zero-cost row).
 """
 from __future__ import annotations
 
 import math
+import re
 from contextlib import ExitStack
 from typing import Any, Mapping
 
@@ -16,9 +19,10 @@ from costcalc.errors import SpecError, UsageError
 from costcalc.graph import quantities as q
 from costcalc.graph.builder import GraphBuilder
 from costcalc.graph.core import Graph, Tensor
-from costcalc.graph.registry import Shape
+from costcalc.graph.registry import Shape, Tokens
 from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
                                   scale_merge)
+from costcalc.importers import onnx_patterns
 from costcalc.importers.base import register_importer
 from costcalc.importers.model import ImportedModel, ImportParameter
 
@@ -28,6 +32,14 @@ SMALL = 4096  # constant tensors read as values (shapes, axes, bounds); weights 
 VIEWS = ("Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze")
 SHAPE_ONLY = ("Shape", "Size", "Constant", "ConstantOfShape")
 FUSING = ("Conv", "Gemm", "MatMul", "Add")
+# Ops whose output keeps a channels-last input's layout (NCHW permuted to NHWC, as ConvNeXt's
+# blocks run nn.LayerNorm and nn.Linear): element-wise ops, norms and linears over the last axis.
+KEEPS_LAYOUT = frozenset(("Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Erf", "Tanh", "Relu",
+                          "Sigmoid", "HardSigmoid", "HardSwish", "Clip", "Gelu", "Softmax",
+                          "LayerNormalization", "MatMul", "Gemm", "Identity", "Dropout",
+                          "ReduceMean"))
+TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+OTHER_NORMS = ("LayerNormalization", "GroupNormalization", "InstanceNormalization")
 ACT_OPS = {"Relu": "relu", "HardSwish": "hswish", "HardSigmoid": "hsigmoid",
            "Sigmoid": "sigmoid"}
 
@@ -343,25 +355,32 @@ def _shape(dims: list) -> Shape | None:
 
 
 def module_path(node_name: str) -> list[str]:
-    """``/features/features.3/conv/conv.0/Conv`` -> ``['features', '3', 'conv', '0']``."""
+    """``/features/features.3/conv/conv.0/Conv`` -> ``['features', '3', 'conv', '0']``.
+
+    A scope names a module by its parent's scope and its index in it (``features.0.0`` inside
+    ``features.0``: SSDlite's nested Sequentials), or by the whole path so far."""
     if not node_name.startswith("/"):
         return []
     parts = [p for p in node_name.split("/")[1:-1] if p]
     path: list[str] = []
-    for part in parts:
+    parent = ""
+    for raw in parts:
         previous = ".".join(path)
+        part = raw
         if previous and part.startswith(previous + "."):
             part = part[len(previous) + 1:]
-        elif path and part.startswith(path[-1] + "."):
-            part = part[len(path[-1]) + 1:]
+        elif parent and part.startswith(parent + "."):
+            part = part[len(parent) + 1:]
         path.extend(p for p in part.split(".") if p)
+        parent = raw
     return path
 
 
 def _group(path: list[str]) -> list[str]:
-    """The report block: up to the first numbered module (``features.3``), else the first."""
+    """The report block: up to the first numbered module (``features.3``, or ViT's
+    ``encoder.layers.encoder_layer_0``), else the first."""
     for index, part in enumerate(path):
-        if part.isdigit():
+        if part.isdigit() or (index and re.fullmatch(r"[A-Za-z]\w*_\d+", part)):
             return path[:index + 1]
     return path[:1]
 
@@ -398,6 +417,49 @@ def _se_convs(graph) -> set[int]:
     return found
 
 
+def _channels_last(graph, dims: dict, attrs) -> set[str]:
+    """Names of the activations held channels-last: a rank-4 activation permuted by
+    Transpose(0, 2, 3, 1), and what layout-keeping ops compute from it, until a
+    Transpose(0, 3, 1, 2) turns it back."""
+    initializers = {t.name for t in graph.initializer}
+    live = {i.name for i in graph.input if i.name not in initializers}
+    nhwc: set[str] = set()
+    for node in graph.node:
+        ins = [n for n in node.input if n in live]
+        if not ins:
+            continue
+        live.update(node.output)
+        if node.op_type == "Transpose":
+            perm = attrs(node).get("perm")
+            if ins[0] not in nhwc and len(dims.get(ins[0], [])) == 4 and perm == TO_NHWC:
+                nhwc.add(node.output[0])
+        elif node.op_type in KEEPS_LAYOUT and any(n in nhwc for n in ins) and \
+                attrs(node).get("keepdims", 1):
+            nhwc.update(node.output)
+    return nhwc
+
+
+def _same(shape: Shape, expected: Shape) -> bool:
+    """A kind's output shape is the inferred one (tokens: N of width D, on any grid)."""
+    if shape.tokens and expected.tokens:
+        return (shape.c, shape.h * shape.w) == (expected.c, expected.h * expected.w)
+    return shape == expected
+
+
+class _Tensors(dict):
+    """ONNX names -> costcalc tensors; the names of token tensors ([1, N, D]) are remembered, so
+    the shapes ONNX infers after them read as tokens."""
+
+    def __init__(self, tokens: set[str]):
+        super().__init__()
+        self.tokens = tokens
+
+    def __setitem__(self, name: str, tensor: Tensor) -> None:
+        if tensor.shape.tokens:
+            self.tokens.add(name)
+        super().__setitem__(name, tensor)
+
+
 class _Walk:
     """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
 
@@ -410,6 +472,13 @@ class _Walk:
         for info in list(graph.value_info) + list(graph.input) + list(graph.output):
             self.dims[info.name] = _dims(info.type)
         self.consts: dict[str, list] = {t.name: list(t.dims) for t in graph.initializer}
+        # initializers, and Identity copies of them (the exporter shares equal tensors)
+        self.params: set[str] = set(self.consts)
+        for node in graph.node:
+            if node.op_type in ("Identity", "Transpose") and node.input[0] in self.params:
+                self.params.add(node.output[0])
+        # tensors held channels-last: [1, H, W, C] views of costcalc's C x H x W tensors
+        self.nhwc = _channels_last(graph, self.dims, self.attrs)
         self.values: dict[str, list] = {}
         for t in graph.initializer:
             if math.prod(t.dims) <= SMALL and t.data_location != onnx.TensorProto.EXTERNAL:
@@ -418,7 +487,8 @@ class _Walk:
         for node in graph.node:
             if node.op_type == "Constant":
                 self.fold(node)
-        self.tensors: dict[str, Tensor] = {}
+        self.tokens: set[str] = set()  # names of token tensors [1, N, D]
+        self.tensors: dict[str, Tensor] = _Tensors(self.tokens)
         self.readers: dict[str, list] = {}
         for node in graph.node:
             for name in node.input:
@@ -430,7 +500,14 @@ class _Walk:
         self.tried: dict[tuple[str, str], int] = {}  # (base, op) -> the last suffix given
         self.unknown: list[str] = []
         self.folded: list[str] = []
+        self.producers = {out: node for node in graph.node for out in node.output}
         self.se_convs = _se_convs(graph)
+        self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params, self.dims,
+                                           self.consts)
+        # a model normalised by other norms (ConvNeXt's LayerNorms) has convs with biases of its
+        # own, not BatchNorm folded into them
+        self.other_norms = sum(n.op_type in OTHER_NORMS for n in graph.node) + \
+            sum(m.kind == "layer_norm" for m in self.patterns.values())
         self.batchnorms = sum(n.op_type == "BatchNormalization" for n in graph.node)
 
     def _array(self, tensor) -> list:
@@ -472,7 +549,7 @@ class _Walk:
         notes = []
         if self.unknown:
             notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
-        if self.folded and not self.batchnorms:
+        if self.folded and not self.batchnorms and not self.other_norms:
             shown = ", ".join(self.folded[:8]) + (", ..." if len(self.folded) > 8 else "")
             notes.append(f"no BatchNormalization in the file and {len(self.folded)} convs with a "
                          f"bias ({shown}): BatchNorm folded into the convs by the exporter; counted "
@@ -509,9 +586,23 @@ class _Walk:
         self.names.add(name)
         return name
 
+    def shape_of(self, name: str) -> Shape | None:
+        """The C x H x W shape of an ONNX tensor (a channels-last one read as NHWC)."""
+        dims = self.dims.get(name)
+        if dims and name in self.nhwc and len(dims) == 4:
+            dims = [dims[0], dims[3], dims[1], dims[2]]
+        if dims and name in self.tokens and len(dims) == 3 and dims[0] == 1 and \
+                all(isinstance(d, int) and d > 0 for d in dims):
+            return Tokens(dims[2], dims[1], 1)
+        return _shape(dims) if dims else None
+
+    def channel_last(self, name: str, axis: int) -> bool:
+        """Whether ``axis`` of the channels-last tensor ``name`` is its channel axis."""
+        return name in self.nhwc and axis in (-1, 3)
+
     def out_shape(self, node, index: int = 0) -> Shape:
         dims = self.dims.get(node.output[index])
-        shape = _shape(dims) if dims else None
+        shape = self.shape_of(node.output[index])
         if shape is None:
             raise self.error(node, f"output shape {dims} not inferred as a batch-1 tensor of "
                                    "rank 2 to 4")
@@ -520,7 +611,7 @@ class _Walk:
     def check(self, node, result: Tensor, index: int = 0) -> None:
         """The kind's shape must be the one ONNX inferred: a mismatch is a mapping error."""
         expected = self.out_shape(node, index)
-        if result.shape != expected:
+        if not _same(result.shape, expected):
             raise self.error(node, f"costcalc's shape {result.shape.text()} differs from the "
                                    f"inferred {expected.text()}")
 
@@ -535,6 +626,12 @@ class _Walk:
             self.builder.group = ".".join(group) if group else None
             for depth in range(1, len(path) + 1):
                 stack.enter_context(self.builder.block(".".join(path[:depth]), "module"))
+            if node.op_type in KEEPS_LAYOUT and any(n in self.tokens for n in ins):
+                self.tokens.update(node.output)
+            match = self.patterns.get(id(node))
+            if match is not None and self.is_tensor(match.x):
+                self.pattern(node, match)
+                return
             handler = getattr(self, "op_" + node.op_type, None)
             if handler is None:
                 self.unknown_op(node)
@@ -545,6 +642,43 @@ class _Walk:
                 if exc.path is not None:
                     raise
                 raise self.error(node, exc.message) from None
+
+    def pattern(self, first, match) -> None:
+        """One row for a layer the exporter wrote as several ops (onnx_patterns)."""
+        name = self.unique(first)
+        x = self.tensors[match.x]
+        fields = dict(match.fields)
+        if match.kind == "layer_norm":
+            if not self.is_channel_axis(match.x, match.axes[0]):
+                return self.unknown_op(first, f"a LayerNorm written as ReduceMean ... Sqrt, Div "
+                                              f"over axis {match.axes[0]}: only over the "
+                                              "channels has a layer kind", name)
+            fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
+        if match.kind == "attention" and not x.shape.tokens:
+            return self.unknown_op(first, f"an attention over a {x.shape.text()} tensor that "
+                                          "is not tokens [1, N, D]", name)
+        self.done.update(id(n) for n in match.nodes)
+        y = self.builder.call(match.kind, x, name, **fields)
+        if y.shape.tokens:
+            self.tokens.add(match.out)
+        expected = self.shape_of(match.out)
+        if expected is None or not _same(y.shape, expected):
+            raise self.error(first, f"costcalc's shape {y.shape.text()} differs from the "
+                                    f"inferred {expected.text() if expected else None}")
+        self.tensors[match.out] = y
+
+    def permuted_around(self, match) -> bool:
+        """Whether a match is the whole of what lies between Transpose(0, 2, 3, 1) and
+        Transpose(0, 3, 1, 2): torchvision's LayerNorm2d, not nn.LayerNorm on a channels-last
+        map."""
+        ids = {id(n) for n in match.nodes}
+        before = self.producers.get(match.x)
+        after = self.only_reader(match.out)
+        return before is not None and before.op_type == "Transpose" and \
+            self.attrs(before).get("perm") == TO_NHWC and \
+            all(id(n) in ids for n in self.readers.get(match.x, [])) and \
+            after is not None and after.op_type == "Transpose" and \
+            self.attrs(after).get("perm") == TO_NCHW
 
     def fold(self, node) -> None:
         """Shape computations and constants: no row; small values kept for later readers."""
@@ -683,9 +817,11 @@ class _Walk:
 
     def op_MatMul(self, node, name):
         weight = self.consts.get(node.input[1])
+        if self.is_tensor(node.input[0]) and self.is_tensor(node.input[1]):
+            return self.matmul(node, name)
         if weight is None or not self.is_tensor(node.input[0]):
-            return self.unknown_op(node, "a MatMul between two activations has no layer kind",
-                                   name)
+            return self.unknown_op(node, "a MatMul of a constant by an activation has no layer "
+                                         "kind", name)
         if len(weight) != 2:
             raise self.error(node, f"weight of shape {weight}: only 2-d weights are linear layers")
         out = weight[1]
@@ -700,15 +836,38 @@ class _Walk:
                 self.done.add(id(reader))
         self.linear(node, name, out, bias, y_name)
 
+    def matmul(self, node, name):
+        """A MatMul of two activations (attention's Q K^T and scores V outside a recognised
+        attention): ``matmul``, on batches of matrices (a 4-d map [1, B, n, k]) or tokens."""
+        a, b = (self.tensors[n] for n in node.input[:2])
+        ranks = [len(self.dims.get(n, [])) for n in node.input[:2]]
+        if not all(t.shape.tokens or r == 4 for t, r in zip((a, b), ranks)):
+            return self.unknown_op(node, f"a MatMul of {a.shape.text()} by {b.shape.text()}: "
+                                         "only batches of matrices ([1, B, n, k]) and tokens "
+                                         "multiply as matmul", name)
+        if a.shape.tokens:
+            self.tokens.add(node.output[0])
+        y = self.builder.call("matmul", [a, b], name)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
     def linear(self, node, name, out, bias, y_name=None):
         x = self.tensors[node.input[0]]
-        if (x.shape.h, x.shape.w) != (1, 1):
-            # a MatMul on [1, H, W, C] (ConvNeXt) or [1, T, C] (transformers): a linear at every
-            # position, which the linear kind (a flat input) does not count
+        per_position = node.input[0] in self.nhwc
+        if x.shape.tokens:
+            fn, y_name = self.follow(y_name or node.output[0])
+            y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn)
+            self.check(node, y)
+            self.tensors[y_name] = y
+            return
+        if (x.shape.h, x.shape.w) != (1, 1) and not per_position:
+            # a MatMul on [1, T, C] (transformers) or over the W axis of an NCHW map: not a
+            # linear over the channels, which the linear kind counts
             return self.unknown_op(node, f"a linear layer on a {x.shape.text()} activation "
-                                         "(one per position) has no layer kind", name)
+                                         "that is not channels-last has no layer kind", name)
         fn, y_name = self.follow(y_name or node.output[0])
-        y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn)
+        fields = {"per_position": True} if per_position else {}
+        y = self.builder.call("linear", x, name, out=out, bias=bias, act=fn, **fields)
         self.check(node, y)
         self.tensors[y_name] = y
 
@@ -777,7 +936,23 @@ class _Walk:
         self.tensors[node.output[0]] = y
 
     def op_Add(self, node, name):
-        self.binary(node, name, q.ADD)
+        if not self.pos_embed(node, name):
+            self.binary(node, name, q.ADD)
+
+    def pos_embed(self, node, name) -> bool:
+        """Tokens plus a learned [1, N, D] initializer: ``pos_embed`` (N D params)."""
+        for x, table in (node.input, node.input[::-1]):
+            if x in self.tokens and self.is_tensor(x) and table in self.params:
+                shape = self.tensors[x].shape
+                dims = list(self.consts.get(table, []))
+                if dims[:1] == [1]:
+                    dims = dims[1:]
+                if dims == [shape.h * shape.w, shape.c]:
+                    y = self.builder.call("pos_embed", self.tensors[x], name)
+                    self.check(node, y)
+                    self.tensors[node.output[0]] = y
+                    return True
+        return False
 
     def op_Sum(self, node, name):
         inputs = [self.tensors.get(n) for n in node.input]
@@ -790,7 +965,29 @@ class _Walk:
         self.binary(node, name, q.ADD)
 
     def op_Mul(self, node, name):
-        self.binary(node, name, q.MUL)
+        if not self.layer_scale(node, name):
+            self.binary(node, name, q.MUL)
+
+    def layer_scale(self, node, name) -> bool:
+        """Mul of an activation by a learned per-channel initializer (C x 1 x 1, or C on a
+        channels-last map): ``layer_scale``, whose C gammas are parameters (ConvNeXt)."""
+        if len(node.input) != 2:
+            return False
+        for x, gamma in (node.input, node.input[::-1]):
+            if not self.is_tensor(x) or gamma not in self.params:
+                continue
+            dims = list(self.consts.get(gamma, []))
+            while dims and dims[0] == 1:
+                dims.pop(0)
+            c = self.tensors[x].shape.c
+            rank = len(self.dims.get(x, []))
+            wanted = [c] if x in self.nhwc or x in self.tokens or rank == 2 else [c, 1, 1]
+            if c > 1 and dims == wanted:
+                y = self.builder.call("layer_scale", self.tensors[x], name)
+                self.check(node, y)
+                self.tensors[node.output[0]] = y
+                return True
+        return False
 
     def op_Div(self, node, name):
         if not self.gelu_erf(node, name):
@@ -826,11 +1023,15 @@ class _Walk:
             return False
         self.done.update(id(n) for n in chain)
         y = self.builder.call("gelu", self.tensors[x], name)
+        if y.shape.tokens:
+            self.tokens.add(half.output[0])
         self.check(half, y)
         self.tensors[half.output[0]] = y
         return True
 
     def op_Concat(self, node, name):
+        if self.class_token(node, name):
+            return
         inputs = [self.tensors[n] for n in node.input if self.is_tensor(n)]
         rank = len(self.dims.get(node.output[0], []))
         axis = self.attrs(node).get("axis", 1)
@@ -838,6 +1039,40 @@ class _Walk:
             return self.unknown_op(node, "only a concat of activations along channels is known",
                                    name)
         y = concat_merge(self.builder, inputs, name)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def class_token(self, node, name) -> bool:
+        """Concat(Expand(a [1, 1, D] initializer), tokens) along the tokens: ``class_token``."""
+        if len(node.input) != 2 or not self.is_tensor(node.input[1]) or \
+                node.input[1] not in self.tokens or self.attrs(node).get("axis") not in (1, -2):
+            return False
+        source = self.producers.get(node.input[0])
+        param = source.input[0] if source is not None and source.op_type == "Expand" else \
+            node.input[0]
+        x = self.tensors[node.input[1]]
+        if param not in self.params or self.consts.get(param) not in ([1, 1, x.shape.c],
+                                                                      [1, x.shape.c]):
+            return False
+        self.tokens.add(node.output[0])
+        y = self.builder.call("class_token", x, name)
+        if self.shape_of(node.output[0]) is not None:
+            # unknown when the exporter expands the token to a shape computed at run time
+            self.check(node, y)
+        self.tensors[node.output[0]] = y
+        return True
+
+    def op_Gather(self, node, name):
+        """x[:, i] of tokens (ViT's class token for the head): ``take_token``."""
+        index = self.value(node.input[1]) if len(node.input) > 1 else None
+        x = node.input[0]
+        if x not in self.tokens or self.attrs(node).get("axis", 0) not in (1, -2) or \
+                index is None or len(index) != 1 or \
+                len(self.dims.get(node.output[0], [])) != 2:
+            return self.unknown_op(node, "only a Gather of one token ([1, N, D] -> [1, D]) "
+                                         "has a layer kind", name)
+        n = self.tensors[x].shape.h * self.tensors[x].shape.w
+        y = self.builder.call("take_token", self.tensors[x], name, index=int(index[0]) % n)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 
@@ -884,13 +1119,67 @@ class _Walk:
             self.tensors[back.output[0]] = self.builder.call("channel_shuffle", x, name,
                                                              groups=dims[1])
             return
+        if len(dims) > 4 and self.view_chain(node, name):
+            return
+        if self.to_tokens(node, name):
+            return
         self.view(node, name, "flatten" if len(dims) == 2 else "identity")
+
+    def to_tokens(self, node, name) -> bool:
+        """Reshape [1, C, H, W] -> [1, C, H W] then Transpose(0, 2, 1) (``x.flatten(2)
+        .transpose(1, 2)``, ViT's patch embedding): ``to_tokens``, H W tokens of width C."""
+        x = self.tensors[node.input[0]]
+        dims = self.dims.get(node.output[0], [])
+        transpose = self.only_reader(node.output[0])
+        if x.shape.tokens or len(self.dims.get(node.input[0], [])) != 4 or \
+                node.input[0] in self.nhwc or \
+                dims != [1, x.shape.c, x.shape.h * x.shape.w] or transpose is None or \
+                transpose.op_type != "Transpose" or self.attrs(transpose).get("perm") != [0, 2, 1]:
+            return False
+        self.done.add(id(transpose))
+        self.tokens.add(transpose.output[0])
+        y = self.builder.call("to_tokens", x, name)
+        self.check(transpose, y)
+        self.tensors[transpose.output[0]] = y
+        return True
+
+    def view_chain(self, node, name) -> bool:
+        """Reshape to rank 5 or more, then Transposes and Reshapes (each the only reader of the
+        one before) until rank 4 or less: one free view from the first input to the last output
+        (SSD's heads: [1, A K, H, W] -> [1, A, K, H, W] -> [1, H, W, A, K] -> [1, H W A, K])."""
+        chain, out = [], node.output[0]
+        while len(self.dims.get(out, [])) > 4:
+            reader = self.only_reader(out)
+            if reader is None or reader.op_type not in ("Reshape", "Transpose") or \
+                    reader.input[0] != out:
+                return False
+            chain.append(reader)
+            out = reader.output[0]
+        self.done.update(id(n) for n in chain)
+        last = chain[-1]
+        x = self.tensors[node.input[0]]
+        shape = self.out_shape(last)
+        self.tensors[out] = self.builder.add_node(name, "flatten" if len(self.dims[out]) == 2
+                                                  else "identity", (x,), shape, {},
+                                                  op=node.op_type, op_class="other",
+                                                  input=x.shape)
+        return True
 
     def op_Flatten(self, node, name):
         self.view(node, name, "flatten")
 
     def op_Transpose(self, node, name):
-        if self.layer_norm_2d(node, name):
+        perm = self.attrs(node).get("perm")
+        x = node.input[0]
+        rank = len(self.dims.get(x, []))
+        if x not in self.nhwc and rank == 4 and perm == TO_NHWC and \
+                self.layer_norm_2d(node, name):
+            return
+        if (x in self.nhwc and perm == TO_NCHW) or node.output[0] in self.nhwc:
+            # NCHW <-> NHWC: the same tensor, held channels-last or back; no row (a permute
+            # moves data but costs nothing in any convention)
+            self.tensors[node.output[0]] = self.tensors[x]
+            self.names.discard(name)
             return
         self.view(node, name)
 
@@ -952,24 +1241,34 @@ class _Walk:
 
     # ------------------------------------------------------------------ norms, gelu, softmax
     def channel_axis(self, node, axis: int) -> bool:
-        """Whether ``axis`` of the input is costcalc's channel axis (ONNX's axis 1)."""
-        rank = len(self.dims.get(node.input[0], []))
+        """Whether ``axis`` of the input is costcalc's channel axis (ONNX's axis 1, the last one
+        of a channels-last tensor)."""
+        return self.is_channel_axis(node.input[0], axis)
+
+    def is_channel_axis(self, name: str, axis: int) -> bool:
+        rank = len(self.dims.get(name, []))
+        if name in self.nhwc or name in self.tokens:
+            return axis in (-1, rank - 1)
         return rank >= 2 and axis % rank == 1
 
     def op_LayerNormalization(self, node, name):
         axis = self.attrs(node).get("axis", -1)
         rank = len(self.dims.get(node.input[0], []))
         affine = len(node.input) > 2 and bool(node.input[2])
-        if rank == 2 and self.channel_axis(node, axis):
-            # a [1, C] vector: normalised over its C values, one row
+        channels_last = node.input[0] in self.nhwc
+        if (rank == 2 or channels_last or node.input[0] in self.tokens) and \
+                self.channel_axis(node, axis):
+            # a [1, C] vector, or each position of a channels-last map (nn.LayerNorm after a
+            # permute, as in ConvNeXt's blocks): normalised over its C values, one row
             x = self.tensors[node.input[0]]
-            y = self.builder.call("layer_norm", x, name, affine=affine)
+            y = self.builder.call("layer_norm", x, name, affine=affine,
+                                  channels_last=channels_last)
             self.check(node, y)
             self.tensors[node.output[0]] = y
             return
         self.unknown_op(node, f"LayerNormalization over axes {axis}.. of a rank-{rank} tensor: "
-                              "only over the channels (a [1, C] vector, or NCHW permuted to "
-                              "NHWC and back) has a layer kind", name)
+                              "only over the channels (a [1, C] vector, a channels-last map, or "
+                              "NCHW permuted to NHWC and back) has a layer kind", name)
 
     def layer_norm_2d(self, node, transpose_name: str) -> bool:
         """Transpose(0,2,3,1) -> LayerNormalization(last axis) -> Transpose(0,3,1,2), each the
@@ -997,13 +1296,16 @@ class _Walk:
     def op_GroupNormalization(self, node, name):
         attrs = self.attrs(node)
         x = self.tensors[node.input[0]]
+        groups = attrs["num_groups"]
         scale = self.consts.get(node.input[1]) if len(node.input) > 1 else None
-        if scale is None or math.prod(scale) != x.shape.c:
-            # opset 18's scale and bias hold one value per group, the kind's one per channel
-            return self.unknown_op(node, f"a scale of shape {scale} (one per group, opset 18): "
-                                         "the group_norm kind has one per channel (opset 21)",
-                                   name)
-        y = self.builder.call("group_norm", x, name, groups=attrs["num_groups"], affine=True)
+        # opsets 18 to 20 define scale and bias per group, 21 per channel (the same when G = C)
+        per = "group" if self.opset < 21 else "channel"
+        wanted = groups if per == "group" else x.shape.c
+        if scale is None or math.prod(scale) != wanted:
+            raise self.error(node, f"a scale of shape {scale}: GroupNormalization at opset "
+                                   f"{self.opset} has one per {per} ({wanted})")
+        y = self.builder.call("group_norm", x, name, groups=groups, affine=True,
+                              affine_per="channel" if groups == x.shape.c else per)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 

@@ -87,7 +87,12 @@ class _Writer:
             node = self.nodes[following]
             if node.kind in MERGES:
                 return entries, current, following
-            entries.append({**self.entry(node), GROUP: node.block})
+            if node.kind == "attention":
+                # the five nodes of one attention kind (qkv, scores, softmax, context, proj)
+                entry, following = self.attention(following)
+                entries.append({**entry, GROUP: node.block})
+            else:
+                entries.append({**self.entry(node), GROUP: node.block})
             current, following = following, None
 
     def flat(self, graph: Graph) -> tuple[list[dict], list[str]]:
@@ -199,6 +204,20 @@ class _Writer:
         raise _NoForm(f"node {node.name!r}: a gate that is not pool, conv, conv (squeeze-and-"
                       "excite) has no spec form")
 
+    def attention(self, index: int) -> tuple[dict, int]:
+        """The entry of the attention whose qkv node is ``index``, and its proj node's index."""
+        qkv = self.nodes[index]
+        parts = self.nodes[index:index + 5]
+        if [n.role for n in parts] != ["qkv", "scores", "softmax", "context", "proj"] or \
+                any(n.kind != "attention" for n in parts) or parts[1].info.get("windowed"):
+            raise _NoForm(f"node {qkv.name!r} (attention) has no spec form here")
+        proj = parts[-1]
+        entry = _entry(qkv, "attention", {"heads": qkv.info["heads"],
+                                          "qkv_bias": qkv.info["bias"],
+                                          "proj_bias": proj.info["bias"]})
+        entry["name"] = qkv.name.rsplit(".", 1)[0]
+        return entry, index + 4
+
     def name(self, tensor: int) -> str:
         return "the input" if tensor < 0 else self.nodes[tensor].name
 
@@ -220,11 +239,16 @@ class _Writer:
                       "bias": info["bias"], "bn": info["bn"], "act": info["act"]}
             return _entry(node, kind, fields)
         if kind in ("layer_norm", "group_norm", "instance_norm", "gelu"):
-            names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine"),
+            names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine", "affine_per"),
                      "instance_norm": ("affine",), "gelu": ("approximate",)}[kind]
             return _entry(node, kind, {key: info[key] for key in names} | _call(info))
         if kind == "softmax":
             return _entry(node, kind, _call(info))
+        if kind in ("layer_scale", "to_tokens", "class_token", "pos_embed"):
+            return _entry(node, kind, {})
+        if kind == "take_token":
+            # which token is taken changes no count; the class token (0) is written
+            return _entry(node, kind, {})
         if kind == "upsample":
             scale = node.shape.h // source.h
             call = {"mode": info["mode"], "functional": info.get("functional", False)}
@@ -236,7 +260,8 @@ class _Writer:
             return _entry(node, kind, {"size": node.shape.h, **call})
         if kind == "linear":
             return _entry(node, kind, {"out": node.shape.c, "bias": info["bias"],
-                                       "act": info["act"]})
+                                       "act": info["act"],
+                                       "per_position": info.get("per_position", False)})
         if kind == "activation":
             return _entry(node, kind, {"fn": info["act"]} | _call(info))
         if kind in ("bn", "dropout"):

@@ -14,7 +14,8 @@ def export(module: Any, input_shape: Sequence[int], path: str) -> None:
 
     The TorchScript exporter is used because it names nodes after the module hierarchy
     (``/features/features.3/conv/...``), which the importer turns into the report's blocks.
-    BatchNorm stays unfolded (``do_constant_folding=False`` keeps it a node of its own).
+    BatchNorm stays unfolded (``do_constant_folding=False`` keeps it a node of its own), and
+    attention is exported as its primitive ops (the fused fast path switched off meanwhile).
     """
     try:
         import torch
@@ -26,6 +27,12 @@ def export(module: Any, input_shape: Sequence[int], path: str) -> None:
                          f"{tuple(input_shape)!r}")
     was_training = module.training
     module.eval()
+    # nn.MultiheadAttention's fused inference path has no ONNX form; the exporter needs the
+    # path of its primitive ops (projections, matmuls, softmax)
+    mha = getattr(torch.backends, "mha", None)
+    fastpath = mha.get_fastpath_enabled() if mha is not None else None
+    if mha is not None:
+        mha.set_fastpath_enabled(False)
     try:
         with torch.no_grad():
             options = dict(opset_version=OPSET, do_constant_folding=False,
@@ -36,3 +43,5 @@ def export(module: Any, input_shape: Sequence[int], path: str) -> None:
                 torch.onnx.export(module, (torch.zeros(shape),), path, **options)
     finally:
         module.train(was_training)
+        if mha is not None:
+            mha.set_fastpath_enabled(fastpath)
