@@ -55,7 +55,8 @@ REQUIRED = {"conv": {"out": 8}, "conv_transpose": {"out": 8, "kernel": 2}, "dwco
             "flatten": {}, "channel_shuffle": {"groups": 2}, "se": {}, "to_tokens": {},
             "patch_embed": {"out": 8, "patch": 2}, "bneck": {"out": 8},
             "inverted_residual": {"out": 8}, "mbconv": {"out": 8},
-            "depthwise_separable": {"out": 8}}
+            "depthwise_separable": {"out": 8}, "roi_align": {"proposals": 3},
+            "roi_crop": {"size": 2, "proposals": 3}}
 
 
 @pytest.mark.parametrize("kind", sorted(k for k in public_kinds()
