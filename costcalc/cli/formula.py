@@ -14,6 +14,7 @@ def formula(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -41,9 +42,10 @@ def formula(
 
     Example: costcalc formula v2 --format latex
     """
+    parameters = options.overrides(alpha, res, classes, set_, model_input, allow_unknown,
+                                   proposals, (model,))
     if latency:
-        _latency(model, options.overrides(alpha, res, classes, set_, model_input,
-                                                allow_unknown), dtype, format)
+        _latency(model, parameters, dtype, format)
         return
     from costcalc.api import load
     from costcalc.symbolic.calculus import sensitivities
@@ -53,8 +55,7 @@ def formula(
     from costcalc.symbolic.derive import derive
 
     spec = load(model)
-    result = derive(spec, options.overrides(alpha, res, classes, set_, model_input,
-                                                allow_unknown), convention)
+    result = derive(spec, parameters, convention)
     layers = layer_formulas(result, all_layers)
     rows = sensitivities(result) if sensitivity else None
     table = sensitivity_table(result, layers, rows) if sensitivity else layer_table(result, layers)
