@@ -16,6 +16,8 @@ from costcalc import zoo
 from costcalc.cli.application import app
 from costcalc.costing.conventions import CONVENTIONS
 from costcalc.experiments.registry import EXPERIMENTS
+from costcalc.experiments.tasks import TASKS
+from costcalc.latency.speed import EXPERIMENTS as SPEED_EXPERIMENTS
 from costcalc.latency.devices import shipped
 from costcalc.memory.liveness import DTYPES
 
@@ -67,7 +69,12 @@ CASES = [
                                   {m for e in EXPERIMENTS.values() for m in e.models}]),
     ("experiment-of-model", "ablate v2 --only ",
      [e.name for e in EXPERIMENTS.values() if "mobilenet_v2" in e.models]),
-    ("experiment-s", "ablate v1 --experiment s", ["speed", "segmentation"]),
+    ("experiment-s", "ablate v1 --experiment s",
+     starting({**SPEED_EXPERIMENTS, **TASKS}, "s")),
+    ("symbols", "formula ssdlite_v2 --symbols ", ["classes", "anchors", "extra_width"]),
+    ("symbols-after-comma", "formula ssdlite_v2 --symbols classes,a", ["classes,anchors"]),
+    ("symbols-unknown-model", "formula nosuch.yaml --symbols ", []),
+    ("proposals-then-set", "report frcnn_v1 --proposals 3 --set pro", ["proposals="]),
     ("experiment-detection", "ablate v2 --experiment d", ["detection"]),
     ("format-enum", "report v2 --format m", ["markdown"]),
     ("options", "schema --", ["--out", "--help"]),

@@ -262,6 +262,23 @@ def test_box_head_is_counted_per_proposal():
     assert any("ROI box head only with proposals > 0" in note for note in base.graph.notes)
 
 
+@pytest.mark.parametrize("proposals", [1, 3, 150])
+@pytest.mark.parametrize("convention,per_element", [("ptflops", 1), ("fvcore", 0),
+                                                    ("flopcounter", 0)])
+def test_box_head_relu_is_a_function(proposals, convention, per_element):
+    """torchvision's TwoMLPHead calls F.relu after fc6 and fc7 (no module): ptflops charges
+    each element once, as it does a functional ReLU, not twice as a module's; the counters that
+    skip ReLU charge nothing."""
+    from costcalc.costing import conventions
+
+    rules = conventions.get(convention)
+    report = costcalc.analyze("fasterrcnn_mobilenet_v3_large_320_fpn", convention,
+                              proposals=proposals)
+    relus = [n for n in report.graph.nodes if n.name in ("fc6_relu", "fc7_relu")]
+    assert [n.kind for n in relus] == ["activation", "activation"]
+    assert sum(rules.reported(n.counts) for n in relus) == per_element * 2 * 1024 * proposals
+
+
 def test_rpn_weights_are_shared_across_levels():
     report = costcalc.analyze("fasterrcnn_mobilenet_v3_large_320_fpn")
     rows = {r.name: r for r in report.layers}

@@ -17,6 +17,7 @@ def compare(
     alpha: options.Alphas = None,
     res: options.Reses = None,
     classes: options.ClassesList = None,
+    proposals: options.ProposalsList = None,
     set_: options.SetLists = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -58,8 +59,8 @@ def compare(
     from costcalc.costing.variants import axes, check_points
     from costcalc.render import render
 
-    grid = axes(alpha, res, classes,
-                options.model_file_sets(set_, model_input, allow_unknown))
+    grid = axes(alpha, res, classes, options.model_file_sets(
+        options.proposal_sets(set_, proposals, models), model_input, allow_unknown))
     check_points(grid, max_points, len(models))
     table = compare_table(models, grid, convention, baseline, sort, reverse)
     if device is not None or dtype is not None:

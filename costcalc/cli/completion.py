@@ -58,6 +58,22 @@ def setting(ctx: Any, incomplete: str) -> Items:
     return _parameters(given, incomplete) if given else []
 
 
+def numeric_parameter(ctx: Any, incomplete: str) -> Items:
+    """``formula --symbols``: the numeric parameters of the model given earlier on the line that
+    can stay symbolic (after a comma, the next one)."""
+    given = _model_of(ctx)
+    if not given:
+        return []
+    try:
+        parameters = _spec_parameters(given)
+    except Exception:  # noqa: BLE001 - an unreadable model completes nothing, silently
+        return []
+    before, comma, _ = incomplete.rpartition(",")
+    prefix = before + comma
+    return [(prefix + name, _line(p.description)) for name, p in parameters.items()
+            if p.type == "number" and p.choices is None and name not in ("alpha", "resolution", "t")]
+
+
 def convention(incomplete: str) -> Items:
     """The built-in counting conventions (a YAML profile file is completed by the shell)."""
     from costcalc.costing.conventions import CONVENTIONS

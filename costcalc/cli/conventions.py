@@ -16,6 +16,7 @@ def conventions(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -52,15 +53,15 @@ def conventions(
 
     names = profile_names(extra)
     if model is None:
-        if any(v for v in (alpha, res, classes, set_, model_input, allow_unknown)):
-            raise UsageError("--alpha, --res, --classes, --set, --input and --allow-unknown "
-                             "need a MODEL")
+        if any(v for v in (alpha, res, classes, proposals, set_, model_input, allow_unknown)):
+            raise UsageError("--alpha, --res, --classes, --proposals, --set, --input and "
+                             "--allow-unknown need a MODEL")
         table = rules_table(names) if rules else formulas_table(names)
     else:
         if rules:
             raise UsageError("--rules takes no MODEL: costcalc conventions --rules")
         table = conventions_table(model, options.overrides(
-            alpha, res, classes, set_, model_input, allow_unknown), names)
+            alpha, res, classes, set_, model_input, allow_unknown, proposals, (model,)), names)
     typer.echo(render(options.select_columns(table, columns), format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 
 

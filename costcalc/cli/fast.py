@@ -17,6 +17,7 @@ import sys
 _OPTIONS = {
     "--alpha": ("alpha", True), "-a": ("alpha", True), "--res": ("res", True),
     "-r": ("res", True), "--classes": ("classes", True), "--set": ("set_", True),
+    "--proposals": ("proposals", True),
     "-s": ("set_", True), "--convention": ("convention", True), "-c": ("convention", True),
     "--depth": ("depth", True), "-d": ("depth", True), "--dtype": ("dtype", True),
     "-t": ("dtype", True), "--format": ("format", True), "-f": ("format", True),
@@ -38,6 +39,7 @@ def parse(args: list[str]) -> dict | None:
     if not args or args[0].startswith("-") or args[0] in _COMMANDS:
         return None
     values: dict = {"model": args[0], "alpha": None, "res": None, "classes": None, "set_": None,
+                    "proposals": None,
                     "convention": "paper", "depth": 2, "flops": False, "memory": False,
                     "dtype": None, "format": "table", "exact": False}
     seen = set()

@@ -14,6 +14,7 @@ def formula(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -33,17 +34,33 @@ def formula(
                                       "against the latency model at --alpha/--res."),
     dtype: str = typer.Option("fp32", "--dtype", "-t", autocompletion=completion.dtype,
                               help="With --latency: element type (fp32, fp16, int8)."),
+    symbols: Optional[str] = typer.Option(
+        None, "--symbols", metavar="NAME[,NAME...]", autocompletion=completion.numeric_parameter,
+        help="Also keep these numeric parameters symbolic (classes, anchors, proposals, ...): "
+             "closed forms in them as well as alpha and rho."),
 ) -> None:
     """Closed-form MACs and params in alpha, rho (= resolution / 224) and t, per layer and total.
 
     Channels are ideal (alpha * c, no rounding) and feature maps ideal (H / s); the gap to the
     exact count at --alpha/--res is shown. max()/min() in the spec are resolved at that point.
 
-    Example: costcalc formula v2 --format latex
+    Examples:
+
+        costcalc formula v2 --format latex
+
+        costcalc formula ssdlite320_mobilenet_v3_large --symbols classes,anchors
     """
+    from costcalc.errors import UsageError
+
+    kept = [name.strip() for name in (symbols or "").split(",") if name.strip()]
+    if symbols is not None and not kept:
+        raise UsageError(f"--symbols takes NAME[,NAME...], got {symbols!r}")
+    if kept and latency:
+        raise UsageError("--symbols goes with the closed forms, not --latency")
+    parameters = options.overrides(alpha, res, classes, set_, model_input, allow_unknown,
+                                   proposals, (model,))
     if latency:
-        _latency(model, options.overrides(alpha, res, classes, set_, model_input,
-                                                allow_unknown), dtype, format)
+        _latency(model, parameters, dtype, format)
         return
     from costcalc.api import load
     from costcalc.symbolic.calculus import sensitivities
@@ -53,8 +70,7 @@ def formula(
     from costcalc.symbolic.derive import derive
 
     spec = load(model)
-    result = derive(spec, options.overrides(alpha, res, classes, set_, model_input,
-                                                allow_unknown), convention)
+    result = derive(spec, parameters, convention, kept)
     layers = layer_formulas(result, all_layers)
     rows = sensitivities(result) if sensitivity else None
     table = sensitivity_table(result, layers, rows) if sensitivity else layer_table(result, layers)

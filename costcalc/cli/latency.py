@@ -30,6 +30,7 @@ def latency(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -96,7 +97,7 @@ def latency(
     from costcalc.latency.model import predict
 
     graph, values = adapter.build(model, options.overrides(
-        alpha, res, classes, set_, model_input, allow_unknown))
+        alpha, res, classes, set_, model_input, allow_unknown, proposals, (model,)))
     prediction = predict(adapter.records(graph), profile, dtype, fusion, runtime)
     table = tables.layers_table(prediction, graph.name, values)
     typer.echo(adapter.render(table, format.value, exact), nl=False)

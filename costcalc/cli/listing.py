@@ -45,6 +45,7 @@ def show(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -66,7 +67,8 @@ def show(
     from costcalc.spec.shown import comment, json_number, shown_document, spec_yaml
 
     spec = load(model)
-    given = options.overrides(alpha, res, classes, set_, model_input, allow_unknown)
+    given = options.overrides(alpha, res, classes, set_, model_input, allow_unknown, proposals,
+                              (model,))
     document = shown_document(spec, given)
     if format == ShowFormat.json:
         import json

@@ -20,6 +20,7 @@ def memory(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -79,7 +80,7 @@ def memory(
     if tradeoff and split is not None:
         raise UsageError("--tradeoff already runs every G; leave out --split")
     parameters = options.overrides(alpha, res, classes, set_, model_input,
-                                   allow_unknown)
+                                   allow_unknown, proposals, models)
     graphs = []
     for model in models:
         spec = api.load(model)

@@ -12,7 +12,8 @@ import typer
 
 from costcalc.cli import completion
 from costcalc.cli.boundary import EXIT_BAD_INPUT  # noqa: F401 (commands read it from here)
-from costcalc.cli.overrides import model_file_sets, overrides  # noqa: F401 (shared by the commands)
+from costcalc.cli.overrides import (  # noqa: F401 (shared by the commands)
+    model_file_sets, overrides, proposal_sets)
 from costcalc.render import Format
 
 Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.",
@@ -23,6 +24,12 @@ Res = Annotated[Optional[str], typer.Option(
     "--res", "-r", help="Input resolution in pixels (spec parameter resolution).")]
 Classes = Annotated[Optional[str], typer.Option(
     "--classes", help="Classifier outputs (spec parameter classes).")]
+# Detectors with an ROI or second-stage head (frcnn_v1, fasterrcnn_mobilenet_v3_large_320_fpn)
+# declare `proposals`: the head runs once per proposal, so its cost is counted only when asked.
+Proposals = Annotated[Optional[str], typer.Option(
+    "--proposals", metavar="N",
+    help="Detectors with an ROI / second-stage head: count it for N proposals (spec parameter "
+         "proposals, as --set proposals=N).")]
 Sets = Annotated[Optional[list[str]], typer.Option(
     "--set", "-s", metavar="NAME=VALUE", help="Set any parameter the spec declares; repeatable.",
     autocompletion=completion.setting)]
@@ -89,6 +96,10 @@ Reses = Annotated[Optional[str], typer.Option(
     "--res", "-r", metavar="R[,R...]", help="Input resolutions, comma-separated: 224,192,160,128.")]
 ClassesList = Annotated[Optional[str], typer.Option(
     "--classes", metavar="N[,N...]", help="Classifier outputs, comma-separated.")]
+ProposalsList = Annotated[Optional[str], typer.Option(
+    "--proposals", metavar="N[,N...]",
+    help="Detectors with an ROI / second-stage head: proposals counted, comma-separated "
+         "(spec parameter proposals, as --set proposals=N,...).")]
 SetLists = Annotated[Optional[list[str]], typer.Option(
     "--set", "-s", metavar="NAME=V[,V...]",
     help="Any spec parameter and its values, comma-separated; repeatable.",

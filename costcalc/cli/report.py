@@ -13,6 +13,7 @@ def report(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -57,4 +58,4 @@ def report(
 
     typer.echo(report_text(model, alpha, res, classes, set_, convention, depth, flops, memory,
                            dtype, format, exact, columns, caption, label, no_notes,
-                           model_input, allow_unknown), nl=False)
+                           model_input, allow_unknown, proposals), nl=False)

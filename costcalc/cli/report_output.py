@@ -15,7 +15,8 @@ def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: O
                 memory: bool, dtype: Optional[str], format: Format, exact: bool,
                 columns: Optional[str] = None, caption: Optional[str] = None,
                 label: Optional[str] = None, no_notes: bool = False,
-                model_input: Optional[str] = None, allow_unknown: bool = False) -> str:
+                model_input: Optional[str] = None, allow_unknown: bool = False,
+                proposals: Optional[str] = None) -> str:
     """The report of ``model`` as text in ``format`` (the ``report`` command's options)."""
     from costcalc.api import analyze
     from costcalc.cli.overrides import overrides
@@ -26,7 +27,7 @@ def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: O
     if depth < 0:
         raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
     result = analyze(model, convention, **overrides(alpha, res, classes, set_, model_input,
-                                                    allow_unknown))
+                                                    allow_unknown, proposals, (model,)))
     extra = []
     if memory or dtype is not None:
         from costcalc.memory.tables import report_columns

@@ -21,6 +21,7 @@ def sweep(
     alpha: options.Alphas = None,
     res: options.Reses = None,
     classes: options.ClassesList = None,
+    proposals: options.ProposalsList = None,
     set_: options.SetLists = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -61,7 +62,8 @@ def sweep(
 
         extra = latency_metric(device, dtype)
     table = sweep_table(model, axes(alpha, res, classes, options.model_file_sets(
-        set_, model_input, allow_unknown)), convention, layout.value,
+        options.proposal_sets(set_, proposals, (model,)), model_input, allow_unknown)),
+        convention, layout.value,
                         evaluate=_evaluate, max_points=max_points, extra=extra)
     typer.echo(render(table, format, exact=exact, **options.latex(caption, label, no_notes)), nl=False)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from costcalc.costing import conventions
 from costcalc import numbers
@@ -40,6 +40,19 @@ def symbols() -> dict[str, Any]:
     import sympy
 
     return {name: sympy.Symbol(name, positive=True) for name in SYMBOL_NAMES}
+
+
+@lru_cache(maxsize=1)
+def _parameter_symbol() -> type:
+    """The Symbol class of parameters kept symbolic (``kept_symbols``): one word in LaTeX
+    (``\\mathit{classes}``), not the product of seven italic letters sympy would print."""
+    import sympy
+
+    class ParameterSymbol(sympy.Symbol):
+        def _latex(self, printer: Any = None) -> str:  # sympy.latex() calls this
+            return r"\mathit{" + self.name.replace("_", r"\_") + "}"
+
+    return ParameterSymbol
 
 
 @dataclass
@@ -141,8 +154,28 @@ class Model:
         return ", ".join(parts)
 
 
-def symbolic_values(spec: Spec, values: Mapping[str, Any]) -> tuple[dict, dict, dict, Any]:
-    """Parameter values with alpha, resolution and t replaced by symbols.
+def kept_symbols(spec: Spec, names: Sequence[str]) -> list[str]:
+    """``names`` checked as parameters ``spec`` can keep symbolic besides alpha, rho and t: each a
+    numeric parameter without a list of choices (classes, anchors, proposals, a head width)."""
+    numeric = [n for n, p in spec.parameters.items() if p.type == "number" and p.choices is None
+               and n not in ("alpha", "resolution", "t")]
+    result: list[str] = []
+    for name in names:
+        if name in ("alpha", "resolution", "rho", "t"):
+            raise UsageError(f"--symbols: {name!r} is always a symbol of the closed form; name "
+                             f"other parameters of {spec.name}: {', '.join(numeric) or 'none'}")
+        if name not in numeric:
+            raise UsageError(f"--symbols: {spec.name} has no numeric parameter {name!r}; "
+                             f"it can keep symbolic: {', '.join(numeric) or 'none'}")
+        if name not in result:
+            result.append(name)
+    return result
+
+
+def symbolic_values(spec: Spec, values: Mapping[str, Any],
+                    kept: Sequence[str] = ()) -> tuple[dict, dict, dict, Any]:
+    """Parameter values with alpha, resolution and t, and the parameters named in ``kept``
+    (``kept_symbols``), replaced by symbols.
 
     Returns (values for ``spec.build``, used symbols by name, point Symbol -> value, base
     resolution).
@@ -167,6 +200,10 @@ def symbolic_values(spec: Spec, values: Mapping[str, Any]) -> tuple[dict, dict, 
         used["rho"] = syms["rho"]
         at[syms["rho"]] = sympy.Rational(str(Fraction(values["resolution"]) / Fraction(base)))
     ordered = {n: used[n] for n in SYMBOL_NAMES if n in used}
+    for name in kept:
+        # positive, as alpha: counts and widths (a comparison on one is refused by the build)
+        ordered[name] = built[name] = _parameter_symbol()(name, positive=True)
+        at[ordered[name]] = sympy.Rational(str(Fraction(values[name])))
     return built, ordered, at, base
 
 
@@ -183,13 +220,14 @@ def symbolic_report(spec: Spec, values: Mapping[str, Any],
 
 
 def derive(spec: Spec, overrides: Mapping[str, Any] | None = None,
-           convention: str = "paper") -> Model:
-    """The closed forms of ``spec`` at the point given by ``overrides`` (defaults otherwise)."""
+           convention: str = "paper", kept: Sequence[str] = ()) -> Model:
+    """The closed forms of ``spec`` at the point given by ``overrides`` (defaults otherwise),
+    in alpha, rho, t and the numeric parameters named in ``kept`` (``kept_symbols``)."""
     import sympy
 
     rules = conventions.get(convention)
     values = resolve(spec, dict(overrides or {}), rules)
-    built, used, at, base = symbolic_values(spec, values)
+    built, used, at, base = symbolic_values(spec, values, kept_symbols(spec, kept))
     report = Report.from_graph(spec.build(built, symbolic=True), built, rules)
     for total in (report.total.macs, report.total.params):
         reason = problem(total)  # each layer is within the limits; their sum may not be

@@ -78,7 +78,9 @@ def _sensitivity(rows: list[Sensitivity]) -> list[str]:
     out = []
     for s in rows:
         name = "MACs" if s.quantity == "macs" else "params"
-        var = _GREEK.get(s.symbol, s.symbol)
+        # t is one letter; a parameter kept symbolic (--symbols) is a word, as its formulas print it
+        var = _GREEK.get(s.symbol) or (s.symbol if len(s.symbol) == 1 else
+                                       r"\mathit{" + s.symbol.replace("_", r"\_") + "}")
         elasticity = "" if s.elasticity is None else \
             rf" && \varepsilon_{{{var}}} = {s.elasticity:.4f}"
         out.append(rf"\frac{{\partial\,\text{{{name}}}}}{{\partial {var}}} &= "

@@ -153,7 +153,9 @@ def formula_data(model: Model, layers: list[LayerFormula], totals: dict) -> dict
     """The JSON contract of ``costcalc formula``."""
     symbols = {}
     for name, sym in model.symbols.items():
-        description = DESCRIPTIONS[name].format(base=number_text(model.base_resolution))
+        description = (DESCRIPTIONS[name].format(base=number_text(model.base_resolution))
+                       if name in DESCRIPTIONS else  # a parameter kept symbolic (--symbols)
+                       model.spec.parameters[name].description or f"spec parameter {name}")
         symbols[name] = {"description": description, "value": json_number(model.at[sym])}
     used = sorted({k for layer in layers for k in layer.letters})
     gap = {}

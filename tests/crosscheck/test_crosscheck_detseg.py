@@ -76,10 +76,6 @@ def test_tool_matches_profile(profile, model, res, params):
     from costcalc.costing import conventions
     from xcheck_tools import flopcounter, fvcore, ptflops
 
-    if profile == "ptflops" and params.get("proposals"):
-        # torchvision's TwoMLPHead applies F.relu, which ptflops does not see; the spec's
-        # linear layers record their ReLU as a module's (2,048 elements per proposal)
-        pytest.skip("box head's functional ReLU: not modelled for ptflops")
     rules = conventions.get(profile)
     report = costcalc.analyze(model, profile, resolution=res, **params)
     ours = sum(rules.reported(n.counts) for n in report.graph.nodes)
