@@ -36,7 +36,7 @@ def run(kind: str, x, symbolic: bool = False, **fields):
 
 # ----------------------------------------------------------------------------- which kinds take tokens
 # Every kind decides: maps only (the rest), maps or tokens, or tokens only.
-ACCEPT = {"activation", "gelu", "softmax", "layer_norm", "linear", "dropout", "identity",
+ACCEPT = {"activation", "gelu", "tanh", "softmax", "layer_norm", "linear", "dropout", "identity",
           "layer_scale", "channel_split", "residual", "parallel", "add", "multiply", "concat",
           "matmul", "attention"}
 ONLY = {"to_map", "class_token", "pos_embed", "take_token", "patch_merging"}
@@ -89,6 +89,7 @@ SHAPES = [
     ("take_token", {"index": 9}, SEQ, Shape(64, 1, 1)),
     ("layer_norm", {}, SEQ, SEQ),
     ("gelu", {}, SEQ, SEQ),
+    ("tanh", {}, SEQ, SEQ),
     ("activation", {"fn": "relu"}, SEQ, SEQ),
     ("dropout", {}, SEQ, SEQ),
     ("softmax", {}, SEQ, SEQ),
