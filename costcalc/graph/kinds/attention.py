@@ -83,9 +83,8 @@ MASK_GRID = q.declare("attention_mask_grid", "shift mask grid tokens", macs={"on
 EINSUM = q.declare("attention_einsum_macs", "attention matmul multiply-adds written with "
                    "torch.einsum", macs={name: 1 for name in ("paper", "torchvision", "keras",
                                                                "tf-slim", "fvcore", "ptflops-aten",
-                                                               "flopcounter", "calflops-flops",
-                                                               "onnx-tool")},
-                   multiply_add=True)
+                                                               "flopcounter", "onnx-tool")},
+                   flops={"calflops-flops": 2}, multiply_add=True)
 TABLE = q.declare("relative_position_bias", "relative position bias table values "
                   "((2M - 1)^2 per head)", "param", params={"*": 1})
 
