@@ -40,6 +40,7 @@ CASES = [
      {"ptflops": 2048, "calflops-flops": 1024, "onnx-tool": 7168}, 0),
     ({"kind": "gelu", "approximate": "tanh"}, 'nn.GELU("tanh")',
      {"ptflops": 2048, "calflops-flops": 1024, "onnx-tool": 86016}, 0),
+    ({"kind": "tanh"}, "nn.Tanh()", {"onnx-tool": 77824}, 0),
     ({"kind": "softmax"}, "nn.Softmax(dim=1); ptflops and calflops on dim=-1",
      {"thop": 3008, "ptflops": 1024, "calflops-flops": 1024, "onnx-tool": 36864}, 0),
     ({"kind": "upsample", "scale": 2}, "nn.Upsample(scale_factor=2)",
@@ -89,7 +90,7 @@ def build(fields: dict, shape: Shape = SHAPE, symbolic: bool = False):
 
 
 def test_cases_cover_every_new_kind():
-    new = {"layer_norm", "group_norm", "instance_norm", "gelu", "softmax", "upsample",
+    new = {"layer_norm", "group_norm", "instance_norm", "gelu", "tanh", "softmax", "upsample",
            "conv_transpose"}
     assert new <= {fields["kind"] for fields, *_ in CASES} and new <= set(KINDS)
 

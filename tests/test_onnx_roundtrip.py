@@ -22,6 +22,8 @@ ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
 # Zoo models built from kinds the importer does not map yet: named here so the gap is visible,
 # not silently skipped.
 NOT_YET_IMPORTABLE = {"swin_t",  # Swin's windowed attention, its window partition and shifts
+                      # the same windowed attention (block and grid partitions), and Tanh
+                      "maxvit_t",
                       # F.interpolate reads back as an nn.Upsample module (ONNX's Resize does
                       # not say which): the tools that count them differently would differ
                       "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",

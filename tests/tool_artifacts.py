@@ -23,10 +23,29 @@ ONNX_SHIFT_SCALAR_MACS = 72
 ONNX_MERGING_SCALAR_MACS = 1
 
 
+# fvcore and calflops count a torch.einsum (MaxViT's attention matmuls) by reading numpy's
+# einsum_path report, whose FLOP count (2 per multiply-add) is printed with 4 significant digits:
+# fvcore takes half of it, calflops' FLOPs all of it, each rounded down. A tool's rounding, not
+# the architecture: costcalc counts the exact multiply-adds (maxvit_t at 224: fvcore 1072 more).
+def einsum_rounded(macs: int) -> int:
+    """FLOPs (2 per multiply-add) as numpy's einsum_path prints them (``%.3e``), rounded down."""
+    from fractions import Fraction
+
+    mantissa, exponent = f"{2 * macs:.3e}".split("e")
+    return int(Fraction(mantissa) * 10 ** int(exponent))
+
+
 def export_residual(profile: str, report) -> int:
     """Tool total minus costcalc's for ``report``'s model: under onnx-tool 7 per chunk call (one
     call per split input, however many parts), 78 per attention and 6 per ViT input (class
-    token), else 0."""
+    token); under fvcore and calflops' FLOPs the rounding of each torch.einsum; else 0."""
+    einsums = [n.info["rows"] * n.info["keys"] * n.info["width"] for n in report.graph.nodes
+               if n.kind == "attention" and n.role in ("scores", "context")
+               and n.info.get("einsum")]
+    if profile == "fvcore":
+        return sum(einsum_rounded(m) // 2 - m for m in einsums)
+    if profile == "calflops-flops":
+        return sum(einsum_rounded(m) - 2 * m for m in einsums)
     if profile != "onnx-tool":
         return 0
     nodes = report.graph.nodes

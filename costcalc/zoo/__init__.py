@@ -27,6 +27,7 @@ MODELS = {
     "vit_b_16": "vit_b_16.yaml",
     "vit_b_32": "vit_b_32.yaml",
     "swin_t": "swin_t.yaml",
+    "maxvit_t": "maxvit_t.yaml",
     # detection and segmentation on a MobileNet v3-Large backbone (torchvision builds)
     "ssdlite320_mobilenet_v3_large": "ssdlite320_mobilenet_v3_large.yaml",
     "lraspp_mobilenet_v3_large": "lraspp_mobilenet_v3_large.yaml",

@@ -1,4 +1,4 @@
-"""Cross-check of the zoo's modern networks (ConvNeXt, EfficientNetV2, RegNet, ViT, Swin)
+"""Cross-check of the zoo's modern networks (ConvNeXt, EfficientNetV2, RegNet, ViT, Swin, MaxViT)
 against torch and the counting tools.
 
 Same set-up and skip rule as test_crosscheck.py: params = sum(p.numel()) of torchvision's
@@ -17,7 +17,13 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing: {', '.join(MISS
 CASES = [("convnext_tiny", 224), ("convnext_tiny", 160), ("efficientnet_v2_s", 384),
          ("efficientnet_v2_s", 224), ("regnet_x_400mf", 224), ("regnet_x_400mf", 160),
          ("regnet_y_400mf", 224), ("regnet_y_400mf", 160), ("vit_b_16", 224), ("vit_b_16", 384),
-         ("vit_b_32", 224), ("vit_b_32", 384), ("swin_t", 224), ("swin_t", 256)]
+         ("vit_b_32", 224), ("vit_b_32", 384), ("swin_t", 224), ("swin_t", 256),
+         ("maxvit_t", 224)]
+# Measured and not reproduced yet: onnx-tool on maxvit_t charges the MBConv's pre-norm
+# BatchNormalization 31 per element (it follows an add, so the exporter cannot fold it into a
+# conv, which the bn kind assumes: 1 per element) and 4 MACs of shape arithmetic per attention.
+NOT_REPRODUCED = {("onnx-tool", "maxvit_t"): "unfolded pre-norm BatchNormalization (31 per "
+                  "element) and the exporter's shape arithmetic"}
 # Models whose input size is a constructor argument (the position embedding has one row per
 # token): built at the resolution checked.
 SIZED = ("vit_b_16", "vit_b_32")
@@ -39,6 +45,8 @@ def test_tool_matches_profile(profile, model, res):
     import costcalc
     from costcalc.costing import conventions
 
+    if (profile, model) in NOT_REPRODUCED:
+        pytest.xfail(NOT_REPRODUCED[profile, model])
     rules = conventions.get(profile)
     report = costcalc.analyze(model, profile, resolution=res)
     ours = sum(rules.reported(n.counts) for n in report.graph.nodes)

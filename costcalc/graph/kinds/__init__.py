@@ -18,6 +18,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     instance_norm,
     activation,
     gelu,
+    tanh,
     softmax,
     avgpool,
     maxpool,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from costcalc.errors import SpecError
 from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, Shape, register
+from costcalc.graph.kinds import linear as lin
 from costcalc.graph.kinds import matmul as mm
 from costcalc.graph.units import divide, exact, free_letters, out_size
 
@@ -74,6 +75,16 @@ WINDOW_SCORES = q.declare("window_attention_scores", "window attention scores th
 MASK = q.declare("attention_mask_values", "shift mask values built (M^2 per padded token)",
                  macs={"onnx-tool": 4})
 MASK_GRID = q.declare("attention_mask_grid", "shift mask grid tokens", macs={"onnx-tool": 1})
+# MaxViT's RelativePositionalMultiHeadAttention (torchvision), measured on maxvit_t at 224: the
+# projections are nn.Linear modules called on the tokens (the linear kind's row quantities: thop
+# and ptflops hook them, torchinfo counts their parameters once per call, ptflops-aten and ptflops
+# add the biases), the two matmuls torch.einsum, which fvcore, ptflops-aten, FlopCounterMode
+# and calflops' FLOPs charge and ptflops and calflops' MACs do not.
+EINSUM = q.declare("attention_einsum_macs", "attention matmul multiply-adds written with "
+                   "torch.einsum", macs={name: 1 for name in ("paper", "torchvision", "keras",
+                                                               "tf-slim", "fvcore", "ptflops-aten",
+                                                               "flopcounter", "onnx-tool")},
+                   flops={"calflops-flops": 2}, multiply_add=True)
 TABLE = q.declare("relative_position_bias", "relative position bias table values "
                   "((2M - 1)^2 per head)", "param", params={"*": 1})
 
@@ -81,14 +92,17 @@ TABLE = q.declare("relative_position_bias", "relative position bias table values
 class _Form:
     """The quantity keys of one implementation (what the tools see of it)."""
 
-    def __init__(self, proj, qkv_bias, out_bias, token_values, softmax, matmul):
+    def __init__(self, proj, qkv_bias, out_bias, token_values, softmax, matmul, module_params=None):
         self.proj, self.qkv_bias, self.out_bias = proj, qkv_bias, out_bias
         self.token_values, self.softmax, self.matmul = token_values, softmax, matmul
+        self.module_params = module_params  # nn.Linear parameters, counted once per call
 
 
 GLOBAL = _Form(PROJ, QKV_BIAS, OUT_BIAS, TOKEN_VALUES, SCORES, (MATMUL,))
 WINDOWED = _Form(WINDOW_PROJ, WINDOW_BIAS, WINDOW_BIAS, None, WINDOW_SCORES,
                  (mm.MACS, mm.CALLED))
+MODULES = _Form(lin.ROW_MACS, lin.ROW_BIAS, lin.ROW_BIAS, None, WINDOW_SCORES, (EINSUM,),
+                lin.ROW_PARAMS)
 
 
 def _letters(node, resolve):
@@ -120,6 +134,9 @@ def _padded(side, window):
                 "(Swin), with a relative position bias table; none: over all tokens"),
           Field("shift", "count", 0, "windows shifted by this many tokens (Swin's odd blocks)",
                 minimum=0),
+          Field("modules", "bool", False, "with a window: the projections are nn.Linear "
+                "modules and the matmuls torch.einsum (MaxViT); false: F.linear and "
+                "Tensor.matmul (Swin). Same MACs; the tools see them differently"),
           tokens="accept", letters=_letters, prefix="attn", composite=True)
 def attention(b, f, x, name):
     """Multi-head self-attention over N tokens of width D with H heads of D / H:
@@ -132,7 +149,8 @@ def attention(b, f, x, name):
     H' W' tokens, each attending to the M^2 of its window: MACs = 4 N' D^2 + 2 N' M^2 D; params
     + (2M - 1)^2 H (the relative position bias table). A shift moves the windows (a cyclic roll
     and a mask added to the scores): no multiply-adds; torchvision drops it when a window covers
-    the padded grid.
+    the padded grid. ``modules`` (MaxViT's block and grid attention, both groups of M^2 tokens):
+    the same counts, recorded as nn.Linear and torch.einsum calls for the tools.
     """
     if not x.shape.tokens:
         raise SpecError(f"attention takes tokens, not a C x H x W map (got {x.shape.text()}); "
@@ -143,6 +161,9 @@ def attention(b, f, x, name):
     if window is None:
         if f["shift"]:
             raise SpecError("attention shift needs a window")
+        if f["modules"]:
+            raise SpecError("attention modules needs a window (MaxViT's block and grid "
+                            "attention); without one the form is nn.MultiheadAttention's")
         return _attend(b, f, x, name, GLOBAL, x.shape, 1, x.shape.h * x.shape.w, 0, False)
     if exact(f["shift"], window) and f["shift"] >= window:
         raise SpecError(f"attention shift {f['shift']} must be smaller than the window {window}")
@@ -152,7 +173,8 @@ def attention(b, f, x, name):
     shifted = f["shift"] > 0 and not (exact(padded.h, padded.w) and
                                       window >= padded.h and window >= padded.w)
     windows = divide(padded.h, window) * divide(padded.w, window)
-    return _attend(b, f, x, name, WINDOWED, padded, windows, window * window,
+    return _attend(b, f, x, name, MODULES if f["modules"] else WINDOWED, padded, windows,
+                   window * window,
                    heads * (2 * window - 1) ** 2, shifted)
 
 
@@ -170,18 +192,21 @@ def _attend(b, f, x, name, form, padded, windows, keys, table, shifted):
             counts[form.token_values] = nd
         if f["qkv_bias"]:
             counts.update({form.qkv_bias: 3 * nd, q.BIASES: 3 * d})
+        if form.module_params:
+            counts[form.module_params] = 3 * d * d + (3 * d if f["qkv_bias"] else 0)
         qkv = b.add_node(f"{name}.qkv", "attention", (x,), padded._replace(c=3 * d), counts,
                          role="qkv", in_channels=d, out_channels=3 * d, rows=rows, heads=heads,
                          bias=f["qkv_bias"], op_class="linear", input=x.shape)
         counts = {key: rows * keys * d for key in form.matmul}
-        if form is WINDOWED:  # q * scale, + the bias table (and the mask), both elementwise
+        if form is not GLOBAL:  # q (k) * scale, + the bias table (and the mask), elementwise
             counts.update({q.MUL: nd, q.ADD: scores * (2 if shifted else 1), TABLE: table})
             if shifted:
                 counts.update({MASK: rows * keys, MASK_GRID: rows})
         score_shape = Shape(heads * windows, keys, keys)
-        info = {"rows": rows, "keys": keys, "width": d, "heads": heads}
+        info = {"rows": rows, "keys": keys, "width": d, "heads": heads,
+                "einsum": form is MODULES}
         made = b.add_node(f"{name}.scores", "attention", (qkv,), score_shape, counts,
-                          role="scores", shifted=shifted, windowed=form is WINDOWED,
+                          role="scores", shifted=shifted, windowed=form is not GLOBAL,
                           op_class="matmul", input=qkv.shape, **info)
         made = b.add_node(f"{name}.softmax", "attention", (made,), score_shape,
                           {form.softmax: scores}, role="softmax", op_class="other",
@@ -194,6 +219,8 @@ def _attend(b, f, x, name, form, padded, windows, keys, table, shifted):
             counts[form.token_values] = nd
         if f["proj_bias"]:
             counts.update({form.out_bias: nd, q.BIASES: d})
+        if form.module_params:
+            counts[form.module_params] = d * d + (d if f["proj_bias"] else 0)
         return b.add_node(f"{name}.proj", "attention", (context,), x.shape, counts,
                           role="proj", in_channels=d, out_channels=d, rows=rows,
                           bias=f["proj_bias"], op_class="linear", input=padded)
