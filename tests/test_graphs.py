@@ -160,7 +160,20 @@ BACKBONE_ERRORS = [
      "'backbone' must be a mapping with 'model'", 2, 11),
     ("backbone: {model: no/such/file.yaml}\nlayers:\n  - {kind: conv, out: 4, from: c4}\n",
      "backbone: no spec file 'no/such/file.yaml'", 2, 19),
+    # a mapping without a usable model (found by tests/test_fuzz.py: it crashed validate)
+    *(("backbone: " + mapping + "\nlayers:\n  - {kind: conv, out: 4, from: c4}\n",
+       "'backbone' must be a mapping with 'model'", 2, 11)
+      for mapping in ("{set: {alpha: 1}}", "{model: 3}", "{model: ''}", "[1]")),
 ]
+
+
+@pytest.mark.parametrize("mapping", ["{set: {alpha: 1}}", "{model: 3}", "{model: ''}", "[1]"])
+def test_validate_reports_a_backbone_without_a_model(mapping):
+    from costcalc.spec.validate import check_text
+
+    problems = check_text(f"name: t\nbackbone: {mapping}\nlayers:\n"
+                          "  - {kind: conv, out: 4, from: c4}\n", "t.yaml")
+    assert any("'backbone' must be a mapping with 'model'" in p.message for p in problems)
 
 
 @pytest.mark.parametrize("text, message, line, column", BACKBONE_ERRORS)

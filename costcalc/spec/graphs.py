@@ -250,8 +250,9 @@ class Backbone:
     @classmethod
     def read(cls, doc: YamlMapping, path: str) -> "Backbone | None":
         raw = doc.get("backbone")
-        if not isinstance(raw, YamlMapping):
-            return None
+        if not isinstance(raw, YamlMapping) or not isinstance(raw.get("model"), str) or \
+                not raw["model"]:
+            return None  # check_keys reports the malformed mapping
         settings = raw.get("set") if isinstance(raw.get("set"), YamlMapping) else None
         return cls(raw["model"], settings, doc.value_pos.get("backbone"),
                    raw.value_pos.get("model"), path)
