@@ -167,6 +167,23 @@ BACKBONE_ERRORS = [
 ]
 
 
+@pytest.mark.parametrize("key, message", [
+    ("outputs: [a, false]", "'outputs' must be a non-empty list of tensor names"),
+    ("outputs: [a, '']", "'outputs' must be a non-empty list of tensor names"),
+    ("outputs: [a, [b]]", "'outputs' must be a non-empty list of tensor names"),
+    ("taps: {c4: 3}", "tap 'c4' must name a tensor"),
+    ("taps: {c4: [a]}", "tap 'c4' must name a tensor"),
+])
+def test_validate_reports_malformed_outputs_and_taps(key, message):
+    """validate goes on building after a malformed key: the build must not read it (found by
+    scripts/fuzz.py: a bool among the outputs crashed validate)."""
+    from costcalc.spec.validate import check_text
+
+    problems = check_text(f"input: [3, 8, 8]\nlayers:\n  - {{name: a, kind: conv, out: 4}}\n"
+                          f"{key}\n", "t.yaml")
+    assert [p.message for p in problems if message in p.message], problems
+
+
 @pytest.mark.parametrize("mapping", ["{set: {alpha: 1}}", "{model: 3}", "{model: ''}", "[1]"])
 def test_validate_reports_a_backbone_without_a_model(mapping):
     from costcalc.spec.validate import check_text

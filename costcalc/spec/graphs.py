@@ -228,8 +228,14 @@ class GraphKeys:
     def read(cls, doc: YamlMapping, path: str) -> "GraphKeys | None":
         if not any(key in doc for key in GRAPH_KEYS):
             return None
-        outputs = doc.get("outputs") if isinstance(doc.get("outputs"), list) else None
-        taps = doc.get("taps") if isinstance(doc.get("taps"), YamlMapping) else None
+        # malformed keys are left out here; check_keys reports them (validate goes on building)
+        outputs = doc.get("outputs")
+        if not isinstance(outputs, list) or not all(isinstance(o, str) and o for o in outputs):
+            outputs = None
+        taps = doc.get("taps")
+        if not isinstance(taps, YamlMapping) or not all(
+                isinstance(k, str) and isinstance(v, str) and v for k, v in taps.items()):
+            taps = None
         notes = doc.get("notes")
         notes = tuple(notes) if isinstance(notes, list) and \
             all(isinstance(n, str) for n in notes) else ()
