@@ -208,6 +208,12 @@ def _check_backbone(doc: YamlMapping, err) -> list[SpecError]:
     if "set" in raw and not isinstance(raw["set"], YamlMapping):
         problems.append(err("backbone: 'set' must be a mapping of parameter: value",
                             raw.value_pos["set"]))
+    elif "set" in raw:
+        for name, value in raw["set"].items():
+            if not _scalar(value):
+                problems.append(err(f"backbone: set {name!r} must be a number, true/false, a "
+                                    "name or an expression, not a list or mapping",
+                                    raw["set"].value_pos[name]))
     if "input" in doc:
         problems.append(err("a spec with a 'backbone' takes its input from the backbone; "
                             "remove 'input'", doc.key_pos["input"]))
@@ -242,6 +248,11 @@ class GraphKeys:
         return cls(outputs, doc.value_pos.get("outputs"), taps, Backbone.read(doc, path), notes)
 
 
+def _scalar(value: Any) -> bool:
+    """A value a backbone parameter can be set to: not a list or a mapping."""
+    return not isinstance(value, (list, dict))
+
+
 # ---------------------------------------------------------------------------- backbones
 @dataclass
 class Backbone:
@@ -259,7 +270,9 @@ class Backbone:
         if not isinstance(raw, YamlMapping) or not isinstance(raw.get("model"), str) or \
                 not raw["model"]:
             return None  # check_keys reports the malformed mapping
-        settings = raw.get("set") if isinstance(raw.get("set"), YamlMapping) else None
+        settings = raw.get("set")
+        if not isinstance(settings, YamlMapping) or not all(map(_scalar, settings.values())):
+            settings = None  # check_keys reports it
         return cls(raw["model"], settings, doc.value_pos.get("backbone"),
                    raw.value_pos.get("model"), path)
 
