@@ -318,7 +318,11 @@ class Backbone:
             value = walker.value(self.settings, name, env, dummy) if isinstance(raw, str) and \
                 spec.parameters[name].type != "text" else raw
             if isinstance(value, str) and spec.parameters[name].type != "text":
-                value = spec.parameters[name].parse(value)
+                try:
+                    value = spec.parameters[name].parse(value)
+                except UsageError as exc:  # located at the head's setting
+                    raise self.error(f"backbone: {exc}",
+                                     self.settings.value_pos.get(name, key_pos)) from None
             param = spec.parameters[name]
             if isinstance(value, (bool, str)) or numbers.is_exact(value):
                 problem = param.check(numbers.normalize(value) if numbers.is_exact(value)
