@@ -168,7 +168,7 @@ BACKBONE_ERRORS = [
      "backbone: set 'alpha' must be a number, true/false, a name or an expression", 2, 52),
     ("backbone: {model: mobilenet_v3_large, set: {alpha: '1 +'}}\n"
      "layers:\n  - {kind: conv, out: 4, from: c4}\n",
-     "syntax error in expression '1 +'", 2, 52),
+     "syntax error in expression '1 +'", 2, 56),  # the end of the expression
     # a mapping without a usable model (found by tests/test_fuzz.py: it crashed validate)
     *(("backbone: " + mapping + "\nlayers:\n  - {kind: conv, out: 4, from: c4}\n",
        "'backbone' must be a mapping with 'model'", 2, 11)
