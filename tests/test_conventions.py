@@ -165,8 +165,7 @@ def test_export_residual_counts_one_chunk_per_shufflenet_basic_unit():
     assert export_residual("fvcore", costcalc.analyze("shufflenet_v2_x1_0")) == 0
 
 
-# Zoo models whose nine tool totals are not recorded yet (each is checked against PyTorch and the
-# tools it was measured with in tests/test_modern_zoo.py); the reason is the gap, named.
+# Zoo models whose nine tool totals are not recorded yet; the reason is the gap, named.
 NOT_YET_MEASURED = {
     **{name: "backbone + head measured with FlopCounterMode, fvcore and ptflops "
        "(tests/crosscheck/test_crosscheck_detseg.py)"
