@@ -16,8 +16,7 @@ from costcalc import zoo
 from costcalc.cli.application import app
 from costcalc.costing.conventions import CONVENTIONS
 from costcalc.experiments.registry import EXPERIMENTS
-from costcalc.experiments.tasks import TASKS
-from costcalc.latency.speed import EXPERIMENTS as SPEED_EXPERIMENTS
+from costcalc.cli.completion import experiment_names
 from costcalc.latency.devices import shipped
 from costcalc.memory.liveness import DTYPES
 
@@ -70,7 +69,7 @@ CASES = [
     ("experiment-of-model", "ablate v2 --only ",
      [e.name for e in EXPERIMENTS.values() if "mobilenet_v2" in e.models]),
     ("experiment-s", "ablate v1 --experiment s",
-     starting({**SPEED_EXPERIMENTS, **TASKS}, "s")),
+     starting(experiment_names(), "s")),
     ("symbols", "formula ssdlite_v2 --symbols ", ["classes", "anchors", "extra_width"]),
     ("symbols-after-comma", "formula ssdlite_v2 --symbols classes,a", ["classes,anchors"]),
     ("symbols-unknown-model", "formula nosuch.yaml --symbols ", []),

@@ -52,26 +52,21 @@ def ablate(
 
 
 def _experiment(model: str, name: str, only, list_: bool, format: Format, exact: bool) -> None:
-    """``--experiment speed``: the latency model's answer to the notes' speed claims."""
+    """``--experiment NAME``: the speed claims in latency, or a paper's detection or
+    segmentation table."""
     from costcalc import zoo
     from costcalc.errors import UsageError
+    from costcalc.experiments import render_all, tasks
     from costcalc.latency import adapter, speed
 
-    from costcalc.experiments import tasks
-
+    if name not in completion.experiment_names():
+        valid = ", ".join(completion.experiment_names())
+        raise UsageError(f"unknown experiment {name!r}; valid: {valid}")
+    if only or list_:
+        raise UsageError(f"--experiment {name} takes no --only or --list")
     if name in tasks.TASKS:
-        if only or list_:
-            raise UsageError(f"--experiment {name} takes no --only or --list")
-        from costcalc.experiments import render_all
-
         typer.echo(render_all(tasks.run(model, name), format.value, exact=exact), nl=False)
         return
-    if name not in speed.EXPERIMENTS:
-        valid = ", ".join([*speed.EXPERIMENTS, *tasks.TASKS])
-        raise UsageError(f"unknown experiment {name!r}; valid: {valid}")
     if zoo.canonical(model) != "mobilenet_v1":
         raise UsageError(f"--experiment speed is about MobileNet v1; got {model!r}")
-    if only or list_:
-        raise UsageError("--experiment speed takes no --only or --list")
-
     typer.echo(adapter.render(speed.tables(), format.value, exact), nl=False)

@@ -105,13 +105,19 @@ def experiment(ctx: Any, incomplete: str) -> Items:
             if name is None or name in e.models]
 
 
-def extra_experiment(incomplete: str) -> Items:
-    """``ablate --experiment``: the experiments answered by the latency model and the papers'
-    detection and segmentation tables."""
+def experiment_names() -> dict[str, str]:
+    """The experiments ``--experiment`` runs, each with one line on what it shows: the latency
+    model's and the papers' detection and segmentation tables."""
     from costcalc.experiments.tasks import TASKS
     from costcalc.latency.speed import EXPERIMENTS
 
-    return [(name, _line(text)) for name, text in {**EXPERIMENTS, **TASKS}.items()]
+    return {**EXPERIMENTS, **TASKS}
+
+
+def extra_experiment(incomplete: str) -> Items:
+    """``ablate --experiment``: the experiments answered by the latency model and the papers'
+    detection and segmentation tables."""
+    return [(name, _line(text)) for name, text in experiment_names().items()]
 
 
 def ablate_model(incomplete: str) -> Items:

@@ -288,7 +288,7 @@ def tables_for(model: str, task: str) -> tuple[PaperTable, ...]:
     from costcalc import zoo
 
     if task not in TASKS:
-        raise UsageError(f"unknown experiment {task!r}; valid: speed, {', '.join(TASKS)}")
+        raise UsageError(f"unknown paper table {task!r}; valid: {', '.join(TASKS)}")
     name = zoo.canonical(model)
     found = (TABLES if task == "detection" else SEGMENTATION).get(name or "", ())
     if not found:
