@@ -49,10 +49,10 @@ def test_roi_crop_is_free_under_every_convention(convention):
 def test_roi_crop_symbolic_width():
     n = sympy.Symbol("N", positive=True, integer=True)
     from costcalc.graph.builder import GraphBuilder
-    from costcalc.graph.registry import KINDS, Shape
+    from costcalc.graph.registry import Shape, kind_named
     b = GraphBuilder(symbolic=True)
     x = b.input(Shape(512, 19, 19))
-    y = KINDS["roi_crop"].build(b, {"size": 14, "proposals": n}, x, "crops")
+    y = kind_named("roi_crop").build(b, {"size": 14, "proposals": n}, x, "crops")
     assert y.shape == Shape(512, 14, 14 * n)
 
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from costcalc.api import load
 from costcalc.cli import app
-from costcalc.memory.liveness import (DTYPES, INPLACE_KINDS, VIEW_KINDS, analyze_memory,
-                             weight_elements)
+from costcalc.graph.registry import kinds_with_memory
+from costcalc.memory.liveness import DTYPES, analyze_memory, weight_elements
 from costcalc.memory.resolution import by_resolution
 from costcalc.memory.split import (block_peak, block_split, find_bottlenecks, model_peak,
                                    powers, recompute_macs)
@@ -97,7 +97,7 @@ def test_peak_invariants(model):
     # The walk never holds less than the op being run needs (its inputs and a fresh output;
     # in-place and view nodes share a buffer), and never more than every tensor.
     for row, node in zip(report.layers, graph.nodes):
-        shared = node.kind in VIEW_KINDS or node.kind in INPLACE_KINDS
+        shared = node.kind in kinds_with_memory("view") | kinds_with_memory("inplace")
         assert row.live_bytes >= (row.activation_bytes if shared else row.op_bytes), row.name
     assert report.peak_bytes <= report.input_bytes + sum(r.activation_bytes for r in report.layers)
     # The unsplit schedule of memory_split is the same walk.

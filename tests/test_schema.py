@@ -19,7 +19,7 @@ import yaml
 from cli_runner import run
 from costcalc.errors import CostcalcError
 from costcalc.graph.core import ROLES
-from costcalc.graph.registry import ALIASES, KINDS, public_kinds
+from costcalc.graph.registry import ALIASES, KINDS, load_all, public_kinds
 from costcalc.spec import document, walker
 from costcalc.spec.schema import DRAFT, field_schema, schema
 from costcalc.spec.source import load
@@ -78,7 +78,7 @@ def test_every_public_kind_and_alias_is_a_kind_choice():
                generated["definitions"]["entry"]["properties"]["kind"]["anyOf"]}
     assert set(public_kinds()) | set(ALIASES) <= choices
     # internal kinds are no choice, except the merges an entry may name with a from list
-    internal = {name for name, kind in KINDS.items() if kind.internal}
+    internal = {name for name, kind in load_all().items() if kind.internal}
     assert internal & choices == set(MERGE_KINDS)
 
 

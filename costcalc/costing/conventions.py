@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-import costcalc.graph.kinds  # noqa: F401  (the kinds declare what each convention charges them)
 from costcalc.graph import quantities as q
 from costcalc.errors import SpecError, UsageError
 
@@ -171,12 +170,12 @@ _add(Convention(
 
 
 # calflops prints its MACs and its FLOPs from one run: the two profiles share the FLOP weights,
-# so a FLOP charge a kind declares for calflops-flops is calflops' too.
+# so a FLOP charge declared for calflops-flops is calflops' too.
 SHARED_FLOPS = {"calflops": "calflops-flops"}
 
 
 def _with_charges(convention: Convention) -> Convention:
-    """``convention`` with the weights the layer kinds declared for it (``quantities.declare``).
+    """``convention`` with the weights declared for it on kinds' quantities (``quantities.CHARGES``).
 
     A declared MAC weight w costs 2w FLOPs in a convention whose FLOPs are twice its MACs
     (flopcounter, onnx-tool...) or for a multiply-add quantity, else w (one FLOP per single op,

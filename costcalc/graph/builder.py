@@ -20,7 +20,7 @@ from costcalc import limits
 from costcalc import numbers
 from costcalc.errors import SpecError
 from costcalc.graph.core import Block, Graph, Node, Tensor
-from costcalc.graph.registry import KINDS, Shape, token_problem
+from costcalc.graph.registry import KINDS, Shape, kind_named, lookup, token_problem
 
 MAX_NODES = 100_000
 MAX_CHANNELS = 10**9
@@ -66,7 +66,7 @@ class GraphBuilder:
                  counts: dict[str, Any], *, role: str | None = None, **info: Any) -> Tensor:
         """Append a primitive node; validates its output shape on the exact path and that its
         kind takes the input it got (tokens or a map, ``Kind.tokens``)."""
-        spec = KINDS.get(kind)
+        spec = KINDS.get(kind) or lookup(kind)
         if spec is not None and spec.tokens != "accept" and inputs and \
                 inputs[0].shape.tokens != (spec.tokens == "only"):
             raise SpecError(token_problem(spec, inputs[0]))
@@ -110,7 +110,7 @@ class GraphBuilder:
     def call(self, kind_name: str, x: Tensor, name: str, *, role: str | None = None,
              **values: Any) -> Tensor:
         """Add kind ``kind_name`` on input ``x`` with field ``values`` (defaults filled in)."""
-        kind = KINDS[kind_name]
+        kind = kind_named(kind_name)
         full = {}
         for fld in kind.fields:
             if fld.name in values:

@@ -12,8 +12,8 @@ from typing import Any
 from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field
 
-NORM_PARAMS = q.declare("norm_params", "LayerNorm/GroupNorm/InstanceNorm gamma + beta "
-                        "(2 per channel)", "param", params={"*": 1}, macs={"torchinfo": 1})
+# What each counting tool charges for it: graph/quantities.py.
+NORM_PARAMS = q.NORM_PARAMS
 AFFINE = Field("affine", "bool", True, "learned per-channel scale and shift (2C params)")
 
 

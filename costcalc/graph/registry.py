@@ -1,7 +1,11 @@
-"""The layer-kind registry: each kind declares its fields once; the builder checks specs against them."""
+"""The layer-kind registry: each kind declares its fields once; the builder checks specs against them.
+
+A kind registers when its module (``graph/kinds/``) is imported, on first use by name.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Callable, NamedTuple
 
 REQUIRED = object()
@@ -162,15 +166,48 @@ def token_problem(kind: Kind, x: Any) -> str | None:
 
 
 def lookup(name: str) -> Kind | None:
-    """The kind registered under ``name`` or one of its aliases."""
-    return KINDS.get(ALIASES.get(name, name))
+    """The kind registered under ``name`` or one of its aliases, its module imported on first use."""
+    kind = KINDS.get(ALIASES.get(name, name))
+    if kind is None and _load(name):
+        kind = KINDS.get(ALIASES.get(name, name))
+    return kind
+
+
+def kind_named(name: str) -> Kind:
+    """The kind registered as ``name`` (not an alias), its module imported on first use."""
+    kind = KINDS.get(name)
+    if kind is None and _load(name):
+        kind = KINDS.get(name)
+    if kind is None:
+        raise KeyError(name)
+    return kind
+
+
+def load_all() -> dict[str, Kind]:
+    """Import every kind module of the package (for lists of all kinds); ``KINDS``."""
+    from costcalc.graph import kinds
+
+    for module in kinds.MODULES:
+        import_module(f"costcalc.graph.kinds.{module}")
+    return KINDS
+
+
+def _load(name: str) -> bool:
+    """Import the package's module for kind or alias ``name``; False if the index has none."""
+    from costcalc.graph import kinds
+
+    module = kinds.OTHER_NAMES.get(name, name)
+    if module not in kinds.MODULES:
+        return False
+    import_module(f"costcalc.graph.kinds.{module}")
+    return True
 
 
 def kinds_with_memory(memory: str) -> frozenset[str]:
     """Names of the kinds whose nodes have buffer behaviour ``memory`` (view, inplace)."""
-    return frozenset(name for name, kind in KINDS.items() if kind.memory == memory)
+    return frozenset(name for name, kind in load_all().items() if kind.memory == memory)
 
 
 def public_kinds() -> list[str]:
     """Kind names a spec may use, sorted."""
-    return sorted(k for k, kind in KINDS.items() if not kind.internal)
+    return sorted(k for k, kind in load_all().items() if not kind.internal)

@@ -14,7 +14,7 @@ from typing import Any
 
 from costcalc.errors import SpecError
 from costcalc.graph.core import Graph, Node
-from costcalc.graph.registry import KINDS
+from costcalc.graph.registry import kind_named
 from costcalc.graph.units import out_size
 
 CONVS = ("conv", "dwconv", "pwconv")
@@ -293,7 +293,7 @@ class _Writer:
 
 
 def _entry(node: Node, kind: str, fields: dict) -> dict:
-    defaults = {f.name: f.default for f in KINDS[kind].fields}
+    defaults = {f.name: f.default for f in kind_named(kind).fields}
     entry = {"name": node.name, "kind": kind}
     entry.update({k: v for k, v in fields.items() if defaults.get(k, object()) != v})
     return entry

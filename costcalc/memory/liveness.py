@@ -27,15 +27,10 @@ from typing import Iterable, Sequence
 
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
-import costcalc.graph.kinds  # noqa: F401  (registers the kinds and their memory behaviour)
 from costcalc.graph.core import Graph, Node
-from costcalc.graph.registry import KINDS, kinds_with_memory
+from costcalc.graph.registry import lookup
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
-# Buffer behaviour comes from each kind's registration (``memory=`` in its module); these are
-# the built-in kinds' sets, for reference (the walk asks the registry, so later kinds count too).
-VIEW_KINDS = kinds_with_memory("view")
-INPLACE_KINDS = kinds_with_memory("inplace")
 INPUT = "input"
 
 
@@ -138,7 +133,7 @@ class Buffers:
         node = self.graph.nodes[index]
         reads = tuple(dict.fromkeys(self.buffer[j] for j in node.inputs))
         target = None
-        kind = KINDS.get(node.kind)
+        kind = lookup(node.kind)  # buffer behaviour: ``memory=`` in the kind's registration
         memory = kind.memory if kind is not None else None
         memory = node.info.get("memory", memory)  # a node may differ (a functional call)
         if memory == "view" and node.inputs:

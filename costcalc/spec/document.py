@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import costcalc.graph.kinds  # noqa: F401  (registers the layer kinds, explicitly)
 from costcalc import numbers
 from costcalc.spec import expr
 from costcalc.errors import SpecError, UsageError, close_matches

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import costcalc.graph.kinds  # noqa: F401  (registers the layer kinds)
 from costcalc import numbers
 from costcalc.graph.core import ROLES
 from costcalc.graph.registry import ALIASES, KINDS, Field, Kind, public_kinds

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from costcalc.graph.registry import KINDS
+from costcalc.graph.registry import lookup
 from costcalc.symbolic.derive import Model
 
 
@@ -113,7 +113,7 @@ _ORDER = {"spatial": 0, "channels": 1, "grouped": 1, "number": 1, "kernel": 2, "
 
 def _templates(model: Model, node: Any, letters: dict) -> tuple[Formula | None, Formula | None]:
     """The node's kind's cost in letters (``Kind.letters``), as Formulas; None without one."""
-    kind = KINDS.get(node.kind)
+    kind = lookup(node.kind)
     if kind is None or kind.letters is None:
         return None, None
     macs, params = kind.letters(node, model.resolve)

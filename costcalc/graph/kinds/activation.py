@@ -6,25 +6,10 @@ from costcalc.errors import SpecError
 from costcalc.graph.registry import Field, register
 from costcalc.graph.units import act_counts, merge
 
-# How the model calls the activation changes what the hook- and patch-based counters see. The
-# recorded act_<fn> elements are charged as for an nn.Module (torchvision's way); a call as a
-# function or a tensor method adds elements under these keys, whose weights are the measured
-# difference from the module on the same input (torch 2.14.1, ptflops 0.7.5, calflops 0.3.2; every
-# other tool, fvcore, thop, torchinfo, FlopCounterMode and onnx-tool on the export, charges the
-# three calls alike). ptflops hooks nn.ReLU and patches F.relu: a module costs it 2 per element,
-# F.relu 1, torch.relu 0. calflops patches F.relu and F.relu6, but nn.ReLU6 runs F.hardtanh, so
-# only the function costs it 1. Hardswish, hardsigmoid, sigmoid and SiLU: no counter tells the
-# calls apart, so nothing is added.
-FUNCTIONAL = {
-    "relu": q.declare("functional_relu", "relu elements called as F.relu (no module hook)",
-                      macs={"ptflops": -1}),
-    "relu6": q.declare("functional_relu6", "relu6 elements called as F.relu6 (patched by calflops)",
-                       flops={"calflops-flops": 1}),
-}
-TENSOR = {
-    "relu": q.declare("tensor_relu", "relu elements called as torch.relu or x.relu() (no patched "
-                      "function)", macs={"ptflops": -1}, flops={"calflops-flops": -1}),
-}
+# The quantities a call as a function or a tensor method adds; what each counting tool charges
+# for them is in graph/quantities.py.
+FUNCTIONAL = {"relu": q.FUNCTIONAL_RELU, "relu6": q.FUNCTIONAL_RELU6}
+TENSOR = {"relu": q.TENSOR_RELU}
 TENSOR_METHODS = ("relu", "sigmoid")  # torch.relu / x.relu(), torch.sigmoid / x.sigmoid()
 CALLS = (False, True, "tensor")
 

@@ -14,79 +14,20 @@ from costcalc.graph.kinds import linear as lin
 from costcalc.graph.kinds import matmul as mm
 from costcalc.graph.units import divide, exact, free_letters, out_size
 
-# Measured on nn.MultiheadAttention(D, H, batch_first=True) called as torchvision's ViT calls it
-# (``need_weights=False``: F.multi_head_attention_forward, F.linear projections and
-# F.scaled_dot_product_attention), N = 10, D = 64, H = 4, and on torchvision's vit_b_16:
-# - the projections (3 N D^2 + N D^2): every tool but thop and torchinfo, which see modules
-#   and find no called leaf inside (0 for the whole attention);
-# - the two matmuls (2 N^2 D): FlopCounterMode on the math backend (torchvision's ``_ops``;
-#   the CPU flash kernel, the default, is not counted), ptflops' MultiheadAttention hook and
-#   onnx-tool's MatMul; fvcore, ptflops-aten and calflops skip scaled_dot_product_attention;
-# - biases: ptflops-aten charges each projection's bias per output; ptflops' hook charges the
-#   input bias (3 N D), N D for scaling Q and N D for an output bias it always assumes, and
-#   H N^2 for the softmax;
-# - onnx-tool on the export: the projections and both MatMuls with their biases, Softmax 36 per
-#   score (as the softmax kind), the Mul scaling Q and one more N D elementwise op.
-PROJ = q.declare("attention_proj_macs", "attention projection multiply-adds (inside "
-                 "nn.MultiheadAttention)",
-                 macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim", "fvcore",
-                                            "ptflops-aten", "ptflops", "flopcounter", "calflops",
-                                            "calflops-flops", "onnx-tool")},
-                 multiply_add=True)
-MATMUL = q.declare("attention_matmul_macs", "attention matmul multiply-adds (Q K^T and "
-                   "scores V, in scaled_dot_product_attention)",
-                   macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim",
-                                              "ptflops", "flopcounter", "onnx-tool")},
-                   multiply_add=True)
-QKV_BIAS = q.declare("attention_qkv_bias", "attention input projection outputs with a bias",
-                     macs={"ptflops-aten": 1, "ptflops": 1, "onnx-tool": 1})
-OUT_BIAS = q.declare("attention_out_bias", "attention output projection outputs with a bias",
-                     macs={"ptflops-aten": 1, "onnx-tool": 1})
-TOKEN_VALUES = q.declare("attention_token_values", "attention token values: Q scaled, output "
-                         "projected (N D each)", macs={"ptflops": 1, "onnx-tool": 1})
-SCORES = q.declare("attention_scores", "attention scores through the softmax (H N^2)",
-                   macs={"ptflops": 1, "onnx-tool": 36})
-
-
-# Swin's shifted_window_attention (torchvision), measured on ShiftedWindowAttention(32, [7, 7],
-# shift, heads) at 7 x 7, 9 x 9 (padded to 14 x 14) and 14 x 14, shifted or not, after an
-# nn.Linear: F.linear on the module's weights, q * scale, q.matmul(k^T), + the relative position
-# bias (+ the shift mask), F.softmax, .matmul(v), F.linear. fvcore, ptflops-aten,
-# FlopCounterMode, calflops and onnx-tool charge the projections (on the padded tokens) and the
-# matmuls (the matmul kind's quantities: ptflops and calflops see Tensor.matmul); ptflops does
-# not see F.linear inside the module but charges F.softmax 1 per score; thop and torchinfo 0;
-# ptflops-aten and onnx-tool add the biases; calflops' FLOPs 1 per score (F.softmax); onnx-tool
-# Softmax 36 per score, Mul 1 per value of Q and Add 1 per score for the bias (and again for the
-# mask).
-WINDOW_PROJ = q.declare("window_attention_proj_macs", "window attention projection "
-                        "multiply-adds (F.linear)",
-                        macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim",
-                                                   "fvcore", "ptflops-aten", "flopcounter",
-                                                   "calflops", "calflops-flops", "onnx-tool")},
-                        multiply_add=True)
-WINDOW_BIAS = q.declare("window_attention_bias", "window attention projection outputs with a "
-                        "bias (F.linear)", macs={"ptflops-aten": 1, "onnx-tool": 1})
-WINDOW_SCORES = q.declare("window_attention_scores", "window attention scores through "
-                          "F.softmax", macs={"ptflops": 1, "onnx-tool": 36},
-                          flops={"calflops-flops": 1})
-# The shift mask is built at every call (new_zeros over the padded grid, region labels, their
-# pairwise differences per window, two masked_fill): only onnx-tool charges it, 4 per mask value
-# and 1 per grid token (fitted exactly on padded grids of 14, 16 and 21 with windows of 7 and 8).
-MASK = q.declare("attention_mask_values", "shift mask values built (M^2 per padded token)",
-                 macs={"onnx-tool": 4})
-MASK_GRID = q.declare("attention_mask_grid", "shift mask grid tokens", macs={"onnx-tool": 1})
-# MaxViT's RelativePositionalMultiHeadAttention (torchvision), measured on maxvit_t at 224: the
-# projections are nn.Linear modules called on the tokens (the linear kind's row quantities: thop
-# and ptflops hook them, torchinfo counts their parameters once per call, ptflops-aten and ptflops
-# add the biases), the two matmuls torch.einsum, which fvcore, ptflops-aten, FlopCounterMode
-# and calflops' FLOPs charge and ptflops and calflops' MACs do not.
-EINSUM = q.declare("attention_einsum_macs", "attention matmul multiply-adds written with "
-                   "torch.einsum", macs={name: 1 for name in ("paper", "torchvision", "keras",
-                                                               "tf-slim", "fvcore", "ptflops-aten",
-                                                               "flopcounter", "onnx-tool")},
-                   flops={"calflops-flops": 2}, multiply_add=True)
-TABLE = q.declare("relative_position_bias", "relative position bias table values "
-                  "((2M - 1)^2 per head)", "param", params={"*": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+PROJ = q.ATTENTION_PROJ_MACS
+MATMUL = q.ATTENTION_MATMUL_MACS
+QKV_BIAS = q.ATTENTION_QKV_BIAS
+OUT_BIAS = q.ATTENTION_OUT_BIAS
+TOKEN_VALUES = q.ATTENTION_TOKEN_VALUES
+SCORES = q.ATTENTION_SCORES
+WINDOW_PROJ = q.WINDOW_ATTENTION_PROJ_MACS
+WINDOW_BIAS = q.WINDOW_ATTENTION_BIAS
+WINDOW_SCORES = q.WINDOW_ATTENTION_SCORES
+MASK = q.ATTENTION_MASK_VALUES
+MASK_GRID = q.ATTENTION_MASK_GRID
+EINSUM = q.ATTENTION_EINSUM_MACS
+TABLE = q.RELATIVE_POSITION_BIAS
 
 
 class _Form:

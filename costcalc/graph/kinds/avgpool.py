@@ -6,13 +6,9 @@ from costcalc.graph.registry import register
 from costcalc.graph.units import POOL_FIELDS, pool_unit
 
 
-# F.avg_pool2d instead of nn.AvgPool2d: ptflops charges its input once, not twice (no hook),
-# thop nothing (its 1 per output is a module hook); the other tools alike (torch 2.14.1,
-# ptflops 0.7.5, thop 0.1.1).
-FUNCTIONAL_IN = q.declare("functional_avgpool_in", "average pool input elements, called as "
-                          "F.avg_pool2d (no module hook)", macs={"ptflops": -1})
-FUNCTIONAL_OUT = q.declare("functional_avgpool_out", "average pool outputs, called as "
-                           "F.avg_pool2d (no module hook)", macs={"thop": -1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+FUNCTIONAL_IN = q.FUNCTIONAL_AVGPOOL_IN
+FUNCTIONAL_OUT = q.FUNCTIONAL_AVGPOOL_OUT
 
 
 @register("avgpool", *POOL_FIELDS, prefix="pool")

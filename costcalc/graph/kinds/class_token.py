@@ -5,9 +5,8 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import Tokens, register
 from costcalc.graph.units import per_channel_letters
 
-# An nn.Parameter concatenated to the tokens (torch.cat): no module and no arithmetic, so no
-# tool charges it anything but its D parameters.
-PARAMS = q.declare("class_token_params", "class token values (D)", "param", params={"*": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+PARAMS = q.CLASS_TOKEN_PARAMS
 
 
 @register("class_token", tokens="only", letters=per_channel_letters(1), prefix="cls")

@@ -6,20 +6,10 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, Shape, register
 from costcalc.graph.units import ACT, BN, act_counts, bn_counts, divide, exact, merge
 
-# Each input pixel is multiplied by the whole C_out/g x K x K kernel: fvcore, FlopCounterMode,
-# ptflops (both backends) and calflops' MACs charge these input-side multiply-adds; onnx-tool
-# charges them twice. thop and torchinfo charge the conv formula on the output side instead
-# (C_out H_out W_out (C_in/g) K^2), which is larger by about stride^2. Measured on
-# nn.ConvTranspose2d(16, 8, 2, stride=2) and (16, 8, 3, stride=2, padding=1, output_padding=1).
-MACS = q.declare("conv_transpose_macs", "transposed conv multiply-adds (input side)",
-                 macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim", "fvcore",
-                                            "ptflops-aten", "ptflops", "flopcounter", "calflops",
-                                            "calflops-flops")} | {"onnx-tool": 2},
-                 multiply_add=True)
-OUT_MACS = q.declare("conv_transpose_out_macs", "transposed conv multiply-adds counted on the "
-                     "output side", macs={"thop": 1, "torchinfo": 1}, multiply_add=True)
-BIAS = q.declare("conv_transpose_bias", "transposed conv output elements with a bias",
-                 macs={"ptflops-aten": 1, "ptflops": 1, "torchinfo": 1, "onnx-tool": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+MACS = q.CONV_TRANSPOSE_MACS
+OUT_MACS = q.CONV_TRANSPOSE_OUT_MACS
+BIAS = q.CONV_TRANSPOSE_BIAS
 
 
 def _letters(node, resolve):

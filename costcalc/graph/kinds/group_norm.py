@@ -7,14 +7,9 @@ from costcalc.graph.norms import AFFINE, norm_counts
 from costcalc.graph.registry import Field, register
 from costcalc.graph.units import exact, free_letters, per_channel_letters
 
-# Measured on nn.GroupNorm (affine): fvcore 4 per element + 1 when affine; ptflops' module hook
-# 1 + 1 when affine; thop has no GroupNorm rule (0); calflops' FLOPs 4 + 1; onnx-tool 9 per
-# element (its export is InstanceNormalization + Mul + Add).
-GROUP_NORM = q.declare("group_norm", "GroupNorm elements",
-                       macs={"fvcore": 4, "ptflops": 1, "onnx-tool": 9},
-                       flops={"calflops-flops": 4})
-GROUP_NORM_AFFINE = q.declare("group_norm_affine", "affine GroupNorm elements",
-                              macs={"fvcore": 1, "ptflops": 1}, flops={"calflops-flops": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+GROUP_NORM = q.GROUP_NORM
+GROUP_NORM_AFFINE = q.GROUP_NORM_AFFINE
 
 
 def _letters(node, resolve):

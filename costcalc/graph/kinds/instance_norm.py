@@ -6,14 +6,9 @@ from costcalc.graph.norms import norm_counts
 from costcalc.graph.registry import Field, register
 from costcalc.graph.units import per_channel_letters
 
-# Measured on nn.InstanceNorm2d with and without affine: fvcore 4 + 1 when affine; ptflops
-# 1 + 1; thop 2 + 2; calflops' FLOPs 4 + 1; onnx-tool 7 either way.
-INSTANCE_NORM = q.declare("instance_norm", "InstanceNorm elements",
-                          macs={"fvcore": 4, "ptflops": 1, "thop": 2, "onnx-tool": 7},
-                          flops={"calflops-flops": 4})
-INSTANCE_NORM_AFFINE = q.declare("instance_norm_affine", "affine InstanceNorm elements",
-                                 macs={"fvcore": 1, "ptflops": 1, "thop": 2},
-                                 flops={"calflops-flops": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+INSTANCE_NORM = q.INSTANCE_NORM
+INSTANCE_NORM_AFFINE = q.INSTANCE_NORM_AFFINE
 
 
 @register("instance_norm", Field("affine", "bool", False, "learned per-channel scale and shift "

@@ -6,23 +6,12 @@ from costcalc.graph.norms import AFFINE, norm_counts
 from costcalc.graph.registry import Field, register
 from costcalc.graph.units import per_channel_letters
 
-# Measured on torchvision's LayerNorm2d (a subclass of nn.LayerNorm that permutes around
-# F.layer_norm): fvcore's norm handler charges 4 per element + 1 when affine; calflops' FLOPs
-# likewise; ptflops and thop hook exact module types and see nothing; FlopCounterMode 0;
-# onnx-tool's LayerNormalization 7 per element + 29 per normalised row (fitted exactly on three
-# shapes: 16x8x8, 32x4x4, 8x6x6).
-LAYER_NORM = q.declare("layer_norm", "LayerNorm elements", macs={"fvcore": 4, "onnx-tool": 7},
-                       flops={"calflops-flops": 4})
-LAYER_NORM_AFFINE = q.declare("layer_norm_affine", "affine LayerNorm elements",
-                              macs={"fvcore": 1}, flops={"calflops-flops": 1})
-# nn.LayerNorm itself (on a channels-last map, as in ConvNeXt's blocks, or on tokens) is seen by
-# the module hooks too: ptflops 1 per element, thop 2 + 2 when affine (measured affine: 4).
-MODULE = q.declare("layer_norm_module", "LayerNorm elements, run as nn.LayerNorm",
-                   macs={"ptflops": 1, "thop": 2})
-MODULE_AFFINE = q.declare("layer_norm_module_affine", "affine LayerNorm elements, run as "
-                          "nn.LayerNorm", macs={"thop": 2})
-LAYER_NORM_ROWS = q.declare("layer_norm_rows", "LayerNorm rows (positions normalised)",
-                            macs={"onnx-tool": 29})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+LAYER_NORM = q.LAYER_NORM
+LAYER_NORM_AFFINE = q.LAYER_NORM_AFFINE
+MODULE = q.LAYER_NORM_MODULE
+MODULE_AFFINE = q.LAYER_NORM_MODULE_AFFINE
+LAYER_NORM_ROWS = q.LAYER_NORM_ROWS
 
 
 @register("layer_norm", AFFINE,

@@ -5,11 +5,8 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import register
 from costcalc.graph.units import per_channel_letters
 
-# A Parameter multiplied into the branch (``self.layer_scale * x``): no module, so hook-based
-# counters and fvcore charge nothing (measured on ConvNeXt's CNBlock); the ONNX export's Mul
-# charges 1 per element (the ``mul`` quantity, as SE scaling).
-PARAMS = q.declare("layer_scale_params", "layer scale gammas (1 per channel)", "param",
-                   params={"*": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+PARAMS = q.LAYER_SCALE_PARAMS
 
 
 @register("layer_scale", memory="inplace", letters=per_channel_letters(1),

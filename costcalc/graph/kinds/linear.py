@@ -6,22 +6,10 @@ from costcalc.errors import SpecError
 from costcalc.graph.registry import Field, Shape, register
 from costcalc.graph.units import linear_letters, ACT, act_counts, exact, merge
 
-# nn.Linear on a channels-last map (ConvNeXt's MLP) or on tokens: R rows of C_in values.
-# Measured on ConvNeXt's CNBlock and nn.Linear(16, 32) on 64 rows: every MAC counter charges the
-# R C_in C_out multiply-adds except torchinfo, which charges the layer's parameters once
-# (C_in C_out + C_out, not per row); ptflops, ptflops-aten (when the input is contiguous: an
-# input straight from a permute reaches aten without its bias) and onnx-tool add the bias per
-# output element.
-ROW_MACS = q.declare("row_linear_macs", "linear multiply-adds over rows (per position)",
-                     macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim",
-                                                "fvcore", "ptflops-aten", "ptflops", "thop",
-                                                "flopcounter", "calflops", "calflops-flops",
-                                                "onnx-tool")},
-                     multiply_add=True)
-ROW_BIAS = q.declare("row_linear_bias", "linear outputs with a bias, over rows",
-                     macs={"ptflops-aten": 1, "ptflops": 1, "onnx-tool": 1})
-ROW_PARAMS = q.declare("row_linear_params", "parameters of row-wise linear layers (torchinfo "
-                       "counts them once)", macs={"torchinfo": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+ROW_MACS = q.ROW_LINEAR_MACS
+ROW_BIAS = q.ROW_LINEAR_BIAS
+ROW_PARAMS = q.ROW_LINEAR_PARAMS
 
 
 def _letters(node, resolve):

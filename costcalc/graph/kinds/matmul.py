@@ -11,16 +11,9 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, register
 from costcalc.graph.units import exact
 
-# Measured on torch.matmul(y, y.transpose(-1, -2)) and on y @ y.transpose(-1, -2) after an
-# nn.Linear: fvcore, ptflops-aten, FlopCounterMode and onnx-tool charge the multiply-adds of
-# either; ptflops (pytorch backend) and calflops patch torch.matmul / Tensor.matmul, so they see
-# the function and not the ``@`` operator; thop and torchinfo see modules only (0).
-MACS = q.declare("matmul_macs", "matmul multiply-adds between activations",
-                 macs={name: 1 for name in ("paper", "torchvision", "keras", "tf-slim", "fvcore",
-                                            "ptflops-aten", "flopcounter", "onnx-tool")},
-                 multiply_add=True)
-CALLED = q.declare("matmul_function_macs", "matmul multiply-adds made by torch.matmul (not @)",
-                   macs={"ptflops": 1, "calflops": 1, "calflops-flops": 1}, multiply_add=True)
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+MACS = q.MATMUL_MACS
+CALLED = q.MATMUL_FUNCTION_MACS
 
 
 def matrices(shape):

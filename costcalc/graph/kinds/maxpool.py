@@ -5,10 +5,8 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, register
 from costcalc.graph.units import POOL_FIELDS, pool_unit
 
-# F.max_pool2d instead of nn.MaxPool2d: ptflops (hook + patched F.max_pool2d on a module)
-# charges its input once, not twice; the other tools alike (torch 2.14.1, ptflops 0.7.5).
-FUNCTIONAL_IN = q.declare("functional_maxpool_in", "max pool input elements, called as "
-                          "F.max_pool2d (no module hook)", macs={"ptflops": -1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+FUNCTIONAL_IN = q.FUNCTIONAL_MAXPOOL_IN
 
 
 @register("maxpool", *POOL_FIELDS, prefix="pool")

@@ -11,11 +11,8 @@ def _letters(node, resolve):
     return [[("number", 0)]], [[("number", resolve(shape.h * shape.w)),
                                 ("channels", "M", resolve(shape.c))]]
 
-# ``x + self.pos_embedding``: an nn.Parameter added by a functional add, so only the tools that
-# charge adds (onnx-tool's Add, the ``add`` quantity) charge it; every tool counts its N D
-# parameters.
-PARAMS = q.declare("pos_embed_params", "position embedding values (N D)", "param",
-                   params={"*": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+PARAMS = q.POS_EMBED_PARAMS
 
 
 @register("pos_embed", tokens="only", memory="inplace", letters=_letters, prefix="pos")

@@ -6,10 +6,8 @@ from costcalc.graph.registry import Field, Shape, register
 from costcalc.graph import quantities as q
 from costcalc.graph.units import free_letters
 
-# torchvision.ops.roi_align is a custom operator: FlopCounterMode, fvcore, ptflops and thop
-# count nothing for it (fvcore warns and skips it). The output elements are recorded so that a
-# user profile can charge them.
-OUT = q.declare("roi_align_out", "RoI Align output elements (proposals x C x S x S)")
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+OUT = q.ROI_ALIGN_OUT
 
 
 @register("roi_align",

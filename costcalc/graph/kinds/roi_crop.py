@@ -5,9 +5,8 @@ from costcalc.graph import quantities as q
 from costcalc.graph.registry import Field, Shape, register
 from costcalc.graph.units import free_letters
 
-# crop_and_resize (TF) and RoIAlign (torchvision) sample bilinearly: no multiply-adds of the
-# network, so no built-in convention charges them.
-SAMPLES = q.declare("roi_samples", "ROI crop output elements (bilinear samples)")
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+SAMPLES = q.ROI_SAMPLES
 
 
 @register("roi_crop", Field("size", "count", doc="crop side S"),

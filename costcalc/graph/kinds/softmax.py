@@ -5,23 +5,12 @@ from costcalc.graph import quantities as q
 from costcalc.graph.units import free_letters
 from costcalc.graph.registry import Field, register
 
-# Measured on nn.Softmax over the last dim (D values per row, R rows): thop charges per row D
-# exps, D - 1 adds and D divisions (3 per element - 1 per row); ptflops 1 per element;
-# onnx-tool 36 per element; calflops' FLOPs 1 per element (inside a container); fvcore,
-# torchinfo and FlopCounterMode 0.
-SOFTMAX = q.declare("softmax", "softmax elements", macs={"thop": 3, "ptflops": 1,
-                                                          "onnx-tool": 36},
-                    flops={"calflops-flops": 1})
-SOFTMAX_ROWS = q.declare("softmax_rows", "softmax rows (vectors normalised)", macs={"thop": -1})
-# Called as F.softmax, thop (module hooks only) charges nothing; as x.softmax() (a tensor
-# method), neither does ptflops nor calflops, which patch F.softmax. Measured on the same input
-# as nn.Softmax; these keys carry the difference from the module.
-FUNCTIONAL = q.declare("functional_softmax", "softmax elements called as F.softmax (no module "
-                       "hook)", macs={"thop": -3})
-FUNCTIONAL_ROWS = q.declare("functional_softmax_rows", "softmax rows called as F.softmax",
-                            macs={"thop": 1})
-TENSOR = q.declare("tensor_softmax", "softmax elements called as x.softmax() (no patched "
-                   "function)", macs={"ptflops": -1}, flops={"calflops-flops": -1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+SOFTMAX = q.SOFTMAX
+SOFTMAX_ROWS = q.SOFTMAX_ROWS
+FUNCTIONAL = q.FUNCTIONAL_SOFTMAX
+FUNCTIONAL_ROWS = q.FUNCTIONAL_SOFTMAX_ROWS
+TENSOR = q.TENSOR_SOFTMAX
 
 
 @register("softmax", Field("functional", "choice", False, "how the model calls it: false, an "

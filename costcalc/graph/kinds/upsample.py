@@ -6,27 +6,13 @@ from costcalc.graph import quantities as q
 from costcalc.graph.units import free_letters
 from costcalc.graph.registry import Field, Shape, register
 
-# Measured on nn.Upsample(scale_factor=2) from 16x8x8: per output element fvcore charges 1
-# (nearest) and 4 (bilinear), thop 1 and 11, ptflops 2 either way (module hook + patched
-# F.interpolate), onnx-tool 0 and 4; calflops' FLOPs 1 per input element either way (inside a
-# container); torchinfo and FlopCounterMode 0.
-NEAREST = q.declare("upsample_nearest", "nearest upsample output elements",
-                    macs={"fvcore": 1, "thop": 1, "ptflops": 2})
-BILINEAR = q.declare("upsample_bilinear", "bilinear upsample output elements",
-                     macs={"fvcore": 4, "thop": 11, "ptflops": 2, "onnx-tool": 4})
-INPUT = q.declare("upsample_in", "upsample input elements", flops={"calflops-flops": 1})
-# F.interpolate, measured the same way (a functional call after a 1x1 conv, from 16x8x8 to
-# 16x16x16): no module to hook, so thop charges 0 and ptflops 1 per output element (its patched
-# F.interpolate only); fvcore and onnx-tool see the same op as for the module.
-NEAREST_F = q.declare("upsample_nearest_functional",
-                      "nearest F.interpolate output elements", macs={"fvcore": 1, "ptflops": 1})
-BILINEAR_F = q.declare("upsample_bilinear_functional",
-                       "bilinear F.interpolate output elements",
-                       macs={"fvcore": 4, "ptflops": 1, "onnx-tool": 4})
-# calflops charges an upsample to a given size H' x W' once per output pixel (H' W', not per
-# channel), module or functional; by a scale, once per input element.
-SIZE_PIXELS = q.declare("upsample_size_pixels", "upsample-to-size output pixels (H' W')",
-                        flops={"calflops-flops": 1})
+# The quantities it records; what each counting tool charges for them is in graph/quantities.py.
+NEAREST = q.UPSAMPLE_NEAREST
+BILINEAR = q.UPSAMPLE_BILINEAR
+INPUT = q.UPSAMPLE_IN
+NEAREST_F = q.UPSAMPLE_NEAREST_FUNCTIONAL
+BILINEAR_F = q.UPSAMPLE_BILINEAR_FUNCTIONAL
+SIZE_PIXELS = q.UPSAMPLE_SIZE_PIXELS
 
 
 @register("upsample", Field("scale", "count", None, "whole factor on height and width"),
