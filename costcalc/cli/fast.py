@@ -25,8 +25,9 @@ _OPTIONS = {
     "--exact": ("exact", False), "-e": ("exact", False),
 }
 _FORMATS = ("table", "json", "csv", "markdown", "latex")  # html and pgfplots load more anyway
-_DEPTH = re.compile(r"[0-9]{1,4}")
-_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")  # what click.echo strips when not on a terminal
+# patterns compiled only when used (compiling costs start-up time)
+_DEPTH = r"[0-9]{1,4}"
+_ANSI = r"\033\[[;?0-9]*[a-zA-Z]"  # what click.echo strips when not on a terminal
 # every command but report (tests/test_fast_paths.py checks the list against the app's)
 _COMMANDS = frozenset({"validate", "ablate", "compare", "list", "show", "sweep", "memory",
                        "formula", "solve", "conventions", "latency", "plot", "import", "schema"})
@@ -64,7 +65,7 @@ def parse(args: list[str]) -> dict | None:
         if key == "set_":
             values[key] = (values[key] or []) + [value]
         elif key == "depth":
-            if not _DEPTH.fullmatch(value):
+            if not re.fullmatch(_DEPTH, value):
                 return None
             values[key] = int(value)
         elif key == "format":
@@ -100,8 +101,8 @@ def run(args: list[str]) -> bool:
 
         values["format"] = Format(values["format"])
         text = report_text(**values)
-        if not sys.stdout.isatty():
-            text = _ANSI.sub("", text)
+        if not sys.stdout.isatty() and "\033" in text:
+            text = re.sub(_ANSI, "", text)
         sys.stdout.write(text)
         sys.stdout.flush()
     except Exception as exc:
