@@ -18,7 +18,10 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 MAX_DIGITS = 1000
 MAX_BITS = 4096

@@ -1,12 +1,14 @@
 """The neutral table every command produces and every output format renders."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Sequence
+
+from costcalc.records import Record
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Record):
     """A column: ``key`` in each row dict, ``title`` shown, ``kind`` decides formatting.
 
     kinds: text, count (exact int, humanised in the terminal), percent (float 0..100),
@@ -19,13 +21,12 @@ class Column:
     shown only where the two differ.
     """
 
-    key: str
-    title: str
-    kind: str = "text"
-    priority: int = 0
-    shrink: bool = False
-    same_as: str = ""
-    short: tuple[tuple[str, str], ...] = ()
+    _FIELDS = ("key", "title", "kind", "priority", "shrink", "same_as", "short")
+
+    def __init__(self, key: str, title: str, kind: str = "text", priority: int = 0,
+                 shrink: bool = False, same_as: str = "", short: tuple[tuple[str, str], ...] = ()):
+        self.key, self.title, self.kind, self.priority = key, title, kind, priority
+        self.shrink, self.same_as, self.short = shrink, same_as, short
 
 
 class Row:
@@ -62,22 +63,21 @@ class Row:
         self.cells.update(*args, **kwargs)
 
 
-@dataclass
-class Table:
+class Table(Record):
     """Rows under columns, with a title and footer lines.
 
     ``rows`` may be given as plain dicts (cells keyed by column key) or as ``Row``; they are
     kept as ``Row``. ``data`` is extra machine-readable content the JSON renderer includes as is.
     """
 
-    title: str
-    columns: list[Column]
-    rows: list[Row]
-    footer: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    _FIELDS = ("title", "columns", "rows", "footer", "data")
 
-    def __post_init__(self) -> None:
-        self.rows = [row if isinstance(row, Row) else Row(row) for row in self.rows]
+    def __init__(self, title: str, columns: list[Column], rows: list[Row],
+                 footer: list[str] | None = None, data: dict[str, Any] | None = None):
+        self.title, self.columns = title, columns
+        self.rows = [row if isinstance(row, Row) else Row(row) for row in rows]
+        self.footer = [] if footer is None else footer
+        self.data = {} if data is None else data
 
     def select(self, names: Sequence[str]) -> "Table":
         """The table with the columns ``names`` (keys or titles, any case) in that order.
@@ -98,7 +98,7 @@ class Table:
                 keys = ", ".join(c.key for c in self.columns)
                 raise UsageError(f"--columns: no column {name.strip()!r}; this table has: {keys}")
             if column.key not in {c.key for c in chosen}:
-                chosen.append(replace(column, priority=0, same_as=""))
+                chosen.append(column.replace(priority=0, same_as=""))
         if not chosen:
             raise UsageError("--columns: give at least one column name")
-        return replace(self, columns=chosen)
+        return self.replace(columns=chosen)

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent / "costcalc"
 # Units of the package (a subpackage or a top-level module) by layer, lowest first: a unit may
 # import units of its own layer or of lower ones, never of a higher one.
 LAYERS = (
-    ("errors", "numbers", "table", "limits"),
+    ("errors", "numbers", "table", "limits", "records"),
     ("graph", "zoo", "render"),
     ("spec", "importers"),
     ("costing",),
@@ -28,7 +28,7 @@ LAYERS = (
 )
 LAYER = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 ENGINE = ("spec", "graph", "importers", "costing", "memory", "symbolic", "experiments", "latency",
-          "plot", "zoo", "render", "errors", "numbers", "table", "limits")
+          "plot", "zoo", "render", "errors", "numbers", "table", "limits", "records")
 
 
 def module_name(path: Path) -> str:

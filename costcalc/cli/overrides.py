@@ -2,7 +2,9 @@
 overrides, without typer."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Iterable, Optional
 
 from costcalc.errors import UsageError
 

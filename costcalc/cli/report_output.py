@@ -5,7 +5,9 @@ so their output is the same by construction.
 """
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Optional
 
 from costcalc.render import Format
 

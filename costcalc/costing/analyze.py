@@ -1,7 +1,9 @@
 """A spec analysed at given parameters under one counting convention: the engine's entry point."""
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 from costcalc.costing import conventions
 from costcalc.costing.report import Report

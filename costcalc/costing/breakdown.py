@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Sequence
 
 LABELS = {"pointwise": "pointwise", "depthwise": "depthwise", "conv": "standard conv",
           "se": "SE", "linear": "fully connected", "matmul": "matmul", "other": "other"}

@@ -8,19 +8,20 @@ docs/conventions.md and docs/crosscheck.md). A user profile is a YAML file that 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Mapping
 
 from costcalc.graph import quantities as q
 from costcalc.errors import SpecError, UsageError
+from costcalc.records import Record
 
 # Quantities that are multiply-adds: 2 FLOPs each. Every other charge is one FLOP per unit.
 MULTIPLY_ADDS = (q.CONV_MACS, q.LINEAR_MACS)
 UNITS = ("MACs", "FLOPs")
 
 
-@dataclass(frozen=True)
-class Convention:
+class Convention(Record):
     """MACs = sum(macs[k] * count[k]); params = sum(params[k] * count[k]); FLOPs likewise.
 
     ``flops`` None means FLOPs = 2 x MACs. ``classes`` overrides a model's default class count
@@ -28,15 +29,17 @@ class Convention:
     (its MACs or its FLOPs); ``reported`` gives that number.
     """
 
-    name: str
-    description: str
-    macs: Mapping[str, Any]
-    params: Mapping[str, Any]
-    flops: Mapping[str, Any] | None = None
-    classes: int | None = None
-    notes: str = field(default="", compare=False)
-    unit: str = "MACs"
-    source: str = field(default="", compare=False)
+    _FIELDS = ("name", "description", "macs", "params", "flops", "classes", "notes", "unit",
+               "source")
+    _UNCOMPARED = ("notes", "source")
+
+    def __init__(self, name: str, description: str, macs: Mapping[str, Any],
+                 params: Mapping[str, Any], flops: Mapping[str, Any] | None = None,
+                 classes: int | None = None, notes: str = "", unit: str = "MACs",
+                 source: str = ""):
+        self.name, self.description, self.macs, self.params = name, description, macs, params
+        self.flops, self.classes, self.notes, self.unit = flops, classes, notes, unit
+        self.source = source
 
     def weigh(self, counts: Mapping[str, Any], weights: Mapping[str, Any]) -> Any:
         return sum((weights[k] * counts[k] for k in weights if k in counts), 0)
@@ -175,7 +178,7 @@ SHARED_FLOPS = {"calflops": "calflops-flops"}
 
 
 def _with_charges(convention: Convention) -> Convention:
-    """``convention`` with the weights declared for it on kinds' quantities (``quantities.CHARGES``).
+    """``convention`` with the weights charged for the kinds' quantities (``quantities.CHARGES``).
 
     A declared MAC weight w costs 2w FLOPs in a convention whose FLOPs are twice its MACs
     (flopcounter, onnx-tool...) or for a multiply-add quantity, else w (one FLOP per single op,
@@ -199,7 +202,7 @@ def _with_charges(convention: Convention) -> Convention:
         twice = all(w == 2 * convention.macs.get(k, 0) for k, w in base.items())
         derived = flops_of(added) if not twice else {k: 2 * w for k, w in added.items()}
         flops = _apply(base, {**derived, **charges.get("flops", {})})
-    return replace(convention, macs=macs, params=params, flops=flops)
+    return convention.replace(macs=macs, params=params, flops=flops)
 
 
 def _apply(weights: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ are always the naive ones.
 """
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import weakref
@@ -413,7 +412,7 @@ class _Group:
                               spec.layers.pos)
         total = Report.from_graph(graph, values, self.grid.rules).total
         guards = tracer.end()
-        parts = {f.name: getattr(total, f.name) for f in dataclasses.fields(total)}
+        parts = {name: getattr(total, name) for name in Total._FIELDS}
         polys = {name: total_poly(value) for name, value in parts.items()}
         structure = Structure(tracer, guards, polys, shape.c, shape.h == shape.w, tracer.sizes)
         return structure, Total(**{name: int.__int__(v) for name, v in parts.items()})

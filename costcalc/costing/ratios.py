@@ -13,26 +13,32 @@ The standard conv is costed by ``graph.units.conv_unit``, the one conv formula.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Sequence
 
 from costcalc.costing.conventions import Convention
 from costcalc.graph.builder import GraphBuilder
 from costcalc.graph.core import Node
 from costcalc.graph.units import conv_unit
+from costcalc.records import Record
 
 
-@dataclass(frozen=True)
-class BlockRatio:
+class BlockRatio(Record):
     """Measured ratios of one block and the notes' formula value."""
 
-    kernel: int
-    channels: int        # M of the pair: depthwise channels
-    outputs: int         # N: pointwise output channels
-    pair: Fraction       # (dw + pw) / standard conv, measured
-    formula: Fraction    # 1/N + 1/K^2
-    block: Fraction      # whole block / standard conv from block input to block output
+    _FIELDS = ("kernel", "channels", "outputs", "pair", "formula", "block")
+
+    def __init__(self, kernel: int, channels: int, outputs: int, pair: Fraction,
+                 formula: Fraction, block: Fraction):
+        self.kernel = kernel
+        self.channels = channels  # M of the pair: depthwise channels
+        self.outputs = outputs    # N: pointwise output channels
+        self.pair = pair          # (dw + pw) / standard conv, measured
+        self.formula = formula    # 1/N + 1/K^2
+        self.block = block        # whole block / standard conv from block input to block output
 
     def to_dict(self) -> dict[str, Any]:
         return {"kernel": self.kernel, "channels": self.channels, "outputs": self.outputs,

@@ -1,52 +1,51 @@
 """A cost report: per-layer rows and totals under one counting convention, and its JSON form."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 from costcalc import numbers
 from costcalc.costing.conventions import Convention
 from costcalc.graph.core import Graph, Node
+from costcalc.records import Record
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Record):
     """One primitive layer's costs under a convention."""
 
-    name: str
-    kind: str
-    op_class: str
-    output: tuple
-    macs: Any
-    params: Any
-    activations: Any
-    node: Node
+    _FIELDS = ("name", "kind", "op_class", "output", "macs", "params", "activations", "node")
+
+    def __init__(self, name: str, kind: str, op_class: str, output: tuple, macs: Any,
+                 params: Any, activations: Any, node: Node):
+        self.name, self.kind, self.op_class, self.output = name, kind, op_class, output
+        self.macs, self.params, self.activations, self.node = macs, params, activations, node
 
     @property
     def block(self) -> str:
         return self.node.block
 
 
-@dataclass(frozen=True)
-class Total:
+class Total(Record):
     """Sums over all rows."""
 
-    macs: Any
-    params: Any
-    activations: Any
+    _FIELDS = ("macs", "params", "activations")
+
+    def __init__(self, macs: Any, params: Any, activations: Any):
+        self.macs, self.params, self.activations = macs, params, activations
 
 
-@dataclass
-class Report:
+class Report(Record):
     """What ``costcalc.analyze`` returns: ``.layers``, ``.total`` and ``.to_dict()`` (the JSON)."""
 
-    model: str
-    parameters: dict[str, Any]
-    convention: Convention
-    graph: Graph
-    layers: list[Row]
-    total: Total
-    base_resolution: Any = None  # resolution at rho = 1 (the spec's default), when it has one
+    _FIELDS = ("model", "parameters", "convention", "graph", "layers", "total", "base_resolution")
+
+    def __init__(self, model: str, parameters: dict[str, Any], convention: Convention,
+                 graph: Graph, layers: list[Row], total: Total, base_resolution: Any = None):
+        self.model, self.parameters, self.convention = model, parameters, convention
+        self.graph, self.layers, self.total = graph, layers, total
+        self.base_resolution = base_resolution  # resolution at rho = 1 (the spec's default),
+        #                                         when it has one
 
     @classmethod
     def from_graph(cls, graph: Graph, parameters: dict, convention: Convention,

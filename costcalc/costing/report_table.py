@@ -6,14 +6,17 @@ Extra column groups (e.g. memory) plug in through ``ColumnGroup`` without touchi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import groupby
-from typing import Any, Callable, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Callable, Sequence
 
 from costcalc.costing.report import Report, Row, json_value
 from costcalc.costing.breakdown import by_op_class, line as op_class_line
 from costcalc.costing.ratios import BlockRatio, block_ratio
+from costcalc.records import Record
 from costcalc.table import Column, Table
 from costcalc.table import Row as TableRow
 
@@ -41,20 +44,22 @@ OPTIONAL_COLUMNS = [Column("input", "input"), Column("kernel", "kernel", "number
 GEOMETRY = ("kernel", "stride", "groups", "dilation")
 
 
-@dataclass(frozen=True)
-class ColumnGroup:
+class ColumnGroup(Record):
     """Extra report columns: ``values(row)`` gives a layer's cells keyed by column key.
 
     Block and total rows get the sum of their layers for ``count`` columns (or ``combine(rows)``
     when given); ``footer`` lines and ``data`` (merged into the JSON) come along.
     """
 
-    columns: Sequence[Column]
-    values: Callable[[Row], dict[str, Any]]
-    combine: Callable[[Sequence[Row]], dict[str, Any]] | None = None
-    footer: Sequence[str] = ()
-    data: dict[str, Any] = field(default_factory=dict)
-    layer_data: Callable[[Row], dict[str, Any]] | None = None
+    _FIELDS = ("columns", "values", "combine", "footer", "data", "layer_data")
+
+    def __init__(self, columns: Sequence[Column], values: Callable[[Row], dict[str, Any]],
+                 combine: Callable[[Sequence[Row]], dict[str, Any]] | None = None,
+                 footer: Sequence[str] = (), data: dict[str, Any] | None = None,
+                 layer_data: Callable[[Row], dict[str, Any]] | None = None):
+        self.columns, self.values, self.combine = columns, values, combine
+        self.footer, self.layer_data = footer, layer_data
+        self.data = {} if data is None else data
 
     def summary(self, rows: Sequence[Row]) -> dict[str, Any]:
         if self.combine is not None:
@@ -64,13 +69,13 @@ class ColumnGroup:
                 for c in self.columns if c.kind == "count"}
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(Record):
     """Consecutive layers of one top-level entry."""
 
-    name: str
-    rows: list[Row]
-    ratio: BlockRatio | None
+    _FIELDS = ("name", "rows", "ratio")
+
+    def __init__(self, name: str, rows: list[Row], ratio: BlockRatio | None):
+        self.name, self.rows, self.ratio = name, rows, ratio
 
     @property
     def kind(self) -> str:

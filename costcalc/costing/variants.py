@@ -1,7 +1,9 @@
 """Variant and axis syntax shared by compare and sweep: ``v2:alpha=0.5,res=160``, ``--alpha 1,0.5``."""
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Optional, Sequence
 
 from costcalc import numbers
 from costcalc.errors import UsageError

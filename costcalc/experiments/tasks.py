@@ -426,12 +426,11 @@ def run(model: str, task: str) -> list[Table]:
     """The ``task`` tables of a zoo backbone, each with ``data`` (rows and verdicts) attached."""
     tables = []
     for paper_table in tables_for(model, task):
-        table, records = tabulate(paper_table)
+        table, _ = tabulate(paper_table)
         table.data = {"experiment": task, "table": paper_table.key, "where": paper_table.where,
                       "title": table.title, "convention": paper_table.convention,
                       "rows": [{c.key: row.get(c.key) for c in table.columns}
                                for row in table.rows],
                       "footer": list(table.footer)}
-        table.records = records
         tables.append(table)
     return tables

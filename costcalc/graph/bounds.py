@@ -11,7 +11,11 @@ No sympy import: expressions are inspected through their ``is_*`` flags and ``ar
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 MAX_TERMS = 20_000   # terms an expansion may multiply out (product of the factors' term counts)
 MAX_DEGREE = 24      # total degree in alpha, rho and t (the zoo's counts have degree 5 or less)
@@ -23,15 +27,16 @@ class NotPolynomial(ValueError):
     """A symbolic value outside the closed forms (division by a symbol, a symbolic exponent...)."""
 
 
-class Measure(NamedTuple):
-    """Upper bounds for one expression, from its parts, without expanding it."""
+class Measure(namedtuple("Measure", "terms degree size work symbols depth",
+                          defaults=(frozenset(), 1))):
+    """Upper bounds for one expression, from its parts, without expanding it.
 
-    terms: int               # monomials of its expansion
-    degree: int              # total degree
-    size: int                # expression-tree nodes, shared parts counted each time used
-    work: int                # largest product of term counts one expansion step multiplies
-    symbols: frozenset = frozenset()
-    depth: int = 1           # levels of the tree
+    ``terms``: monomials of its expansion; ``degree``: total degree; ``size``: expression-tree
+    nodes, shared parts counted each time used; ``work``: the largest product of term counts one
+    expansion step multiplies; ``symbols``; ``depth``: levels of the tree.
+    """
+
+    __slots__ = ()
 
 
 NUMBER = Measure(1, 0, 1, 1)

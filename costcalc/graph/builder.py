@@ -14,7 +14,9 @@ Example::
 """
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 from costcalc import limits
 from costcalc import numbers

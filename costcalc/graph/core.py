@@ -1,10 +1,14 @@
 """The built model: tensors, nodes with their block and role, block scopes, and the graph."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 from costcalc.graph.registry import Shape
+from costcalc.records import Record
 
 # Roles a node (or a nested block) plays in its enclosing block. Analyses look for these, never
 # for node names: memory splitting finds inverted residuals by expand/dw/project, the report
@@ -14,24 +18,20 @@ ROLES = ("expand", "dw", "pw", "project", "se", "pool", "reduce", "excite", "sca
          "qkv", "scores", "softmax", "context", "proj")
 
 
-class Tensor(NamedTuple):
+class Tensor(namedtuple("Tensor", "node shape")):
     """A value flowing through the graph: the node that made it (-1 = model input) and its shape."""
 
-    node: int
-    shape: Shape
+    __slots__ = ()
 
 
-class Block(NamedTuple):
-    """A block scope: a composite kind's or a user block's instance, nested in ``parent``."""
+class Block(namedtuple("Block", "name kind parent role", defaults=(None, None))):
+    """A block scope: a composite kind's or a user block's instance, nested in ``parent``;
+    ``role`` is the whole block's role in its parent (``se`` in a bneck)."""
 
-    name: str
-    kind: str
-    parent: str | None = None
-    role: str | None = None  # role of the whole block in its parent (``se`` in a bneck)
+    __slots__ = ()
 
 
-@dataclass(slots=True)
-class Node:
+class Node(Record):
     """One primitive layer: where its inputs come from, its output shape and its counts.
 
     ``block`` is the top-level entry it belongs to (the unit the report subtotals); ``scope`` is
@@ -39,36 +39,41 @@ class Node:
     ``project``...).
     """
 
-    name: str
-    kind: str
-    inputs: tuple[int, ...]
-    shape: Shape
-    counts: dict[str, Any]
-    info: dict[str, Any] = field(default_factory=dict)
-    line: int | None = None
-    block: str = ""
-    scope: str | None = None
-    role: str | None = None
+    _FIELDS = __slots__ = ("name", "kind", "inputs", "shape", "counts", "info", "line", "block",
+                           "scope", "role")
+
+    def __init__(self, name: str, kind: str, inputs: tuple[int, ...], shape: Shape,
+                 counts: dict[str, Any], info: dict[str, Any] | None = None,
+                 line: int | None = None, block: str = "", scope: str | None = None,
+                 role: str | None = None):
+        self.name, self.kind, self.inputs, self.shape = name, kind, inputs, shape
+        self.counts = counts
+        self.info = {} if info is None else info
+        self.line, self.block, self.scope, self.role = line, block, scope, role
 
 
-@dataclass
-class Graph:
+class Graph(Record):
     """The built model: nodes in execution order, the input shape and the block scopes."""
 
-    name: str
-    input: Shape
-    nodes: list[Node]
-    symbolic: bool = False
-    blocks: dict[str, Block] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # what an importer wants the report to say
-    # The model's outputs (node indices) and the names a spec gave them; empty = the last node.
-    outputs: list[int] = field(default_factory=list)
-    output_names: list[str] = field(default_factory=list)
-    # Named tensors beyond node names (entry outputs, taps): name -> node index (-1 = input).
-    names: dict[str, int] = field(default_factory=dict)
-    taps: dict[str, int] = field(default_factory=dict)
-    backbone: str | None = None  # the backbone model a head spec was built on (its nodes are
-    #                              named ``backbone.*``)
+    _FIELDS = ("name", "input", "nodes", "symbolic", "blocks", "notes", "outputs",
+               "output_names", "names", "taps", "backbone")
+
+    def __init__(self, name: str, input: Shape, nodes: list[Node], symbolic: bool = False,
+                 blocks: dict[str, Block] | None = None, notes: list[str] | None = None,
+                 outputs: list[int] | None = None, output_names: list[str] | None = None,
+                 names: dict[str, int] | None = None, taps: dict[str, int] | None = None,
+                 backbone: str | None = None):
+        self.name, self.input, self.nodes, self.symbolic = name, input, nodes, symbolic
+        self.blocks = {} if blocks is None else blocks
+        self.notes = [] if notes is None else notes  # what an importer wants the report to say
+        # The model's outputs (node indices) and the names a spec gave them; empty = the last node.
+        self.outputs = [] if outputs is None else outputs
+        self.output_names = [] if output_names is None else output_names
+        # Named tensors beyond node names (entry outputs, taps): name -> node index (-1 = input).
+        self.names = {} if names is None else names
+        self.taps = {} if taps is None else taps
+        self.backbone = backbone  # the backbone model a head spec was built on (its nodes are
+        #                           named ``backbone.*``)
 
     def output_indices(self) -> list[int]:
         """The nodes whose outputs are the model's outputs (the last node unless declared)."""

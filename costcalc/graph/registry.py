@@ -4,9 +4,14 @@ A kind registers when its module (``graph/kinds/``) is imported, on first use by
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from importlib import import_module
-from typing import Any, Callable, NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Callable
+
+from costcalc.records import Record
 
 REQUIRED = object()
 
@@ -15,35 +20,30 @@ REQUIRED = object()
 # (a list of lists of entries), shortcut ('auto', 'identity', 'projection' or a list of entries).
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Record):
     """One YAML key of a layer kind."""
 
-    name: str
-    type: str
-    default: Any = REQUIRED
-    doc: str = ""
-    choices: tuple[str, ...] = ()
-    minimum: int = 1
-    maximum: int | None = None
-    below: Any = None  # numbers: the value must be less than this (dropout p < 1)
-    below: Any = None  # numbers: the value must be less than this (dropout p < 1)
+    _FIELDS = ("name", "type", "default", "doc", "choices", "minimum", "maximum", "below")
+
+    def __init__(self, name: str, type: str, default: Any = REQUIRED, doc: str = "",
+                 choices: tuple[str, ...] = (), minimum: int = 1, maximum: int | None = None,
+                 below: Any = None):
+        self.name, self.type, self.default, self.doc = name, type, default, doc
+        self.choices, self.minimum, self.maximum = choices, minimum, maximum
+        self.below = below  # numbers: the value must be less than this (dropout p < 1)
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
 
 
-class Shape(NamedTuple):
+class Shape(namedtuple("Shape", "c h w")):
     """Channels, height, width of one tensor (batch 1); ints, or sympy expressions for formulas.
 
     A plain Shape is a C x H x W map; its subclass ``Tokens`` is a tensor of tokens.
     """
 
-    c: Any
-    h: Any
-    w: Any
-
+    __slots__ = ()
     tokens = False  # a class attribute, not a field: Tokens sets it
 
     @property
@@ -91,21 +91,25 @@ def _is_one(value: Any) -> bool:
 TOKEN_USES = ("refuse", "accept", "only")
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Record):
     """A layer kind: its YAML name, fields, formula docstring and the function that builds it."""
 
-    name: str
-    fields: tuple[Field, ...]
-    doc: str
-    build: Callable  # build(builder, values: dict, x: Tensor, name: str) -> Tensor
-    prefix: str  # default node name prefix
-    composite: bool = False
-    internal: bool = False  # made by composites only, not writable in a spec
-    memory: str | None = None  # "view": aliases its input; "inplace": overwrites its input
-    letters: Callable | None = None  # letters(node, resolve) -> (macs, params) in the notes'
-    #                                  letters, for the formula tables (see graph.units)
-    tokens: str = "refuse"  # one of TOKEN_USES
+    _FIELDS = ("name", "fields", "doc", "build", "prefix", "composite", "internal", "memory",
+               "letters", "tokens")
+
+    def __init__(self, name: str, fields: tuple[Field, ...], doc: str, build: Callable,
+                 prefix: str, composite: bool = False, internal: bool = False,
+                 memory: str | None = None, letters: Callable | None = None,
+                 tokens: str = "refuse"):
+        self.name, self.fields, self.doc = name, fields, doc
+        self.build = build  # build(builder, values: dict, x: Tensor, name: str) -> Tensor
+        self.prefix = prefix  # default node name prefix
+        self.composite = composite
+        self.internal = internal  # made by composites only, not writable in a spec
+        self.memory = memory  # "view": aliases its input; "inplace": overwrites its input
+        self.letters = letters  # letters(node, resolve) -> (macs, params) in the notes'
+        #                         letters, for the formula tables (see graph.units)
+        self.tokens = tokens  # one of TOKEN_USES
 
     def field(self, name: str) -> Field | None:
         for field in self.fields:

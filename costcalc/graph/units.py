@@ -11,7 +11,9 @@ Spatial sizes follow PyTorch's floor rule for explicit padding and TF's SAME rul
 """
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 from costcalc import numbers
 from costcalc.errors import SpecError

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from enum import Enum
 from importlib import import_module
-from typing import Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Callable
 
 from costcalc.errors import UsageError
 from costcalc.table import Table

@@ -1,8 +1,9 @@
 """A table fitted to a terminal width: columns left out by priority, long text cut short."""
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Callable, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Callable, Sequence
 
 from costcalc.table import Column, Table
 
@@ -97,4 +98,4 @@ def left_out_note(dropped: Sequence[str], width: int) -> str:
 
 def fitted(table: Table, columns: list[Column]) -> Table:
     """``table`` with only ``columns`` (rows keep every cell)."""
-    return replace(table, columns=columns)
+    return table.replace(columns=columns)

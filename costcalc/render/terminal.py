@@ -13,8 +13,10 @@ from __future__ import annotations
 import io
 import os
 import sys
-from dataclasses import replace
-from typing import Any, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Callable
 
 from costcalc.render import fit
 from costcalc.render.cells import plain
@@ -87,7 +89,7 @@ def layout(table: Table, exact: bool, width: int | None, overhead: Callable[[int
     header = [header[i] for i in index]
     body = [[fit.cut(line[i], sizes[table.columns[i].key]) for i in index] for line in body]
     footer = list(table.footer) + ([fit.left_out_note(dropped, width)] if dropped else [])
-    shown = replace(fit.fitted(table, columns), footer=fit.wrap(map(literal, footer), width))
+    shown = fit.fitted(table, columns).replace(footer=fit.wrap(map(literal, footer), width))
     return shown, header, body, [sizes[c.key] for c in columns]
 
 

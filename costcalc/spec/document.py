@@ -4,8 +4,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Mapping
 
 from costcalc import numbers
 from costcalc.spec import expr
@@ -14,6 +16,7 @@ from costcalc.graph.core import Graph, Tensor
 from costcalc.spec import graphs
 from costcalc.spec.walker import ENTRY_KEYS, MAX_NESTING, SpecWalker, UserBlock
 from costcalc.graph.registry import REQUIRED, Field, Shape, lookup
+from costcalc.records import Record
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.problems import Problems
 from costcalc.spec.source import Pos, Sequence, load, position, read_text
@@ -58,18 +61,18 @@ RESERVED = {"in_channels", "in_height", "in_width", "i", "true", "false"} | \
     (set(expr.FUNCTIONS) - expr.UNRESERVED)
 
 
-@dataclass
-class Parameter:
+class Parameter(Record):
     """A declared spec parameter: its default and the values it accepts."""
 
-    name: str
-    default: Any
-    choices: tuple | None = None
-    description: str = ""
-    minimum: Any = None
-    maximum: Any = None
-    more_than: Any = None
-    pos: Pos | None = None
+    _FIELDS = ("name", "default", "choices", "description", "minimum", "maximum", "more_than",
+               "pos")
+
+    def __init__(self, name: str, default: Any, choices: tuple | None = None,
+                 description: str = "", minimum: Any = None, maximum: Any = None,
+                 more_than: Any = None, pos: Pos | None = None):
+        self.name, self.default, self.choices = name, default, choices
+        self.description = description
+        self.minimum, self.maximum, self.more_than, self.pos = minimum, maximum, more_than, pos
 
     @property
     def type(self) -> str:
@@ -125,21 +128,20 @@ class Parameter:
         return None
 
 
-@dataclass
-class Spec:
+class Spec(Record):
     """A parsed spec, ready to be built at any parameter values."""
 
-    path: str
-    name: str
-    description: str
-    source: str
-    parameters: dict[str, Parameter]
-    let: YamlMapping | None
-    input: Any
-    blocks: dict[str, UserBlock]
-    layers: Sequence
-    document: YamlMapping
-    graph_keys: graphs.GraphKeys | None = None  # outputs, taps, backbone
+    _FIELDS = ("path", "name", "description", "source", "parameters", "let", "input", "blocks",
+               "layers", "document", "graph_keys")
+
+    def __init__(self, path: str, name: str, description: str, source: str,
+                 parameters: dict[str, Parameter], let: YamlMapping | None, input: Any,
+                 blocks: dict[str, UserBlock], layers: Sequence, document: YamlMapping,
+                 graph_keys: graphs.GraphKeys | None = None):
+        self.path, self.name, self.description, self.source = path, name, description, source
+        self.parameters, self.let, self.input, self.blocks = parameters, let, input, blocks
+        self.layers, self.document = layers, document
+        self.graph_keys = graph_keys  # outputs, taps, backbone
 
     @property
     def base_resolution(self) -> Any:

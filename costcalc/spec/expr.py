@@ -21,7 +21,11 @@ import re
 from collections import ChainMap
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Callable, Mapping
+    Evaluator = Callable[[Mapping[str, Any]], Any]  # a compiled expression: scope -> value
 
 from costcalc import numbers
 from costcalc.errors import close_matches
@@ -274,9 +278,6 @@ def _truth(value: Any, node: ast.AST) -> bool:
     if isinstance(value, Real):
         raise ExprError("a condition on an irrational value; round it first", _col(node))
     raise ExprError("this condition depends on a symbolic parameter", _col(node))
-
-
-Evaluator = Callable[[Mapping[str, Any]], Any]
 
 
 def _compile(node: ast.AST) -> Evaluator:

@@ -11,12 +11,15 @@ from its own spec at the settings given, its node names prefixed with ``backbone
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Iterable
 
 from costcalc.errors import SpecError, UsageError, close_matches
 from costcalc.graph.core import Block, Graph, Node, Tensor
 from costcalc.graph.registry import Shape
+from costcalc.records import Record
 from costcalc.spec.source import Mapping as YamlMapping
 from costcalc.spec.source import Pos, position
 
@@ -220,15 +223,16 @@ def _check_backbone(doc: YamlMapping, err) -> list[SpecError]:
     return problems
 
 
-@dataclass
-class GraphKeys:
+class GraphKeys(Record):
     """A spec's ``outputs``, ``taps`` and ``backbone`` as written (checked by ``check_keys``)."""
 
-    outputs: list | None = None
-    outputs_pos: Pos | None = None
-    taps: YamlMapping | None = None
-    backbone: "Backbone | None" = None
-    notes: tuple[str, ...] = ()
+    _FIELDS = ("outputs", "outputs_pos", "taps", "backbone", "notes")
+
+    def __init__(self, outputs: list | None = None, outputs_pos: Pos | None = None,
+                 taps: YamlMapping | None = None, backbone: Backbone | None = None,
+                 notes: tuple[str, ...] = ()):
+        self.outputs, self.outputs_pos, self.taps = outputs, outputs_pos, taps
+        self.backbone, self.notes = backbone, notes
 
     @classmethod
     def read(cls, doc: YamlMapping, path: str) -> "GraphKeys | None":
@@ -254,15 +258,15 @@ def _scalar(value: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------- backbones
-@dataclass
-class Backbone:
+class Backbone(Record):
     """A head spec's ``backbone: {model, set}``."""
 
-    model: str
-    settings: YamlMapping | None
-    pos: Pos | None
-    model_pos: Pos | None
-    head_path: str
+    _FIELDS = ("model", "settings", "pos", "model_pos", "head_path")
+
+    def __init__(self, model: str, settings: YamlMapping | None, pos: Pos | None,
+                 model_pos: Pos | None, head_path: str):
+        self.model, self.settings, self.pos = model, settings, pos
+        self.model_pos, self.head_path = model_pos, head_path
 
     @classmethod
     def read(cls, doc: YamlMapping, path: str) -> "Backbone | None":

@@ -6,7 +6,9 @@ problem, ``costcalc validate`` lists them all. Names whose definition is broken 
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Callable
 
 from costcalc.errors import SpecError, split_hint
 from costcalc.spec.source import Pos

@@ -13,7 +13,10 @@ from __future__ import annotations
 import decimal
 import math
 from fractions import Fraction
-from typing import Any, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Callable
 
 from costcalc.numbers import is_exact, normalize
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any, Mapping
 
 from costcalc import numbers
 from costcalc.spec import expr
@@ -15,6 +17,7 @@ from costcalc.graph.builder import MAX_CHANNELS, MAX_NODES, GraphBuilder
 from costcalc.graph.core import ROLES, Graph, Tensor
 from costcalc.graph.registry import REQUIRED, Field, Kind, Shape, lookup, public_kinds
 from costcalc.graph import quantities as q
+from costcalc.records import Record
 from costcalc.spec import graphs
 from costcalc.spec.graphs import MERGE_KINDS, Ambiguous, Names
 from costcalc.spec.source import Pos, Sequence, position
@@ -47,15 +50,16 @@ FIXED_IN_CLOSED_FORMS = ("kernel", "stride", "dilation", "padding", "groups", "s
 CLOSED_FORM_SYMBOLS = frozenset(("alpha", "rho", "t"))
 
 
-@dataclass
-class UserBlock:
+class UserBlock(Record):
     """A named sub-graph declared under ``blocks:`` in a spec."""
 
-    name: str
-    parameters: dict[str, Any]  # name -> default (REQUIRED when none)
-    layers: Sequence
-    pos: Pos | None
-    doc: str = ""
+    _FIELDS = ("name", "parameters", "layers", "pos", "doc")
+
+    def __init__(self, name: str, parameters: dict[str, Any], layers: Sequence, pos: Pos | None,
+                 doc: str = ""):
+        self.name = name
+        self.parameters = parameters  # name -> default (REQUIRED when none)
+        self.layers, self.pos, self.doc = layers, pos, doc
 
 
 class Body:
