@@ -3,6 +3,7 @@ typer command's exact bytes, and libyaml composes the same located values (or th
 the pure-Python loader. Plus import guards: no typer on the fast path."""
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import costcalc.graph.kinds
 from costcalc.cli import app, fast
 from costcalc.errors import SpecError
 from costcalc.spec import source
@@ -100,6 +102,12 @@ NOT_ON_THE_MAIN_PATH = [
     ("difflib", "'did you mean' hints only on an error"),
     ("json", "the JSON renderer only for --format json"),
     ("csv", "the CSV renderer only for --format csv"),
+    ("dataclasses", "records are plain classes (costcalc.records); dataclasses loads inspect"),
+    ("inspect", "through dataclasses (inspect loads dis, tokenize, linecache)"),
+    ("dis", "through inspect"),
+    ("tokenize", "through inspect"),
+    ("typing", "annotations only (TYPE_CHECKING); typing costs about 2 ms"),
+    ("costcalc.importers.base", "the importer interface only for a model file (.onnx)"),
 ]
 
 
@@ -113,6 +121,52 @@ def test_the_main_report_loads_no_module_it_does_not_use(args):
             "if m in sys.modules]\nassert not loaded, loaded\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+KIND_MODULES = """
+import sys
+from costcalc.cli import main
+sys.argv = ['costcalc', *{args!r}]
+try:
+    main()
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+print(sorted(m.rpartition('.')[2] for m in sys.modules if m.startswith('costcalc.graph.kinds.')))
+"""
+
+
+def _kind_module_imports(module: str) -> set[str]:
+    """The kind modules ``module`` imports (``from costcalc.graph.kinds import x`` and the like)."""
+    path = Path(costcalc.graph.kinds.__file__).parent / f"{module}.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "costcalc.graph.kinds":
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "costcalc.graph.kinds."):
+            found.add(node.module.rpartition(".")[2])
+    return found
+
+
+@pytest.mark.parametrize("args", [["v2", "--alpha", "0.5", "--res", "160"], ["v3-small", "-m"],
+                                  ["resnet18", "--depth", "0"], ["vit_b_16", "-f", "json"]])
+def test_the_main_report_loads_the_modules_of_the_kinds_it_uses_only(args):
+    """Kind modules load on first use: the model's kinds (node and block kinds) and what their
+    modules import, nothing else."""
+    from costcalc.api import load
+
+    graph = load(args[0]).build()
+    used = {node.kind for node in graph.nodes} | {block.kind for block in graph.blocks.values()}
+    expected = {costcalc.graph.kinds.OTHER_NAMES.get(k, k) for k in used} & \
+        set(costcalc.graph.kinds.MODULES)
+    for module in sorted(expected):
+        expected |= _kind_module_imports(module)
+    result = subprocess.run([sys.executable, "-c", KIND_MODULES.format(args=args)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = set(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+    assert loaded == expected
+    assert len(loaded) < len(costcalc.graph.kinds.MODULES)
 
 
 # ----------------------------------------------------------------------------- YAML

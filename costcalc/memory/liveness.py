@@ -22,13 +22,15 @@ keeps int32 biases; not modelled).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Iterable, Sequence
 
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
 from costcalc.graph.core import Graph, Node
 from costcalc.graph.registry import lookup
+from costcalc.records import Record
 
 DTYPES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 INPUT = "input"
@@ -53,18 +55,20 @@ def weight_elements(node: Node) -> int:
     return total
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Record):
     """One operation of a schedule: the buffers it reads and the buffer it writes.
 
     ``writes`` names a new buffer of ``size`` elements unless that buffer already exists (an
     accumulation or an in-place update).
     """
 
-    name: str
-    reads: tuple[str, ...]
-    writes: str | None
-    size: int = 0
+    _FIELDS = ("name", "reads", "writes", "size")
+
+    def __init__(self, name: str, reads: tuple[str, ...], writes: str | None, size: int = 0):
+        self.name = name
+        self.reads = reads
+        self.writes = writes
+        self.size = size
 
 
 def walk(steps: Sequence[Step], initial: dict[str, int], keep: Iterable[str] = ()) -> list[int]:
@@ -163,31 +167,39 @@ def _elements(graph: Graph, index: int) -> int:
     return graph.input.elements if index < 0 else graph.nodes[index].shape.elements
 
 
-@dataclass(frozen=True)
-class LayerMemory:
+class LayerMemory(Record):
     """One layer: output tensor bytes, weight bytes, bytes alive while it runs, the per-op bound."""
 
-    name: str
-    kind: str
-    output: tuple
-    activation_bytes: int
-    weight_bytes: int
-    live_bytes: int
-    op_bytes: int
+    _FIELDS = ("name", "kind", "output", "activation_bytes", "weight_bytes", "live_bytes",
+               "op_bytes")
+
+    def __init__(self, name: str, kind: str, output: tuple, activation_bytes: int,
+                 weight_bytes: int, live_bytes: int, op_bytes: int):
+        self.name = name
+        self.kind = kind
+        self.output = output
+        self.activation_bytes = activation_bytes
+        self.weight_bytes = weight_bytes
+        self.live_bytes = live_bytes
+        self.op_bytes = op_bytes
 
 
-@dataclass(frozen=True)
-class MemoryReport:
+class MemoryReport(Record):
     """Per-layer memory of a graph and its inference peak, in bytes of ``dtype``."""
 
-    model: str
-    dtype: str
-    layers: list[LayerMemory]
-    input_bytes: int
-    peak_bytes: int
-    peak_layer: str
-    op_bound_bytes: int
-    op_bound_layer: str
+    _FIELDS = ("model", "dtype", "layers", "input_bytes", "peak_bytes", "peak_layer",
+               "op_bound_bytes", "op_bound_layer")
+
+    def __init__(self, model: str, dtype: str, layers: list[LayerMemory], input_bytes: int,
+                 peak_bytes: int, peak_layer: str, op_bound_bytes: int, op_bound_layer: str):
+        self.model = model
+        self.dtype = dtype
+        self.layers = layers
+        self.input_bytes = input_bytes
+        self.peak_bytes = peak_bytes
+        self.peak_layer = peak_layer
+        self.op_bound_bytes = op_bound_bytes
+        self.op_bound_layer = op_bound_layer
 
     @property
     def weight_bytes(self) -> int:

@@ -10,12 +10,12 @@ al. 2018, Table 3: 64 x 112 x 112 x 2 B = 1,605,632 B printed as "1600").
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from costcalc.graph.core import Graph
 from costcalc.memory.liveness import consumers, dtype_bytes, op_bound
 from costcalc.memory.split import find_bottlenecks
+from costcalc.records import Record
 
 K = 1000
 
@@ -34,17 +34,20 @@ def internal_nodes(graph: Graph) -> set[int]:
     return hidden
 
 
-@dataclass(frozen=True)
-class ResolutionRow:
+class ResolutionRow(Record):
     """One resolution: the widest materialised tensor, and the largest ``inputs + output`` of an
     op that stays at this resolution (the paper's per-op bound, for comparison)."""
 
-    height: int
-    width: int
-    channels: int
-    layer: str
-    bytes: int
-    op_bound_bytes: int
+    _FIELDS = ("height", "width", "channels", "layer", "bytes", "op_bound_bytes")
+
+    def __init__(self, height: int, width: int, channels: int, layer: str, bytes: int,
+                 op_bound_bytes: int):
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.layer = layer
+        self.bytes = bytes
+        self.op_bound_bytes = op_bound_bytes
 
     @property
     def kilobytes(self) -> Fraction:

@@ -21,30 +21,35 @@ its expansion: its channels are computed independently too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Sequence
 
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
 from costcalc.graph.core import Graph
 from costcalc.memory.liveness import INPUT, Buffers, Step, consumers, dtype_bytes, walk
+from costcalc.records import Record
 
 EXPANDABLE = frozenset({"conv", "pwconv"})
 
 
-@dataclass(frozen=True)
-class Bottleneck:
+class Bottleneck(Record):
     """One inverted residual: node indices of its parts and its expanded width ``hidden`` (t M)."""
 
-    name: str
-    source: int          # node whose output is the block input (-1 = model input)
-    expand: int | None   # expansion conv (or the absorbed producer conv), None when absent
-    absorbed: bool
-    dw: int
-    se: tuple[int, ...]  # pool, reduce, expand, scale
-    project: int
-    add: int | None
-    hidden: int
+    _FIELDS = ("name", "source", "expand", "absorbed", "dw", "se", "project", "add", "hidden")
+
+    def __init__(self, name: str, source: int, expand: int | None, absorbed: bool, dw: int,
+                 se: tuple[int, ...], project: int, add: int | None, hidden: int):
+        self.name = name
+        self.source = source  # node whose output is the block input (-1 = model input)
+        self.expand = expand  # expansion conv (or the absorbed producer conv), None when absent
+        self.absorbed = absorbed
+        self.dw = dw
+        self.se = se  # pool, reduce, expand, scale
+        self.project = project
+        self.add = add
+        self.hidden = hidden
 
     @property
     def nodes(self) -> tuple[int, ...]:
@@ -301,21 +306,27 @@ def recompute_macs(graph: Graph, unit: Bottleneck) -> int:
     return sum(graph.nodes[k].counts.get(q.CONV_MACS, 0) for k in parts if k is not None)
 
 
-@dataclass(frozen=True)
-class BlockSplit:
+class BlockSplit(Record):
     """One block with and without splitting, in bytes."""
 
-    name: str
-    hidden: int
-    groups: int
-    peak_bytes: int
-    peak_step: str
-    split_peak_bytes: int
-    split_peak_step: str
-    group_channels: int
-    backprop_extra_macs: int
-    inference_extra_macs: int
-    launches: int
+    _FIELDS = ("name", "hidden", "groups", "peak_bytes", "peak_step", "split_peak_bytes",
+               "split_peak_step", "group_channels", "backprop_extra_macs", "inference_extra_macs",
+               "launches")
+
+    def __init__(self, name: str, hidden: int, groups: int, peak_bytes: int, peak_step: str,
+                 split_peak_bytes: int, split_peak_step: str, group_channels: int,
+                 backprop_extra_macs: int, inference_extra_macs: int, launches: int):
+        self.name = name
+        self.hidden = hidden
+        self.groups = groups
+        self.peak_bytes = peak_bytes
+        self.peak_step = peak_step
+        self.split_peak_bytes = split_peak_bytes
+        self.split_peak_step = split_peak_step
+        self.group_channels = group_channels
+        self.backprop_extra_macs = backprop_extra_macs
+        self.inference_extra_macs = inference_extra_macs
+        self.launches = launches
 
     def to_dict(self) -> dict:
         return {"name": self.name, "hidden_channels": self.hidden, "groups": self.groups,

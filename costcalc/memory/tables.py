@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Sequence
 
 from costcalc.graph.core import Graph
 from costcalc.memory.liveness import (MemoryReport, analyze_memory, dtype_bytes,
