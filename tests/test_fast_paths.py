@@ -38,15 +38,30 @@ FAST = [
     ["v2", "--dtype", "fp12"],
     ["v2", "--set", "noequals"],
     [str(HOSTILE), "--format", "markdown"],            # names needing escapes
+    ["memory", "v2"],
+    ["memory", "v2", "--dtype", "fp16", "-f", "json"],
+    ["memory", "v3-small", "-a", "0.75", "--res=192", "--format", "markdown", "-e"],
+    ["memory", "v1", "-t", "int8", "--format", "csv"],
+    ["memory", "resnet18", "--format", "latex", "--classes", "10"],
+    ["memory", "v2", "--set", "alpha=0.5", "-s", "resolution=128"],
+    ["memory", "v2", "--dtype", "fp12"],               # engine errors, as for the report
+    ["memory", "v2", "--alpha", "0.5", "--set", "alpha=0.25"],
+    ["memory", "no-such-model"],
+    ["memory", str(HOSTILE), "--format", "markdown"],
 ]
 # Argument lists left to typer (help, other commands, spellings typer must check or word).
 TYPER = [
-    [], ["--help"], ["v2", "--help"], ["report", "--help"], ["memory", "v2"], ["v2", "v3-small"],
+    [], ["--help"], ["v2", "--help"], ["report", "--help"], ["v2", "v3-small"],
     ["v2", "--depth", "-1"], ["v2", "--depth", "x"], ["v2", "--format", "yaml"],
     ["v2", "--format", "JSON"], ["v2", "--alpha"], ["v2", "-a0.5"], ["v2", "-me"],
     ["v2", "--alpha", "0.5", "--alpha", "0.75"], ["v2", "--flops=1"], ["v2", "--nosuch"],
     ["--alpha", "0.5", "v2"], ["v2", "--", "x"], ["v2", "--format", "html"], ["-", "--depth", "0"],
     ["v2", "--alpha", " 0.5"], ["v2", "--alpha="],
+    ["memory"], ["memory", "--help"], ["memory", "v2", "--help"], ["memory", "v1", "v2"],
+    ["memory", "v2", "--split", "max"], ["memory", "v2", "--by-resolution"],
+    ["memory", "v2", "--tradeoff"], ["memory", "v2", "--depth", "1"], ["memory", "v2", "-m"],
+    ["memory", "v2", "-c", "fvcore"], ["memory", "v2", "--columns", "name"],
+    ["memory", "v2", "--format", "html"], ["memory", "v2", "-t"], ["memory", "memory"],
 ]
 
 
@@ -79,9 +94,10 @@ def test_a_non_utf8_stdout_goes_to_typer(monkeypatch):
     assert fast.run(["v2"]) is False
 
 
-def test_no_typer_on_the_fast_path():
+@pytest.mark.parametrize("args", [["v2", "--alpha", "0.5", "--res", "160"], ["memory", "v2"]])
+def test_no_typer_on_the_fast_path(args):
     code = ("import sys\nfrom costcalc.cli import main\n"
-            "sys.argv = ['costcalc', 'v2', '--alpha', '0.5', '--res', '160']\n"
+            f"sys.argv = ['costcalc', *{args!r}]\n"
             "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
             "loaded = [m for m in ('typer', 'click', 'rich', 'pydantic', 'sympy') "
             "if m in sys.modules]\nassert not loaded, loaded\n")
@@ -112,7 +128,7 @@ NOT_ON_THE_MAIN_PATH = [
 
 
 @pytest.mark.parametrize("args", [["v2", "--alpha", "0.5", "--res", "160"], ["v1", "--depth", "0"],
-                                  ["v3-small", "-a", "0.75", "-m"]])
+                                  ["v3-small", "-a", "0.75", "-m"], ["memory", "v2"]])
 def test_the_main_report_loads_no_module_it_does_not_use(args):
     code = ("import sys\nfrom costcalc.cli import main\n"
             f"sys.argv = ['costcalc', *{args!r}]\n"

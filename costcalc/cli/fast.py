@@ -1,10 +1,11 @@
-"""``costcalc MODEL [options]`` without typer: the main report's start-up path.
+"""``costcalc MODEL [options]`` and ``costcalc memory MODEL [options]`` without typer.
 
 Importing typer and building every command costs more than the report itself. An argument list
 made only of a model and the report's plain options in their usual spelling is read here and
-answered by the same ``report_text`` the ``report`` command calls. Anything else (help, another
-command, an unknown or repeated option, a value that typer would check or word an error for)
-returns ``None`` and the typer app takes the whole argument list, so help, errors and every
+answered by the same ``report_text`` the ``report`` command calls; ``memory`` with one model and
+its plain options likewise by the ``memory`` command's ``memory_text``. Anything else (help,
+another command, an unknown or repeated option, a value that typer would check or word an error
+for) returns ``None`` and the typer app takes the whole argument list, so help, errors and every
 other command are exactly typer's.
 """
 from __future__ import annotations
@@ -28,21 +29,28 @@ _FORMATS = ("table", "json", "csv", "markdown", "latex")  # html and pgfplots lo
 # patterns compiled only when used (compiling costs start-up time)
 _DEPTH = r"[0-9]{1,4}"
 _ANSI = r"\033\[[;?0-9]*[a-zA-Z]"  # what click.echo strips when not on a terminal
+# the memory command's options read here (the others: --split, --tradeoff, ... go to typer)
+_MEMORY_OPTIONS = frozenset({"alpha", "res", "classes", "set_", "proposals", "dtype", "format",
+                             "exact"})
 # every command but report (tests/test_fast_paths.py checks the list against the app's)
 _COMMANDS = frozenset({"validate", "ablate", "compare", "list", "show", "sweep", "memory",
                        "formula", "solve", "conventions", "latency", "plot", "import", "schema"})
 
 
-def parse(args: list[str]) -> dict | None:
-    """The report's keyword arguments for ``args``, or None when typer must read them."""
-    if args[:1] == ["report"]:
+def parse(args: list[str]) -> tuple[str, dict] | None:
+    """``("report" or "memory", keyword arguments)`` for ``args``, or None when typer must read
+    them."""
+    command = "memory" if args[:1] == ["memory"] else "report"
+    if args[:1] in (["report"], ["memory"]):
         args = args[1:]
     if not args or args[0].startswith("-") or args[0] in _COMMANDS:
         return None
-    values: dict = {"model": args[0], "alpha": None, "res": None, "classes": None, "set_": None,
-                    "proposals": None,
-                    "convention": "paper", "depth": 2, "flops": False, "memory": False,
-                    "dtype": None, "format": "table", "exact": False}
+    values: dict = {"alpha": None, "res": None, "classes": None, "set_": None,
+                    "proposals": None, "dtype": None, "format": "table", "exact": False}
+    if command == "report":
+        values.update(model=args[0], convention="paper", depth=2, flops=False, memory=False)
+    else:
+        values["models"] = [args[0]]
     seen = set()
     rest = iter(args[1:])
     for token in rest:
@@ -50,6 +58,8 @@ def parse(args: list[str]) -> dict | None:
         if name not in _OPTIONS:
             return None  # a second argument, --help, a negative number, -a0.5, -me ...
         key, takes_value = _OPTIONS[name]
+        if command == "memory" and key not in _MEMORY_OPTIONS:
+            return None
         if key in seen and key != "set_":
             return None  # typer's rule for a repeated option applies
         seen.add(key)
@@ -74,7 +84,7 @@ def parse(args: list[str]) -> dict | None:
             values[key] = value
         else:
             values[key] = value
-    return values
+    return command, values
 
 
 def _utf8(stream) -> bool:
@@ -83,24 +93,32 @@ def _utf8(stream) -> bool:
 
 
 def run(args: list[str]) -> bool:
-    """Answer ``args`` here if they are a plain report (exits); False to leave them to typer."""
+    """Answer ``args`` here if they are a plain report or memory table (exits); False to leave
+    them to typer."""
     if any(key.endswith("_COMPLETE") for key in os.environ):  # shell completion: typer's job
         return False
     if sys.stdout is not None and not _utf8(sys.stdout):
         return False  # click re-encodes a misconfigured (ASCII) stream: leave that to it
-    values = parse(args)
-    if values is None:
+    parsed = parse(args)
+    if parsed is None:
         return False
+    command, values = parsed
     from costcalc.cli.boundary import EXIT_BAD_INPUT, exit_code, stdout_closed
 
     if stdout_closed():
         sys.exit(EXIT_BAD_INPUT)
     try:
-        from costcalc.cli.report_output import report_text
         from costcalc.render import Format
 
         values["format"] = Format(values["format"])
-        text = report_text(**values)
+        if command == "report":
+            from costcalc.cli.report_output import report_text
+
+            text = report_text(**values)
+        else:
+            from costcalc.cli.memory_output import memory_text
+
+            text = memory_text(**values)
         if not sys.stdout.isatty() and "\033" in text:
             text = re.sub(_ANSI, "", text)
         sys.stdout.write(text)

@@ -61,38 +61,8 @@ def memory(
 
         costcalc memory v2 --tradeoff --block b2 --format markdown
     """
-    from costcalc import api
-    from costcalc.costing.conventions import get
-    from costcalc.memory import tables as memory_tables
-    from costcalc.errors import UsageError
-    from costcalc.memory.liveness import dtype_bytes
-    from costcalc.memory.split import parse_split
-    from costcalc.render import reads_data, render
+    from costcalc.cli.memory_output import memory_text
 
-    chosen = dtype or ("fp16" if by_resolution else "fp32")
-    dtype_bytes(chosen)
-    if by_resolution and (tradeoff or split is not None):
-        raise UsageError("--by-resolution cannot be combined with --split or --tradeoff")
-    if len(models) > 1 and not by_resolution:
-        raise UsageError("several models only with --by-resolution")
-    if block is not None and not tradeoff:
-        raise UsageError("--block goes with --tradeoff")
-    if tradeoff and split is not None:
-        raise UsageError("--tradeoff already runs every G; leave out --split")
-    parameters = options.overrides(alpha, res, classes, set_, model_input,
-                                   allow_unknown, proposals, models)
-    graphs = []
-    for model in models:
-        spec = api.load(model)
-        graphs.append(spec.build(api.resolve(spec, parameters, get("paper"))))
-    graph = graphs[0]
-    if by_resolution:
-        table = memory_tables.resolution_table(graphs, chosen)
-    elif tradeoff:
-        table = memory_tables.tradeoff_table(graph, chosen, block)
-    elif split is not None:
-        table = memory_tables.split_table(graph, chosen, parse_split(split))
-    else:
-        table = memory_tables.layers_table(graph, chosen, data=reads_data(format))
-    typer.echo(render(options.select_columns(table, columns), format, exact=exact,
-                      **options.latex(caption, label, no_notes)), nl=False)
+    typer.echo(memory_text(models, alpha, res, classes, set_, dtype, format, exact, proposals,
+                           model_input, allow_unknown, split, tradeoff, block, by_resolution,
+                           columns, caption, label, no_notes), nl=False)
