@@ -141,6 +141,22 @@ def test_pools_are_read_as_module_or_function_the_same_way(tmp_path, name, funct
     assert ("functional_maxpool_in" in graph.nodes[-1].counts) is functional
 
 
+POOL = "['m.Net', 'torch.nn.modules.pooling.AdaptiveAvgPool2d', 'aten.mean.dim']"
+SE = "['m.Net', 'torchvision.ops.misc.SqueezeExcitation', 'aten.mean.dim']"
+
+
+@pytest.mark.parametrize("meta,counted", [
+    # the dynamo exporter writes nn.AdaptiveAvgPool2d(1) as a ReduceMean inside that module
+    ({"pkg.torch.onnx.class_hierarchy": POOL}, "gap_module_in"),
+    # x.mean((2, 3)) in a forward, and a ReduceMean with no marks: a tensor mean
+    ({"pkg.torch.onnx.class_hierarchy": SE}, "mean_in"), (None, "mean_in")])
+def test_a_reduce_mean_is_a_pool_module_only_where_the_exporter_says(tmp_path, meta, counted):
+    nodes = [node("Conv", ["x", "w"], ["c"], "/conv/Conv"),
+             node("ReduceMean", ["c"], ["y"], "node_mean", meta, axes=[2, 3], keepdims=1)]
+    graph = load(save(tmp_path, nodes, [stub("w", [4, 4, 1, 1])])).build({})
+    assert counted in graph.nodes[-1].counts
+
+
 # ---------------------------------------------------------------------------- tied weights
 CONV = 4 * 4 * 9 + 4  # params of one 3x3 conv 4 -> 4 with bias
 

@@ -28,6 +28,8 @@ MODULES = {
     "AveragePool": frozenset(("torch.nn.modules.pooling.AvgPool2d",
                               "torch.nn.modules.pooling.AdaptiveAvgPool2d")),
     "GlobalAveragePool": frozenset(("torch.nn.modules.pooling.AdaptiveAvgPool2d",)),
+    # the dynamo exporter writes nn.AdaptiveAvgPool2d(1) as a ReduceMean (aten.mean.dim)
+    "ReduceMean": frozenset(("torch.nn.modules.pooling.AdaptiveAvgPool2d",)),
 }
 HIERARCHY = "pkg.torch.onnx.class_hierarchy"
 SCOPES = "pkg.torch.onnx.name_scopes"
@@ -79,15 +81,22 @@ class Calls:
                 scope = scope.rsplit("/", 1)[0]
                 self.parents.add(scope)
 
+    def marked_module(self, node) -> bool | None:
+        """Whether the dynamo exporter's class hierarchy puts the op in one of ``MODULES``'
+        modules for its op type; None without a hierarchy."""
+        hierarchy = metadata(node).get(HIERARCHY)
+        if hierarchy is None:
+            return None
+        classes = _names(hierarchy)
+        # the last item is the aten op; the one before it the innermost module
+        return len(classes) >= 2 and classes[-2] in MODULES.get(node.op_type, ())
+
     def call(self, node) -> str | None:
         """``module`` or ``function`` for a Resize or pool (``MODULES``) the exporter marked,
         else None."""
-        hierarchy = metadata(node).get(HIERARCHY)
-        if hierarchy is not None:
-            classes = _names(hierarchy)
-            # the last item is the aten op; the one before it the innermost module
-            return "module" if len(classes) >= 2 and \
-                classes[-2] in MODULES.get(node.op_type, ()) else "function"
+        marked = self.marked_module(node)
+        if marked is not None:
+            return "module" if marked else "function"
         if self.kind != "torchscript" or not node.name.startswith("/"):
             return None
         scope = node.name.rsplit("/", 1)[0]

@@ -1294,8 +1294,10 @@ class _Walk:
             return self.unknown_op(node, f"ReduceMean over axes {axes}: only the spatial "
                                          "mean is known", name)
         x = self.tensors[node.input[0]]
-        # torch exports x.mean([2, 3]) as ReduceMean: a tensor mean, as counters see it
-        y = global_avg_pool_node(self.builder, x, name, functional="mean")
+        # torch exports x.mean([2, 3]) as ReduceMean: a tensor mean, as counters see it; the
+        # dynamo exporter nn.AdaptiveAvgPool2d(1) too, marked as that module (onnx_calls)
+        module = self.calls.marked_module(node)
+        y = global_avg_pool_node(self.builder, x, name, functional=False if module else "mean")
         self.tensors[node.output[0]] = y
 
     def pool(self, node, name, kind):
