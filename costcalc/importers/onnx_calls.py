@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from costcalc.graph import quantities as q
+
 # ONNX op -> the torch modules that export as it (the functions that do are the other calls)
 MODULES = {
     "Resize": frozenset(("torch.nn.modules.upsampling.Upsample",
@@ -145,8 +147,6 @@ class Tying:
         weights when they read exactly its weight tensors."""
         if self.rule == "none":
             return
-        from costcalc.graph import quantities as q
-
         params = q.param_keys()
         rows = [n for n in rows if any(k in params for k in n.counts)]
         weights = frozenset(name for n in onnx_nodes for name in n.input if name in self.weights)
