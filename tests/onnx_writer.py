@@ -1,7 +1,11 @@
 """Test helper: a built costcalc Graph written as an ONNX model (weights as external-data stubs).
 
 Each node becomes the ops a PyTorch export writes for it (Conv + BatchNormalization + activation,
-Gemm, Add, Mul, Concat, pools, ...), named ``/block/node/Op`` so the importer finds the blocks.
+Gemm, Add, Mul, Concat, pools, ...), named ``/block/node/Op`` so the importer finds the blocks,
+as torch's TorchScript exporter writes them (producer ``pytorch``): an ``F.interpolate`` call
+(``functional: true``) is a Resize in the calling forward's scope (here the model's, ``/Resize_N``),
+an ``nn.Upsample`` module's the only op of its own scope; a layer that ``shares`` another's
+weights reads the same initializers.
 Weights carry their dims only: their data is marked external and never written, which is also
 what the importer must cope with (it never loads weight data).
 """
@@ -23,13 +27,23 @@ class Writer:
         self.last: set[int] = set()  # nodes whose output is held channels-last (NHWC)
         self.attention_out: dict[int, str] = {}  # proj node -> the attention's output
         self.count = 0
+        self.weights: dict[str, list[str]] = {}  # node name -> its weights' names, in order
+        self.current = None  # the node being written
 
     def fresh(self, base: str) -> str:
         self.count += 1
         return f"{base}_{self.count}"
 
     def weight(self, dims) -> str:
+        mine = self.weights.setdefault(self.current.name, [])
+        shared = self.current.info.get("shares")
+        if shared is not None:  # tied weights: the same initializer, as torch exports them
+            # the layer of the shared entry in the same place (rpn1.conv -> rpn0.conv)
+            twin = shared + self.current.name[len(self.current.block):]
+            mine.append(self.weights[twin][len(mine)])
+            return mine[-1]
         name = self.fresh("w")
+        mine.append(name)
         tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(dims))
         tensor.data_location = TensorProto.EXTERNAL
         entry = tensor.external_data.add()
@@ -42,12 +56,20 @@ class Writer:
         self.inits.append(helper.make_tensor(name, dtype, [len(values)], list(values)))
         return name
 
-    def op(self, node, op_type, inputs, suffix="", outputs=1, **attrs) -> list[str]:
-        path = f"/{node.block}" + ("" if node.name == node.block else f"/{node.name}")
+    def op(self, node, op_type, inputs, suffix="", outputs=1, scope=None, **attrs) -> list[str]:
+        path = f"/{node.block}" + ("" if node.name == node.block else f"/{node.name}") \
+            if scope is None else scope
         outs = [self.fresh("t") for _ in range(outputs)]
         self.nodes.append(helper.make_node(op_type, inputs, outs, name=f"{path}/{op_type}{suffix}",
                                            **attrs))
         return outs
+
+    def caller(self, node, functional=None) -> dict:
+        """Where torch names a Resize or pool: a function call (``functional: true``) runs in
+        its caller's forward (here the model's: ``/Resize_7``), a module in its own scope."""
+        if (node.info.get("functional") if functional is None else functional) is not True:
+            return {}
+        return {"scope": "", "suffix": f"_{self.count}"}
 
     def act(self, node, x, fn):
         if fn in (None, "none"):
@@ -123,6 +145,7 @@ class Writer:
 
     def write(self, index, node):
         kind, info = node.kind, node.info
+        self.current = node
         ins = [self.names[i] for i in node.inputs]
         x = ins[0]
         rank = self.rank[node.inputs[0]]
@@ -189,9 +212,13 @@ class Writer:
         elif kind == "multiply":  # broadcast over sizes of 1, as numpy and ONNX do
             y = self.op(node, "Mul", ins)[0]
         elif kind == "upsample":
-            sizes = self.const([1, *node.shape])
             mode = "linear" if info.get("mode") == "bilinear" else "nearest"
-            y = self.op(node, "Resize", [x, "", "", sizes], mode=mode)[0]
+            if "upsample_in" in node.counts:  # by a scale (scale_factor), else to a size
+                s = node.shape.h // info["input"].h
+                sizes = ["", self.const([1.0, 1.0, s, s], TensorProto.FLOAT)]
+            else:
+                sizes = ["", "", self.const([1, *node.shape])]
+            y = self.op(node, "Resize", [x, *sizes], mode=mode, **self.caller(node))[0]
         elif kind == "scale":
             gate = ins[1] if self.rank[node.inputs[1]] == 4 else self.op(
                 node, "Reshape", [ins[1], self.const([1, -1, 1, 1])], suffix="_gate")[0]
@@ -199,11 +226,13 @@ class Writer:
         elif kind == "global_avg_pool":
             functional = "mean_in" in node.counts  # x.mean([2, 3]) exports as ReduceMean
             y = self.op(node, "ReduceMean", [x], axes=[2, 3], keepdims=1)[0] if functional \
-                else self.op(node, "GlobalAveragePool", [x])[0]
+                else self.op(node, "GlobalAveragePool", [x],
+                             **self.caller(node, "gap_module_in" not in node.counts))[0]
         elif kind in ("avgpool", "maxpool"):
             k, s = info["kernel"], info["stride"]
             y = self.op(node, "AveragePool" if kind == "avgpool" else "MaxPool", [x],
-                        kernel_shape=[k, k], strides=[s, s], **self.pads(node, k, s, pools=True))[0]
+                        kernel_shape=[k, k], strides=[s, s], **self.pads(node, k, s, pools=True),
+                        **self.caller(node))[0]
         elif kind == "adaptive_avg_pool":  # as torch exports it: an AveragePool of H/S
             k = info["input"].h // node.shape.h
             y = self.op(node, "AveragePool", [x], kernel_shape=[k, k], strides=[k, k])[0]
@@ -300,7 +329,8 @@ class Writer:
             self.nodes, self.graph.name,
             [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, c, h, w])],
             outputs, self.inits)
-        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                                 producer_name="pytorch")
 
 
 def write_graph(graph, path) -> str:

@@ -202,7 +202,8 @@ CASES = [
                   helper.make_node("Mul", ["x", "g"], ["y"])], [1, 2, 3, 3], [], 15,
      [("global_avg_pool", (2, 1, 1), {"gap_in": 18, "gap_out": 2, "gap_module_in": 18,
                                       "gap_module_out": 2}),
-      ("activation", (2, 1, 1), {"act_sigmoid": 2}), ("scale", (2, 3, 3), {"mul": 18})]),
+      # a gate no squeeze-and-excite convs made: a broadcast multiply, as a spec writes it
+      ("activation", (2, 1, 1), {"act_sigmoid": 2}), ("multiply", (2, 3, 3), {"mul": 18})]),
     ("div-const", [helper.make_node("Div", ["x", "k"], ["y"])], [1, 2, 3, 3],
      [floats("k", [2.0], [])], 15, [("scale", (2, 3, 3), {"mul": 18})]),
     ("concat", [helper.make_node("Relu", ["x"], ["r"]),

@@ -24,14 +24,8 @@ ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
 NOT_YET_IMPORTABLE = {"swin_t",  # Swin's windowed attention, its window partition and shifts
                       # the same windowed attention (block and grid partitions), and Tanh
                       "maxvit_t",
-                      # F.interpolate reads back as an nn.Upsample module (ONNX's Resize does
-                      # not say which): the tools that count them differently would differ
-                      "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
-                      # and the RPN head's shared weights read back as three sets
-                      "fasterrcnn_mobilenet_v3_large_320_fpn",
-                      # the same resizes to a size in the papers' segmentation heads
-                      "deeplabv3_v1", "deeplabv3_v2", "lraspp_v3_large", "lraspp_v3_small",
-                      # roi_crop (TF's crop_and_resize of the proposals) has no ONNX form here
+                      # roi_crop (TF's crop_and_resize, the proposals' crops side by side along
+                      # the width) has no ONNX op: ONNX's RoiAlign gives R separate crops
                       "frcnn_v1"}
 
 

@@ -16,7 +16,7 @@ class ImportParameter:
     name: str
     default: Any
     description: str = ""
-    kind: str = "text"  # text, whole (a whole number, never symbolic) or bool
+    kind: str = "text"  # text, whole (a whole number, never symbolic), bool or choice
     choices: tuple | None = None
     minimum: Any = None
     maximum: Any = None
@@ -33,6 +33,11 @@ class ImportParameter:
             if value is None:
                 raise UsageError(f"parameter {self.name!r} takes true or false, got {text!r}")
             return value
+        if self.kind == "choice":
+            problem = self.check(text)
+            if problem:
+                raise UsageError(problem)
+            return text
         if self.kind == "whole":
             stripped = text.strip()
             if not stripped.isdigit() or len(stripped) > 9 or int(stripped) < 1:
@@ -47,6 +52,10 @@ class ImportParameter:
         if self.kind == "whole" and value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 1):
             return f"parameter {self.name!r} takes a whole number >= 1, got {value!r}"
+        if self.kind == "choice" and value not in self.choices:
+            shown = value[:40] if isinstance(value, str) else value
+            return f"parameter {self.name!r} takes one of {', '.join(self.choices)}, got " \
+                f"{shown!r}"
         if self.kind == "text" and value is not None and not isinstance(value, str):
             return f"parameter {self.name!r} takes text, got {value!r}"
         return None

@@ -22,7 +22,7 @@ from costcalc.graph.core import Graph, Tensor
 from costcalc.graph.registry import Shape, Tokens
 from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
                                   scale_merge)
-from costcalc.importers import onnx_patterns
+from costcalc.importers import onnx_calls, onnx_patterns
 from costcalc.importers.base import register_importer
 from costcalc.importers.model import ImportedModel, ImportParameter
 
@@ -69,6 +69,7 @@ class OnnxImporter:
                                           "4-d image input", "whole"),
             "allow_unknown": ImportParameter("allow_unknown", False, "count ops with no layer "
                                              "kind as named zero-cost rows", "bool"),
+            **_call_parameters(),
         }
         name = model.graph.name or path.rsplit("/", 1)[-1].removesuffix(".onnx")
         description = f"ONNX file {path} (opset {_opset(model)})" + \
@@ -102,7 +103,22 @@ class OnnxImporter:
         except Exception as exc:
             raise SpecError(f"shape inference failed: {_first_line(exc)}", path) from None
         _restore(work, hidden)
-        return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown"))).run()
+        return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown")), values).run()
+
+
+def _call_parameters() -> dict[str, ImportParameter]:
+    """The choices the file may not settle (docs/onnx.md): how a Resize was called, and which
+    layers reading one weight tensor are one parameter set."""
+    return {
+        "resize_as": ImportParameter("resize_as", "auto", "a Resize is an nn.Upsample module or "
+                                     "an F.interpolate call: auto reads the exporter's marks "
+                                     "(module where there are none)", "choice",
+                                     onnx_calls.RESIZE_AS),
+        "tied": ImportParameter("tied", "auto", "layers reading the same weight tensors count "
+                                "them once: all, module (only a module called again), none; "
+                                "auto is all for a TorchScript export, else module", "choice",
+                                onnx_calls.TIED),
+    }
 
 
 # ---------------------------------------------------------------------------- reading
@@ -460,13 +476,38 @@ class _Tensors(dict):
         super().__setitem__(name, tensor)
 
 
+class _Done(set):
+    """ids of the ONNX nodes already mapped, with the order they were added in (``log``): the
+    nodes one handler absorbed are the log's tail."""
+
+    def __init__(self):
+        super().__init__()
+        self.log: list[int] = []
+
+    def add(self, item: int) -> None:
+        if item not in self:
+            self.log.append(item)
+        super().add(item)
+
+    def update(self, items) -> None:
+        for item in items:
+            self.add(item)
+
+
 class _Walk:
     """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
 
-    def __init__(self, onnx, model, path: str, opset: int, allow_unknown: bool):
+    def __init__(self, onnx, model, path: str, opset: int, allow_unknown: bool,
+                 options: Mapping[str, Any] | None = None):
         self.onnx, self.model, self.path = onnx, model, path
         self.opset, self.allow_unknown = opset, allow_unknown
         graph = model.graph
+        options = options or {}
+        self.calls = onnx_calls.Calls(model)
+        self.resize_as = options.get("resize_as") or "auto"
+        self.resized: dict[str, list[str]] = {}  # how Resizes were read -> their rows
+        self.tying = onnx_calls.Tying(model, self.calls.tied_rule(options.get("tied") or "auto"),
+                                      onnx)
         self.builder = GraphBuilder()
         self.dims: dict[str, list] = {}
         for info in list(graph.value_info) + list(graph.input) + list(graph.output):
@@ -495,7 +536,8 @@ class _Walk:
                 self.readers.setdefault(name, []).append(node)
         for out in graph.output:
             self.readers.setdefault(out.name, []).append(None)
-        self.done: set[int] = set()
+        self.done = _Done()
+        self.by_id = {id(n): n for n in graph.node}
         self.names: set[str] = set()
         self.tried: dict[tuple[str, str], int] = {}  # (base, op) -> the last suffix given
         self.unknown: list[str] = []
@@ -554,6 +596,24 @@ class _Walk:
             notes.append(f"no BatchNormalization in the file and {len(self.folded)} convs with a "
                          f"bias ({shown}): BatchNorm folded into the convs by the exporter; counted "
                          "as the file is (docs/onnx.md: exporting without folding)")
+        return notes + self.call_notes()
+
+    def call_notes(self) -> list[str]:
+        """What was assumed about resize calls and read as tied weights."""
+        notes = []
+        for how, rows in self.resized.items():
+            shown = ", ".join(rows[:6]) + (", ..." if len(rows) > 6 else "")
+            notes.append(f"{len(rows)} Resize {how} ({shown}); docs/onnx.md: resize_as")
+        if self.tying.tied:
+            shown = ", ".join(self.tying.tied[:6]) + (", ..." if len(self.tying.tied) > 6 else "")
+            notes.append(f"{len(self.tying.tied)} layers reuse an earlier layer's weight "
+                         f"tensors ({shown}): parameters counted once (tied={self.tying.rule}; "
+                         "--set tied=none counts them per layer)")
+        if self.tying.partial:
+            shown = ", ".join(self.tying.partial[:6]) + \
+                (", ..." if len(self.tying.partial) > 6 else "")
+            notes.append(f"{len(self.tying.partial)} layers read some weight tensors of an "
+                         f"earlier layer, not all of them ({shown}): counted in full")
         return notes
 
     # ------------------------------------------------------------------ helpers
@@ -629,8 +689,10 @@ class _Walk:
             if node.op_type in KEEPS_LAYOUT and any(n in self.tokens for n in ins):
                 self.tokens.update(node.output)
             match = self.patterns.get(id(node))
+            start, done = len(self.builder.nodes), len(self.done.log)
             if match is not None and self.is_tensor(match.x):
                 self.pattern(node, match)
+                self.tie(node, start, done)
                 return
             handler = getattr(self, "op_" + node.op_type, None)
             if handler is None:
@@ -642,6 +704,15 @@ class _Walk:
                 if exc.path is not None:
                     raise
                 raise self.error(node, exc.message) from None
+            self.tie(node, start, done)
+
+    def tie(self, node, start: int, done: int) -> None:
+        """The rows just built from ``node`` (and the nodes it absorbed) reuse an earlier
+        layer's weights when they read exactly its weight tensors (onnx_calls.Tying)."""
+        rows = self.builder.nodes[start:]
+        if rows:
+            absorbed = [self.by_id[i] for i in self.done.log[done:]]
+            self.tying.apply([node, *absorbed], rows, self.calls.module(node))
 
     def pattern(self, first, match) -> None:
         """One row for a layer the exporter wrote as several ops (onnx_patterns)."""
@@ -922,10 +993,10 @@ class _Walk:
                 self.tensors[y_name] = y
                 return
             if key == q.MUL and ta.shape != tb.shape and tb.shape == Shape(ta.shape.c, 1, 1):
-                self.tensors[node.output[0]] = scale_merge(self.builder, ta, tb, name)
+                self.tensors[node.output[0]] = self.gated(ta, tb, name)
                 return
             if key == q.MUL and ta.shape != tb.shape and ta.shape == Shape(tb.shape.c, 1, 1):
-                self.tensors[node.output[0]] = scale_merge(self.builder, tb, ta, name)
+                self.tensors[node.output[0]] = self.gated(tb, ta, name)
                 return
             inputs = (ta, tb)
         else:
@@ -934,6 +1005,13 @@ class _Walk:
         y = self.builder.add_node(name, kind, inputs, shape, {key: shape.elements},
                                   op=node.op_type, op_class="other", input=inputs[0].shape)
         self.tensors[node.output[0]] = y
+
+    def gated(self, x, gate, name):
+        """x times a C x 1 x 1 gate: squeeze-and-excite's ``scale`` when an SE conv made the
+        gate, else a broadcast ``multiply`` (LR-ASPP's gate), as a spec writes each."""
+        if gate.node >= 0 and self.builder.nodes[gate.node].info.get("op_class") == "se":
+            return scale_merge(self.builder, x, gate, name)
+        return self.builder.call("multiply", [x, gate], name)
 
     def op_Add(self, node, name):
         if not self.pos_embed(node, name):
@@ -1202,7 +1280,9 @@ class _Walk:
         self.view(node, name, "dropout")
 
     def op_GlobalAveragePool(self, node, name):
-        y = global_avg_pool_node(self.builder, self.tensors[node.input[0]], name)
+        # F.adaptive_avg_pool2d (torchvision's MobileNet v2) where the exporter marks a function
+        y = global_avg_pool_node(self.builder, self.tensors[node.input[0]], name,
+                                 functional=self.calls.call(node) == "function")
         self.tensors[node.output[0]] = y
 
     def op_ReduceMean(self, node, name):
@@ -1214,8 +1294,10 @@ class _Walk:
             return self.unknown_op(node, f"ReduceMean over axes {axes}: only the spatial "
                                          "mean is known", name)
         x = self.tensors[node.input[0]]
-        # torch exports x.mean([2, 3]) as ReduceMean: a tensor mean, as counters see it
-        y = global_avg_pool_node(self.builder, x, name, functional="mean")
+        # torch exports x.mean([2, 3]) as ReduceMean: a tensor mean, as counters see it; the
+        # dynamo exporter nn.AdaptiveAvgPool2d(1) too, marked as that module (onnx_calls)
+        module = self.calls.marked_module(node)
+        y = global_avg_pool_node(self.builder, x, name, functional=False if module else "mean")
         self.tensors[node.output[0]] = y
 
     def pool(self, node, name, kind):
@@ -1227,9 +1309,11 @@ class _Walk:
             return self.unknown_op(node, f"kernel {kernel}, strides {strides}: costcalc's pools "
                                          "are square", name)
         padding = self.padding(node, attrs, kernel[0], strides[0], 1)
+        # F.max_pool2d / F.avg_pool2d where the exporter marks a function (onnx_calls)
         y = self.builder.call(kind, self.tensors[node.input[0]], name, kernel=kernel[0],
                               stride=strides[0], padding=padding,
-                              ceil_mode=bool(attrs.get("ceil_mode", 0)))
+                              ceil_mode=bool(attrs.get("ceil_mode", 0)),
+                              functional=self.calls.call(node) == "function")
         self.check(node, y)
         self.tensors[node.output[0]] = y
 
@@ -1372,17 +1456,47 @@ class _Walk:
         kinds = {"nearest": "nearest", "linear": "bilinear"}
         whole = out.h % x.shape.h == 0 and out.w % x.shape.w == 0 and \
             out.h // x.shape.h == out.w // x.shape.w
-        if mode not in kinds or out.c != x.shape.c or not (whole or out.h == out.w):
+        # a resize to given sizes (F.interpolate(size=...)) or by scales: counters that charge
+        # them differently (calflops) see which one the file holds
+        by_size = len(node.input) > 3 and bool(node.input[3])
+        target = None
+        if by_size and out.h != out.w:
+            target = next((t for t in reversed(list(self.tensors.values()))
+                           if (t.shape.h, t.shape.w) == (out.h, out.w)), None)
+        if mode not in kinds or out.c != x.shape.c or not (
+                whole if not by_size else out.h == out.w or target is not None):
             return self.unknown_op(node, f"Resize ({mode}) from {x.shape.text()} to "
                                          f"{out.text()}: only nearest and linear resampling by "
-                                         "one whole scale or to a square has a layer kind", name)
-        if whole:
+                                         "one whole scale or to a size has a layer kind", name)
+        functional = self.resize_call(node, name) == "function"
+        if not by_size:
             y = self.builder.call("upsample", x, name, scale=out.h // x.shape.h,
-                                  mode=kinds[mode])
+                                  mode=kinds[mode], functional=functional)
+        elif target is None:
+            y = self.builder.call("upsample", x, name, size=out.h, mode=kinds[mode],
+                                  functional=functional)
         else:
-            y = self.builder.call("upsample", x, name, size=out.h, mode=kinds[mode])
+            y = self.builder.call("upsample", x, name, size_of=target, mode=kinds[mode],
+                                  functional=functional)
         self.check(node, y)
         self.tensors[node.output[0]] = y
+
+    def resize_call(self, node, name) -> str:
+        """``module`` or ``function``: the ``resize_as`` choice, else the exporter's marks, else
+        a module (noted under the report)."""
+        if self.resize_as != "auto":
+            calls = "nn.Upsample modules" if self.resize_as == "module" else \
+                "F.interpolate calls"
+            how = f"counted as {calls} (resize_as={self.resize_as})"
+            self.resized.setdefault(how, []).append(name)
+            return self.resize_as
+        found = self.calls.call(node)
+        if found is None:
+            self.resized.setdefault("with no mark of the call that made them, counted as "
+                                    "nn.Upsample modules (--set resize_as=function counts "
+                                    "F.interpolate calls)", []).append(name)
+            return "module"
+        return found
 
 
 IMPORTER = register_importer(OnnxImporter())

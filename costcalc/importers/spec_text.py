@@ -14,6 +14,7 @@ from typing import Any
 
 from costcalc.errors import SpecError
 from costcalc.graph.core import Graph, Node
+from costcalc.graph.kinds.upsample import INPUT as UPSAMPLE_INPUT  # only by a scale
 from costcalc.graph.registry import kind_named
 from costcalc.graph.units import out_size
 
@@ -36,6 +37,8 @@ def spec_text(graph: Graph, source: str = "") -> str:
     problem = None
     if len(graph.output_indices()) > 1 or graph.outputs:
         problem = "it has several outputs"
+    elif any(node.info.get("shares") for node in graph.nodes):
+        problem = "layers reuse other layers' weights"  # written flat, with `shares:`
     else:
         try:
             entries, _, join = writer.walk(-1)
@@ -102,6 +105,7 @@ class _Writer:
         names: dict[int, str] = {-1: "input"}
         used = {"input"}
         entries = []
+        index_of = {node.name: index for index, node in enumerate(self.nodes)}
         gates = self.se_gates()
         skipped = {j for chain in gates.values() for j in chain}
         last = -1  # the tensor an entry without `from` reads
@@ -133,6 +137,8 @@ class _Writer:
                 entry = {**self.entry(node), "name": name}
                 if node.inputs and node.inputs[0] != last:
                     entry["from"] = sources[0]
+                if node.info.get("shares") in index_of:  # tied weights, counted once
+                    entry["shares"] = names[index_of[node.info["shares"]]]
                 entries.append(entry)
             names[index] = name
             last = index
@@ -252,7 +258,9 @@ class _Writer:
         if kind == "upsample":
             scale = node.shape.h // source.h
             call = {"mode": info["mode"], "functional": info.get("functional", False)}
-            if (node.shape.h, node.shape.w) == (source.h * scale, source.w * scale):
+            # by a scale or to a size: calflops counts them differently (the input elements
+            # recorded only by a scale)
+            if UPSAMPLE_INPUT in node.counts:
                 return _entry(node, kind, {"scale": scale, **call})
             if node.shape.h != node.shape.w:
                 raise _NoForm(f"node {node.name!r}: an upsample to {node.shape.h}x"
