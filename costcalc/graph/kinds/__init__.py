@@ -41,6 +41,7 @@ from costcalc.graph.kinds import (  # noqa: F401
     matmul,
     scale,
     layer_scale,
+    bias,
     class_token,
     pos_embed,
     se,
