@@ -182,6 +182,16 @@ PARAM_CASES = [
       node("LayerNormalization", ["x", "o", "z"], ["y"], axis=-3)], [1, 4, 3, 3], [], 17,
      [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_rows": 1,
                                  "layer_norm_module": 36})]),
+    ("layernorm-decomposed-over-chw-opset15",  # nn.LayerNorm([C, H, W]) below opset 17
+     decomposed_layer_norm([1, 2, 3], affine=True), [1, 4, 3, 3],
+     LN_CONSTANTS + [stub("g", [4, 3, 3]), stub("be", [4, 3, 3])], 15,
+     [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_affine": 36, "norm_params": 72,
+                                 "layer_norm_rows": 1, "layer_norm_module": 36,
+                                 "layer_norm_module_affine": 36})]),
+    ("layernorm-decomposed-over-chw-negative-axes-no-affine",
+     decomposed_layer_norm([-3, -2, -1]), [1, 4, 3, 3], LN_CONSTANTS, 15,
+     [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_rows": 1,
+                                 "layer_norm_module": 36})]),
     # 4. A token input [1, N, D]: N tokens of width D.
     ("token-input-linear", [node("MatMul", ["x", "w"], ["m"], "/fc/MatMul"),
                             node("Add", ["b", "m"], ["y"], "/fc/Add")],
@@ -316,9 +326,12 @@ def test_import_writes_a_matmul_across_branches_with_a_from_list(tmp_path):
      r"input 'x' of shape \[1\] is not a batch-1 tensor of rank 2 to 4"),
     ([node("Conv", ["x", "w"], ["y"], name="c1d")], [1, 4, 9], [stub("w", [2, 4, 3])], 17,
      r"Conv node 'c1d' \(opset 17\)"),
+    (decomposed_layer_norm([2, 3]), [1, 4, 3, 3], LN_CONSTANTS, 15,
+     r"ReduceMean node '/ln/ReduceMean' \(opset 15\): a LayerNorm written as .* over axis 2, 3"),
 ], ids=["add-learned-map", "mul-learned-along-w", "layernorm-shift-without-scale",
         "layernorm-chw-with-a-per-channel-scale", "batchnorm-scale-without-shift",
-        "rank-5-input", "rank-1-input", "conv1d-on-a-rank-3-input"])
+        "rank-5-input", "rank-1-input", "conv1d-on-a-rank-3-input",
+        "layernorm-decomposed-over-hw"])
 def test_what_no_kind_counts_exactly_is_an_error_naming_the_node(tmp_path, nodes, shape, inits,
                                                                 opset, message):
     path = model_file(tmp_path, nodes, shape, inits, opset)

@@ -696,11 +696,17 @@ class _Walk:
         name = self.unique(first)
         x = self.tensors[match.x]
         fields = dict(match.fields)
-        if match.kind == "layer_norm":
-            if not self.is_channel_axis(match.x, match.axes[0]):
+        if match.kind == "layer_norm" and match.fields.get("over") == "all":
+            if match.x in self.nhwc or x.shape.tokens:
                 return self.unknown_op(first, f"a LayerNorm written as ReduceMean ... Sqrt, Div "
-                                              f"over axis {match.axes[0]}: only over the "
-                                              "channels has a layer kind", name)
+                                              f"over axes {match.axes} of a channels-last map "
+                                              "or tokens has no layer kind", name)
+        elif match.kind == "layer_norm":
+            if len(match.axes) != 1 or not self.is_channel_axis(match.x, match.axes[0]):
+                return self.unknown_op(first, f"a LayerNorm written as ReduceMean ... Sqrt, Div "
+                                              f"over axis {', '.join(map(str, match.axes))}: "
+                                              "only over the channels or over all of C, H and "
+                                              "W has a layer kind", name)
             fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
         if match.kind == "attention" and not x.shape.tokens:
             return self.unknown_op(first, f"an attention over a {x.shape.text()} tensor that "

@@ -187,14 +187,18 @@ def _layer_norm(g: _Graph, sqrt) -> Match | None:
     mean = g.made(m_name, "ReduceMean")
     divide = g.only_reader(sqrt.output[0], "Div")
     axes = g.axes(variance)
+    dims = g.dims.get(x) or [0]
+    # over C, H and W of a map together: nn.LayerNorm([C, H, W]) below opset 17
+    whole = axes is not None and len(dims) == 4 and sorted(a % 4 for a in axes) == [1, 2, 3]
     if mean is None or mean.input[0] != x or divide is None or \
             list(divide.input) != [centred.output[0], sqrt.output[0]] or \
             {id(n) for n in g.readers.get(centred.output[0], [])} != {id(power), id(divide)} or \
-            axes is None or len(axes) != 1 or g.axes(mean) != axes:
+            not axes or g.axes(mean) != axes or \
+            not all(-len(dims) <= a < len(dims) and isinstance(dims[a], int) for a in axes):
         return None
     nodes = [mean, centred, power, variance, eps, sqrt, divide]
     out, fields = divide.output[0], {"affine": False}
-    size = (g.dims.get(x) or [0])[axes[0]]
+    size = math.prod(dims[a] for a in axes)  # (the walk refuses axes it has no kind for)
     weight = g.only_reader(out, "Mul")
     if weight is not None and _learned_vector(g, g.other(weight, out), size):
         # times a learned weight (nn.LayerNorm), then plus a learned bias unless bias=False
@@ -204,6 +208,8 @@ def _layer_norm(g: _Graph, sqrt) -> Match | None:
         if bias is not None and _learned_vector(g, g.other(bias, out), size):
             nodes.append(bias)
             out, fields = bias.output[0], {"affine": True}
+    if whole:
+        fields["over"] = "all"
     return Match("layer_norm", x, out, nodes, fields, axes)
 
 

@@ -143,3 +143,23 @@ def test_params_and_macs_equal_pytorchs(name, folding):
         finally:
             torch.backends.mha.set_fastpath_enabled(fastpath)
     assert (report.total.params, report.total.macs) == (params, macs)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n.startswith(("layernorm", "groupnorm"))])
+def test_norms_exported_below_opset_17_decomposed(name):
+    """Below opset 17 torch writes nn.LayerNorm as ReduceMean ... Sqrt, Div (and Mul, Add):
+    the same params and MACs as the LayerNormalization op."""
+    import torch
+
+    import costcalc
+
+    model, shape = _modules()[name]
+    model.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        with torch.no_grad():
+            torch.onnx.export(model, (torch.zeros(shape),), path, opset_version=15,
+                              dynamo=False, do_constant_folding=True)
+        report = costcalc.analyze(path, "torchvision")
+    assert (report.total.params, report.total.macs) == \
+        (sum(p.numel() for p in model.parameters()), _flop_counter_macs(model, shape))
