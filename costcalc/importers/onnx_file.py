@@ -482,6 +482,24 @@ def learned(graph) -> set[str]:
     return params
 
 
+def _derived(graph, params: set[str]) -> set[str]:
+    """Values computed from learned tensors by ops that read no activation, other than a view
+    of one (``learned``): an Expand, Gather, Mul of parameters... Their values are not the
+    parameters' (an Expand repeats them), so no kind counts them from their shape; an op that
+    reads one is an error unless a mapping knows the parameter behind it (a class token's
+    Expand)."""
+    initializers = {t.name for t in graph.initializer}
+    live = {i.name for i in graph.input if i.name not in initializers}
+    derived: set[str] = set()
+    for node in graph.node:
+        if any(n in live for n in node.input):
+            live.update(node.output)
+        elif node.op_type not in ("Shape", "Size") and \
+                any(n in params or n in derived for n in node.input):
+            derived.update(n for n in node.output if n not in params)
+    return derived
+
+
 class _Tensors(dict):
     """ONNX names -> costcalc tensors; the names of token tensors ([1, N, D]) are remembered, so
     the shapes ONNX infers after them read as tokens."""
@@ -510,6 +528,7 @@ class _Walk:
         self.consts: dict[str, list] = {t.name: list(t.dims) for t in graph.initializer}
         # the learned tensors (``learned``): what each kind counts as parameters
         self.params: set[str] = learned(graph)
+        self.derived = _derived(graph, self.params)
         # tensors held channels-last: [1, H, W, C] views of costcalc's C x H x W tensors
         self.nhwc = _channels_last(graph, self.dims, self.attrs)
         self.values: dict[str, list] = {}
@@ -869,6 +888,11 @@ class _Walk:
         values; a shift without a scale (or, unless ``scale_only``, a scale without a shift)
         has no layer kind."""
         names = [node.input[i] if len(node.input) > i else "" for i in (1, 2)]
+        for n in names:
+            if n in self.derived:
+                raise self.error(node, f"{n!r} is computed from learned tensors by "
+                                       f"{self.producers[n].op_type}: no layer kind counts "
+                                       "their parameters")
         scale, shift = (n in self.params for n in names)
         for n in names:
             if n in self.params and math.prod(self.consts.get(n, [0])) != pairs:
@@ -1062,6 +1086,11 @@ class _Walk:
         if len(node.input) != 2:
             return False
         for x, param in (node.input, node.input[::-1]):
+            if self.is_tensor(x) and param in self.derived:
+                self.unknown_op(node, f"{node.op_type} of {param!r}, computed from learned "
+                                      f"tensors by {self.producers[param].op_type}: no layer "
+                                      "kind counts their parameters", name)
+                return True
             if not self.is_tensor(x) or param not in self.params:
                 continue
             dims = list(self.consts.get(param, []))
