@@ -10,6 +10,7 @@ learned tensors, ``floats``, ``ints`` and ``const`` constants.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -346,3 +347,23 @@ def test_what_no_kind_counts_exactly_is_an_error_naming_the_node(tmp_path, nodes
     with pytest.raises(CostcalcError, match=message):
         analyze(path)
     assert run(path, code=2).stderr.count("\n") == 1
+
+
+# The spec forms `costcalc import` writes, given what they cannot be: a located one-line error.
+@pytest.mark.parametrize("layers,message", [
+    ("  - {kind: identity, channels: 7}",
+     r":4:5: identity 'identity0': identity to 7x4x4 \(112 elements\) is not a view of 3x4x4"),
+    ("  - {kind: to_tokens}\n  - {kind: layer_norm, over: all}",
+     r":5:5: layer_norm 'ln0': layer_norm over: all takes a C x H x W map, not tokens"),
+    ("  - {name: a, kind: identity}\n  - {kind: matmul, from: [a]}",
+     r":5:26: 'from' of a merge must be a list of two or more tensor names"),
+    ("  - {name: a, kind: identity}\n  - {kind: matmul, from: [a, a, a]}",
+     r":5:5: .*matmul takes two inputs, got 3"),
+], ids=["identity-not-a-view", "layer-norm-over-all-on-tokens", "matmul-of-one",
+        "matmul-of-three"])
+def test_spec_forms_refuse_what_they_cannot_be(tmp_path, layers, message):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(f"name: bad\ninput: [3, 4, 4]\nlayers:\n{layers}\n")
+    result = run(str(spec), code=2)
+    assert result.stderr.count("\n") == 1
+    assert re.search(message, result.stderr), result.stderr
