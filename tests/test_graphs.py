@@ -107,7 +107,7 @@ ERRORS = [
     ("layers:\n  - {name: a, kind: conv, out: 4}\n  - {kind: add, from: a}\n",
      "'from' of a merge must be a list of two or more tensor names", 5, 23),
     ("layers:\n  - {name: a, kind: conv, out: 4}\n  - {kind: conv, out: 4, from: [a, a]}\n",
-     "'from' must be one tensor name (a list only for add, concat and multiply)", 5, 32),
+     "'from' must be one tensor name (a list only for add, concat, multiply, matmul and scale)", 5, 32),
     ("layers:\n  - {name: a, kind: conv, out: 4}\n  - {kind: concat, from: [a, input, nope]}\n",
      "from: unknown tensor name 'nope'", 5, 37),
     ("layers:\n  - {name: a, kind: conv, out: 4}\n  - {kind: add, from: [a, input]}\n",

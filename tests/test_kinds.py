@@ -81,8 +81,8 @@ def test_the_kinds_declare_no_charges_outside_the_table():
 def test_memory_behaviour_comes_from_the_registry():
     assert kinds_with_memory("view") == {"flatten", "dropout", "identity", "channel_split",
                                          "to_tokens", "to_map", "take_token"}
-    assert kinds_with_memory("inplace") == {"add", "scale", "multiply", "layer_scale", "activation",
-                                            "bn", "pos_embed"}
+    assert kinds_with_memory("inplace") == {"add", "scale", "multiply", "layer_scale", "bias",
+                                            "activation", "bn", "pos_embed"}
 
 
 @pytest.fixture

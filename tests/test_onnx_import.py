@@ -196,7 +196,7 @@ CASES = [
                       helper.make_node("Add", ["x", "r"], ["y"])], [1, 2, 3, 3], [], 15,
      [("activation", (2, 3, 3), {"act_relu": 18}), ("add", (2, 3, 3), {"add": 18})]),
     ("sub-const", [helper.make_node("Sub", ["x", "k"], ["y"])], [1, 2, 3, 3],
-     [floats("k", [1.0], [])], 15, [("add", (2, 3, 3), {"add": 18})]),
+     [floats("k", [1.0], [])], 15, [("bias", (2, 3, 3), {"add": 18})]),
     ("mul-gate", [helper.make_node("GlobalAveragePool", ["x"], ["p"]),
                   helper.make_node("Sigmoid", ["p"], ["g"]),
                   helper.make_node("Mul", ["x", "g"], ["y"])], [1, 2, 3, 3], [], 15,
@@ -205,7 +205,7 @@ CASES = [
       # a gate no squeeze-and-excite convs made: a broadcast multiply, as a spec writes it
       ("activation", (2, 1, 1), {"act_sigmoid": 2}), ("multiply", (2, 3, 3), {"mul": 18})]),
     ("div-const", [helper.make_node("Div", ["x", "k"], ["y"])], [1, 2, 3, 3],
-     [floats("k", [2.0], [])], 15, [("scale", (2, 3, 3), {"mul": 18})]),
+     [floats("k", [2.0], [])], 15, [("layer_scale", (2, 3, 3), {"mul": 18})]),
     ("concat", [helper.make_node("Relu", ["x"], ["r"]),
                 helper.make_node("Concat", ["x", "r"], ["y"], axis=1)], [1, 2, 3, 3], [], 15,
      [("activation", (2, 3, 3), {"act_relu": 18}), ("concat", (4, 3, 3), {})]),
@@ -284,9 +284,11 @@ CASES = [
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 17,
      [("layer_norm", (4, 3, 3), {"layer_norm": 36, "layer_norm_affine": 36, "norm_params": 8,
                                  "layer_norm_rows": 9})]),
-    ("layernorm-no-bias", [helper.make_node("LayerNormalization", ["x", "s"], ["y"])],
-     [1, 8], [stub("s", [8])], 17, [("layer_norm", (8, 1, 1), {"layer_norm": 8,
-                                                               "layer_norm_rows": 1})]),
+    # ONNX's scale is required, its B optional: a learned scale alone is C params
+    ("layernorm-scale-no-bias", [helper.make_node("LayerNormalization", ["x", "s"], ["y"])],
+     [1, 8], [stub("s", [8])], 17,
+     [("layer_norm", (8, 1, 1), {"layer_norm": 8, "layer_norm_affine": 8, "norm_params": 8,
+                                 "layer_norm_rows": 1})]),
     ("groupnorm-opset21", [helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"],
                                             num_groups=2)],
      [1, 4, 3, 3], [stub("s", [4]), stub("b", [4])], 21,
@@ -341,9 +343,10 @@ CASES = [
      [permute("x", "t"), helper.make_node("Mul", ["t", "gamma"], ["m"]), permute("m", "y", False)],
      [1, 4, 3, 3], [stub("gamma", [4])], 15,
      [("layer_scale", (4, 3, 3), {"mul": 36, "layer_scale_params": 4})]),
-    ("mul-by-a-constant-along-w-stays-element-wise",
-     [helper.make_node("Mul", ["x", "c"], ["y"])], [1, 4, 3, 3], [floats("c", [1.0, 2.0, 3.0])],
-     15, [("scale", (4, 3, 3), {"mul": 36})]),
+    ("mul-by-a-constant-along-w-stays-element-wise",  # a Constant node: not learned
+     [helper.make_node("Constant", [], ["c"], value=floats("v", [1.0, 2.0, 3.0])),
+      helper.make_node("Mul", ["x", "c"], ["y"])], [1, 4, 3, 3], [],
+     15, [("layer_scale", (4, 3, 3), {"mul": 36})]),
     # GELU's tanh form, and LayerNorm's ReduceMean ... Sqrt, Div form: one row each.
     ("gelu-tanh-opset17", gelu_tanh(), [1, 2, 3, 3], GELU_CONSTANTS, 17,
      [("gelu", (2, 3, 3), {"act_gelu_tanh": 18})]),
@@ -585,8 +588,10 @@ def test_convs_with_biases_in_a_model_with_other_norms_are_not_called_folded(tmp
      r"asymmetric pads \[2, 0, 0, 0\] that are not SAME padding"),
     ([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [1, 4, 4, 8], [stub("w", [8, 2])],
      r"MatMul node 'mm' \(opset 15\): a linear layer on a 4x4x8 activation"),
-    ([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("MatMul", ["x", "r"], ["y"])],
-     [1, 4, 4], [], r"a MatMul of 4x4x1 by 4x4x1: only batches of matrices .* and tokens"),
+    ([helper.make_node("Reshape", ["x", "s"], ["r"]),
+      helper.make_node("MatMul", ["r", "r"], ["y"])],
+     [1, 16], [ints("s", [1, 4, 4])],
+     r"a MatMul of 4x4x1 by 4x4x1: only batches of matrices .* and tokens"),
     ([helper.make_node("Conv", ["x", "w"], ["y"], name="big", group=3)], [1, 3, 8, 8],
      [stub("w", [4, 1, 1, 1])], r"Conv node 'big' \(opset 15\): "),
 ], ids=["non-square-kernel", "asymmetric-pads", "per-position-linear", "matmul-activations",
@@ -603,8 +608,8 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
 @pytest.mark.parametrize("nodes,shape,inits,opset,message", [
     ([helper.make_node("Softmax", ["x"], ["y"], name="sm")], [1, 4, 3, 3], [],
      15, r"Softmax node 'sm' \(opset 15\): Softmax over axis -1: only over the channels"),
-    ([helper.make_node("LayerNormalization", ["x", "s"], ["y"], axis=1, name="ln")], [1, 4, 3, 3],
-     [stub("s", [4, 3, 3])], 17, r"LayerNormalization node 'ln' \(opset 17\): .*rank-4"),
+    ([helper.make_node("LayerNormalization", ["x", "s"], ["y"], axis=2, name="ln")], [1, 4, 3, 3],
+     [stub("s", [3, 3])], 17, r"LayerNormalization node 'ln' \(opset 17\): .*rank-4"),
     ([helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], name="ln")], [1, 4, 3, 3],
      [stub("s", [3]), stub("b", [3])], 17, r"LayerNormalization node 'ln' .*NHWC and back"),
     (decomposed_layer_norm([-1]), [1, 4, 3, 3], [floats("two", [2.0], []),
@@ -624,7 +629,7 @@ def test_what_cannot_be_counted_is_an_error_naming_the_node(tmp_path, nodes, sha
     ([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, name="gn")],
      [1, 4, 3, 3], [stub("s", [2]), stub("b", [2])], 21,
      r"GroupNormalization node 'gn' \(opset 21\): a scale of shape \[2\]: .* one per channel"),
-], ids=["softmax-spatial", "layernorm-chw", "layernorm-over-w", "layernorm-decomposed-over-w",
+], ids=["softmax-spatial", "layernorm-over-hw", "layernorm-over-w", "layernorm-decomposed-over-w",
         "resize-cubic", "convtranspose-non-square", "erf-not-in-a-gelu",
         "groupnorm-opset18-per-channel-scale", "groupnorm-opset21-per-group-scale"])
 def test_partly_mapped_ops_refuse_what_their_kind_does_not_count(tmp_path, nodes, shape, inits,
@@ -661,10 +666,10 @@ def test_import_of_a_hostile_name_is_valid_yaml_with_a_clean_name(tmp_path):
 
 
 def test_import_refuses_a_node_with_no_spec_form(tmp_path):
-    path = model_file(tmp_path, [helper.make_node("Reshape", ["x", "s"], ["y"], name="/r/Reshape")],
-                      [1, 2, 3, 3], [ints("s", [1, 2, 9])])
-    assert "node 'r' (Reshape, output 2x9x1) has no spec form" in run("import", path,
-                                                                      code=2).stderr
+    path = model_file(tmp_path, [helper.make_node("Pad", ["x", "p"], ["y"], name="/p/Pad")],
+                      [1, 2, 3, 3], [ints("p", [0, 0, 1, 1, 0, 0, 1, 1])])
+    assert "node 'p' (Pad, output 2x5x5) has no spec form" in run("import", path,
+                                                                  code=2).stderr
 
 
 def test_weights_are_never_read_memory_stays_near_the_graph(tmp_path):

@@ -37,7 +37,7 @@ def run(kind: str, x, symbolic: bool = False, **fields):
 # ----------------------------------------------------------------------------- which kinds take tokens
 # Every kind decides: maps only (the rest), maps or tokens, or tokens only.
 ACCEPT = {"activation", "gelu", "tanh", "softmax", "layer_norm", "linear", "dropout", "identity",
-          "layer_scale", "channel_split", "residual", "parallel", "add", "multiply", "concat",
+          "layer_scale", "bias", "channel_split", "residual", "parallel", "add", "multiply", "concat",
           "matmul", "attention"}
 ONLY = {"to_map", "class_token", "pos_embed", "take_token", "patch_merging"}
 

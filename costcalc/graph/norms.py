@@ -17,9 +17,15 @@ NORM_PARAMS = q.NORM_PARAMS
 AFFINE = Field("affine", "bool", True, "learned per-channel scale and shift (2C params)")
 
 
-def norm_counts(key: str, affine_key: str, channels: Any, elements: Any, affine: bool) -> dict:
-    """Elements normalised (``key``), those also scaled and shifted, and 2C affine params."""
+SHIFT = Field("bias", "bool", True, "a learned shift as well as the scale when affine (false: "
+              "a scale only, C params, as nn.LayerNorm(bias=False))")
+
+
+def norm_counts(key: str, affine_key: str, channels: Any, elements: Any, affine: bool,
+                shift: bool = True) -> dict:
+    """Elements normalised (``key``), those also scaled (and shifted), and the affine params: a
+    scale per channel, and a shift per channel unless ``shift`` is false (2C or C)."""
     counts = {key: elements}
     if affine:
-        counts.update({affine_key: elements, NORM_PARAMS: 2 * channels})
+        counts.update({affine_key: elements, NORM_PARAMS: (2 if shift else 1) * channels})
     return counts

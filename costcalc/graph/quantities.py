@@ -377,6 +377,15 @@ LAYER_SCALE_PARAMS = kind_quantity(
     "layer_scale_params", "layer scale gammas (1 per channel)", "param",
     params={"*": 1})
 
+# -- bias
+# An nn.Parameter added by a functional add (``conv(x) + self.b`` after a conv without bias, a
+# matmul's bias added apart from it): no module, so hook-based counters charge nothing; the
+# ONNX export's Add charges 1 per element (the ``add`` quantity, as a residual add); every tool
+# counts its C parameters.
+BIAS_PARAMS = kind_quantity(
+    "bias_params", "learned shifts added on their own (1 per channel)", "param",
+    params={"*": 1})
+
 # -- class_token
 # An nn.Parameter concatenated to the tokens (torch.cat): no module and no arithmetic, so no
 # tool charges it anything but its D parameters.

@@ -25,6 +25,8 @@ PADDING = Field("padding", "padding", "same", "same, valid or pixels on each sid
                 "per side)")
 ACT = Field("act", "choice", "none", "activation after the layer", choices=ACTS)
 BN = Field("bn", "bool", False, "BatchNorm after the layer")
+LEARNED = Field("learned", "bool", True, "false: a constant the model does not learn (x - 1, "
+                "x * 0.5: an exporter's arithmetic), no params")
 
 
 def divide(a: Any, b: Any) -> Any:
@@ -83,10 +85,14 @@ def window_shape(x_shape: Any, kernel: Any, stride: Any, padding: Any, dilation:
     return h, out_size(x_shape.w, kw, sw, pw, dw, ceil_mode)
 
 
-def bn_counts(channels: Any, elements: Any) -> dict:
-    """BatchNorm: 0 MACs in the paper convention; 2 affine + 2 running values per channel."""
-    return {q.BN: elements, q.BN_CHANNELS: channels, q.BN_AFFINE: 2 * channels,
-            q.BN_RUNNING: 2 * channels}
+def bn_counts(channels: Any, elements: Any, affine: bool = True) -> dict:
+    """BatchNorm: 0 MACs in the paper convention; 2 affine (unless ``affine`` is false, as
+    nn.BatchNorm2d(affine=False)) + 2 running values per channel."""
+    counts = {q.BN: elements, q.BN_CHANNELS: channels, q.BN_AFFINE: 2 * channels,
+              q.BN_RUNNING: 2 * channels}
+    if not affine:
+        del counts[q.BN_AFFINE]
+    return counts
 
 
 def act_counts(fn: str, elements: Any) -> dict:

@@ -462,6 +462,60 @@ def _same(shape: Shape, expected: Shape) -> bool:
     return shape == expected
 
 
+FLOATS = (1, 10, 11, 16)  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
+PARAM_VIEWS = ("Identity", "Transpose", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Cast")
+# Ops whose float inputs from this index on are settings, not operands (scales, roi, bounds)
+SETTINGS = {"Resize": 1, "Upsample": 1, "Pad": 1, "Clip": 1}
+# Layers whose inputs after the first are their weights, whatever their size (a conv to one
+# channel has a one-value bias)
+LAYERS = ("Conv", "ConvTranspose", "Gemm", "BatchNormalization", "LayerNormalization",
+          "InstanceNormalization", "GroupNormalization")
+
+
+def learned(graph) -> set[str]:
+    """Names of the values that hold learned parameters: float initializers of more than one
+    value read as an operand (not as a Resize's scales or roi) or of any size read as a layer's
+    weight (Conv, Gemm, the norms), and views of one (an Identity, Transpose, Unsqueeze, ... of
+    it).
+
+    torch's exporter writes every parameter and buffer as an initializer (its Unsqueeze or
+    Transpose kept as a node unless constant folding computed it into a new initializer), and
+    the numbers and tensors a forward creates as Constant nodes (``x * 0.5``, the ones and
+    zeros of a norm without affine parameters). So a Constant is never a parameter, nor is an
+    integer initializer (shapes, axes, indices) or a one-value one (a graph optimiser's form of
+    a Constant scalar: eps, 0.5, sqrt 2; a learned scalar parameter reads the same and is not
+    counted)."""
+    weights = {n for node in graph.node if node.op_type in LAYERS for n in node.input[1:]}
+    params = {t.name for t in graph.initializer
+              if t.data_type in FLOATS and (math.prod(t.dims) > 1 or t.name in weights)}
+    data = set()  # read as an operand, not as a Resize's scales or a Pad's value
+    for node in graph.node:
+        data.update(node.input[:SETTINGS.get(node.op_type, len(node.input))])
+    params &= data
+    for node in graph.node:
+        if node.op_type in PARAM_VIEWS and node.input and node.input[0] in params:
+            params.update(node.output)
+    return params
+
+
+def _derived(graph, params: set[str]) -> set[str]:
+    """Values computed from learned tensors by ops that read no activation, other than a view
+    of one (``learned``): an Expand, Gather, Mul of parameters... Their values are not the
+    parameters' (an Expand repeats them), so no kind counts them from their shape; an op that
+    reads one is an error unless a mapping knows the parameter behind it (a class token's
+    Expand)."""
+    initializers = {t.name for t in graph.initializer}
+    live = {i.name for i in graph.input if i.name not in initializers}
+    derived: set[str] = set()
+    for node in graph.node:
+        if any(n in live for n in node.input):
+            live.update(node.output)
+        elif node.op_type not in ("Shape", "Size") and \
+                any(n in params or n in derived for n in node.input):
+            derived.update(n for n in node.output if n not in params)
+    return derived
+
+
 class _Tensors(dict):
     """ONNX names -> costcalc tensors; the names of token tensors ([1, N, D]) are remembered, so
     the shapes ONNX infers after them read as tokens."""
@@ -513,11 +567,9 @@ class _Walk:
         for info in list(graph.value_info) + list(graph.input) + list(graph.output):
             self.dims[info.name] = _dims(info.type)
         self.consts: dict[str, list] = {t.name: list(t.dims) for t in graph.initializer}
-        # initializers, and Identity copies of them (the exporter shares equal tensors)
-        self.params: set[str] = set(self.consts)
-        for node in graph.node:
-            if node.op_type in ("Identity", "Transpose") and node.input[0] in self.params:
-                self.params.add(node.output[0])
+        # the learned tensors (``learned``): what each kind counts as parameters
+        self.params: set[str] = learned(graph)
+        self.derived = _derived(graph, self.params)
         # tensors held channels-last: [1, H, W, C] views of costcalc's C x H x W tensors
         self.nhwc = _channels_last(graph, self.dims, self.attrs)
         self.values: dict[str, list] = {}
@@ -565,11 +617,16 @@ class _Walk:
         graph = self.model.graph
         first = None
         for name, dims in _graph_inputs(self.model):
-            shape = _shape(dims)
+            shape = _shape(dims) if len(dims) >= 2 else None
             if shape is None:
                 raise SpecError(f"input {name!r} of shape {dims} is not a batch-1 tensor of "
-                                "rank 2 to 4", self.path)
+                                "rank 2 to 4 (a vector [1, C], tokens [1, N, D] or a map "
+                                "[1, C, H, W])", self.path)
+            if len(dims) == 3:
+                shape = Shape(dims[2], dims[1], 1)
             self.tensors[name] = self.builder.input(shape)
+            if len(dims) == 3:
+                self.token_input(name)
             first = first or shape
         if first is None:
             raise SpecError("the model has no input", self.path)
@@ -586,6 +643,16 @@ class _Walk:
             result.output_names = [label for label, _ in outputs]  # several outputs
             result.outputs = [index for _, index in outputs]
         return result
+
+    def token_input(self, name: str) -> None:
+        """An input [1, N, D] is a sequence of N tokens of width D (a transformer encoder without
+        its patch embedding): the D x N x 1 input read as tokens by a free ``to_tokens`` view,
+        so that a spec writes it the same way (``input: [D, N, 1]``, then ``to_tokens``)."""
+        row = "tokens"
+        while row in self.names:
+            row += "_"
+        self.names.add(row)
+        self.tensors[name] = self.builder.call("to_tokens", self.tensors[name], row)
 
     def notes(self) -> list[str]:
         notes = []
@@ -719,11 +786,17 @@ class _Walk:
         name = self.unique(first)
         x = self.tensors[match.x]
         fields = dict(match.fields)
-        if match.kind == "layer_norm":
-            if not self.is_channel_axis(match.x, match.axes[0]):
+        if match.kind == "layer_norm" and match.fields.get("over") == "all":
+            if match.x in self.nhwc or x.shape.tokens:
                 return self.unknown_op(first, f"a LayerNorm written as ReduceMean ... Sqrt, Div "
-                                              f"over axis {match.axes[0]}: only over the "
-                                              "channels has a layer kind", name)
+                                              f"over axes {match.axes} of a channels-last map "
+                                              "or tokens has no layer kind", name)
+        elif match.kind == "layer_norm":
+            if len(match.axes) != 1 or not self.is_channel_axis(match.x, match.axes[0]):
+                return self.unknown_op(first, f"a LayerNorm written as ReduceMean ... Sqrt, Div "
+                                              f"over axis {', '.join(map(str, match.axes))}: "
+                                              "only over the channels or over all of C, H and "
+                                              "W has a layer kind", name)
             fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
         if match.kind == "attention" and not x.shape.tokens:
             return self.unknown_op(first, f"an attention over a {x.shape.text()} tensor that "
@@ -836,11 +909,13 @@ class _Walk:
             raise self.error(node, f"kernel {kernel}, strides {strides}, dilations {dilations}: "
                                    "costcalc's conv is square")
         padding = self.padding(node, attrs, kernel[0], strides[0], dilations[0])
-        bias = len(node.input) > 2 and bool(node.input[2])
+        bias = len(node.input) > 2 and node.input[2] in self.params
         bn = False
         y_name = node.output[0]
         reader = self.only_reader(y_name)
-        if reader is not None and reader.op_type == "BatchNormalization":
+        if reader is not None and reader.op_type == "BatchNormalization" and \
+                self.norm_affine(reader, out) == (True, True):
+            # (a BN without learned scale and shift stays a row of its own, ``affine: false``)
             bn, y_name = True, reader.output[0]
             self.done.add(id(reader))
         fn, y_name = self.follow(y_name)
@@ -872,8 +947,33 @@ class _Walk:
         raise self.error(node, f"asymmetric pads {pads} that are not SAME padding")
 
     def op_BatchNormalization(self, node, name):
-        y = self.builder.call("bn", self.tensors[node.input[0]], name)
+        x = self.tensors[node.input[0]]
+        affine, _ = self.norm_affine(node, x.shape.c)
+        y = self.builder.call("bn", x, name, affine=affine)
         self.tensors[node.output[0]] = y
+
+    def norm_affine(self, node, pairs, scale_only: bool = False) -> tuple[bool, bool]:
+        """(affine, shift) of a norm from which of its scale and bias inputs (1 and 2) are
+        learned: torch writes a norm without affine parameters with Constant ones and zeros, and
+        nn.LayerNorm(bias=False) with a Constant zero bias. Each learned one must hold ``pairs``
+        values; a shift without a scale (or, unless ``scale_only``, a scale without a shift)
+        has no layer kind."""
+        names = [node.input[i] if len(node.input) > i else "" for i in (1, 2)]
+        for n in names:
+            if n in self.derived:
+                raise self.error(node, f"{n!r} is computed from learned tensors by "
+                                       f"{self.producers[n].op_type}: no layer kind counts "
+                                       "their parameters")
+        scale, shift = (n in self.params for n in names)
+        for n in names:
+            if n in self.params and math.prod(self.consts.get(n, [0])) != pairs:
+                raise self.error(node, f"a learned {n!r} of shape {self.consts.get(n)}: the norm "
+                                       f"has {pairs} values per scale and per shift")
+        if shift and not scale or scale and not shift and not scale_only:
+            raise self.error(node, f"a learned {'shift' if shift else 'scale'} without a "
+                                   f"learned {'scale' if shift else 'shift'}: no layer kind "
+                                   "counts it")
+        return scale, shift
 
     def op_Gemm(self, node, name):
         attrs = self.attrs(node)
@@ -883,7 +983,9 @@ class _Walk:
         if weight is None or len(weight) != 2:
             raise self.error(node, "needs a 2-d weight initializer B")
         out = weight[0] if attrs.get("transB", 0) else weight[1]
-        bias = len(node.input) > 2 and bool(node.input[2]) and attrs.get("beta", 1.0) != 0
+        # a learned C (a constant one, or C times beta = 0, adds no parameters)
+        bias = len(node.input) > 2 and node.input[2] in self.params and \
+            attrs.get("beta", 1.0) != 0
         self.linear(node, name, out, bias)
 
     def op_MatMul(self, node, name):
@@ -1001,6 +1103,12 @@ class _Walk:
             inputs = (ta, tb)
         else:
             inputs = (self.tensors[a if self.is_tensor(a) else b],)
+            if shape == inputs[0].shape:
+                # x + c, x * c with a constant c (not learned): one op per element, no params
+                kind = "bias" if key == q.ADD else "layer_scale"
+                self.tensors[node.output[0]] = self.builder.call(kind, inputs[0], name,
+                                                                 learned=False)
+                return
         kind = "add" if key == q.ADD else "scale"
         y = self.builder.add_node(name, kind, inputs, shape, {key: shape.elements},
                                   op=node.op_type, op_class="other", input=inputs[0].shape)
@@ -1014,7 +1122,7 @@ class _Walk:
         return self.builder.call("multiply", [x, gate], name)
 
     def op_Add(self, node, name):
-        if not self.pos_embed(node, name):
+        if not self.pos_embed(node, name) and not self.learned_operand(node, name, "bias"):
             self.binary(node, name, q.ADD)
 
     def pos_embed(self, node, name) -> bool:
@@ -1040,35 +1148,49 @@ class _Walk:
         self.tensors[y_name] = add_merge(self.builder, inputs, name, act=fn)
 
     def op_Sub(self, node, name):
-        self.binary(node, name, q.ADD)
+        if not self.learned_operand(node, name, "bias"):
+            self.binary(node, name, q.ADD)
 
     def op_Mul(self, node, name):
-        if not self.layer_scale(node, name):
+        if not self.learned_operand(node, name, "layer_scale"):
             self.binary(node, name, q.MUL)
 
-    def layer_scale(self, node, name) -> bool:
-        """Mul of an activation by a learned per-channel initializer (C x 1 x 1, or C on a
-        channels-last map): ``layer_scale``, whose C gammas are parameters (ConvNeXt)."""
+    def learned_operand(self, node, name, kind: str) -> bool:
+        """An activation and a learned tensor (``learned``) in an element-wise op: one value per
+        channel (C x 1 x 1, or C on a channels-last map, tokens or a vector) is a ``bias`` (Add,
+        Sub) or a ``layer_scale`` (Mul, Div: ConvNeXt's gammas), whose C values are parameters.
+        A learned tensor of another shape is an error naming the node, never a free
+        element-wise op."""
         if len(node.input) != 2:
             return False
-        for x, gamma in (node.input, node.input[::-1]):
-            if not self.is_tensor(x) or gamma not in self.params:
+        for x, param in (node.input, node.input[::-1]):
+            if self.is_tensor(x) and param in self.derived:
+                self.unknown_op(node, f"{node.op_type} of {param!r}, computed from learned "
+                                      f"tensors by {self.producers[param].op_type}: no layer "
+                                      "kind counts their parameters", name)
+                return True
+            if not self.is_tensor(x) or param not in self.params:
                 continue
-            dims = list(self.consts.get(gamma, []))
+            dims = list(self.consts.get(param, []))
             while dims and dims[0] == 1:
                 dims.pop(0)
             c = self.tensors[x].shape.c
             rank = len(self.dims.get(x, []))
             wanted = [c] if x in self.nhwc or x in self.tokens or rank == 2 else [c, 1, 1]
-            if c > 1 and dims == wanted:
-                y = self.builder.call("layer_scale", self.tensors[x], name)
-                self.check(node, y)
-                self.tensors[node.output[0]] = y
+            if dims != wanted:
+                self.unknown_op(node, f"{node.op_type} of a learned tensor {param!r} of shape "
+                                      f"{self.consts.get(param)}: only one value per channel "
+                                      f"({'x'.join(map(str, wanted))}) has a layer kind ({kind})",
+                                name)
                 return True
+            y = self.builder.call(kind, self.tensors[x], name)
+            self.check(node, y)
+            self.tensors[node.output[0]] = y
+            return True
         return False
 
     def op_Div(self, node, name):
-        if not self.gelu_erf(node, name):
+        if not self.gelu_erf(node, name) and not self.learned_operand(node, name, "layer_scale"):
             self.binary(node, name, q.MUL)
 
     def constant(self, name: str, wanted: float) -> bool:
@@ -1176,6 +1298,10 @@ class _Walk:
         Unsqueeze that leave C x H x W as it was ([1, C, 1, 1] -> [1, C]) only rename the tensor:
         no row, as a spec writes no layer for them."""
         x = self.tensors[node.input[0]]
+        if x.shape.tokens and len(self.dims.get(node.output[0], [])) == 3:
+            # [1, N, D] tokens transposed or regrouped to [1, a, b]: a rows of width b, as
+            # tokens (K^T of a matmul on tokens)
+            self.tokens.add(node.output[0])
         shape = self.out_shape(node)
         if node.op_type in VIEWS and node.op_type != "Flatten" and shape == x.shape:
             self.tensors[node.output[0]] = x
@@ -1338,21 +1464,28 @@ class _Walk:
     def op_LayerNormalization(self, node, name):
         axis = self.attrs(node).get("axis", -1)
         rank = len(self.dims.get(node.input[0], []))
-        affine = len(node.input) > 2 and bool(node.input[2])
+        x = self.tensors[node.input[0]]
         channels_last = node.input[0] in self.nhwc
+        fields = {}
         if (rank == 2 or channels_last or node.input[0] in self.tokens) and \
                 self.channel_axis(node, axis):
             # a [1, C] vector, or each position of a channels-last map (nn.LayerNorm after a
             # permute, as in ConvNeXt's blocks): normalised over its C values, one row
-            x = self.tensors[node.input[0]]
-            y = self.builder.call("layer_norm", x, name, affine=affine,
-                                  channels_last=channels_last)
-            self.check(node, y)
-            self.tensors[node.output[0]] = y
-            return
-        self.unknown_op(node, f"LayerNormalization over axes {axis}.. of a rank-{rank} tensor: "
-                              "only over the channels (a [1, C] vector, a channels-last map, or "
-                              "NCHW permuted to NHWC and back) has a layer kind", name)
+            pairs = x.shape.c
+        elif rank == 4 and not channels_last and axis in (1, -3):
+            # over C, H and W together (nn.LayerNorm([C, H, W])): a scale and shift per element
+            pairs, fields = x.shape.elements, {"over": "all"}
+        else:
+            return self.unknown_op(node, f"LayerNormalization over axes {axis}.. of a rank-{rank} "
+                                         "tensor: only over the channels (a [1, C] vector, "
+                                         "tokens, a channels-last map, or NCHW permuted to NHWC "
+                                         "and back) or over all of C, H and W (axis 1) has a "
+                                         "layer kind", name)
+        affine, shift = self.norm_affine(node, pairs, scale_only=True)
+        y = self.builder.call("layer_norm", x, name, affine=affine, bias=shift or not affine,
+                              channels_last=channels_last, **fields)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
 
     def layer_norm_2d(self, node, transpose_name: str) -> bool:
         """Transpose(0,2,3,1) -> LayerNormalization(last axis) -> Transpose(0,3,1,2), each the
@@ -1368,11 +1501,11 @@ class _Walk:
                 self.attrs(back).get("perm") != [0, 3, 1, 2]:
             return False
         x = self.tensors[node.input[0]]
-        affine = len(norm.input) > 2 and bool(norm.input[2])
+        affine, shift = self.norm_affine(norm, x.shape.c, scale_only=True)
         self.done.update((id(norm), id(back)))
         self.names.discard(transpose_name)  # the row takes the norm's name, not the Transpose's
         name = self.unique(norm)
-        y = self.builder.call("layer_norm", x, name, affine=affine)
+        y = self.builder.call("layer_norm", x, name, affine=affine, bias=shift or not affine)
         self.check(back, y)
         self.tensors[back.output[0]] = y
         return True
@@ -1388,14 +1521,18 @@ class _Walk:
         if scale is None or math.prod(scale) != wanted:
             raise self.error(node, f"a scale of shape {scale}: GroupNormalization at opset "
                                    f"{self.opset} has one per {per} ({wanted})")
-        y = self.builder.call("group_norm", x, name, groups=groups, affine=True,
+        affine, _ = self.norm_affine(node, wanted)
+        y = self.builder.call("group_norm", x, name, groups=groups, affine=affine,
                               affine_per="channel" if groups == x.shape.c else per)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 
     def op_InstanceNormalization(self, node, name):
-        # scale and B are required inputs: the file always holds 2C parameters
-        y = self.builder.call("instance_norm", self.tensors[node.input[0]], name, affine=True)
+        # scale and B are required inputs: learned (nn.InstanceNorm2d(affine=True)) or Constant
+        # ones and zeros (affine=False, as torch writes it)
+        x = self.tensors[node.input[0]]
+        affine, _ = self.norm_affine(node, x.shape.c)
+        y = self.builder.call("instance_norm", x, name, affine=affine)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 
@@ -1438,7 +1575,7 @@ class _Walk:
                                          f"output_padding {extra}: costcalc's conv_transpose "
                                          "is square with symmetric pads (no auto_pad or "
                                          "output_shape)", name)
-        bias = len(node.input) > 2 and bool(node.input[2])
+        bias = len(node.input) > 2 and node.input[2] in self.params
         fn, y_name = self.follow(node.output[0])
         y = self.builder.call("conv_transpose", x, name, out=per_group * groups,
                               kernel=kernel[0], stride=strides[0], padding=pads[0],

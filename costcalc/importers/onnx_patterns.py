@@ -105,6 +105,7 @@ def find(graph, value, attrs, params: set[str], dims: dict, consts: dict) -> dic
     for node in graph.node:
         found = _gelu_tanh(g, node) if node.op_type == "Tanh" else \
             _layer_norm(g, node) if node.op_type == "Sqrt" else \
+            _group_norm(g, node) if node.op_type == "InstanceNormalization" else \
             _attention(g, node) if node.op_type == "Softmax" else None
         if found is not None:
             first = min(found.nodes, key=lambda n: g.order[id(n)])
@@ -186,20 +187,64 @@ def _layer_norm(g: _Graph, sqrt) -> Match | None:
     mean = g.made(m_name, "ReduceMean")
     divide = g.only_reader(sqrt.output[0], "Div")
     axes = g.axes(variance)
+    dims = g.dims.get(x) or [0]
+    # over C, H and W of a map together: nn.LayerNorm([C, H, W]) below opset 17
+    whole = axes is not None and len(dims) == 4 and sorted(a % 4 for a in axes) == [1, 2, 3]
     if mean is None or mean.input[0] != x or divide is None or \
             list(divide.input) != [centred.output[0], sqrt.output[0]] or \
             {id(n) for n in g.readers.get(centred.output[0], [])} != {id(power), id(divide)} or \
-            axes is None or len(axes) != 1 or g.axes(mean) != axes:
+            not axes or g.axes(mean) != axes or \
+            not all(-len(dims) <= a < len(dims) and isinstance(dims[a], int) for a in axes):
         return None
     nodes = [mean, centred, power, variance, eps, sqrt, divide]
-    out, affine = divide.output[0], False
+    out, fields = divide.output[0], {"affine": False}
+    size = math.prod(dims[a] for a in axes)  # (the walk refuses axes it has no kind for)
     weight = g.only_reader(out, "Mul")
-    bias = g.only_reader(weight.output[0], "Add") if weight is not None else None
-    if bias is not None and g.other(weight, out) in g.params and \
-            g.other(bias, weight.output[0]) in g.params:
-        nodes += [weight, bias]
-        out, affine = bias.output[0], True
-    return Match("layer_norm", x, out, nodes, {"affine": affine}, axes)
+    if weight is not None and _learned_vector(g, g.other(weight, out), size):
+        # times a learned weight (nn.LayerNorm), then plus a learned bias unless bias=False
+        nodes.append(weight)
+        out, fields = weight.output[0], {"affine": True, "bias": False}
+        bias = g.only_reader(out, "Add")
+        if bias is not None and _learned_vector(g, g.other(bias, out), size):
+            nodes.append(bias)
+            out, fields = bias.output[0], {"affine": True}
+    if whole:
+        fields["over"] = "all"
+    return Match("layer_norm", x, out, nodes, fields, axes)
+
+
+def _learned_vector(g: _Graph, name: str | None, size) -> bool:
+    """Whether ``name`` is a learned tensor of ``size`` values (one per normalised channel)."""
+    return name in g.params and math.prod(g.consts.get(name, [0])) == size
+
+
+def _group_norm(g: _Graph, norm) -> Match | None:
+    """Reshape [1, C, H, W] -> [1, G, C H W / G], InstanceNormalization with constant scale and
+    bias, Reshape back, then times and plus a per-channel tensor: nn.GroupNorm(G, C) as torch
+    writes it at every opset (learned weight and bias, or constant ones and zeros without
+    affine). GroupNorm(1, C) normalises over C, H and W together."""
+    split = g.made(norm.input[0], "Reshape")
+    back = g.only_reader(norm.output[0], "Reshape")
+    if split is None or back is None or any(n in g.params for n in norm.input[1:]):
+        return None
+    x = split.input[0]
+    dims, grouped = g.dims.get(x, []), g.dims.get(norm.input[0], [])
+    if len(dims) != 4 or len(grouped) != 3 or g.dims.get(back.output[0]) != dims or \
+            not all(isinstance(d, int) and d > 0 for d in dims + grouped) or \
+            dims[1] % grouped[1] or grouped[2] * grouped[1] != math.prod(dims[1:]):
+        return None
+    nodes, out, affine = [split, norm, back], back.output[0], False
+    scale = g.only_reader(out, "Mul")
+    shift = g.only_reader(scale.output[0], "Add") if scale is not None else None
+    operands = [g.other(scale, out), g.other(shift, scale.output[0])] if shift else []
+    per_channel = [d for d in (g.consts.get(n) or g.dims.get(n) for n in operands)
+                   if d is not None and [v for v in d if v != 1] in ([dims[1]], [])
+                   and len(d) in (3, 4) and d[-2:] == [1, 1]]
+    learned = [n in g.params for n in operands]
+    if len(per_channel) == 2 and len(set(learned)) == 1:
+        nodes += [scale, shift]
+        out, affine = shift.output[0], learned[0]
+    return Match("group_norm", x, out, nodes, {"groups": grouped[1], "affine": affine})
 
 
 # Ops an attention's exporter puts between its matmuls and projections that only move, pick or

@@ -19,7 +19,7 @@ from costcalc.graph.registry import kind_named
 from costcalc.graph.units import out_size
 
 CONVS = ("conv", "dwconv", "pwconv")
-MERGES = ("add", "concat", "scale")
+MERGES = ("add", "concat", "scale", "matmul")
 GROUP = "_group"  # the report block an entry came from (not written)
 
 
@@ -100,7 +100,7 @@ class _Writer:
 
     def flat(self, graph: Graph) -> tuple[list[dict], list[str]]:
         """Every node as one named entry with ``from:`` where it does not read the entry before
-        it; merges read their inputs by name (SE scaling as a broadcast ``multiply``). The
+        it; merges read their inputs by name (SE scaling as a ``scale`` of two). The
         outputs are listed when they are not just the last node."""
         names: dict[int, str] = {-1: "input"}
         used = {"input"}
@@ -126,8 +126,12 @@ class _Writer:
                     entry["from"] = sources[0]
                 entries.append(entry)
             elif node.kind in MERGES + ("multiply",):
-                kind = "multiply" if node.kind == "scale" else node.kind
-                entries.append({"name": name, "kind": kind, "from": sources})
+                if len(node.inputs) < 2:  # a constant broadcast into a larger tensor
+                    raise _NoForm(f"node {node.name!r} ({node.info.get('op', node.kind)} of one "
+                                  f"tensor, output {node.shape.text()}) has no spec form")
+                kind = node.kind
+                entries.append({"name": name, "kind": kind, "from": sources,
+                                **({"operator": True} if node.info.get("operator") else {})})
                 act = node.info.get("act", "none")
                 if act not in (None, "none"):  # the activation after the add, as its own entry
                     name = f"{name}_{act}"
@@ -142,7 +146,12 @@ class _Writer:
                 entries.append(entry)
             names[index] = name
             last = index
-        outputs = [names[i] for i in graph.output_indices()]
+        # a node nothing reads (an unused output of an exporter's Split) is built only when
+        # the spec lists it as an output (a spec leaves out what no output needs)
+        ends = graph.output_indices()
+        ends += [i for i in range(len(self.nodes)) if i not in self.readers and i not in ends
+                 and i not in skipped]
+        outputs = [names[i] for i in ends]
         return entries, outputs if graph.outputs or len(outputs) > 1 else []
 
     def se_gates(self) -> dict[int, list[int]]:
@@ -198,6 +207,9 @@ class _Writer:
             return _with_act(entry, act)
         if node.kind == "scale" and len(branches) == 2 and not branches[0]:
             return self.se(node, branches[1])
+        if node.kind == "matmul" and len(branches) == 2 and not node.info.get("operator"):
+            # first @ second, as the spec writes a matmul of two activations
+            return {"kind": "parallel", "merge": "matmul", "branches": branches}
         raise _NoForm(f"node {node.name!r} ({node.kind}) has no spec form here")
 
     def se(self, node: Node, gate: list) -> dict:
@@ -245,12 +257,15 @@ class _Writer:
                       "bias": info["bias"], "bn": info["bn"], "act": info["act"]}
             return _entry(node, kind, fields)
         if kind in ("layer_norm", "group_norm", "instance_norm", "gelu"):
-            names = {"layer_norm": ("affine", "channels_last"), "group_norm": ("groups", "affine", "affine_per"),
+            names = {"layer_norm": ("affine", "bias", "channels_last", "over"),
+                     "group_norm": ("groups", "affine", "affine_per"),
                      "instance_norm": ("affine",), "gelu": ("approximate",)}[kind]
             return _entry(node, kind, {key: info[key] for key in names} | _call(info))
         if kind == "softmax":
             return _entry(node, kind, _call(info))
-        if kind in ("layer_scale", "to_tokens", "class_token", "pos_embed"):
+        if kind in ("layer_scale", "bias"):
+            return _entry(node, kind, {"learned": info.get("learned", True)})
+        if kind in ("to_tokens", "class_token", "pos_embed"):
             return _entry(node, kind, {})
         if kind == "take_token":
             # which token is taken changes no count; the class token (0) is written
@@ -272,7 +287,9 @@ class _Writer:
                                        "per_position": info.get("per_position", False)})
         if kind == "activation":
             return _entry(node, kind, {"fn": info["act"]} | _call(info))
-        if kind in ("bn", "dropout"):
+        if kind == "bn":
+            return _entry(node, kind, {"affine": info.get("affine", True)})
+        if kind == "dropout":
             return _entry(node, kind, {})
         if kind == "global_avg_pool":
             return _entry(node, kind, {"functional": _pool_call(node)})
@@ -284,8 +301,13 @@ class _Writer:
             return _entry(node, kind, {"size": node.shape.h} | _call(info))
         if kind == "flatten" and tuple(node.shape) == (source.elements, 1, 1):
             return _entry(node, kind, {})
-        if kind == "identity" and node.shape == source:
-            return _entry(node, kind, {})
+        if kind == "identity" and node.shape.elements == source.elements:
+            # the same values, read as the shape the exporter's Reshape or Transpose gave them
+            fields = dict(zip(("channels", "height", "width"), node.shape))
+            layout = "same" if node.shape.tokens == source.tokens else \
+                "tokens" if node.shape.tokens else "map"
+            return _entry(node, kind, {k: v for k, v in fields.items()
+                                       if v != getattr(source, k[0])} | {"layout": layout})
         if kind == "channel_shuffle":
             # the group count does not change any count; the smallest that divides C is written
             groups = next(g for g in range(2, node.shape.c + 1) if node.shape.c % g == 0) \

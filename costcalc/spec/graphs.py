@@ -27,7 +27,8 @@ BACKBONE = "backbone"  # prefix of a backbone's node names in the head's graph
 GRAPH_KEYS = ("outputs", "taps", "backbone", "notes")
 BACKBONE_KEYS = ("model", "set")
 MAX_BACKBONE_NESTING = 8  # backbones of backbones; a spec naming itself would never end
-MERGE_KINDS = ("add", "concat", "multiply")  # internal kinds usable as entries with a from list
+# internal kinds usable as entries with a from list (scale: x times a C x 1 x 1 gate)
+MERGE_KINDS = ("add", "concat", "multiply", "matmul", "scale")
 SHOWN_PRUNED = 8  # pruned layers named in the report's note
 
 
@@ -142,15 +143,15 @@ def literal_names(layers: Any, blocks: dict) -> list[str]:
 
 def source_names(raw: Any, key: str, merge: bool) -> list[tuple[str, int]]:
     """``from``'s names (with their index for positions): one for a layer, two or more for a
-    merge (add, concat, multiply); ValueError with the message when malformed."""
+    merge (add, concat, multiply, matmul, scale); ValueError with the message when malformed."""
     if merge:
         if not isinstance(raw, list) or len(raw) < 2 or \
                 not all(isinstance(item, str) and item for item in raw):
             raise ValueError(f"'{key}' of a merge must be a list of two or more tensor names")
         return [(item, index) for index, item in enumerate(raw)]
     if not isinstance(raw, str) or not raw:
-        raise ValueError(f"'{key}' must be one tensor name (a list only for add, concat and "
-                         "multiply)")
+        raise ValueError(f"'{key}' must be one tensor name (a list only for add, concat, "
+                         "multiply, matmul and scale)")
     return [(raw, -1)]
 
 

@@ -35,8 +35,8 @@ ENTRY_KEYS = {  # the keys of every layer entry, besides its kind's fields
     "repeat": "build the entry this many times in a row (0 removes it); the first repeat "
               "keeps its stride",
     "role": "the part the entry plays in its enclosing block",
-    "from": "the input: a named entry, node or tap (a list of them for add, concat, multiply) "
-            "instead of the previous output",
+    "from": "the input: a named entry, node or tap (a list of them for add, concat, multiply, "
+            "matmul, scale) instead of the previous output",
     "shares": "the name of an earlier entry whose weights this one reuses (counted once)",
 }
 # Fields that decide the graph's structure in code (how many entries, which channels): a

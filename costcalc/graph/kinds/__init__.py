@@ -45,6 +45,7 @@ MODULES = (
     "matmul",
     "scale",
     "layer_scale",
+    "bias",
     "class_token",
     "pos_embed",
     "se",
