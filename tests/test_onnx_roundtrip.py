@@ -21,10 +21,7 @@ ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
 
 # Zoo models built from kinds the importer does not map yet: named here so the gap is visible,
 # not silently skipped.
-NOT_YET_IMPORTABLE = {"swin_t",  # Swin's windowed attention, its window partition and shifts
-                      # the same windowed attention (block and grid partitions), and Tanh
-                      "maxvit_t",
-                      # F.interpolate reads back as an nn.Upsample module (ONNX's Resize does
+NOT_YET_IMPORTABLE = {# F.interpolate reads back as an nn.Upsample module (ONNX's Resize does
                       # not say which): the tools that count them differently would differ
                       "lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
                       # and the RPN head's shared weights read back as three sets
@@ -41,8 +38,9 @@ def variants():
         widths = [None] + (["0.5"] if "alpha" in spec.parameters else
                            ["0.5"] if "width_mult" in spec.parameters else [])
         for width in widths:
-            # VGG's adaptive 7x7 pool is an AveragePool only where 7 divides its input side
-            for res in (("224", "448") if model == "vgg16" else ("224", "160")):
+            # VGG's adaptive 7x7 pool is an AveragePool only where 7 divides its input side;
+            # MaxViT's partitions (as torchvision's) need stage grids that are multiples of 7
+            for res in (("224", "448") if model in ("vgg16", "maxvit_t") else ("224", "160")):
                 yield model, width, res
 
 
