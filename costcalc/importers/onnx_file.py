@@ -664,6 +664,8 @@ class _Walk:
                                               f"over axis {match.axes[0]}: only over the "
                                               "channels has a layer kind", name)
             fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
+        if match.kind == "unknown":  # a layer's structure, in a form its kind does not count
+            return self.unknown_region(first, match, name)
         if match.kind in ("attention", "patch_merging", "to_map") and not x.shape.tokens:
             return self.unknown_op(first, f"{'an' if match.kind == 'attention' else 'a'} "
                                           f"{match.kind} over a {x.shape.text()} tensor that "
@@ -686,6 +688,24 @@ class _Walk:
             raise self.error(first, f"costcalc's shape {y.shape.text()} differs from the "
                                     f"inferred {expected.text() if expected else None}")
         self.tensors[match.out] = y
+
+    def unknown_region(self, first, match, name: str) -> None:
+        """An error naming the region's first node, or with --allow-unknown one zero row for
+        the whole region."""
+        if not self.allow_unknown:
+            raise self.error(first, match.fields["why"] + " (--allow-unknown counts it as a "
+                                                          "named zero-cost row)")
+        self.done.update(id(n) for n in match.nodes)
+        x = self.tensors[match.x]
+        if x.shape.tokens:
+            self.tokens.add(match.out)
+        shape = self.out_shape(self.producers[match.out])
+        if _same(x.shape, shape):  # tokens keep their grid
+            shape = x.shape
+        self.tensors[match.out] = self.builder.add_node(
+            name, "unknown", (x,), shape, {}, op=first.op_type, op_class="other",
+            input=x.shape)
+        self.unknown.append(f"{name} ({first.op_type}: {match.fields['why']})")
 
     def permuted_around(self, match) -> bool:
         """Whether a match is the whole of what lies between Transpose(0, 2, 3, 1) and

@@ -127,7 +127,7 @@ def _window_attention(g: _Graph, softmax) -> Match | None:
     region += [scores, context]
     keys = scores_dims[-1]
     window = math.isqrt(keys)
-    if window * window != keys or scores_dims[-2] != keys or not adds:
+    if window * window != keys or scores_dims[-2] != keys:
         return None
     projections: list = []
     for start in (scores.input[0], scores.input[1], context.input[1]):
@@ -136,29 +136,34 @@ def _window_attention(g: _Graph, softmax) -> Match | None:
             return None
         if found not in projections:
             projections.append(found)
-    if len(projections) != 1:  # one packed Q, K, V projection, as torchvision writes both
-        return None
     qkv = projections[0]
     x, shift = _back_to_tokens(g, qkv.input[0], region)
     x_dims = _static(g, x) if x else None
-    weight = g.consts.get(qkv.input[1], [])
-    if x_dims is None or len(x_dims) not in (3, 4) or x_dims[0] != 1 or len(weight) != 2:
+    if x_dims is None or len(x_dims) not in (3, 4) or x_dims[0] != 1:
         return None
     d = x_dims[-1]
-    head = (_static(g, scores.input[0]) or [0])[-1]
-    if sorted(weight) != [d, 3 * d] or not head or d % head:
-        return None
-    heads = d // head
     out, proj = _forward_to_tokens(g, context.output[0], region, x_dims)
-    if out is None or math.prod(g.consts.get(proj.input[1], [0])) != d * d:
+    if out is None:
         return None
-    if not _bias_table(g, adds, region, window, heads):
-        return None
-    # the file's additive terms: the bias table, and the shift mask exactly when rolled
-    if len(adds) != 1 + (shift > 0):
-        return None
-    if not _closed(g, region, out):
-        return None
+    # the structure is a window attention's: what the kind does not describe is an error
+    head = (_static(g, scores.input[0]) or [0])[-1]
+    heads = d // head if head and not d % head else 0
+    table = (2 * window - 1) ** 2
+    why = "Q, K and V from separate projections" if len(projections) != 1 else \
+        f"a projection of weight {g.consts.get(qkv.input[1])} for width {d}" if \
+        sorted(g.consts.get(qkv.input[1], [])) != [d, 3 * d] or \
+        math.prod(g.consts.get(proj.input[1], [0])) != d * d else \
+        f"heads of {head} values that do not divide the width {d}" if not heads else \
+        f"no relative position bias table ({table} x {heads} values) added to the scores" if \
+        not adds or not _bias_table(g, adds, window, heads) else \
+        "rolled (shifted) windows without a mask added to the scores" if \
+        shift and len(adds) < 2 else \
+        f"{len(adds)} terms added to the scores (the bias table, and a mask when shifted)" if \
+        len(adds) != 1 + (shift > 0) else \
+        "values inside it read elsewhere" if not _closed(g, region, out) else None
+    if why:
+        return WindowMatch("unknown", x, out, region, {"why": f"a window attention with {why}: "
+                                                              "not the attention kind's form"})
     qkv_out = _bias(g, qkv)
     qkv_out = qkv_out.output[0] if qkv_out is not None and not isinstance(qkv_out, str) \
         else qkv.output[0]
@@ -287,7 +292,7 @@ def _forward_to_tokens(g: _Graph, name: str, region: list, x_dims: list) -> tupl
     return name, proj
 
 
-def _bias_table(g: _Graph, adds: list, region: list, window: int, heads: int) -> bool:
+def _bias_table(g: _Graph, adds: list, window: int, heads: int) -> bool:
     """Whether the first additive term is a relative position bias: gathered from a learned
     table of (2M - 1)^2 x H values (the attention kind counts those parameters)."""
     table = [(2 * window - 1) ** 2, heads]
@@ -361,18 +366,26 @@ def _patch_merging(g: _Graph, concat) -> Match | None:
         nodes.append(pad)
         x = pad.input[0]
     x_dims = _static(g, x)
+    if x_dims is None or len(x_dims) != 4 or dims[-1] != 4 * x_dims[-1] or \
+            dims[1:3] != [-(-x_dims[1] // 2), -(-x_dims[2] // 2)] or \
+            not _closed(g, nodes, concat.output[0]):
+        return None
+    # the 2 x 2 neighbours merged: what follows must be the kind's norm and reduction
     norm = _only(g, concat.output[0], ("LayerNormalization",))
     reduction = _only(g, norm.output[0], ("MatMul",)) if norm is not None else None
-    if x_dims is None or len(x_dims) != 4 or dims[-1] != 4 * x_dims[-1] or \
-            dims[1:3] != [-(-x_dims[1] // 2), -(-x_dims[2] // 2)] or reduction is None or \
-            g.attrs(norm).get("axis", -1) not in (-1, 3) or len(norm.input) < 3 or \
-            not norm.input[2] or not _is_projection(g, reduction) or \
-            reduction.input[0] != norm.output[0] or _bias(g, reduction) is not None or \
-            sorted(g.consts.get(reduction.input[1], [])) != [2 * x_dims[-1], 4 * x_dims[-1]]:
-        return None
+    c = x_dims[-1]
+    why = "no affine LayerNormalization over the merged 4C values" if norm is None or \
+        g.attrs(norm).get("axis", -1) not in (-1, 3) or len(norm.input) < 3 or \
+        not norm.input[2] else \
+        "no MatMul 4C -> 2C after its LayerNormalization" if reduction is None or \
+        not _is_projection(g, reduction) or reduction.input[0] != norm.output[0] or \
+        sorted(g.consts.get(reduction.input[1], [])) != [2 * c, 4 * c] else \
+        "a bias on its reduction" if _bias(g, reduction) is not None else None
+    if why:
+        return WindowMatch("unknown", x, concat.output[0], nodes,
+                           {"why": f"a patch merging with {why}: not the patch_merging "
+                                   "kind's form"})
     nodes += [norm, reduction]
-    if not _closed(g, nodes, reduction.output[0]):
-        return None
     return Match("patch_merging", x, reduction.output[0], nodes)
 
 

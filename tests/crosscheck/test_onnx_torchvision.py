@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason="the ONNX cross-check need
                                 f"{', '.join(NEEDED)}; missing: {', '.join(MISSING)}")
 
 MODELS = ("mobilenet_v2", "mobilenet_v3_large", "resnet18", "efficientnet_b0", "convnext_tiny",
-          "lraspp_mobilenet_v3_large", "ssdlite320_mobilenet_v3_large", "vit_b_16")
+          "lraspp_mobilenet_v3_large", "ssdlite320_mobilenet_v3_large", "vit_b_16", "swin_t",
+          "maxvit_t")
 # Input side per model (224 unless named): SSDlite's backbone and head at their 320.
 SIDE = {"ssdlite320_mobilenet_v3_large": 320}
 
@@ -151,7 +152,8 @@ def test_onnx_tool_profile_reproduces_onnx_tool_on_the_same_file(tools, name):
 ZOO = {"mobilenet_v2": ("v2", {"flavor": "torchvision"}),
        "mobilenet_v3_large": ("v3-large", {"flavor": "torchvision"}),
        "resnet18": ("resnet18", {}), "efficientnet_b0": ("efficientnet_b0", {}),
-       "convnext_tiny": ("convnext_tiny", {}), "vit_b_16": ("vit_b_16", {})}
+       "convnext_tiny": ("convnext_tiny", {}), "vit_b_16": ("vit_b_16", {}),
+       "swin_t": ("swin_t", {}), "maxvit_t": ("maxvit_t", {})}
 # torchvision's v2 pools with F.adaptive_avg_pool2d, a function call that hook-based counters
 # (ptflops, thop) see differently from a module; both export as GlobalAveragePool.
 FUNCTIONAL_POOL = {("mobilenet_v2", "ptflops"), ("mobilenet_v2", "thop")}
