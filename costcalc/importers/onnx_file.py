@@ -505,6 +505,7 @@ class _Walk:
         self.tried: dict[tuple[str, str], int] = {}  # (base, op) -> the last suffix given
         self.unknown: list[str] = []
         self.folded: list[str] = []
+        self.pattern_notes: dict[str, int] = {}  # what matched layers say under the report
         self.producers = {out: node for node in graph.node for out in node.output}
         self.se_convs = _se_convs(graph)
         self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params, self.dims,
@@ -553,7 +554,7 @@ class _Walk:
         return result
 
     def notes(self) -> list[str]:
-        notes = []
+        notes = [f"{note} ({count} x)" for note, count in self.pattern_notes.items()]
         if self.unknown:
             notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
         if self.folded and not self.batchnorms and not self.other_norms:
@@ -671,6 +672,9 @@ class _Walk:
                                           f"{match.kind} over a {x.shape.text()} tensor that "
                                           "is not tokens", name)
         self.done.update(id(n) for n in match.nodes)
+        note = getattr(match, "note", None)
+        if note:
+            self.pattern_notes[note] = self.pattern_notes.get(note, 0) + 1
         start = len(self.builder.nodes)
         y = self.builder.call(match.kind, x, name, **fields)
         for role, onnx_name in getattr(match, "sizes", {}).items():

@@ -39,6 +39,7 @@ class WindowMatch(Match):
     """A match whose built nodes of a role must hold as many values as an ONNX tensor."""
 
     sizes: dict = field(default_factory=dict)  # role -> ONNX tensor name
+    note: str | None = None  # said under the report (once, with the number of matches)
 
 
 def find(graph, value, attrs, params: set[str], dims: dict, consts: dict) -> dict[int, Match]:
@@ -149,13 +150,14 @@ def _window_attention(g: _Graph, softmax) -> Match | None:
     head = (_static(g, scores.input[0]) or [0])[-1]
     heads = d // head if head and not d % head else 0
     table = (2 * window - 1) ** 2
+    bias = _bias_table(g, adds, window, heads) if adds and heads else None
     why = "Q, K and V from separate projections" if len(projections) != 1 else \
         f"a projection of weight {g.consts.get(qkv.input[1])} for width {d}" if \
         sorted(g.consts.get(qkv.input[1], [])) != [d, 3 * d] or \
         math.prod(g.consts.get(proj.input[1], [0])) != d * d else \
         f"heads of {head} values that do not divide the width {d}" if not heads else \
         f"no relative position bias table ({table} x {heads} values) added to the scores" if \
-        not adds or not _bias_table(g, adds, window, heads) else \
+        bias is None else \
         "rolled (shifted) windows without a mask added to the scores" if \
         shift and len(adds) < 2 else \
         f"{len(adds)} terms added to the scores (the bias table, and a mask when shifted)" if \
@@ -173,8 +175,13 @@ def _window_attention(g: _Graph, softmax) -> Match | None:
         fields["shift"] = shift
     if einsum:
         fields["modules"] = True
+    # a folded bias counts as the table it was gathered from (the architecture's
+    # parameters), and the report says the file holds it expanded
+    note = None if bias == "table" else \
+        "relative position bias folded into constants by the exporter (H M^4 values per " \
+        "window attention): counted as the (2M - 1)^2 H table it is gathered from"
     return WindowMatch("attention", x, out, region, fields,
-                       sizes={"qkv": qkv_out, "scores": scores.output[0]})
+                       sizes={"qkv": qkv_out, "scores": scores.output[0]}, note=note)
 
 
 EINSUM = re.compile(r"^([\w.]*?)(\w)(\w),([\w.]*?)(\w)(\w)->([\w.]*?)(\w)(\w)$")
@@ -292,22 +299,28 @@ def _forward_to_tokens(g: _Graph, name: str, region: list, x_dims: list) -> tupl
     return name, proj
 
 
-def _bias_table(g: _Graph, adds: list, window: int, heads: int) -> bool:
-    """Whether the first additive term is a relative position bias: gathered from a learned
-    table of (2M - 1)^2 x H values (the attention kind counts those parameters)."""
+def _bias_table(g: _Graph, adds: list, window: int, heads: int) -> str | None:
+    """The first additive term as a relative position bias: "table" when gathered from a
+    learned table of (2M - 1)^2 x H values (the attention kind counts those parameters),
+    "folded" when the exporter folded the gather into a constant of H M^4 values (torch's
+    default constant folding), else None."""
     table = [(2 * window - 1) ** 2, heads]
     add = adds[-1]  # the one nearest the product: the bias (the mask is added after it)
     other = next((n for n in add.input if n not in g.live), None)
+    folded = [heads, window ** 2, window ** 2]
+    if other in g.consts and list(g.consts[other])[-3:] == folded and \
+            math.prod(g.consts[other]) == math.prod(folded):
+        return "folded"
     pending, seen = [other] if other else [], 0
     while pending and seen < 32:
         seen += 1
         name = pending.pop()
         if name in g.params and list(g.consts.get(name, [])) == table:
-            return True
+            return "table"
         node = g.producer.get(name)
         if node is not None:
             pending.extend(n for n in node.input if n)
-    return False
+    return None
 
 
 def _closed(g: _Graph, region: list, out: str) -> bool:
