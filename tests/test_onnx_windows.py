@@ -187,9 +187,10 @@ def test_a_variant_the_kinds_do_not_describe_is_an_error_naming_a_node(tmp_path,
 
 
 # ---------------------------------------------------------------------------- size arithmetic
-def test_pads_computed_by_shape_arithmetic_give_the_padded_shape(tmp_path):
-    """Pad whose pads ONNX's data propagation cannot compute (Mod, Sub, Cast, Reshape and Slice
-    of the pads, as Swin's export writes them): the shapes after it are still inferred."""
+def pads_model(extra_nodes=(), extra_inits=()):
+    """x [1, 3, 9, 9] padded to 14 x 14 by pads that ONNX's data propagation cannot compute
+    (Mod, Sub, Unsqueeze, Concat, Cast of the pads, as Swin's export writes them), then a 7 x 7
+    stride-7 conv."""
     def ints(name, values, dims=None):
         return helper.make_tensor(name, TensorProto.INT64, [len(values)] if dims is None
                                   else dims, values)
@@ -203,6 +204,7 @@ def test_pads_computed_by_shape_arithmetic_give_the_padded_shape(tmp_path):
         helper.make_node("Unsqueeze", ["p1", "axis0"], ["p"]),
         helper.make_node("Concat", ["zeros", "p", "p"], ["pads0"], axis=0),
         helper.make_node("Cast", ["pads0"], ["pads"], to=TensorProto.INT64),
+        *extra_nodes,
         helper.make_node("Pad", ["x", "pads"], ["padded"], name="/pad/Pad"),
         helper.make_node("Conv", ["padded", "w"], ["y"], name="/conv/Conv", kernel_shape=[7, 7],
                          strides=[7, 7]),
@@ -213,11 +215,15 @@ def test_pads_computed_by_shape_arithmetic_give_the_padded_shape(tmp_path):
     entry.key, entry.value = "location", "absent.bin"
     # pads in ONNX's order: the begins (0, 0, 0, 0), then the ends (0, 0, p, p)
     inits = [ints("two", [2], []), ints("seven", [7], []), ints("axis0", [0]),
-             ints("zeros", [0] * 6), weight]
+             ints("zeros", [0] * 6), weight, *extra_inits]
     graph = helper.make_graph(nodes, "pads", [helper.make_tensor_value_info("x", F,
                                                                            [1, 3, 9, 9])],
                               [helper.make_tensor_value_info("y", F, None)], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_pads_computed_by_shape_arithmetic_give_the_padded_shape(tmp_path):
+    model = pads_model()
     from onnx import shape_inference
 
     inferred = shape_inference.infer_shapes(model, data_prop=True)
@@ -228,3 +234,24 @@ def test_pads_computed_by_shape_arithmetic_give_the_padded_shape(tmp_path):
     imported = load(str(path)).build({})
     assert [(n.kind, tuple(n.shape)) for n in imported.nodes] == \
         [("identity", (3, 14, 14)), ("conv", (4, 2, 2))]
+
+
+def test_size_arithmetic_computes_only_small_values(tmp_path):
+    """Values a hostile file asks for (a constant of 10^10 values, a broadcast of 4096 x 4096)
+    are left uncomputed: the pass allocates no more than shapes need."""
+    import tracemalloc
+
+    column = helper.make_tensor("column", TensorProto.INT64, [4096, 1], [1] * 4096)
+    row = helper.make_tensor("row", TensorProto.INT64, [1, 4096], [1] * 4096)
+    huge = helper.make_tensor("huge", TensorProto.INT64, [2], [100000, 100000])
+    model = pads_model([helper.make_node("ConstantOfShape", ["huge"], ["big"]),
+                        helper.make_node("Add", ["column", "row"], ["square"])],
+                       [column, row, huge])
+    path = tmp_path / "hostile.onnx"
+    path.write_bytes(model.SerializeToString())
+    tracemalloc.start()
+    imported = load(str(path)).build({})
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [n.kind for n in imported.nodes] == ["identity", "conv"]
+    assert peak < 20 * 2 ** 20  # a 4096 x 4096 int64 square alone would be 128 MiB

@@ -131,13 +131,39 @@ def _evaluate(np, node, types, arrays):
     present = [a for n, a in zip(node.input, ins) if n]
     if not present or any(a is None for a in present):
         return None
+    if op not in _OPS or _too_large(np, op, ins):
+        return None
     try:
-        result = _OPS[op](np, node, ins) if op in _OPS else None
+        result = _OPS[op](np, node, ins)
     except Exception:  # values this pass cannot compute: the shapes stay ONNX's
         return None
     if result is None:
         return None
     return [np.asarray(r) for r in (result if isinstance(result, list) else [result])]
+
+
+BROADCAST = ("Add", "Sub", "Mul", "Div", "Mod", "Min", "Max", "Equal", "Where")
+
+
+def _too_large(np, op, ins) -> bool:
+    """Whether the output would exceed SMALL values (checked before computing: a hostile file
+    must not make this pass allocate more than shapes need)."""
+    try:
+        if op in BROADCAST:
+            size = math.prod(np.broadcast_shapes(*(a.shape for a in ins if a is not None)))
+        elif op == "ConstantOfShape":
+            size = math.prod(int(d) for d in ins[0].reshape(-1))
+        elif op == "Expand":
+            size = math.prod(np.broadcast_shapes(ins[0].shape,
+                                                 tuple(int(d) for d in ins[1].reshape(-1))))
+        elif op == "Range":
+            start, limit, delta = (float(a) for a in ins[:3])
+            size = math.ceil((limit - start) / delta) if delta else SMALL + 1
+        else:
+            return False
+    except (ValueError, TypeError, OverflowError):
+        return True
+    return not 0 <= size <= SMALL
 
 
 def _divide(np, node, ins):
