@@ -255,3 +255,22 @@ def test_size_arithmetic_computes_only_small_values(tmp_path):
     tracemalloc.stop()
     assert [n.kind for n in imported.nodes] == ["identity", "conv"]
     assert peak < 20 * 2 ** 20  # a 4096 x 4096 int64 square alone would be 128 MiB
+
+
+def test_a_map_through_a_partition_like_view_chain_stays_one_view(tmp_path):
+    """Reshape to rank 6, Transpose(0, 5, ...), Reshape of a map (not tokens): MaxViT's
+    departition in form only; one free view as before, not an error."""
+    shape = helper.make_tensor("split", TensorProto.INT64, [6], [1, 2, 2, 3, 2, 6])
+    back = helper.make_tensor("back", TensorProto.INT64, [4], [1, 6, 4, 6])
+    nodes = [helper.make_node("Reshape", ["x", "split"], ["a"], name="/v/Reshape"),
+             helper.make_node("Transpose", ["a"], ["b"], perm=[0, 5, 1, 3, 2, 4],
+                              name="/v/Transpose"),
+             helper.make_node("Reshape", ["b", "back"], ["y"], name="/v/Reshape_1")]
+    graph = helper.make_graph(nodes, "views", [helper.make_tensor_value_info("x", F,
+                                                                            [1, 4, 6, 6])],
+                              [helper.make_tensor_value_info("y", F, None)], [shape, back])
+    path = tmp_path / "views.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                     .SerializeToString())
+    imported = load(str(path)).build({})
+    assert [(n.kind, tuple(n.shape)) for n in imported.nodes] == [("identity", (6, 4, 6))]

@@ -667,7 +667,11 @@ class _Walk:
             fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
         if match.kind == "unknown":  # a layer's structure, in a form its kind does not count
             return self.unknown_region(first, match, name)
-        if match.kind in ("attention", "patch_merging", "to_map") and not x.shape.tokens:
+        if (match.kind == "to_map" and not x.shape.tokens) or \
+                (match.kind == "to_tokens" and (x.shape.tokens or match.x in self.nhwc)):
+            # a rank-6 view chain that only looks like a partition: read op by op (its Reshape)
+            return self.op_Reshape(first, name)
+        if match.kind in ("attention", "patch_merging") and not x.shape.tokens:
             return self.unknown_op(first, f"{'an' if match.kind == 'attention' else 'a'} "
                                           f"{match.kind} over a {x.shape.text()} tensor that "
                                           "is not tokens", name)
