@@ -43,15 +43,15 @@ class WindowMatch(Match):
 
 
 def find(graph, value, attrs, params: set[str], dims: dict, consts: dict) -> dict[int, Match]:
-    """Each match keyed by the id of its first node in the graph's order."""
+    """Each match keyed by the id of its first node in the graph's order. The token views are
+    looked for only in a model with window attention (nothing else is walked twice)."""
+    softmaxes = [node for node in graph.node if node.op_type == "Softmax"]
+    if not softmaxes:
+        return {}
     g = _Graph(graph, value, attrs, params, dims, consts)
-    found: list[Match] = []
-    for node in graph.node:
-        if node.op_type == "Softmax":
-            match = _window_attention(g, node)
-            if match is not None:
-                found.append(match)
-    windowed = bool(found)
+    found = [m for m in (_window_attention(g, node) for node in softmaxes) if m is not None]
+    if not found:
+        return {}
     taken = {id(n) for match in found for n in match.nodes}
     for node in graph.node:
         match = None
@@ -61,7 +61,7 @@ def find(graph, value, attrs, params: set[str], dims: dict, consts: dict) -> dic
             match = _patch_merging(g, node)
         elif node.op_type == "Reshape":
             match = _partition(g, node) or _departition(g, node)
-        elif node.op_type == "Conv" and windowed:
+        elif node.op_type == "Conv":
             match = _patch_embed(g, node)
         if match is not None:
             found.append(match)
