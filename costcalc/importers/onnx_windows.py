@@ -344,7 +344,8 @@ def _patch_embed(g: _Graph, conv) -> Match | None:
     permute = _only(g, conv.output[0], ("Transpose",))
     if len(weight) != 4 or weight[2] != weight[3] or permute is None or \
             g.attrs(permute).get("perm") != [0, 2, 3, 1] or attrs.get("group", 1) != 1 or \
-            any(d != 1 for d in attrs.get("dilations", [1, 1])) or any(attrs.get("pads", [0] * 4)) or \
+            any(d != 1 for d in attrs.get("dilations", [1, 1])) or \
+            any(attrs.get("pads", [0] * 4)) or \
             attrs.get("strides") != [weight[2]] * 2 or \
             attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
         return None
