@@ -26,6 +26,9 @@ class Writer:
         self.rank: dict[int, int] = {-1: 4}
         self.last: set[int] = set()  # nodes whose output is held channels-last (NHWC)
         self.attention_out: dict[int, str] = {}  # proj node -> the attention's output
+        # nodes whose output is tokens held as torchvision's windowed models hold them:
+        # "grid" [1, H, W, D] (Swin), "groups" [1, G, n, D] (MaxViT's partitions)
+        self.token_form: dict[int, str] = {}
         self.count = 0
         self.weights: dict[str, list[str]] = {}  # node name -> its weights' names, in order
         self.current = None  # the node being written
@@ -34,7 +37,7 @@ class Writer:
         self.count += 1
         return f"{base}_{self.count}"
 
-    def weight(self, dims) -> str:
+    def weight(self, dims, dtype=TensorProto.FLOAT) -> str:
         mine = self.weights.setdefault(self.current.name, [])
         shared = self.current.info.get("shares")
         if shared is not None:  # tied weights: the same initializer, as torch exports them
@@ -44,7 +47,7 @@ class Writer:
             return mine[-1]
         name = self.fresh("w")
         mine.append(name)
-        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(dims))
+        tensor = TensorProto(name=name, data_type=dtype, dims=list(dims))
         tensor.data_location = TensorProto.EXTERNAL
         entry = tensor.external_data.add()
         entry.key, entry.value = "location", "absent.bin"
@@ -111,7 +114,8 @@ class Writer:
     def layout(self, node, x, source, channels_last):
         """``x`` (the output of node ``source``) permuted to NHWC or back, as torch's
         ``permute`` exports; rank-2 tensors have no layout."""
-        if self.rank[source] != 4 or (source in self.last) == channels_last:
+        if self.rank[source] != 4 or (source in self.last) == channels_last or \
+                source in self.token_form:
             return x
         perm = [0, 2, 3, 1] if channels_last else [0, 3, 1, 2]
         return self.op(node, "Transpose", [x], suffix="_perm", perm=perm)[0]
@@ -147,6 +151,16 @@ class Writer:
         kind, info = node.kind, node.info
         self.current = node
         ins = [self.names[i] for i in node.inputs]
+        if node.inputs and node.inputs[0] in self.token_form or \
+                (kind == "to_tokens" and self.windowed_form(index)):
+            from onnx_writer_windows import write_windowed
+
+            y, form = write_windowed(self, index, node, ins)
+            self.names[index] = y
+            self.rank[index] = 4
+            if form:
+                self.token_form[index] = form
+            return
         x = ins[0]
         rank = self.rank[node.inputs[0]]
         out_rank = rank
@@ -239,6 +253,8 @@ class Writer:
         elif kind == "flatten":
             y = self.op(node, "Flatten", [x], axis=1)[0]
             out_rank = 2
+        elif kind == "tanh":
+            y = self.op(node, "Tanh", [x])[0]
         elif kind == "dropout":
             y = self.op(node, "Dropout", [x])[0]
         elif kind == "identity":
@@ -306,6 +322,19 @@ class Writer:
             y = self.op(node, "Add", [self.weight([d]), y])[0]
         self.attention_out[index + 4] = y
         return x
+
+    def windowed_form(self, index):
+        """How the tokens made at ``index`` are held: "grid" when the attention they reach
+        is Swin's window attention, "groups" when it is MaxViT's, None otherwise (ViT's
+        [1, N, D] sequence)."""
+        for node in self.graph.nodes[index + 1:]:
+            if node.kind == "to_map":
+                return None
+            if node.kind == "attention" and node.role == "scores":
+                if not node.info.get("windowed"):
+                    return None
+                return "groups" if node.info.get("einsum") else "grid"
+        return None
 
     def scalar(self, value, dtype=TensorProto.INT64):
         name = self.const([value], dtype)

@@ -273,10 +273,12 @@ CASES = [
                           helper.make_node("Dropout", ["i"], ["y"])], [1, 2, 3, 3], [], 15,
      [("identity", (2, 3, 3), {}), ("dropout", (2, 3, 3), {})]),
     # Norms: C H W elements normalised (C per row for LayerNorm), 2C affine params.
+    # a [1, C] vector: nn.LayerNorm (MaxViT's head), which the module hooks see too
     ("layernorm-vector", [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"])],
      [1, 8], [stub("s", [8]), stub("b", [8])], 17,
      [("layer_norm", (8, 1, 1), {"layer_norm": 8, "layer_norm_affine": 8, "norm_params": 16,
-                                 "layer_norm_rows": 1})]),
+                                 "layer_norm_rows": 1, "layer_norm_module": 8,
+                                 "layer_norm_module_affine": 8})]),
     ("layernorm2d-permuted",  # torchvision's LayerNorm2d: permute, F.layer_norm, permute back
      [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1], name="/ln/Transpose"),
       helper.make_node("LayerNormalization", ["t", "s", "b"], ["n"], name="/ln/LayerNorm"),

@@ -21,10 +21,7 @@ ADAPTIVE = {"adaptive_avg_pool": "avgpool"}
 
 # Zoo models built from kinds the importer does not map yet: named here so the gap is visible,
 # not silently skipped.
-NOT_YET_IMPORTABLE = {"swin_t",  # Swin's windowed attention, its window partition and shifts
-                      # the same windowed attention (block and grid partitions), and Tanh
-                      "maxvit_t",
-                      # roi_crop (TF's crop_and_resize, the proposals' crops side by side along
+NOT_YET_IMPORTABLE = {# roi_crop (TF's crop_and_resize, the proposals' crops side by side along
                       # the width) has no ONNX op: ONNX's RoiAlign gives R separate crops
                       "frcnn_v1"}
 
@@ -35,8 +32,9 @@ def variants():
         widths = [None] + (["0.5"] if "alpha" in spec.parameters else
                            ["0.5"] if "width_mult" in spec.parameters else [])
         for width in widths:
-            # VGG's adaptive 7x7 pool is an AveragePool only where 7 divides its input side
-            for res in (("224", "448") if model == "vgg16" else ("224", "160")):
+            # VGG's adaptive 7x7 pool is an AveragePool only where 7 divides its input side;
+            # MaxViT's partitions (as torchvision's) need stage grids that are multiples of 7
+            for res in (("224", "448") if model in ("vgg16", "maxvit_t") else ("224", "160")):
                 yield model, width, res
 
 

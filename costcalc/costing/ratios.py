@@ -70,6 +70,8 @@ def block_ratio(nodes: Sequence[Node], convention: Convention) -> BlockRatio | N
     if not all(isinstance(v, int) for v in values):
         return None  # symbolic graphs have no measured ratio
     kernel, channels, outputs, stride = values
+    if getattr(nodes[0].info["input"], "tokens", False):
+        return None  # a block entered by tokens (MaxViT's layers): no conv stands in for it
     pair_std = standard_conv_macs(convention, depthwise.info["input"], outputs, kernel, stride)
     block_std = standard_conv_macs(convention, nodes[0].info["input"], outputs, kernel, stride)
     if not pair_std or not block_std:

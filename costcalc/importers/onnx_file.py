@@ -22,7 +22,7 @@ from costcalc.graph.core import Graph, Tensor
 from costcalc.graph.registry import Shape, Tokens
 from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
                                   scale_merge)
-from costcalc.importers import onnx_calls, onnx_patterns
+from costcalc.importers import onnx_calls, onnx_patterns, onnx_values, onnx_windows
 from costcalc.importers.base import register_importer
 from costcalc.importers.model import ImportedModel, ImportParameter
 
@@ -103,7 +103,10 @@ class OnnxImporter:
         except Exception as exc:
             raise SpecError(f"shape inference failed: {_first_line(exc)}", path) from None
         _restore(work, hidden)
-        return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown")), values).run()
+        # shapes left symbolic by size arithmetic ONNX cannot propagate (Swin's window pads)
+        computed = onnx_values.resolve(onnx, work) if onnx_values.unknown_outputs(work) else {}
+        return _Walk(onnx, work, path, opset, bool(values.get("allow_unknown")), values,
+                     computed).run()
 
 
 def _call_parameters() -> dict[str, ImportParameter]:
@@ -552,7 +555,8 @@ class _Walk:
     """One pass over an inferred ONNX graph, feeding a GraphBuilder."""
 
     def __init__(self, onnx, model, path: str, opset: int, allow_unknown: bool,
-                 options: Mapping[str, Any] | None = None):
+                 options: Mapping[str, Any] | None = None,
+                 computed: dict | None = None):
         self.onnx, self.model, self.path = onnx, model, path
         self.opset, self.allow_unknown = opset, allow_unknown
         graph = model.graph
@@ -576,6 +580,8 @@ class _Walk:
         for t in graph.initializer:
             if math.prod(t.dims) <= SMALL and t.data_location != onnx.TensorProto.EXTERNAL:
                 self.values[t.name] = self._array(t)
+        for name, value in (computed or {}).items():  # size arithmetic (onnx_values)
+            self.values.setdefault(name, value)
         # Constants first: an exporter may place Clip's bounds after the conv it fuses with
         for node in graph.node:
             if node.op_type == "Constant":
@@ -594,10 +600,13 @@ class _Walk:
         self.tried: dict[tuple[str, str], int] = {}  # (base, op) -> the last suffix given
         self.unknown: list[str] = []
         self.folded: list[str] = []
+        self.pattern_notes: dict[str, int] = {}  # what matched layers say under the report
         self.producers = {out: node for node in graph.node for out in node.output}
         self.se_convs = _se_convs(graph)
         self.patterns = onnx_patterns.find(graph, self.value, self.attrs, self.params, self.dims,
                                            self.consts)
+        self.patterns.update(onnx_windows.find(graph, self.value, self.attrs, self.params,
+                                               self.dims, self.consts))
         # a model normalised by other norms (ConvNeXt's LayerNorms) has convs with biases of its
         # own, not BatchNorm folded into them
         self.other_norms = sum(n.op_type in OTHER_NORMS for n in graph.node) + \
@@ -655,7 +664,7 @@ class _Walk:
         self.tensors[name] = self.builder.call("to_tokens", self.tensors[name], row)
 
     def notes(self) -> list[str]:
-        notes = []
+        notes = [f"{note} ({count} x)" for note, count in self.pattern_notes.items()]
         if self.unknown:
             notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
         if self.folded and not self.batchnorms and not self.other_norms:
@@ -716,6 +725,9 @@ class _Walk:
     def shape_of(self, name: str) -> Shape | None:
         """The C x H x W shape of an ONNX tensor (a channels-last one read as NHWC)."""
         dims = self.dims.get(name)
+        if dims and name in self.tokens and len(dims) == 4 and dims[0] == 1 and \
+                all(isinstance(d, int) and d > 0 for d in dims):
+            return Tokens(dims[3], dims[1], dims[2])  # a grid [1, H, W, D] or groups [1, G, n, D]
         if dims and name in self.nhwc and len(dims) == 4:
             dims = [dims[0], dims[3], dims[1], dims[2]]
         if dims and name in self.tokens and len(dims) == 3 and dims[0] == 1 and \
@@ -798,11 +810,30 @@ class _Walk:
                                               "only over the channels or over all of C, H and "
                                               "W has a layer kind", name)
             fields["channels_last"] = match.x in self.nhwc and not self.permuted_around(match)
-        if match.kind == "attention" and not x.shape.tokens:
-            return self.unknown_op(first, f"an attention over a {x.shape.text()} tensor that "
-                                          "is not tokens [1, N, D]", name)
+        if match.kind == "unknown":  # a layer's structure, in a form its kind does not count
+            return self.unknown_region(first, match, name)
+        if (match.kind == "to_map" and not x.shape.tokens) or \
+                (match.kind == "to_tokens" and (x.shape.tokens or match.x in self.nhwc)):
+            # a rank-6 view chain that only looks like a partition: read op by op (its Reshape)
+            return self.op_Reshape(first, name)
+        if match.kind in ("attention", "patch_merging") and not x.shape.tokens:
+            return self.unknown_op(first, f"{'an' if match.kind == 'attention' else 'a'} "
+                                          f"{match.kind} over a {x.shape.text()} tensor that "
+                                          "is not tokens", name)
         self.done.update(id(n) for n in match.nodes)
+        note = getattr(match, "note", None)
+        if note:
+            self.pattern_notes[note] = self.pattern_notes.get(note, 0) + 1
+        start = len(self.builder.nodes)
         y = self.builder.call(match.kind, x, name, **fields)
+        for role, onnx_name in getattr(match, "sizes", {}).items():
+            # sizes the kind derives (padded tokens, windows) must be the file's
+            wanted = self.dims.get(onnx_name) or ["?"]
+            for made in self.builder.nodes[start:]:
+                if made.role == role and (not all(isinstance(d, int) for d in wanted) or
+                                          made.shape.elements != math.prod(wanted)):
+                    raise self.error(first, f"costcalc's {role} {made.shape.text()} differs "
+                                            f"from the file's {wanted}")
         if y.shape.tokens:
             self.tokens.add(match.out)
         expected = self.shape_of(match.out)
@@ -810,6 +841,24 @@ class _Walk:
             raise self.error(first, f"costcalc's shape {y.shape.text()} differs from the "
                                     f"inferred {expected.text() if expected else None}")
         self.tensors[match.out] = y
+
+    def unknown_region(self, first, match, name: str) -> None:
+        """An error naming the region's first node, or with --allow-unknown one zero row for
+        the whole region."""
+        if not self.allow_unknown:
+            raise self.error(first, match.fields["why"] + " (--allow-unknown counts it as a "
+                                                          "named zero-cost row)")
+        self.done.update(id(n) for n in match.nodes)
+        x = self.tensors[match.x]
+        if x.shape.tokens:
+            self.tokens.add(match.out)
+        shape = self.out_shape(self.producers[match.out])
+        if _same(x.shape, shape):  # tokens keep their grid
+            shape = x.shape
+        self.tensors[match.out] = self.builder.add_node(
+            name, "unknown", (x,), shape, {}, op=first.op_type, op_class="other",
+            input=x.shape)
+        self.unknown.append(f"{name} ({first.op_type}: {match.fields['why']})")
 
     def permuted_around(self, match) -> bool:
         """Whether a match is the whole of what lies between Transpose(0, 2, 3, 1) and
@@ -1376,6 +1425,8 @@ class _Walk:
         perm = self.attrs(node).get("perm")
         x = node.input[0]
         rank = len(self.dims.get(x, []))
+        if x in self.tokens and rank == 4 and onnx_windows.token_permute(self, node, name, perm):
+            return
         if x not in self.nhwc and rank == 4 and perm == TO_NHWC and \
                 self.layer_norm_2d(node, name):
             return
@@ -1465,7 +1516,8 @@ class _Walk:
         axis = self.attrs(node).get("axis", -1)
         rank = len(self.dims.get(node.input[0], []))
         x = self.tensors[node.input[0]]
-        channels_last = node.input[0] in self.nhwc
+        # a [1, C] vector is normalised by nn.LayerNorm (LayerNorm2d permutes a map)
+        channels_last = node.input[0] in self.nhwc or rank == 2
         fields = {}
         if (rank == 2 or channels_last or node.input[0] in self.tokens) and \
                 self.channel_axis(node, axis):
@@ -1533,6 +1585,11 @@ class _Walk:
         x = self.tensors[node.input[0]]
         affine, _ = self.norm_affine(node, x.shape.c)
         y = self.builder.call("instance_norm", x, name, affine=affine)
+        self.check(node, y)
+        self.tensors[node.output[0]] = y
+
+    def op_Tanh(self, node, name):
+        y = self.builder.call("tanh", self.tensors[node.input[0]], name)
         self.check(node, y)
         self.tensors[node.output[0]] = y
 

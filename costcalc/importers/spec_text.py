@@ -9,6 +9,7 @@ a node with no spec form (an unknown op, a reshape to another shape) is an error
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -93,6 +94,10 @@ class _Writer:
             if node.kind == "attention":
                 # the five nodes of one attention kind (qkv, scores, softmax, context, proj)
                 entry, following = self.attention(following)
+                entries.append({**entry, GROUP: node.block})
+            elif node.kind == "patch_merging":
+                # the merge, norm and reduction nodes of one patch_merging kind
+                entry, following = self.patch_merging(following)
                 entries.append({**entry, GROUP: node.block})
             else:
                 entries.append({**self.entry(node), GROUP: node.block})
@@ -227,14 +232,31 @@ class _Writer:
         qkv = self.nodes[index]
         parts = self.nodes[index:index + 5]
         if [n.role for n in parts] != ["qkv", "scores", "softmax", "context", "proj"] or \
-                any(n.kind != "attention" for n in parts) or parts[1].info.get("windowed"):
+                any(n.kind != "attention" for n in parts):
             raise _NoForm(f"node {qkv.name!r} (attention) has no spec form here")
-        proj = parts[-1]
-        entry = _entry(qkv, "attention", {"heads": qkv.info["heads"],
-                                          "qkv_bias": qkv.info["bias"],
-                                          "proj_bias": proj.info["bias"]})
+        proj, scores = parts[-1], parts[1]
+        fields = {"heads": qkv.info["heads"], "qkv_bias": qkv.info["bias"],
+                  "proj_bias": proj.info["bias"]}
+        if scores.info.get("windowed"):
+            window = math.isqrt(scores.info["keys"])
+            # any shift below the window counts the same; torchvision's is half a window
+            fields.update(window=window, shift=window // 2 if scores.info["shifted"] else 0,
+                          modules=scores.info["einsum"])
+        entry = _entry(qkv, "attention", fields)
         entry["name"] = qkv.name.rsplit(".", 1)[0]
         return entry, index + 4
+
+    def patch_merging(self, index: int) -> tuple[dict, int]:
+        """The entry of the patch merging whose merge node is ``index``, and its last node's."""
+        parts = self.nodes[index:index + 3]
+        if [(n.kind, n.role) for n in parts] != [("patch_merging", "merge"),
+                                                  ("layer_norm", "body"),
+                                                  ("linear", "project")] or \
+                not parts[1].info["affine"] or parts[2].info["bias"]:
+            raise _NoForm(f"node {parts[0].name!r} (patch_merging) has no spec form here")
+        entry = _entry(parts[0], "patch_merging", {})
+        entry["name"] = parts[0].name.rsplit(".", 1)[0]
+        return entry, index + 2
 
     def name(self, tensor: int) -> str:
         return "the input" if tensor < 0 else self.nodes[tensor].name
@@ -265,7 +287,7 @@ class _Writer:
             return _entry(node, kind, _call(info))
         if kind in ("layer_scale", "bias"):
             return _entry(node, kind, {"learned": info.get("learned", True)})
-        if kind in ("to_tokens", "class_token", "pos_embed"):
+        if kind in ("to_tokens", "to_map", "class_token", "pos_embed", "tanh"):
             return _entry(node, kind, {})
         if kind == "take_token":
             # which token is taken changes no count; the class token (0) is written
