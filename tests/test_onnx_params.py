@@ -83,6 +83,8 @@ def group_norm_rows(groups, affine):
 CONV_ROW = ("pwconv", (4, 3, 3), {"conv_macs": 4 * 4 * 9, "weights": 16})
 BIAS_ROW = ("bias", (4, 3, 3), {"add": 36, "bias_params": 4})
 LN_AFFINE = {"layer_norm": 8, "layer_norm_affine": 8, "layer_norm_rows": 1}
+# a LayerNormalization on a [1, C] vector is nn.LayerNorm's (a module the hooks see)
+LN_MODULE = {"layer_norm_module": 8, "layer_norm_module_affine": 8}
 
 # (id, nodes, input shape, initializers, opset, expected rows (kind, C x H x W, quantities))
 PARAM_CASES = [
@@ -135,13 +137,15 @@ PARAM_CASES = [
     # 2. Norms: which of scale and bias are learned (torch writes the others as Constants).
     ("layernorm-learned-scale-and-bias", [node("LayerNormalization", ["x", "s", "b"], ["y"])],
      [1, 8], [stub("s", [8]), stub("b", [8])], 17,
-     [("layer_norm", (8, 1, 1), {**LN_AFFINE, "norm_params": 16})]),
+     [("layer_norm", (8, 1, 1), {**LN_AFFINE, **LN_MODULE, "norm_params": 16})]),
     ("layernorm-bias-false-constant-zero-bias",  # nn.LayerNorm(8, bias=False)
      [zeros("z", 8), node("LayerNormalization", ["x", "s", "z"], ["y"])], [1, 8],
-     [stub("s", [8])], 17, [("layer_norm", (8, 1, 1), {**LN_AFFINE, "norm_params": 8})]),
+     [stub("s", [8])], 17,
+     [("layer_norm", (8, 1, 1), {**LN_AFFINE, **LN_MODULE, "norm_params": 8})]),
     ("layernorm-no-affine-constants",  # nn.LayerNorm(8, elementwise_affine=False)
      [ones("o", 8), zeros("z", 8), node("LayerNormalization", ["x", "o", "z"], ["y"])], [1, 8],
-     [], 17, [("layer_norm", (8, 1, 1), {"layer_norm": 8, "layer_norm_rows": 1})]),
+     [], 17, [("layer_norm", (8, 1, 1), {"layer_norm": 8, "layer_norm_rows": 1,
+                                         "layer_norm_module": 8})]),
     ("layernorm-tokens-scale-only",
      [node("LayerNormalization", ["x", "s"], ["y"])], [1, 5, 8], [stub("s", [8])], 17,
      [("to_tokens", (8, 5, 1), {}),
