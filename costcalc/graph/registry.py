@@ -23,7 +23,6 @@ class Field:
     minimum: int = 1
     maximum: int | None = None
     below: Any = None  # numbers: the value must be less than this (dropout p < 1)
-    below: Any = None  # numbers: the value must be less than this (dropout p < 1)
 
     @property
     def required(self) -> bool:
