@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from costcalc import numbers
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
 import costcalc.graph.kinds  # noqa: F401  (registers the kinds and their memory behaviour)
@@ -206,6 +207,7 @@ class MemoryReport:
             "peak_layer": self.peak_layer, "op_bound_bytes": self.op_bound_bytes,
             "op_bound_layer": self.op_bound_layer, "weight_bytes": self.weight_bytes,
             "layers": [{"name": r.name, "kind": r.kind, "output": list(r.output),
+                        **numbers.json_tokens(r.output),
                         "activation_bytes": r.activation_bytes, "weight_bytes": r.weight_bytes,
                         "live_bytes": r.live_bytes, "op_bytes": r.op_bytes}
                        for r in self.layers],
@@ -226,7 +228,7 @@ def analyze_memory(graph: Graph, dtype: str = "fp32") -> MemoryReport:
     steps = node_steps(graph)
     last = len(graph.nodes) - 1
     live = walk(steps, {INPUT: graph.input.elements}, keep=output_buffers(graph, steps))
-    layers = [LayerMemory(n.name, n.kind, tuple(n.shape), n.shape.elements * size,
+    layers = [LayerMemory(n.name, n.kind, n.shape, n.shape.elements * size,
                           weight_elements(n) * size, live[i] * size, op_bound(graph, i) * size)
               for i, n in enumerate(graph.nodes)]
     peak = max(range(last + 1), key=lambda i: (layers[i].live_bytes, -i))
