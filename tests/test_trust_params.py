@@ -55,3 +55,37 @@ def test_the_schema_knows_multiple_of():
 
     text = str(schema())
     assert "multiple_of" in text
+
+
+# torchvision 0.29.1 maxvit_t(input_size=(S, S)): built at 221, 223, 224, 447, 448; ValueError
+# ("Input size ... of block i is not divisible by partition size 7") at 32, 97, 112, 160, 192,
+# 200, 225, 256, 336 (checked with torch there). Its rule (MaxVit.__init__,
+# _make_block_input_shapes): after the stem and after each of the 4 stages' stride-2 3x3 conv
+# (padding 1), the grid must be a multiple of the partition size 7.
+TORCHVISION_BUILDS = {221, 223, 224, 447, 448}
+
+
+def torchvision_builds(side: int) -> bool:
+    side = (side - 1) // 2 + 1
+    grids = []
+    for _ in range(4):
+        side = (side - 1) // 2 + 1
+        grids.append(side)
+    return all(g % 7 == 0 for g in grids)
+
+
+@pytest.mark.parametrize("res", [32, 97, 112, 160, 192, 200, 221, 223, 224, 225, 256, 336, 447,
+                                 448])
+def test_maxvit_refuses_the_input_sizes_torchvision_refuses(res):
+    assert torchvision_builds(res) == (res in TORCHVISION_BUILDS)
+    if torchvision_builds(res):
+        run("maxvit_t", "--res", str(res))
+    else:
+        result = run("maxvit_t", "--res", str(res), code=2)
+        assert "maxvit_t.yaml:" in result.stderr and "to be a multiple of the window 7" in \
+            result.stderr and result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_swin_still_pads_its_windows():
+    # Swin's shifted_window_attention pads the grid (torchvision does): 97 is counted
+    run("swin_t", "--res", "97")
