@@ -396,13 +396,13 @@ def original_totals(data: bytes, workdir: str) -> dict:
 
 
 def judge(data: bytes, workdir: str, formats: tuple[str, ...] = ("csv",),
-          expected: dict | None = None) -> str:
+          expected: dict | None = None, args: tuple[str, ...] = ()) -> str:
     """Run the contract on one file's bytes: "ok" (a consistent report, with the ``expected``
     totals when given) or "error" (one located line); raises Violation otherwise."""
     path = os.path.join(workdir, "case.onnx")
     with open(path, "wb") as handle:
         handle.write(data)
-    code, out, err = run_limited([path, "--format", "json"], workdir)
+    code, out, err = run_limited([path, *args, "--format", "json"], workdir)
     if code == 2:
         lines = err.splitlines()
         if len(lines) != 1 or not lines[0].startswith("error: ") or out:
@@ -423,7 +423,7 @@ def judge(data: bytes, workdir: str, formats: tuple[str, ...] = ("csv",),
         raise Violation(f"totals {totals(out)}, the original's {expected}")
     rows = len(json.loads(out)["layers"])
     for fmt in formats:
-        code, text, err = run_limited([path, "--format", fmt], workdir)
+        code, text, err = run_limited([path, *args, "--format", fmt], workdir)
         if code != 0 or err:
             raise Violation(f"--format {fmt}: exit {code}, {err[:300]!r}")
         if fmt == "csv":

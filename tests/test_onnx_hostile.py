@@ -166,6 +166,13 @@ CASES = [
      "in the op domain 'ai.onnx.ml'"),
     ("long-name", model([node("Relu", ["x"], ["a"], "r"), node("Add", ["a", "z" * 100_000], ["y"], "add")]),
      "reads '" + "z" * 80 + "...'"),
+    ("module-levels", model([node("Relu", ["x"], ["a"], "/" + "/".join("m" * 33) + "/Relu"),
+                             node("Relu", ["a"], ["y"], "r")]),
+     "a node name nesting 34 module levels, more than the limit 32"),
+    ("module-levels-dots", model([node("Relu", ["x"], ["y"], "/m" + "." * 40 + "/Relu")]),
+     "a node name nesting 42 module levels"),
+    ("node-name-length", model([node("Relu", ["x"], ["y"], "/" + "n" * 5000 + "/Relu")]),
+     "a node name of 5006 characters, more than the limit 4096"),
     ("data-not-matching-dims", model([node("Reshape", ["x", "s"], ["y"], "r")],
                                      inits=[mismatched("s", [4], [1, 192])]),
      "Data size mismatch. Tensor: s expected num elements 4"),
@@ -186,6 +193,20 @@ def workdir(tmp_path_factory):
 def test_hostile_file_is_one_located_line(workdir, data, fragment):
     assert fuzz.judge(data, workdir) == "error"
     _, _, err = fuzz.run_limited([f"{workdir}/case.onnx"], workdir)
+    assert err.startswith(f"error: {workdir}/case.onnx: ") and fragment in err, err
+
+
+# --allow-unknown makes rows of unknown ops: their shapes meet the same limits, at the node
+@pytest.mark.parametrize("data,fragment", [
+    (model([node("Tile", ["x", "s"], ["y"], "t")], inits=[ints("s", [1, 1, 10**9, 10**9])]),
+     "Tile node 't' (opset 17): unknown 't': output height 8000000000 beyond the limit"),
+    (model([node("Expand", ["x", "s"], ["y"], "e")], inputs=[("x", [1, 1, 1, 1])],
+           inits=[ints("s", [1, 10**10, 1, 1])]),
+     "Expand node 'e' (opset 17): unknown 'e': output channels 10000000000 beyond the limit"),
+], ids=["tile", "expand"])
+def test_unknown_ops_meet_the_limits_at_their_node(workdir, data, fragment):
+    assert fuzz.judge(data, workdir, args=("--allow-unknown",)) == "error"
+    _, _, err = fuzz.run_limited([f"{workdir}/case.onnx", "--allow-unknown"], workdir)
     assert err.startswith(f"error: {workdir}/case.onnx: ") and fragment in err, err
 
 
@@ -230,7 +251,9 @@ def originals(fixtures, workdir):
 @pytest.mark.parametrize("seed", range(20))
 def test_damaged_fixtures_end_in_a_consistent_report_or_one_line(workdir, fixtures, seed):
     label, data = fixtures[seed % len(fixtures)]
-    assert fuzz.judge(fuzz.mutate(random.Random(seed), data), workdir) in ("ok", "error")
+    args = ("--allow-unknown",) if seed % 3 == 1 else ()
+    assert fuzz.judge(fuzz.mutate(random.Random(seed), data), workdir, args=args) in \
+        ("ok", "error")
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -11,6 +11,11 @@ from costcalc.errors import SpecError
 
 ONNX_DOMAINS = ("", "ai.onnx")
 SHOWN = 80  # characters of a name from the file shown in a message
+# A node name's module path (``/features/features.3/conv/Conv``) becomes one report block per
+# level, each named by the whole path so far: the work and memory grow with levels x length.
+# Exporters write fewer than 15 levels and a few hundred characters.
+MAX_MODULE_LEVELS = 32
+MAX_NODE_NAME = 4096
 
 
 def shown(name: str) -> str:
@@ -41,6 +46,7 @@ def check_model(onnx, model, path: str) -> None:
     written_later = {out: node for node in graph.node for out in node.output if out}
     for node in graph.node:
         label = node_label(node)
+        _check_name(node, label, path)
         if node.domain not in ONNX_DOMAINS:
             raise SpecError(f"{label} is in the op domain {shown(node.domain)}: only ops of the "
                             "ONNX domain have a layer kind and a shape rule", path)
@@ -65,6 +71,18 @@ def check_model(onnx, model, path: str) -> None:
     for value in graph.output:
         if value.name not in defined:
             raise SpecError(f"graph output {shown(value.name)} is computed by no node", path)
+
+
+def _check_name(node, label: str, path: str) -> None:
+    name = node.name
+    if len(name) > MAX_NODE_NAME:
+        raise SpecError(f"{label}: a node name of {len(name)} characters, more than the limit "
+                        f"{MAX_NODE_NAME} (costcalc.importers.onnx_checks.MAX_NODE_NAME)", path)
+    levels = name.count("/") + name.count(".")  # at least the module path's levels
+    if levels > MAX_MODULE_LEVELS:
+        raise SpecError(f"{label}: a node name nesting {levels} module levels, more than the "
+                        f"limit {MAX_MODULE_LEVELS} (costcalc.importers.onnx_checks."
+                        "MAX_MODULE_LEVELS)", path)
 
 
 def _define(defined: dict[str, str], name: str, by: str, path: str) -> None:

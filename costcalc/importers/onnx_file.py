@@ -639,15 +639,14 @@ class _Walk:
             if node.op_type in KEEPS_LAYOUT and any(n in self.tokens for n in ins):
                 self.tokens.update(node.output)
             match = self.patterns.get(id(node))
-            if match is not None and self.is_tensor(match.x):
-                self.pattern(node, match)
-                return
             handler = getattr(self, "op_" + node.op_type, None)
-            if handler is None:
-                self.unknown_op(node)
-                return
-            try:
-                handler(node, self.unique(node))
+            try:  # every error of a node (its kind's limits too) names the file and the node
+                if match is not None and self.is_tensor(match.x):
+                    self.pattern(node, match)
+                elif handler is None:
+                    self.unknown_op(node)
+                else:
+                    handler(node, self.unique(node))
             except SpecError as exc:
                 if exc.path is not None:
                     raise
