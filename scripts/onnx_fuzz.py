@@ -47,11 +47,11 @@ def main() -> int:
                 expected = originals[seed % len(fixtures)]
             else:
                 case = onnx_fuzz_cases.mutate(random.Random(seed), data)
-            args = ("--allow-unknown",) if seed % 3 == 1 else ()  # unknown ops as rows
+            extra = ("--allow-unknown",) if seed % 3 == 1 else ()  # unknown ops as rows
             try:
                 counts[onnx_fuzz_cases.judge(case, workdir, expected=expected,
                                              formats=onnx_fuzz_cases.FORMATS if expected
-                                             else ("csv",), args=args)] += 1
+                                             else ("csv",), args=extra)] += 1
             except onnx_fuzz_cases.Violation as exc:
                 counts["violation"] += 1
                 signature = " ".join(str(exc).split()[:6])
@@ -61,8 +61,8 @@ def main() -> int:
                 out = Path(args.out)
                 out.mkdir(parents=True, exist_ok=True)
                 (out / f"case{len(found)}.onnx").write_bytes(case)
-                (out / f"case{len(found)}.txt").write_text(f"{label} seed {seed} {args}\n{exc}\n")
-                print(f"violation {len(found)} ({label}, seed {seed} {args}): {str(exc)[:300]}",
+                (out / f"case{len(found)}.txt").write_text(f"{label} seed {seed} {extra}\n{exc}\n")
+                print(f"violation {len(found)} ({label}, seed {seed} {extra}): {str(exc)[:300]}",
                       flush=True)
     total = sum(counts.values())
     print(f"{total} cases in {time.monotonic() - start:.0f}s (seed {args.seed}): "
