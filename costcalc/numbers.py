@@ -254,6 +254,15 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def json_tokens(shape: Any) -> dict:
+    """The JSON keys beside a shape's ``output`` list: for a tensor of tokens, ``"tokens":
+    [N, D]`` (N tokens of width D), since its ``output`` [D, H, W] reads like a map's [C, H, W];
+    nothing for a map."""
+    if getattr(shape, "tokens", False):
+        return {"tokens": [shape.h * shape.w, shape.c]}
+    return {}
+
+
 def format_number(value: Any) -> str:
     """Show an exact number the way a user writes it: 3/4 -> 0.75 (every digit), 7/3 -> 7/3."""
     value = normalize(value)

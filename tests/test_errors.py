@@ -75,7 +75,7 @@ SPEC_CASES = [
      "dilation, groups, kernel, out, padding, stride"),
     ("unknown parameter key", "parameters: {a: {default: 1, maxx: 2}}\n" + NO_LAYERS, [], "1:30",
      "parameter 'a': unknown key 'maxx' (valid: default, choices, description, min, max, "
-     "more_than)"),
+     "more_than, multiple_of)"),
     ("missing input", "layers: []\n", [], "1:1", "missing required key 'input'"),
     ("missing layers", "input: [3, 8, 8]\n", [], "1:1", "missing required key 'layers'"),
     ("missing required layer key", one("{kind: conv, kernel: 3}"), [], "3:5",

@@ -96,12 +96,23 @@ def test_symbols_refused(args, message):
     assert result.stderr == f"error: {message}\n"
 
 
-def test_symbols_switching_a_head_on_is_a_located_error():
-    """frcnn_v1 runs its second stage when ``proposals > 0``: a comparison the closed form
-    cannot take, refused at the spec's line and column."""
-    result = run("formula", "frcnn_v1", "--symbols", "proposals", code=2)
+def test_symbols_switching_a_head_on_for_every_positive_value():
+    """frcnn_v1 runs its second stage when ``proposals > 0``: true for every positive symbol,
+    so the closed form is the two stages' (tests/test_proposals_option.py checks its cost per
+    proposal)."""
+    assert "proposals" in run("formula", "frcnn_v1", "--symbols", "proposals").stdout
+
+
+@pytest.mark.parametrize("condition", ["classes > 10", "classes >= 2", "classes == 5",
+                                       "classes * 2 > 3", "classes != 1"])
+def test_symbols_in_a_comparison_that_depends_on_the_point_is_a_located_error(tmp_path,
+                                                                               condition):
+    path = tmp_path / "head.yaml"
+    path.write_text("parameters: {classes: 10}\nlet:\n  wide: \"2 if " + condition +
+                    " else 1\"\ninput: [3, 8, 8]\nlayers:\n  - {kind: conv, out: 'classes * wide'}\n")
+    result = run("formula", str(path), "--symbols", "classes", code=2)
     assert result.stderr.count("\n") == 1
-    assert "frcnn_v1.yaml:26:" in result.stderr
+    assert f"{path}:3:" in result.stderr
     assert "this comparison depends on a symbolic parameter" in result.stderr
 
 
@@ -122,3 +133,17 @@ def test_symbols_sensitivity_latex_names_are_one_word():
                "latex").stdout
     assert r"{\partial \mathit{classes}}" in text and r"\varepsilon_{\mathit{classes}}" in text
     assert "partial classes" not in text
+
+
+@pytest.mark.parametrize("condition,macs", [("classes > 0", "3456*classes"),
+                                            ("classes < 2 * classes", "3456*classes"),
+                                            ("0 >= classes", "1728*classes")])
+def test_symbols_in_a_comparison_true_or_false_for_every_positive_value(tmp_path, condition,
+                                                                        macs):
+    path = tmp_path / "head.yaml"
+    path.write_text("parameters: {classes: 10}\nlet:\n  wide: \"2 if " + condition +
+                    " else 1\"\ninput: [3, 8, 8]\nlayers:\n  - {kind: conv, out: 'classes * wide'}\n")
+    from costcalc.api import load
+    from costcalc.symbolic.derive import derive
+
+    assert str(derive(load(str(path)), {}, "paper", ["classes"]).macs) == macs

@@ -169,6 +169,17 @@ BACKBONE_ERRORS = [
     ("backbone: {model: mobilenet_v3_large, set: {alpha: '1 +'}}\n"
      "layers:\n  - {kind: conv, out: 4, from: c4}\n",
      "syntax error in expression '1 +'", 2, 56),  # the end of the expression
+    # a value its parameter accepts but the backbone's file refuses where it uses it: at the
+    # head's setting, naming the backbone's line (found by scripts/fuzz.py)
+    ("backbone: {model: mobilenet_v1, set: {alpha: 0.5, resolution: 3.5}}\n"
+     "layers:\n  - {kind: conv, out: 4, from: sep10}\n",
+     "backbone: the value of 'resolution' set here fails in ", 2, 63),
+    ("backbone: {model: mobilenet_v1, set: {resolution: '7 / 2', alpha: 0.5}}\n"
+     "layers:\n  - {kind: conv, out: 4, from: sep10}\n",
+     "mobilenet_v1.yaml:16:12: 'input height' must be a whole number, got 3.5", 2, 52),
+    ("backbone: {model: mobilenet_v1, set: {resolution: null}}\n"
+     "layers:\n  - {kind: conv, out: 4, from: sep10}\n",
+     "backbone: parameter 'resolution' set to nothing (null)", 2, 51),
     # a mapping without a usable model (found by tests/test_fuzz.py: it crashed validate)
     *(("backbone: " + mapping + "\nlayers:\n  - {kind: conv, out: 4, from: c4}\n",
        "'backbone' must be a mapping with 'model'", 2, 11)

@@ -32,6 +32,12 @@ COMMANDS = [
     ("formula", ["formula", FRCNN], "2"),
     ("formula-latency", ["formula", "frcnn_v1", "--latency"], "3"),
     ("show", ["show", FRCNN], "3"),
+    ("validate", ["validate", "frcnn_v1"], "10"),
+    ("validate-json", ["validate", FRCNN, "--format", "json"], "2"),
+    ("solve", ["solve", "frcnn_v1", "--macs", "30G"], "100"),
+    ("solve-resolution", ["solve", FRCNN, "--alpha", "1", "--macs", "5G"], "150"),
+    ("solve-latency", ["solve", "frcnn_v1", "--latency", "900ms", "--device",
+                       "pixel3-cpu4-tflite"], "30"),
 ]
 
 
@@ -76,6 +82,12 @@ REFUSED = [
      "mobilenet_v1"),
     ("formula", ["formula", "deeplabv3_v2", "--proposals", "3"], "deeplabv3_v2"),
     ("show", ["show", "v1", "--proposals", "3"], "mobilenet_v1"),
+    ("validate", ["validate", "v1", "--proposals", "3"], "mobilenet_v1"),
+    ("solve", ["solve", "v2", "--macs", "100M", "--proposals", "3"], "mobilenet_v2"),
+    ("import", ["import", "v2", "--proposals", "3"], "mobilenet_v2"),
+    ("plot", ["plot", "layers", "v2", "--out", "never.svg", "--proposals", "3"], "mobilenet_v2"),
+    ("plot-list", ["plot", "sweep", "frcnn_v1", "v1", "--out", "never.svg", "--proposals",
+                   "1,2"], "mobilenet_v1"),
 ]
 
 
@@ -106,3 +118,42 @@ def test_proposals_bad_values(args, message):
 def test_report_says_where_the_flag_applies():
     notes = " ".join(costcalc.analyze(FRCNN).graph.notes + costcalc.analyze("frcnn_v1").graph.notes)
     assert notes.count("--proposals N") == 2
+
+
+@pytest.mark.parametrize("args,n", [(["layers", "frcnn_v1"], "10"),
+                                    (["sweep", FRCNN, "--alpha", "0.5,1"], "0,150")],
+                         ids=["layers", "sweep-list"])
+def test_plot_takes_proposals_as_set_proposals(tmp_path, args, n):
+    files = {}
+    for label, extra in (("flag", ["--proposals", n]), ("set", ["--set", f"proposals={n}"]),
+                         ("default", [])):
+        path = tmp_path / f"{label}.svg"
+        run("plot", *args, "--out", str(path), *extra)
+        files[label] = path.read_bytes()
+    assert files["flag"] == files["set"] != files["default"]
+
+
+# --symbols proposals: the head's cost per proposal in closed form. Both specs branch on
+# `proposals > 0` (the second stage runs), which holds for every positive symbol.
+@pytest.mark.parametrize("model", ["frcnn_v1", FRCNN])
+def test_symbols_proposals_gives_the_cost_per_proposal(model):
+    import sympy
+
+    from costcalc.symbolic.derive import derive
+
+    total = derive(costcalc.load(model), {"alpha": "1"}, "paper", ["proposals"]).macs
+    symbol = next(s for s in total.free_symbols if s.name == "proposals")
+    alpha = next(s for s in total.free_symbols if s.name == "alpha")
+    per_proposal = sympy.diff(total, symbol).subs(alpha, 1)
+    one, two = (costcalc.analyze(model, proposals=n).total.macs for n in (1, 2))
+    assert per_proposal == two - one
+    out = run("formula", model, "--symbols", "proposals").stdout
+    assert "proposals" in out
+
+
+def test_import_takes_proposals_as_set_proposals():
+    # the first stage alone has a spec form; the ROI crops of a second stage have none yet
+    assert run("import", "frcnn_v1", "--proposals", "0").stdout == \
+        run("import", "frcnn_v1", "--set", "proposals=0").stdout
+    assert run("import", "frcnn_v1", "--proposals", "2", code=2).stderr == \
+        run("import", "frcnn_v1", "--set", "proposals=2", code=2).stderr

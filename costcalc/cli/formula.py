@@ -102,6 +102,7 @@ def solve(
     res: Optional[str] = typer.Option(None, "--res", "-r",
                                       help="Resolution to solve alpha at (default: the spec's)."),
     step: int = typer.Option(8, "--step", help="Resolutions are multiples of this (8, 32, ...)."),
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -135,7 +136,7 @@ def solve(
     set_ = options.model_file_sets(set_, model_input, allow_unknown)
     if latency is not None or device is not None:
         _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step, set_,
-                       format)
+                       format, proposals)
         return
     budgets = {}
     if macs is not None:
@@ -146,7 +147,7 @@ def solve(
         raise UsageError("give --alpha (to solve for the resolution) or --res (to solve for "
                          "alpha), not both")
     spec = load(model)
-    overrides = options.overrides(alpha, res, None, set_)
+    overrides = options.overrides(alpha, res, None, set_, proposals=proposals, models=(model,))
     if "alpha" not in overrides and "resolution" in overrides and "alpha" not in spec.parameters:
         raise UsageError(f"{spec.name} has no 'alpha' to solve for; leave out --res to solve "
                          "for the resolution")
@@ -156,7 +157,7 @@ def solve(
 
 
 def _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step, set_,
-                   format) -> None:
+                   format, proposals=None) -> None:
     """``solve --latency T --device NAME``: bisection on the latency model (costcalc.latency)."""
     from fractions import Fraction
 
@@ -173,7 +174,7 @@ def _solve_latency(model, latency, device, dtype, macs, params, alpha, res, step
     if step < 1:
         raise UsageError(f"--step must be at least 1, got {step}")
     seconds = budget.parse_budget(latency)
-    fixed = options.overrides(alpha, res, None, set_)
+    fixed = options.overrides(alpha, res, None, set_, proposals=proposals, models=(model,))
     solve_for = "resolution" if alpha is not None else "alpha"
     upper = Fraction(2) if solve_for == "alpha" else Fraction(1024)
     table = budget.solve(model, seconds, device, dtype, fixed, solve_for, step, upper)

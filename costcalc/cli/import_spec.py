@@ -9,6 +9,7 @@ from costcalc.cli import options
 def import_spec(
     model: options.Model,
     res: options.Res = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -29,6 +30,6 @@ def import_spec(
     from costcalc.importers.spec_text import spec_text
 
     spec = load(model)
-    graph = spec.build(spec.resolve(options.overrides(None, res, None, set_,
-                                                                model_input, allow_unknown)))
+    graph = spec.build(spec.resolve(options.overrides(None, res, None, set_, model_input,
+                                                      allow_unknown, proposals, (model,))))
     typer.echo(spec_text(graph, getattr(spec, "source", "") or model), nl=False)

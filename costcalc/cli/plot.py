@@ -32,6 +32,7 @@ def plot(
     alpha: options.Alphas = None,
     res: options.Reses = None,
     classes: options.ClassesList = None,
+    proposals: options.ProposalsList = None,
     set_: options.SetLists = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -83,8 +84,9 @@ def plot(
             raster.render("", suffix[1:])
     from costcalc.costing import variants
 
-    axes = variants.axes(alpha, res, classes,
-                         options.model_file_sets(set_, model_input, allow_unknown))
+    sets = options.proposal_sets(options.model_file_sets(set_, model_input, allow_unknown),
+                                 proposals, models or [])
+    axes = variants.axes(alpha, res, classes, sets)
     request = build.Request(kind.value, list(models or []), axes, convention, accuracy, split,
                             dtype, block)
     text = build.output(request, suffix)

@@ -15,6 +15,7 @@ def validate(
     alpha: options.Alpha = None,
     res: options.Res = None,
     classes: options.Classes = None,
+    proposals: options.Proposals = None,
     set_: options.Sets = None,
     model_input: options.ModelInput = None,
     allow_unknown: options.AllowUnknown = False,
@@ -39,7 +40,7 @@ def validate(
     try:
         rules = conventions.get(convention)
         overrides = options.overrides(alpha, res, classes, set_, model_input,
-                                      allow_unknown)
+                                      allow_unknown, proposals, (model,))
         if importers.open_model(model) is not None:  # a model file: its first problem is an error
             from types import SimpleNamespace
 

@@ -71,8 +71,9 @@ class Report(Record):
             "convention": self.convention.name,
             "input": list(self.graph.input),
             "layers": [
-                {"name": r.name, "kind": r.kind, "output": list(r.output), "macs": r.macs,
-                 "params": r.params, "activations": r.activations}
+                {"name": r.name, "kind": r.kind, "output": list(r.output),
+                 **numbers.json_tokens(r.node.shape), "macs": r.macs, "params": r.params,
+                 "activations": r.activations}
                 for r in self.layers
             ],
             "total": {"macs": self.total.macs, "params": self.total.params,

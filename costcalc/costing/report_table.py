@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
     from typing import Any, Callable, Sequence
 
+from costcalc import numbers
 from costcalc.costing.report import Report, Row, json_value
 from costcalc.costing.breakdown import by_op_class, line as op_class_line
 from costcalc.costing.ratios import BlockRatio, block_ratio
@@ -284,8 +285,10 @@ def outputs_data(report: Report) -> list[dict] | None:
     graph = report.graph
     if not graph.output_names and len(graph.output_indices()) < 2:
         return None
-    return [{"name": label, "output": list(graph.input if i < 0 else graph.nodes[i].shape)}
-            for label, i in zip(graph.output_labels(), graph.output_indices())]
+    shapes = [(label, graph.input if i < 0 else graph.nodes[i].shape)
+              for label, i in zip(graph.output_labels(), graph.output_indices())]
+    return [{"name": label, "output": list(shape), **numbers.json_tokens(shape)}
+            for label, shape in shapes]
 
 
 def parts_data(report: Report) -> list[dict] | None:
@@ -325,6 +328,7 @@ def report_data(report: Report, groups: Sequence[Block], flops: bool,
     for block in groups:
         entry = {"name": block.name, "kind": block.kind, "layers": [r.name for r in block.rows],
                  "output": list(block.rows[-1].output),
+                 **numbers.json_tokens(block.rows[-1].node.shape),
                  "macs": sum((r.macs for r in block.rows), 0),
                  "params": sum((r.params for r in block.rows), 0),
                  "activations": sum((r.activations for r in block.rows), 0)}

@@ -22,7 +22,7 @@ from costcalc.graph.core import Graph, Tensor
 from costcalc.graph.registry import Shape, Tokens
 from costcalc.graph.units import (add_merge, concat_merge, conv_unit, global_avg_pool_node,
                                   scale_merge)
-from costcalc.importers import onnx_calls, onnx_patterns, onnx_values, onnx_windows
+from costcalc.importers import onnx_calls, onnx_checks, onnx_patterns, onnx_values, onnx_windows
 from costcalc.importers.base import register_importer
 from costcalc.importers.model import ImportedModel, ImportParameter
 
@@ -167,6 +167,7 @@ def _read(onnx, path: str):
         raise SpecError(f"not an ONNX model ({_first_line(exc)})", path) from None
     if not model.graph.node:
         raise SpecError("not an ONNX model (no graph nodes)", path)
+    onnx_checks.check_model(onnx, model, path)
     _drop_weights(onnx, model)
     return model
 
@@ -613,10 +614,19 @@ class _Walk:
             sum(m.kind == "layer_norm" for m in self.patterns.values())
         self.batchnorms = sum(n.op_type == "BatchNormalization" for n in graph.node)
 
-    def _array(self, tensor) -> list:
+    def _array(self, tensor) -> list | None:
+        """A small tensor's values; None for data in an external file, which is never read
+        (its location is the file's text: any path, a device, a pipe)."""
         from onnx import numpy_helper
 
-        return numpy_helper.to_array(tensor).reshape(-1).tolist()
+        if tensor.data_location == self.onnx.TensorProto.EXTERNAL:
+            return None
+        try:
+            return numpy_helper.to_array(tensor).reshape(-1).tolist()
+        except Exception as exc:  # data of another size or type than the dims declare
+            raise SpecError(f"tensor {onnx_checks.shown(tensor.name)} of dims "
+                            f"{list(tensor.dims)}: its data does not match "
+                            f"({_first_line(exc)})", self.path) from None
 
     def error(self, node, message: str) -> SpecError:
         return SpecError(f"{node.op_type} node {node.name or '(unnamed)'!r} (opset "
@@ -769,16 +779,14 @@ class _Walk:
                 self.tokens.update(node.output)
             match = self.patterns.get(id(node))
             start, done = len(self.builder.nodes), len(self.done.log)
-            if match is not None and self.is_tensor(match.x):
-                self.pattern(node, match)
-                self.tie(node, start, done)
-                return
             handler = getattr(self, "op_" + node.op_type, None)
-            if handler is None:
-                self.unknown_op(node)
-                return
-            try:
-                handler(node, self.unique(node))
+            try:  # every error of a node (its kind's limits too) names the file and the node
+                if match is not None and self.is_tensor(match.x):
+                    self.pattern(node, match)
+                elif handler is None:
+                    self.unknown_op(node)
+                else:
+                    handler(node, self.unique(node))
             except SpecError as exc:
                 if exc.path is not None:
                     raise
@@ -879,8 +887,9 @@ class _Walk:
         if node.op_type == "Constant" and "value" in attrs:
             tensor = attrs["value"]
             self.consts[node.output[0]] = list(tensor.dims)
-            if math.prod(tensor.dims) <= SMALL:
-                self.values[node.output[0]] = self._array(tensor)
+            value = self._array(tensor) if math.prod(tensor.dims) <= SMALL else None
+            if value is not None:
+                self.values[node.output[0]] = value
         for key in ("value_float", "value_int", "value_floats", "value_ints"):
             if node.op_type == "Constant" and key in attrs:
                 value = attrs[key]

@@ -26,6 +26,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
     from typing import Iterable, Sequence
 
+from costcalc import numbers
 from costcalc.graph import quantities as q
 from costcalc.errors import UsageError
 from costcalc.graph.core import Graph, Node
@@ -213,6 +214,7 @@ class MemoryReport(Record):
             "peak_layer": self.peak_layer, "op_bound_bytes": self.op_bound_bytes,
             "op_bound_layer": self.op_bound_layer, "weight_bytes": self.weight_bytes,
             "layers": [{"name": r.name, "kind": r.kind, "output": list(r.output),
+                        **numbers.json_tokens(r.output),
                         "activation_bytes": r.activation_bytes, "weight_bytes": r.weight_bytes,
                         "live_bytes": r.live_bytes, "op_bytes": r.op_bytes}
                        for r in self.layers],
@@ -233,7 +235,7 @@ def analyze_memory(graph: Graph, dtype: str = "fp32") -> MemoryReport:
     steps = node_steps(graph)
     last = len(graph.nodes) - 1
     live = walk(steps, {INPUT: graph.input.elements}, keep=output_buffers(graph, steps))
-    layers = [LayerMemory(n.name, n.kind, tuple(n.shape), n.shape.elements * size,
+    layers = [LayerMemory(n.name, n.kind, n.shape, n.shape.elements * size,
                           weight_elements(n) * size, live[i] * size, op_bound(graph, i) * size)
               for i, n in enumerate(graph.nodes)]
     peak = max(range(last + 1), key=lambda i: (layers[i].live_bytes, -i))

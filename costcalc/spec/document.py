@@ -47,6 +47,7 @@ PARAM_KEYS = {
     "min": "inclusive lower bound",
     "max": "inclusive upper bound",
     "more_than": "exclusive lower bound",
+    "multiple_of": "the value must be a whole multiple of this positive number",
 }
 BLOCK_KEYS = {
     "description": "one line of text",
@@ -65,14 +66,16 @@ class Parameter(Record):
     """A declared spec parameter: its default and the values it accepts."""
 
     _FIELDS = ("name", "default", "choices", "description", "minimum", "maximum", "more_than",
-               "pos")
+               "pos", "multiple_of")
 
     def __init__(self, name: str, default: Any, choices: tuple | None = None,
                  description: str = "", minimum: Any = None, maximum: Any = None,
-                 more_than: Any = None, pos: Pos | None = None):
+                 more_than: Any = None, pos: Pos | None = None,
+                 multiple_of: Any = None):
         self.name, self.default, self.choices = name, default, choices
         self.description = description
         self.minimum, self.maximum, self.more_than, self.pos = minimum, maximum, more_than, pos
+        self.multiple_of = multiple_of
 
     @property
     def type(self) -> str:
@@ -118,6 +121,9 @@ class Parameter(Record):
             if self.maximum is not None and value > self.maximum:
                 return (f"parameter {self.name!r} must be at most "
                         f"{numbers.format_number(self.maximum)}, got {shown}")
+            if self.multiple_of is not None and value % self.multiple_of != 0:
+                return (f"parameter {self.name!r} must be a multiple of "
+                        f"{numbers.format_number(self.multiple_of)}, got {shown}")
         elif self.type == "bool" and not isinstance(value, bool):
             return f"parameter {self.name!r} takes true or false, got {value!r}"
         elif self.type == "text" and not isinstance(value, str):
@@ -425,19 +431,22 @@ def _parameter(name: str, value: Any, raw: YamlMapping, err) -> Parameter:
                           f"{', '.join(PARAM_KEYS)})", value.key_pos[key])
         if "default" not in value:
             raise err(f"parameter {name!r} needs a default", vpos)
-        for bound in ("min", "max", "more_than"):
+        for bound in ("min", "max", "more_than", "multiple_of"):
             if bound in value:
                 value[bound] = _constant(value[bound])
             if value.get(bound) is not None and not numbers.is_exact(value[bound]):
                 raise err(f"parameter {name!r}: {bound} must be a number",
                           value.value_pos[bound])
+        if value.get("multiple_of") is not None and value["multiple_of"] <= 0:
+            raise err(f"parameter {name!r}: multiple_of must be more than 0",
+                      value.value_pos["multiple_of"])
         choices = value.get("choices")
         if choices is not None and not isinstance(choices, list):
             raise err(f"parameter {name!r}: choices must be a list", value.value_pos["choices"])
         param = Parameter(name, _constant(value["default"]),
                           tuple(map(_constant, choices)) if choices else None,
                           value.get("description", ""), value.get("min"), value.get("max"),
-                          value.get("more_than"), vpos)
+                          value.get("more_than"), vpos, value.get("multiple_of"))
     else:
         param = Parameter(name, _constant(value), pos=vpos)
     if param.default is None or isinstance(param.default, (list, dict)):

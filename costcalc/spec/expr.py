@@ -443,13 +443,34 @@ def _bounded(value: Any, node: ast.AST) -> Any:
     return value
 
 
+def _decided(op: type, left: Any, right: Any) -> bool | None:
+    """``left op right`` for an order (<, <=, >, >=) between sympy expressions of positive
+    symbols and numbers, when sympy finds it true or false for every value; else None."""
+    import sys
+
+    sympy = sys.modules.get("sympy")  # loaded whenever a value is a sympy expression
+    orders = {ast.Lt: "Lt", ast.LtE: "Le", ast.Gt: "Gt", ast.GtE: "Ge"}
+    if sympy is None or op not in orders or not all(
+            isinstance(v, sympy.Basic) or is_exact(v) for v in (left, right)):
+        return None
+    relation = getattr(sympy, orders[op])(left, right)
+    if relation is sympy.true or relation is sympy.false:
+        return bool(relation)
+    return None
+
+
 def _compare(op: type, left: Any, right: Any, node: ast.AST) -> bool:
     if isinstance(left, Real) or isinstance(right, Real):
         raise ExprError("comparison with an irrational value; round it first with round(), "
                         "floor() or ceil()", _col(node))
     if numbers.is_symbolic(left) or numbers.is_symbolic(right):
-        # sympy's == is structural: alpha == 0.5 would be silently false.
-        raise ExprError("this comparison depends on a symbolic parameter", _col(node))
+        # An order that holds for every positive value of the symbols (proposals > 0, the
+        # detectors' second stage) is decided; anything else depends on the point. sympy's ==
+        # is structural (alpha == 0.5 would be silently false): never decided.
+        decided = _decided(op, left, right)
+        if decided is None:
+            raise ExprError("this comparison depends on a symbolic parameter", _col(node))
+        return decided
     if op is ast.Eq:
         return left == right
     if op is ast.NotEq:

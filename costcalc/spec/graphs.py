@@ -305,15 +305,22 @@ class Backbone(Record):
         except UsageError as exc:
             raise self.error(f"backbone: {exc}", self.model_pos) from None
 
-    def values(self, spec: Any, walker: Any, env: dict) -> dict:
+    def values(self, spec: Any, walker: Any, env: dict, only: tuple[str, ...] | None = None
+               ) -> dict:
         """The backbone's parameter values: its defaults with ``set`` applied (each value an
-        expression in the head's parameters)."""
+        expression in the head's parameters); with ``only``, just those settings."""
         from costcalc import numbers
 
         values = {name: p.default for name, p in spec.parameters.items()}
         dummy = Tensor(-1, Shape(0, 0, 0))
         for name, raw in (self.settings or {}).items():
+            if only is not None and name not in only:
+                continue
             key_pos = self.settings.key_pos.get(name)
+            if raw is None:
+                raise self.error(f"backbone: parameter {name!r} set to nothing (null); leave it "
+                                 "out to keep the backbone's default",
+                                 self.settings.value_pos.get(name, key_pos))
             if name not in spec.parameters:
                 close = close_matches(name, list(spec.parameters), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -359,16 +366,45 @@ def build_backbone(backbone: Backbone, walker: Any, env: dict, shape_only: bool 
     _NESTING[0] += 1
     try:
         spec = backbone.spec(walker.load_spec)
-        values = backbone.values(spec, walker, env)
-        inner = spec.walker(walker.symbolic)
-        benv = spec.environment(values)
-        if shape_only:
-            return spec.input_shape(inner, benv)
-        if input_shape is None:
-            input_shape = spec.input_shape(inner, benv)
-        return inner.build(spec.name, spec.layers, input_shape, benv, spec.layers.pos)
+
+        def build(only: tuple[str, ...] | None = None) -> Any:
+            inner = spec.walker(walker.symbolic)
+            benv = spec.environment(backbone.values(spec, walker, env, only))
+            if shape_only:
+                return spec.input_shape(inner, benv)
+            shape = spec.input_shape(inner, benv) if input_shape is None else input_shape
+            return inner.build(spec.name, spec.layers, shape, benv, spec.layers.pos)
+
+        try:
+            return build()
+        except SpecError as exc:
+            raise _blame(backbone, exc, build) from None
     finally:
         _NESTING[0] -= 1
+
+
+def _blame(backbone: Backbone, exc: SpecError, build: Any) -> SpecError:
+    """An error inside the backbone's file that a value the head set causes is the head's
+    error, at that setting: found by building with each setting alone (only on this error
+    path). When the backbone fails at its own defaults, or no single setting makes it fail,
+    the error stays where it is."""
+    settings = backbone.settings
+    if not settings or exc.path == backbone.head_path:
+        return exc
+    try:
+        build(())
+    except SpecError:
+        return exc  # the backbone's own file is at fault
+    for name in settings:
+        try:
+            build((name,))
+        except SpecError:
+            pos = settings.value_pos.get(name) or settings.key_pos.get(name)
+            where = f"{exc.path}:{exc.line}" + (f":{exc.column}" if exc.column else "") \
+                if exc.line else str(exc.path)
+            return backbone.error(f"backbone: the value of {name!r} set here fails in "
+                                  f"{where}: {exc.message}", pos)
+    return exc
 
 
 def graft(walker: Any, graph: Graph, prefix: str = BACKBONE) -> None:

@@ -204,7 +204,7 @@ def _top_level() -> dict:
                      "description": {"type": "string",
                                      "description": document.PARAM_KEYS["description"]},
                      **{key: {"type": ["number", "string"], "description": document.PARAM_KEYS[key]}
-                        for key in ("min", "max", "more_than")}}}
+                        for key in ("min", "max", "more_than", "multiple_of")}}}
     dimension = {"anyOf": [_whole(1), EXPRESSION]}
     keys = document.INPUT_KEYS
     square = ("channels", "size")

@@ -201,7 +201,8 @@ def symbolic_values(spec: Spec, values: Mapping[str, Any],
         at[syms["rho"]] = sympy.Rational(str(Fraction(values["resolution"]) / Fraction(base)))
     ordered = {n: used[n] for n in SYMBOL_NAMES if n in used}
     for name in kept:
-        # positive, as alpha: counts and widths (a comparison on one is refused by the build)
+        # positive, as alpha: counts and widths (a comparison on one is decided only when it
+        # holds for every positive value, proposals > 0; otherwise refused by the build)
         ordered[name] = built[name] = _parameter_symbol()(name, positive=True)
         at[ordered[name]] = sympy.Rational(str(Fraction(values[name])))
     return built, ordered, at, base

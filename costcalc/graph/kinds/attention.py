@@ -91,7 +91,8 @@ def attention(b, f, x, name):
     + (2M - 1)^2 H (the relative position bias table). A shift moves the windows (a cyclic roll
     and a mask added to the scores): no multiply-adds; torchvision drops it when a window covers
     the padded grid. ``modules`` (MaxViT's block and grid attention, both groups of M^2 tokens):
-    the same counts, recorded as nn.Linear and torch.einsum calls for the tools.
+    the same counts, recorded as nn.Linear and torch.einsum calls for the tools; the grid must
+    be a multiple of M (MaxViT never pads: torchvision refuses other input sizes).
     """
     if not x.shape.tokens:
         raise SpecError(f"attention takes tokens, not a C x H x W map (got {x.shape.text()}); "
@@ -108,6 +109,14 @@ def attention(b, f, x, name):
         return _attend(b, f, x, name, GLOBAL, x.shape, 1, x.shape.h * x.shape.w, 0, False)
     if exact(f["shift"], window) and f["shift"] >= window:
         raise SpecError(f"attention shift {f['shift']} must be smaller than the window {window}")
+    if f["modules"] and exact(x.shape.h, x.shape.w, window) and \
+            (x.shape.h % window or x.shape.w % window):
+        # torchvision's MaxVit refuses such input sizes (its partitions never pad): counting a
+        # padded grid would be a number for a network it does not build
+        raise SpecError(f"MaxViT's block and grid partitions need the token grid "
+                        f"{x.shape.h}x{x.shape.w} to be a multiple of the window {window} (no "
+                        "padding; torchvision's MaxVit refuses this input size): choose an "
+                        f"input whose stage grids are multiples of {window}")
     padded = x.shape._replace(h=_padded(x.shape.h, window), w=_padded(x.shape.w, window))
     # torchvision sets a side's shift to 0 when the window covers that padded side; on symbolic
     # sizes (formulas) the windows are taken to be smaller than the grid
