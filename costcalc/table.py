@@ -102,3 +102,41 @@ class Table:
         if not chosen:
             raise UsageError("--columns: give at least one column name")
         return replace(self, columns=chosen)
+
+
+class Chunks:
+    """A long list of ``Table.data`` made piece by piece: ``len(items)`` items, produced in
+    order by ``make(items[start:stop])``. The JSON writer writes it a piece at a time instead of
+    holding every item (a report of 100,000 layers); it reads like a list otherwise."""
+
+    __slots__ = ("items", "make", "size")
+
+    def __init__(self, items: Sequence[Any], make: Any, size: int = 1000):
+        self.items, self.make, self.size = items, make, size
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def pieces(self):
+        """The items, as lists of at most ``size``."""
+        for start in range(0, len(self.items), self.size):
+            yield [self.make(item) for item in self.items[start:start + self.size]]
+
+    def __iter__(self):
+        for piece in self.pieces():
+            yield from piece
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.items[index]]
+        return self.make(self.items[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, Chunks)):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # a list is not hashable either
+
+    def __repr__(self) -> str:
+        return f"Chunks({len(self)} items)"

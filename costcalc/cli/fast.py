@@ -2,7 +2,7 @@
 
 Importing typer and building every command costs more than the report itself. An argument list
 made only of a model and the report's plain options in their usual spelling is read here and
-answered by the same ``report_text`` the ``report`` command calls. Anything else (help, another
+answered by the same ``report_pieces`` the ``report`` command writes. Anything else (help, another
 command, an unknown or repeated option, a value that typer would check or word an error for)
 returns ``None`` and the typer app takes the whole argument list, so help, errors and every
 other command are exactly typer's.
@@ -95,14 +95,15 @@ def run(args: list[str]) -> bool:
     if stdout_closed():
         sys.exit(EXIT_BAD_INPUT)
     try:
-        from costcalc.cli.report_output import report_text
+        from costcalc.cli.report_output import report_pieces
         from costcalc.render import Format
 
         values["format"] = Format(values["format"])
-        text = report_text(**values)
-        if not sys.stdout.isatty():
-            text = _ANSI.sub("", text)
-        sys.stdout.write(text)
+        plain = not sys.stdout.isatty()
+        # JSON, the one format in several pieces, escapes every control character: no piece
+        # splits an escape sequence
+        for text in report_pieces(**values):
+            sys.stdout.write(_ANSI.sub("", text) if plain else text)
         sys.stdout.flush()
     except Exception as exc:
         code = exit_code(exc)

@@ -66,16 +66,22 @@ class Report:
 
     def to_dict(self) -> dict:
         """The JSON contract: model, parameters, convention, layers, total (counts as integers)."""
+        return self.json_content([self.layer_dict(r) for r in self.layers])
+
+    @staticmethod
+    def layer_dict(r: Row) -> dict:
+        """One layer of the JSON contract."""
+        return {"name": r.name, "kind": r.kind, "output": list(r.output), "macs": r.macs,
+                "params": r.params, "activations": r.activations}
+
+    def json_content(self, layers: Any) -> dict:
+        """The JSON contract around ``layers`` (a list, or ``table.Chunks`` made on demand)."""
         return {
             "model": self.model,
             "parameters": {k: json_value(v) for k, v in self.parameters.items()},
             "convention": self.convention.name,
             "input": list(self.graph.input),
-            "layers": [
-                {"name": r.name, "kind": r.kind, "output": list(r.output), "macs": r.macs,
-                 "params": r.params, "activations": r.activations}
-                for r in self.layers
-            ],
+            "layers": layers,
             "total": {"macs": self.total.macs, "params": self.total.params,
                       "activations": self.total.activations},
         }

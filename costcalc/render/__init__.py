@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 from importlib import import_module
-from typing import Callable
+from typing import Callable, Iterator
 
 from costcalc.errors import UsageError
 from costcalc.table import Table
@@ -53,6 +53,17 @@ def reads_data(fmt: Format | str) -> bool:
 def reads_rows(fmt: Format | str) -> bool:
     """Whether format ``fmt`` reads the rows of a table that has ``data`` (JSON does not)."""
     return Format(fmt) is not Format.json
+
+
+def render_pieces(table: Table, fmt: Format | str, **options) -> Iterator[str]:
+    """``render(table, fmt, **options)`` in pieces whose concatenation is that text: JSON a
+    piece at a time (a long report is written as it is made), other formats in one piece."""
+    fmt = Format(fmt)
+    if fmt is Format.json:
+        from costcalc.render.records import json_pieces
+
+        return json_pieces(table, **options)
+    return iter((render(table, fmt, **options),))
 
 
 def render(table: Table, fmt: Format | str, **options) -> str:
