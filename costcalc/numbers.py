@@ -165,6 +165,8 @@ def is_exact(value: Any) -> bool:
 
 def normalize(value: Any) -> Any:
     """A Fraction with denominator 1 becomes an int; everything else is returned unchanged."""
+    if type(value) is int:  # the common case: isinstance against Fraction (an ABC) costs more
+        return value
     if isinstance(value, Fraction) and value.denominator == 1:
         # a traced rational (costing.tracing) becomes a traced int, keeping what it follows from
         return int(value) if type(value) is Fraction else value.integer()

@@ -99,6 +99,9 @@ def merge(*parts: dict) -> dict:
     return total
 
 
+_CONV_KINDS = {"depthwise": "dwconv", "pointwise": "pwconv"}  # how a conv node is reported
+
+
 def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, dilation=1,
               bias=False, bn=False, act="none", kind="conv", op_class=None, role=None):
     """Convolution (+ optional BatchNorm and activation, fused into one node).
@@ -107,7 +110,8 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
     biases = C_out.  Depthwise (g = C_in = C_out): MACs = K^2 * C * H_out * W_out.
     """
     cin = x.shape.c
-    if exact(cin, groups, out):
+    if (type(cin) is int and type(groups) is int and type(out) is int) or \
+            exact(cin, groups, out):
         if cin % groups or out % groups:
             raise SpecError(f"groups={groups} must divide input channels {cin} and output "
                             f"channels {out}")
@@ -131,7 +135,7 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
         else:
             op_class = "conv"
     if kind == "conv":
-        kind = {"depthwise": "dwconv", "pointwise": "pwconv"}.get(op_class, "conv")
+        kind = _CONV_KINDS.get(op_class, "conv")
     return b.add_node(name, kind, (x,), shape, counts, role=role, kernel=kernel, stride=stride,
                       groups=groups, dilation=dilation, in_channels=cin, bias=bias, bn=bn, act=act,
                       op_class=op_class, input=x.shape)
