@@ -33,7 +33,10 @@ def divide(a: Any, b: Any) -> Any:
 
 
 def exact(*values: Any) -> bool:
-    return all(numbers.is_exact(v) for v in values)
+    for v in values:
+        if type(v) is not int and not numbers.is_exact(v):  # ints without a call
+            return False
+    return True
 
 
 def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
@@ -67,6 +70,8 @@ def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
 
 def pair(value: Any) -> tuple[Any, Any]:
     """(height, width) of a kernel, stride, padding or dilation given as one value or two."""
+    if type(value) is int:
+        return value, value
     return tuple(value) if isinstance(value, tuple) else (value, value)
 
 

@@ -100,6 +100,7 @@ class SpecWalker(GraphBuilder):
         self.literals: dict[tuple[int, str], tuple] = {}
         # id(entry) -> (entry, how each field is read: _field_plan) for entries of a kind
         self.plans: dict[int, tuple] = {}
+        self._known_keys: dict[int, tuple] = {}  # id(block or kind) -> (it, the keys it takes)
 
     def line(self) -> int | None:
         return self.pos.line if self.pos else None
@@ -191,7 +192,7 @@ class SpecWalker(GraphBuilder):
             else:
                 with self.role(role):
                     x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
-            if self.names.get(name) != x:  # an entry's name is its output (b13)
+            if not self.names.means(name, x):  # an entry's name is its output (b13)
                 self.names.add(name, x)
             instances.append(name)
         if repeat > 1 and isinstance(base, str) and "#" not in base:
@@ -334,7 +335,7 @@ class SpecWalker(GraphBuilder):
     def unknown_keys(self, entry: Mapping, block: UserBlock | None, kind: Kind | None,
                      pos: Pos | None) -> list[SpecError]:
         """One error per key the entry's kind or block does not take."""
-        known = (set(block.parameters) if block else {f.name for f in kind.fields}) | set(ENTRY_KEYS)
+        known = self.known_keys(block, kind)
         problems = []
         for key in entry:
             if key not in known:
@@ -345,6 +346,15 @@ class SpecWalker(GraphBuilder):
                     f"{entry['kind']}: unknown key {key!r}{hint}; valid keys: {valid}",
                     entry.key_pos.get(key, pos) if hasattr(entry, "key_pos") else pos))
         return problems
+
+    def known_keys(self, block: UserBlock | None, kind: Kind | None) -> frozenset:
+        """The keys an entry of ``block`` or ``kind`` takes (found once per block or kind)."""
+        owner = block if block is not None else kind
+        found = self._known_keys.get(id(owner))
+        if found is None or found[0] is not owner:
+            keys = set(block.parameters) if block else {f.name for f in kind.fields}
+            found = self._known_keys[id(owner)] = (owner, frozenset(keys | set(ENTRY_KEYS)))
+        return found[1]
 
     def node_name(self, prefix: str, base: str | None, default: str, repeat: int) -> str:
         if base is None:
@@ -522,6 +532,8 @@ class SpecWalker(GraphBuilder):
                 raise self.error(f"{fld.name!r} must be true or false, got {shown(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
+            if type(value) is str and value in fld.choices:
+                return value  # no boolean equals text
             # booleans compared as booleans: 1 == True, but 1 is not the choice true
             if not any(value == c and isinstance(value, bool) == isinstance(c, bool)
                        for c in fld.choices):
@@ -670,9 +682,15 @@ def _layered(env: Mapping, names: dict) -> ChainMap:
     parameters and ``let`` names each time would make a spec with many names and many layers
     cost their product.
     """
+    scope = _new_scope(ChainMap)  # ChainMap(...) without its __init__'s Python call
     if type(env) is ChainMap or (type(env) is not dict and isinstance(env, ChainMap)):
-        return ChainMap({**env.maps[0], **names}, *env.maps[1:])
-    return ChainMap(names, env)
+        scope.maps = [{**env.maps[0], **names}, *env.maps[1:]]
+    else:
+        scope.maps = [names, env]
+    return scope
+
+
+_new_scope = ChainMap.__new__
 
 
 def _with_index(env: Mapping, i: int) -> Mapping:
