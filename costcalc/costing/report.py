@@ -51,13 +51,12 @@ class Report:
     @classmethod
     def from_graph(cls, graph: Graph, parameters: dict, convention: Convention,
                    base_resolution: Any = None) -> "Report":
-        rows = []
-        for node in graph.nodes:
-            rows.append(Row(node.name, node.kind, node.info.get("op_class", "other"),
-                            tuple(node.shape), convention.node_macs(node.counts),
-                            convention.node_params(node.counts), node.shape.elements, node))
-        total = Total(sum((r.macs for r in rows), 0), sum((r.params for r in rows), 0),
-                      sum((r.activations for r in rows), 0))
+        macs, params = convention.node_macs, convention.node_params  # looked up once
+        rows = [Row(node.name, node.kind, node.info.get("op_class", "other"), tuple(node.shape),
+                    macs(node.counts), params(node.counts), node.shape.elements, node)
+                for node in graph.nodes]
+        total = Total(sum([r.macs for r in rows], 0), sum([r.params for r in rows], 0),
+                      sum([r.activations for r in rows], 0))
         return cls(graph.name, dict(parameters), convention, graph, rows, total, base_resolution)
 
     def flops(self) -> Any:
