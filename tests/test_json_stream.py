@@ -9,7 +9,8 @@ import pytest
 from costcalc import numbers
 from costcalc.cli.report_output import report_pieces, report_text
 from costcalc.render import Format, json_text, render_pieces
-from costcalc.table import Chunks, Table
+from costcalc.render.json_text import Chunks
+from costcalc.table import Table
 
 ITEMS = [{"name": f"l{i}", "output": [i, 2, 2], "macs": i * 10, "share": i / 7,
           "ratio": Fraction(i, 3), "note": None if i % 2 else "x\u2028\"y\""} for i in range(7)]

@@ -5,9 +5,11 @@
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 from costcalc.render import Format
+
+from collections.abc import Iterator
 
 
 def report_text(*args, **options) -> str:

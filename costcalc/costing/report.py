@@ -9,7 +9,7 @@ from costcalc.costing.conventions import Convention
 from costcalc.graph.core import Graph, Node
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Row:
     """One primitive layer's costs under a convention."""
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 from costcalc.costing.report import Report, Row, json_value
 from costcalc.costing.breakdown import by_op_class, line as op_class_line
 from costcalc.costing.ratios import BlockRatio, block_ratio
-from costcalc.table import Chunks, Column, Table
+from costcalc.table import Column, Table
 from costcalc.table import Row as TableRow
 
 FULL_DEPTH = 2
@@ -307,6 +307,8 @@ def report_data(report: Report, groups: Sequence[Block], flops: bool,
     written (a report of 100,000 layers is never held as 100,000 mappings)."""
     total = report.total
     convention = report.convention
+    if lazy:  # only the JSON writer reads these lazy lists, and it has loaded that module
+        from costcalc.render.json_text import Chunks
 
     def layer(row: Row) -> dict[str, Any]:
         entry = report.layer_dict(row)

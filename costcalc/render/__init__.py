@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from enum import Enum
 from importlib import import_module
-from typing import Callable, Iterator
+from typing import Callable
 
 from costcalc.errors import UsageError
 from costcalc.table import Table
+
+from collections.abc import Iterator
 
 
 class Format(str, Enum):

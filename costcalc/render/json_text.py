@@ -7,8 +7,8 @@ turning exact numbers into JSON values as ``numbers.json_tree`` does, encodes te
 standard library's C string encoder, and joins each container's pieces as soon as it is done.
 ``tests/test_json_text.py`` compares it with ``json.dumps`` on a table of values.
 
-``pieces`` gives the same text in pieces, a ``table.Chunks`` list (a report's layers) a piece
-of items at a time, so a command writes a large report without holding all of it.
+``pieces`` gives the same text in pieces, a ``Chunks`` list (a report's layers) a piece of
+items at a time, so a command writes a large report without holding all of it.
 """
 from __future__ import annotations
 
@@ -19,9 +19,46 @@ from operator import itemgetter
 from typing import Any
 
 from costcalc import numbers
-from costcalc.table import Chunks
 
 _INDENT = "  "
+
+
+class Chunks:
+    """A long list of ``Table.data`` made piece by piece: ``len(items)`` items, ``make(item)``
+    each, made in order. ``pieces`` writes it a piece at a time instead of holding every item
+    (a report of 100,000 layers); it reads like a list otherwise."""
+
+    __slots__ = ("items", "make", "size")
+
+    def __init__(self, items: Any, make: Any, size: int = 1000):
+        self.items, self.make, self.size = items, make, size
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def pieces(self):
+        """The items, as lists of at most ``size``."""
+        for start in range(0, len(self.items), self.size):
+            yield [self.make(item) for item in self.items[start:start + self.size]]
+
+    def __iter__(self):
+        for piece in self.pieces():
+            yield from piece
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.items[index]]
+        return self.make(self.items[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, Chunks)):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # a list is not hashable either
+
+    def __repr__(self) -> str:
+        return f"Chunks({len(self)} items)"
 
 
 def _float(value: float) -> str:
