@@ -102,4 +102,3 @@ class Table:
         if not chosen:
             raise UsageError("--columns: give at least one column name")
         return replace(self, columns=chosen)
-
