@@ -74,7 +74,7 @@ class Report:
                 "params": r.params, "activations": r.activations}
 
     def json_content(self, layers: Any) -> dict:
-        """The JSON contract around ``layers`` (a list, or ``table.Chunks`` made on demand)."""
+        """The JSON contract around ``layers`` (a list, or a ``json_text.Chunks`` made on demand)."""
         return {
             "model": self.model,
             "parameters": {k: json_value(v) for k, v in self.parameters.items()},
