@@ -168,6 +168,8 @@ def is_exact(value: Any) -> bool:
 
 def normalize(value: Any) -> Any:
     """A Fraction with denominator 1 becomes an int; everything else is returned unchanged."""
+    if type(value) is int:  # the common case: isinstance against Fraction (an ABC) costs more
+        return value
     if isinstance(value, Fraction) and value.denominator == 1:
         # a traced rational (costing.tracing) becomes a traced int, keeping what it follows from
         return int(value) if type(value) is Fraction else value.integer()
@@ -184,7 +186,13 @@ def exact_number(text: str) -> int | Fraction:
 
 def is_symbolic(*values: Any) -> bool:
     """True when any value is a sympy expression (not an exact number, bool or text)."""
-    return any(not is_exact(v) and not isinstance(v, (bool, str)) for v in values)
+    for v in values:
+        kind = type(v)
+        if kind is int or kind is Fraction or kind is str or kind is bool:
+            continue  # the common cases, without isinstance against Fraction (an ABC)
+        if not is_exact(v) and not isinstance(v, (bool, str)):
+            return True
+    return False
 
 
 def make_divisible(value, divisor=8, min_value=None):

@@ -112,16 +112,20 @@ def run(args: list[str]) -> bool:
 
         values["format"] = Format(values["format"])
         if command == "report":
-            from costcalc.cli.report_output import report_text
+            from costcalc.cli.report_output import report_pieces
 
-            text = report_text(**values)
+            pieces = report_pieces(**values)
         else:
             from costcalc.cli.memory_output import memory_text
 
-            text = memory_text(**values)
-        if not sys.stdout.isatty() and "\033" in text:
-            text = re.sub(_ANSI, "", text)
-        sys.stdout.write(text)
+            pieces = (memory_text(**values),)
+        plain = not sys.stdout.isatty()
+        # JSON, the one format in several pieces, escapes every control character: no piece
+        # splits an escape sequence
+        for text in pieces:
+            if plain and "\033" in text:
+                text = re.sub(_ANSI, "", text)
+            sys.stdout.write(text)
         sys.stdout.flush()
     except Exception as exc:
         code = exit_code(exc)

@@ -54,8 +54,9 @@ def report(
 
         costcalc v2 --columns name,input,output,kernel,stride,groups,macs,inputs
     """
-    from costcalc.cli.report_output import report_text
+    from costcalc.cli.report_output import report_pieces
 
-    typer.echo(report_text(model, alpha, res, classes, set_, convention, depth, flops, memory,
-                           dtype, format, exact, columns, caption, label, no_notes,
-                           model_input, allow_unknown, proposals), nl=False)
+    for text in report_pieces(model, alpha, res, classes, set_, convention, depth, flops, memory,
+                              dtype, format, exact, columns, caption, label, no_notes,
+                              model_input, allow_unknown, proposals):
+        typer.echo(text, nl=False)

@@ -1,7 +1,7 @@
 """The report command's work without typer: option values in, the rendered report out.
 
-``costcalc report`` (typer) and the fast path of ``costcalc MODEL`` both call ``report_text``,
-so their output is the same by construction.
+``costcalc report`` (typer) and the fast path of ``costcalc MODEL`` both write
+``report_pieces``, so their output is the same by construction; ``report_text`` joins them.
 """
 from __future__ import annotations
 
@@ -11,20 +11,29 @@ if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-
 
 from costcalc.render import Format
 
+from collections.abc import Iterator
 
-def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: Optional[str],
+
+def report_text(*args, **options) -> str:
+    """The report of ``model`` as text in ``format`` (the ``report`` command's options)."""
+    return "".join(report_pieces(*args, **options))
+
+
+def report_pieces(model: str, alpha: Optional[str], res: Optional[str], classes: Optional[str],
                 set_: Optional[list[str]], convention: str, depth: int, flops: bool,
                 memory: bool, dtype: Optional[str], format: Format, exact: bool,
                 columns: Optional[str] = None, caption: Optional[str] = None,
                 label: Optional[str] = None, no_notes: bool = False,
                 model_input: Optional[str] = None, allow_unknown: bool = False,
-                proposals: Optional[str] = None) -> str:
-    """The report of ``model`` as text in ``format`` (the ``report`` command's options)."""
+                proposals: Optional[str] = None) -> Iterator[str]:
+    """``report_text`` in pieces: the model is analysed and its table made here (errors are
+    raised by this call); the text comes as it is written (JSON a piece of layers at a time,
+    so a large report is never held whole)."""
     from costcalc.api import analyze
     from costcalc.cli.overrides import overrides
     from costcalc.costing.report_table import report_table
     from costcalc.errors import UsageError
-    from costcalc.render import reads_data, reads_rows, render
+    from costcalc.render import reads_data, reads_rows, render_pieces
 
     if depth < 0:
         raise UsageError(f"--depth must be 0, 1 or 2, got {depth}")
@@ -39,8 +48,8 @@ def report_text(model: str, alpha: Optional[str], res: Optional[str], classes: O
     flops = flops or result.convention.unit == "FLOPs"
     table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
                          data=reads_data(format), rows=reads_rows(format),
-                         optional=columns is not None)
+                         optional=columns is not None, lazy=Format(format) is Format.json)
     if columns is not None:
         table = table.select([name for name in columns.split(",") if name.strip()])
     latex = {"caption": caption, "label": label, "notes": not no_notes}
-    return render(table, format, exact=exact, **latex)
+    return render_pieces(table, format, exact=exact, **latex)

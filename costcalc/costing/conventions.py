@@ -42,7 +42,13 @@ class Convention(Record):
         self.source = source
 
     def weigh(self, counts: Mapping[str, Any], weights: Mapping[str, Any]) -> Any:
-        return sum((weights[k] * counts[k] for k in weights if k in counts), 0)
+        # sum((weights[k] * counts[k] for k in weights if k in counts), 0), the same additions
+        # in the same order, without a generator per node
+        total = 0
+        for key, weight in weights.items():
+            if key in counts:
+                total = total + weight * counts[key]
+        return total
 
     def node_macs(self, counts: Mapping[str, Any]) -> Any:
         return self.weigh(counts, self.macs)

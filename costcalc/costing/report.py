@@ -50,13 +50,12 @@ class Report(Record):
     @classmethod
     def from_graph(cls, graph: Graph, parameters: dict, convention: Convention,
                    base_resolution: Any = None) -> "Report":
-        rows = []
-        for node in graph.nodes:
-            rows.append(Row(node.name, node.kind, node.info.get("op_class", "other"),
-                            tuple(node.shape), convention.node_macs(node.counts),
-                            convention.node_params(node.counts), node.shape.elements, node))
-        total = Total(sum((r.macs for r in rows), 0), sum((r.params for r in rows), 0),
-                      sum((r.activations for r in rows), 0))
+        macs, params = convention.node_macs, convention.node_params  # looked up once
+        rows = [Row(node.name, node.kind, node.info.get("op_class", "other"), tuple(node.shape),
+                    macs(node.counts), params(node.counts), node.shape.elements, node)
+                for node in graph.nodes]
+        total = Total(sum([r.macs for r in rows], 0), sum([r.params for r in rows], 0),
+                      sum([r.activations for r in rows], 0))
         return cls(graph.name, dict(parameters), convention, graph, rows, total, base_resolution)
 
     def flops(self) -> Any:
@@ -65,17 +64,23 @@ class Report(Record):
 
     def to_dict(self) -> dict:
         """The JSON contract: model, parameters, convention, layers, total (counts as integers)."""
+        return self.json_content([self.layer_dict(r) for r in self.layers])
+
+    @staticmethod
+    def layer_dict(r: Row) -> dict:
+        """One layer of the JSON contract."""
+        return {"name": r.name, "kind": r.kind, "output": list(r.output),
+                **numbers.json_tokens(r.node.shape), "macs": r.macs, "params": r.params,
+                "activations": r.activations}
+
+    def json_content(self, layers: Any) -> dict:
+        """The JSON contract around ``layers`` (a list, or a ``json_text.Chunks`` made on demand)."""
         return {
             "model": self.model,
             "parameters": {k: json_value(v) for k, v in self.parameters.items()},
             "convention": self.convention.name,
             "input": list(self.graph.input),
-            "layers": [
-                {"name": r.name, "kind": r.kind, "output": list(r.output),
-                 **numbers.json_tokens(r.node.shape), "macs": r.macs, "params": r.params,
-                 "activations": r.activations}
-                for r in self.layers
-            ],
+            "layers": layers,
             "total": {"macs": self.total.macs, "params": self.total.params,
                       "activations": self.total.activations},
         }

@@ -141,12 +141,13 @@ def optional_cells(report: Report, rows: Sequence[Row]) -> dict[str, Any]:
 
 def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
                  extra: Sequence[ColumnGroup] = (), data: bool = True,
-                 rows: bool = True, optional: bool = False) -> Table:
+                 rows: bool = True, optional: bool = False, lazy: bool = False) -> Table:
     """The per-layer report of ``report`` as a Table (every format renders it).
 
     ``data=False`` leaves out the JSON content (text formats never read it); ``rows=False``
     leaves out the table rows (JSON reads only the content); ``optional`` adds the input,
-    geometry and "connected to" columns after the others."""
+    geometry and "connected to" columns after the others; ``lazy`` makes the JSON content's
+    layers and blocks on demand (``report_data``), for a writer that streams them."""
     total = report.total
     convention = report.convention
     # blocks (and their separable ratios) are read by block rows and by the JSON content only
@@ -209,7 +210,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
     for group in extra:
         footer += list(group.footer)
     return Table(f"{report.model} ({convention.name} convention)", columns, table_rows, footer,
-                 data=report_data(report, groups, flops, extra) if data else {})
+                 data=report_data(report, groups, flops, extra, lazy) if data else {})
 
 
 def _pct(part: Any, whole: Any) -> float | None:
@@ -307,25 +308,29 @@ def parts_data(report: Report) -> list[dict] | None:
 
 
 def report_data(report: Report, groups: Sequence[Block], flops: bool,
-                extra: Sequence[ColumnGroup]) -> dict[str, Any]:
-    """The #2 JSON contract plus block subtotals, ratios, shares and op-class breakdown."""
-    data = report.to_dict()
-    if report.graph.notes:
-        data["notes"] = list(report.graph.notes)
+                extra: Sequence[ColumnGroup], lazy: bool = False) -> dict[str, Any]:
+    """The #2 JSON contract plus block subtotals, ratios, shares and op-class breakdown.
+
+    ``lazy``: the layers and blocks are ``Chunks``, made a piece at a time as the JSON is
+    written (a report of 100,000 layers is never held as 100,000 mappings)."""
     total = report.total
-    for layer, row in zip(data["layers"], report.layers):
-        layer["block"] = row.block
-        layer["op_class"] = row.op_class
-        layer["macs_percent"] = _pct(row.macs, total.macs)
-        layer["params_percent"] = _pct(row.params, total.params)
+    convention = report.convention
+    if lazy:  # only the JSON writer reads these lazy lists, and it has loaded that module
+        from costcalc.render.json_text import Chunks
+
+    def layer(row: Row) -> dict[str, Any]:
+        entry = report.layer_dict(row)
+        entry["block"] = row.block
+        entry["op_class"] = row.op_class
+        entry["macs_percent"] = _pct(row.macs, total.macs)
+        entry["params_percent"] = _pct(row.params, total.params)
         if flops:
-            layer["flops"] = report.convention.node_flops(row.node.counts)
+            entry["flops"] = convention.node_flops(row.node.counts)
         for group in extra:
-            layer.update(group.layer_data(row) if group.layer_data else group.values(row))
-    if flops:
-        data["total"]["flops"] = report.flops()
-    data["blocks"] = []
-    for block in groups:
+            entry.update(group.layer_data(row) if group.layer_data else group.values(row))
+        return entry
+
+    def block_entry(block: Block) -> dict[str, Any]:
         entry = {"name": block.name, "kind": block.kind, "layers": [r.name for r in block.rows],
                  "output": list(block.rows[-1].output),
                  **numbers.json_tokens(block.rows[-1].node.shape),
@@ -334,7 +339,15 @@ def report_data(report: Report, groups: Sequence[Block], flops: bool,
                  "activations": sum((r.activations for r in block.rows), 0)}
         if block.ratio is not None:
             entry["separable"] = block.ratio.to_dict()
-        data["blocks"].append(entry)
+        return entry
+
+    data = report.json_content(Chunks(report.layers, layer) if lazy
+                               else [layer(row) for row in report.layers])
+    if report.graph.notes:
+        data["notes"] = list(report.graph.notes)
+    if flops:
+        data["total"]["flops"] = report.flops()
+    data["blocks"] = Chunks(groups, block_entry) if lazy else [block_entry(b) for b in groups]
     data["op_classes"] = {
         metric: [{"op_class": label, metric: amount, "percent": float(share * 100)}
                  for label, amount, share in by_op_class(report.layers, metric)]

@@ -73,13 +73,10 @@ class GraphBuilder:
                 inputs[0].shape.tokens != (spec.tokens == "only"):
             raise SpecError(token_problem(spec, inputs[0]))
         if not self.symbolic:
-            for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
-                if dim < 1:
-                    raise SpecError(f"{kind} {name!r}: output {label} would be {dim} "
-                                    f"(input {inputs[0].shape.text()})")
-                if dim > MAX_CHANNELS:
-                    raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
-                                    f"{MAX_CHANNELS}")
+            c, h, w = shape
+            if c < 1 or c > MAX_CHANNELS or h < 1 or h > MAX_CHANNELS or w < 1 or \
+                    w > MAX_CHANNELS:  # shape_problem's checks, in its order: it words the error
+                self.shape_problem(name, kind, inputs, shape)
         else:
             from costcalc.graph.bounds import problem  # the formula path only
 
@@ -97,11 +94,26 @@ class GraphBuilder:
         line = self.lines[name] = self.line()
         self.index[name] = len(self.nodes)
         scope = self._scope
-        self.nodes.append(Node(name, kind, tuple(t.node for t in inputs), shape,
-                               {k: v for k, v in counts.items() if not _is_zero(v)}, info,
+        # zero counts are left out (an int tested by its truth; a traced or symbolic value by
+        # _is_zero, which the tracer records)
+        self.nodes.append(Node(name, kind, (inputs[0].node,) if len(inputs) == 1 else
+                               tuple([t.node for t in inputs]), shape,
+                               {k: v for k, v in counts.items()
+                                if (v if type(v) is int else not _is_zero(v))}, info,
                                line, self.group or name, scope.name if scope else None,
                                role or self._role))
         return Tensor(len(self.nodes) - 1, shape)
+
+    def shape_problem(self, name: str, kind: str, inputs: tuple[Tensor, ...],
+                      shape: Shape) -> None:
+        """Raise the error for an output side below 1 or over the limit."""
+        for dim, label in ((shape.c, "channels"), (shape.h, "height"), (shape.w, "width")):
+            if dim < 1:
+                raise SpecError(f"{kind} {name!r}: output {label} would be {dim} "
+                                f"(input {inputs[0].shape.text()})")
+            if dim > MAX_CHANNELS:
+                raise SpecError(f"{kind} {name!r}: output {label} {dim} beyond the limit "
+                                f"{MAX_CHANNELS}")
 
     def duplicate_name(self, name: str) -> SpecError:
         """The error for a second node called ``name``."""

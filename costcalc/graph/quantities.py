@@ -25,9 +25,18 @@ MUL = "mul"                      # elements scaled by squeeze-and-excite gates
 ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
 
 
+_ACT_KEYS: dict[str, str] = {}
+
+
 def act(fn: str) -> str:
-    """Quantity key for elements through activation ``fn`` (e.g. ``act_relu``)."""
-    return f"act_{fn}"
+    """Quantity key for elements through activation ``fn`` (e.g. ``act_relu``): one string per
+    activation, which every node's counts share."""
+    key = _ACT_KEYS.get(fn)
+    if key is None:
+        key = f"act_{fn}"
+        if len(_ACT_KEYS) < 1000:  # bounded: a name is whatever a caller passes
+            _ACT_KEYS[fn] = key
+    return key
 
 
 # Parameter quantities.

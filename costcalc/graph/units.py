@@ -37,7 +37,10 @@ def divide(a: Any, b: Any) -> Any:
 
 
 def exact(*values: Any) -> bool:
-    return all(numbers.is_exact(v) for v in values)
+    for v in values:
+        if type(v) is not int and not numbers.is_exact(v):  # ints without a call
+            return False
+    return True
 
 
 def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
@@ -71,6 +74,8 @@ def out_size(size, kernel, stride, padding, dilation=1, ceil_mode=False):
 
 def pair(value: Any) -> tuple[Any, Any]:
     """(height, width) of a kernel, stride, padding or dilation given as one value or two."""
+    if type(value) is int:
+        return value, value
     return tuple(value) if isinstance(value, tuple) else (value, value)
 
 
@@ -107,6 +112,9 @@ def merge(*parts: dict) -> dict:
     return total
 
 
+_CONV_KINDS = {"depthwise": "dwconv", "pointwise": "pwconv"}  # how a conv node is reported
+
+
 def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, dilation=1,
               bias=False, bn=False, act="none", kind="conv", op_class=None, role=None):
     """Convolution (+ optional BatchNorm and activation, fused into one node).
@@ -115,7 +123,8 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
     biases = C_out.  Depthwise (g = C_in = C_out): MACs = K^2 * C * H_out * W_out.
     """
     cin = x.shape.c
-    if exact(cin, groups, out):
+    if (type(cin) is int and type(groups) is int and type(out) is int) or \
+            exact(cin, groups, out):
         if cin % groups or out % groups:
             raise SpecError(f"groups={groups} must divide input channels {cin} and output "
                             f"channels {out}")
@@ -139,7 +148,7 @@ def conv_unit(b, x, name, *, out, kernel=1, stride=1, padding="same", groups=1, 
         else:
             op_class = "conv"
     if kind == "conv":
-        kind = {"depthwise": "dwconv", "pointwise": "pwconv"}.get(op_class, "conv")
+        kind = _CONV_KINDS.get(op_class, "conv")
     return b.add_node(name, kind, (x,), shape, counts, role=role, kernel=kernel, stride=stride,
                       groups=groups, dilation=dilation, in_channels=cin, bias=bias, bn=bn, act=act,
                       op_class=op_class, input=x.shape)

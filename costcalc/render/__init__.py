@@ -11,6 +11,8 @@ if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-
 from costcalc.errors import UsageError
 from costcalc.table import Table
 
+from collections.abc import Iterator
+
 
 class Format(str, Enum):
     """The formats every command supports (``--format``)."""
@@ -56,6 +58,17 @@ def reads_data(fmt: Format | str) -> bool:
 def reads_rows(fmt: Format | str) -> bool:
     """Whether format ``fmt`` reads the rows of a table that has ``data`` (JSON does not)."""
     return Format(fmt) is not Format.json
+
+
+def render_pieces(table: Table, fmt: Format | str, **options) -> Iterator[str]:
+    """``render(table, fmt, **options)`` in pieces whose concatenation is that text: JSON a
+    piece at a time (a long report is written as it is made), other formats in one piece."""
+    fmt = Format(fmt)
+    if fmt is Format.json:
+        from costcalc.render.records import json_pieces
+
+        return json_pieces(table, **options)
+    return iter((render(table, fmt, **options),))
 
 
 def render(table: Table, fmt: Format | str, **options) -> str:

@@ -5,7 +5,10 @@ writes unindented text), through a generator per nesting level: for a report of 
 that is most of the run and a list of millions of pieces. This writer walks the value once,
 turning exact numbers into JSON values as ``numbers.json_tree`` does, encodes text with the
 standard library's C string encoder, and joins each container's pieces as soon as it is done.
-``tests/test_render.py`` compares it with ``json.dumps`` on a table of values.
+``tests/test_json_text.py`` compares it with ``json.dumps`` on a table of values.
+
+``pieces`` gives the same text in pieces, a ``Chunks`` list (a report's layers) a piece of
+items at a time, so a command writes a large report without holding all of it.
 """
 from __future__ import annotations
 
@@ -18,6 +21,44 @@ from typing import Any
 from costcalc import numbers
 
 _INDENT = "  "
+
+
+class Chunks:
+    """A long list of ``Table.data`` made piece by piece: ``len(items)`` items, ``make(item)``
+    each, made in order. ``pieces`` writes it a piece at a time instead of holding every item
+    (a report of 100,000 layers); it reads like a list otherwise."""
+
+    __slots__ = ("items", "make", "size")
+
+    def __init__(self, items: Any, make: Any, size: int = 1000):
+        self.items, self.make, self.size = items, make, size
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def pieces(self):
+        """The items, as lists of at most ``size``."""
+        for start in range(0, len(self.items), self.size):
+            yield [self.make(item) for item in self.items[start:start + self.size]]
+
+    def __iter__(self):
+        for piece in self.pieces():
+            yield from piece
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.items[index]]
+        return self.make(self.items[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, Chunks)):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # a list is not hashable either
+
+    def __repr__(self) -> str:
+        return f"Chunks({len(self)} items)"
 
 
 def _float(value: float) -> str:
@@ -79,6 +120,8 @@ def _encode(value: Any, newline: str) -> str:
     direct = _DIRECT.get(type(value))
     if direct is not None:
         return direct(value)
+    if type(value) is Chunks:
+        return "".join(_chunks(value, newline))
     text = _scalar(value)
     if text is not None:
         return text
@@ -144,6 +187,53 @@ def _layout(keys: tuple, newline: str) -> str:
     return found
 
 
+def _chunks(value: Chunks, newline: str):
+    """The text of a Chunks list, a piece of items at a time."""
+    if not len(value):
+        yield "[]"
+        return
+    inner = newline + _INDENT
+    separator = "," + inner
+    start = "[" + inner
+    for piece in value.pieces():
+        items = _records(piece, inner)
+        if items is None:
+            items = [_encode(v, inner) for v in piece]
+        yield start + separator.join(items)
+        start = separator
+    yield newline + "]"
+
+
+def _streams(value: Any) -> bool:
+    """Whether ``value`` holds a Chunks list (written in pieces)."""
+    if type(value) is Chunks:
+        return True
+    if type(value) is dict:
+        return any(map(_streams, value.values()))
+    return False
+
+
+def _pieces(value: Any, newline: str):
+    if type(value) is Chunks:
+        yield from _chunks(value, newline)
+    elif type(value) is dict and value and _streams(value):
+        inner = newline + _INDENT
+        start = "{" + inner
+        for key, item in value.items():
+            yield start + _key(key) + ": "
+            yield from _pieces(item, inner)
+            start = "," + inner
+        yield newline + "}"
+    else:
+        yield _encode(value, newline)
+
+
 def dumps(value: Any) -> str:
     """``json.dumps(numbers.json_tree(value), indent=2)``, several times faster."""
     return _encode(value, "\n")
+
+
+def pieces(value: Any):
+    """The text of ``dumps(value)`` in pieces (whose concatenation is that text): a Chunks list
+    a piece of items at a time, everything else at once."""
+    return _pieces(value, "\n")

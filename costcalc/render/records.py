@@ -38,6 +38,18 @@ def render_json(table: Table, **_: Any) -> str:
     return dumps({"title": table.title, "rows": rows, "notes": table.footer}) + "\n"
 
 
+def json_pieces(table: Table, **options: Any):
+    """``render_json``'s text in pieces: a table's data holding long ``Chunks`` lists (a
+    report's layers and blocks) is written a piece at a time."""
+    if not table.data:
+        yield render_json(table, **options)
+        return
+    from costcalc.render.json_text import pieces
+
+    yield from pieces(table.data)
+    yield "\n"
+
+
 def render_csv(table: Table, **_: Any) -> str:
     """One header line of column keys, one line per row; exact numbers; a ``row`` column
     (row, subtotal, total) when the table has subtotal or total rows."""

@@ -261,6 +261,8 @@ def _check(node: ast.AST, names: set[str], depth: int) -> None:
 
 
 def _number(value: Any, node: ast.AST) -> Any:
+    if type(value) is int or type(value) is Fraction:  # the common case
+        return value
     if isinstance(value, (bool, str)):
         raise ExprError(f"expected a number, got {show_value(value)}", _col(node))
     if value is None or isinstance(value, (list, tuple, dict, set)):

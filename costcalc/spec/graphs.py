@@ -56,6 +56,15 @@ class Names:
                 return Tensor(position, self.nodes[position].shape)
         return found
 
+    def means(self, name: str, tensor: Tensor) -> bool:
+        """Whether ``name`` (from the top scope) means ``tensor`` already: ``get(name) ==
+        tensor`` without making the Tensor of a node name."""
+        if type(tensor) is not Tensor or name in self.table:
+            return self.lookup(name) == tensor
+        position = self.index.get(name)
+        return position is not None and position == tensor.node and \
+            self.nodes[position].shape == tensor.shape
+
     def known(self) -> list[str]:
         return [*self.index, *self.table]
 

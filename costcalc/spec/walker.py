@@ -102,6 +102,9 @@ class SpecWalker(GraphBuilder):
         # (id(entry), field) -> (entry, value) for fields written as a literal (not text): the
         # same checked value in every instance
         self.literals: dict[tuple[int, str], tuple] = {}
+        # id(entry) -> (entry, how each field is read: _field_plan) for entries of a kind
+        self.plans: dict[int, tuple] = {}
+        self._known_keys: dict[int, tuple] = {}  # id(block or kind) -> (it, the keys it takes)
 
     def line(self) -> int | None:
         return self.pos.line if self.pos else None
@@ -179,7 +182,7 @@ class SpecWalker(GraphBuilder):
                 raise self.error(f"the model expands to more than {self.max_expansions} layer "
                                  "and block instances (repeat multiplies through nested blocks) "
                                  f"{limits.hint(limits.LAYERS, self.max_nodes)}", pos)
-            local_env = _layered(env, {"i": i})
+            local_env = _with_index(env, i)
             self.pos = pos
             if forced_name is not None:
                 name = forced_name if repeat == 1 else f"{forced_name}.{i}"
@@ -193,7 +196,7 @@ class SpecWalker(GraphBuilder):
             else:
                 with self.role(role):
                     x = self.instance(block, kind, entry, x, local_env, name, pos, i == 0)
-            if self.names.get(name) != x:  # an entry's name is its output (b13)
+            if not self.names.means(name, x):  # an entry's name is its output (b13)
                 self.names.add(name, x)
             instances.append(name)
         if repeat > 1 and isinstance(base, str) and "#" not in base:
@@ -336,7 +339,7 @@ class SpecWalker(GraphBuilder):
     def unknown_keys(self, entry: Mapping, block: UserBlock | None, kind: Kind | None,
                      pos: Pos | None) -> list[SpecError]:
         """One error per key the entry's kind or block does not take."""
-        known = (set(block.parameters) if block else {f.name for f in kind.fields}) | set(ENTRY_KEYS)
+        known = self.known_keys(block, kind)
         problems = []
         for key in entry:
             if key not in known:
@@ -347,6 +350,15 @@ class SpecWalker(GraphBuilder):
                     f"{entry['kind']}: unknown key {key!r}{hint}; valid keys: {valid}",
                     entry.key_pos.get(key, pos) if hasattr(entry, "key_pos") else pos))
         return problems
+
+    def known_keys(self, block: UserBlock | None, kind: Kind | None) -> frozenset:
+        """The keys an entry of ``block`` or ``kind`` takes (found once per block or kind)."""
+        owner = block if block is not None else kind
+        found = self._known_keys.get(id(owner))
+        if found is None or found[0] is not owner:
+            keys = set(block.parameters) if block else {f.name for f in kind.fields}
+            found = self._known_keys[id(owner)] = (owner, frozenset(keys | set(ENTRY_KEYS)))
+        return found[1]
 
     def node_name(self, prefix: str, base: str | None, default: str, repeat: int) -> str:
         if base is None:
@@ -379,37 +391,63 @@ class SpecWalker(GraphBuilder):
             return self.entries(layers, x, inner, name, block.pos)
 
     # ------------------------------------------------------------------ fields
-    def value(self, entry: Mapping, key: str, env: dict, x: Tensor) -> Any:
+    def value(self, entry: Mapping, key: str, env: dict, x: Tensor,
+              shared: list | None = None) -> Any:
         """Evaluate entry[key]: numbers and booleans as they are, strings as expressions."""
         raw = entry[key]
         if isinstance(raw, str):
-            return self.evaluate(raw, env, x, _pos(entry, key, self.pos))
+            return self.evaluate(raw, env, x, _pos(entry, key, self.pos), shared)
         return raw
 
-    def evaluate(self, text: str, env: dict, x: Tensor, pos: Pos | None) -> Any:
-        c, h, w = x.shape
-        scope = _layered(env, {"in_channels": c, "in_height": h, "in_width": w})
+    def evaluate(self, text: str, env: dict, x: Tensor, pos: Pos | None,
+                 shared: list | None = None) -> Any:
+        """The value of expression ``text`` in ``env`` with ``x``'s sizes as in_channels...;
+        ``shared``: a list that keeps the scope for the other fields of the same instance."""
+        if shared:
+            scope = shared[0]
+        else:
+            c, h, w = x.shape
+            scope = _layered(env, {"in_channels": c, "in_height": h, "in_width": w})
+            if shared is not None:
+                shared.append(scope)
         try:
             return expr.compile_expression(text).evaluate(scope)
         except expr.ExprError as exc:
             raise self.error(exc.message, pos, exc.column) from None
 
     def read_fields(self, kind: Kind, entry: Mapping, env: dict, x: Tensor, first: bool) -> dict:
+        plan = self.plans.get(id(entry))
+        if plan is None or plan[0] is not entry:
+            plan = self.plans[id(entry)] = (entry, _field_plan(kind, entry))
         values: dict[str, Any] = {}
-        for fld in kind.fields:
-            if fld.name in entry:
-                if fld.name == "stride" and not first:
-                    values["stride"] = 1
-                    continue
-                values[fld.name] = self.typed(fld, entry, env, x)
-            else:  # present when required (entry_problems)
-                values[fld.name] = fld.default
+        shared: list = []  # one scope for the fields of this instance (none mutates it)
+        for step in plan[1]:
+            name, fld, how, known = step
+            if how is _DEFAULT:  # present when required (entry_problems)
+                values[name] = known
+            elif name == "stride" and not first:
+                values[name] = 1
+            elif how is _WORD:
+                values[name] = known
+            elif how is _EXPRESSION:  # what _typed does with text in a numeric field
+                pos = _pos(entry, name, self.pos)
+                value = self.evaluate(known, env, x, pos, shared)
+                if self.symbolic and name in FIXED_IN_CLOSED_FORMS and \
+                        hasattr(value, "free_symbols"):
+                    self.fixed_in_closed_forms(fld, value, x, pos)
+                values[name] = self.check(fld, value, pos)
+            elif how is _LITERAL:  # checked once: the same value in every instance
+                values[name] = step[3] = self._typed(fld, entry, known, env, x)
+                step[2] = _WORD
+            else:
+                values[name] = self.typed(fld, entry, env, x, shared)
         return values
 
-    def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor) -> Any:
+    def typed(self, fld: Field, entry: Mapping, env: dict, x: Tensor,
+              shared: list | None = None) -> Any:
         """The value of field ``fld`` of ``entry``: read, evaluated and checked against its type."""
         raw = entry[fld.name]
-        if (isinstance(raw, (int, Fraction)) or raw is None) \
+        if type(raw) is not str and (isinstance(raw, (int, Fraction)) or raw is None) \
                 and fld.type not in ("layers", "branches"):  # bool is an int
             key = (id(entry), fld.name)
             known = self.literals.get(key)
@@ -418,9 +456,10 @@ class SpecWalker(GraphBuilder):
             value = self._typed(fld, entry, raw, env, x)
             self.literals[key] = (entry, value)
             return value
-        return self._typed(fld, entry, raw, env, x)
+        return self._typed(fld, entry, raw, env, x, shared)
 
-    def _typed(self, fld: Field, entry: Mapping, raw: Any, env: dict, x: Tensor) -> Any:
+    def _typed(self, fld: Field, entry: Mapping, raw: Any, env: dict, x: Tensor,
+               shared: list | None = None) -> Any:
         pos = _pos(entry, fld.name, self.pos)
         if fld.type == "layers" or (fld.type == "shortcut" and isinstance(raw, list)):
             return Body(self, raw, env, pos)
@@ -442,7 +481,7 @@ class SpecWalker(GraphBuilder):
         if fld.type in ("choice", "padding") and isinstance(raw, str) and \
                 self.choice_word(fld, raw, env, pos):
             return raw
-        value = self.value(entry, fld.name, env, x)
+        value = self.value(entry, fld.name, env, x, shared)
         if self.symbolic and fld.name in FIXED_IN_CLOSED_FORMS and hasattr(value, "free_symbols"):
             self.fixed_in_closed_forms(fld, value, x, pos)
         return self.check(fld, value, pos)
@@ -488,12 +527,17 @@ class SpecWalker(GraphBuilder):
 
     def check(self, fld: Field, value: Any, pos: Pos | None) -> Any:
         """Coerce and validate one evaluated field value."""
+        if type(value) is int and (fld.type == "count" or fld.type == "pair") and \
+                fld.minimum <= value <= (fld.maximum or MAX_CHANNELS):
+            return value  # the common case, as whole() finds it
         shown = numbers.show_value
         if fld.type == "bool":
             if not isinstance(value, bool):
                 raise self.error(f"{fld.name!r} must be true or false, got {shown(value)}", pos)
             return value
         if fld.type in ("choice", "shortcut"):
+            if type(value) is str and value in fld.choices:
+                return value  # no boolean equals text
             # booleans compared as booleans: 1 == True, but 1 is not the choice true
             if not any(value == c and isinstance(value, bool) == isinstance(c, bool)
                        for c in fld.choices):
@@ -535,7 +579,7 @@ class SpecWalker(GraphBuilder):
     def whole(self, fld: Field, value: Any, pos: Pos | None) -> int:
         """A count or padding: a whole number within the field's bounds."""
         minimum = 0 if fld.type == "padding" else fld.minimum
-        if isinstance(value, Fraction):
+        if type(value) is not int and isinstance(value, Fraction):
             raise self.error(f"{fld.name!r} must be a whole number, got "
                              f"{numbers.format_number(value)} (use round(), int() or "
                              "make_divisible())", pos)
@@ -642,9 +686,28 @@ def _layered(env: Mapping, names: dict) -> ChainMap:
     parameters and ``let`` names each time would make a spec with many names and many layers
     cost their product.
     """
-    if isinstance(env, ChainMap):
-        return ChainMap({**env.maps[0], **names}, *env.maps[1:])
-    return ChainMap(names, env)
+    scope = _new_scope(ChainMap)  # ChainMap(...) without its __init__'s Python call
+    if type(env) is ChainMap or (type(env) is not dict and isinstance(env, ChainMap)):
+        scope.maps = [{**env.maps[0], **names}, *env.maps[1:]]
+    else:
+        scope.maps = [names, env]
+    return scope
+
+
+_new_scope = ChainMap.__new__
+
+
+def _with_index(env: Mapping, i: int) -> Mapping:
+    """The scope of an entry's instance ``i``: ``env`` with ``i`` set.
+
+    A scope is never changed once its entries read it (a block instance fills its own new
+    scope first), so a scope that already says ``i`` is that scope: the entries of a block
+    body, each built once, do not copy it again."""
+    if type(env) is ChainMap:
+        bound = env.maps[0].get("i")
+        if type(bound) is int and bound == i:
+            return env
+    return _layered(env, {"i": i})
 
 
 def _pos(entry: Any, key: str | None, default: Pos | None) -> Pos | None:
@@ -665,6 +728,50 @@ def _type(value: Any) -> str:
     if value is None:
         return "nothing"
     return "a mapping"
+
+
+_DEFAULT, _WORD, _LITERAL, _EXPRESSION, _READ = "default", "word", "literal", "expression", "read"
+
+
+def _field_plan(kind: Kind, entry: Mapping) -> tuple:
+    """How each field of an entry is read in every instance: [name, field, how, value].
+
+    ``_DEFAULT``: not written, the field's default; ``_WORD``: a choice word (``act: relu``,
+    ``padding: same``, a quoted boolean choice), the same value whatever the scope, so it is
+    found once per entry (as ``_typed`` finds it); ``_LITERAL``: a number, true/false or null,
+    checked at the first instance and then a ``_WORD``; ``_EXPRESSION``: text in a numeric
+    field, evaluated and checked per instance; ``_READ``: anything else, ``typed`` per instance.
+    """
+    plan = []
+    for fld in kind.fields:
+        if fld.name not in entry:
+            plan.append([fld.name, fld, _DEFAULT, fld.default])
+            continue
+        raw = entry[fld.name]
+        word = _word(fld, raw)
+        if word is not None:
+            plan.append([fld.name, fld, _WORD, word])
+        elif fld.type in ("layers", "branches"):
+            plan.append([fld.name, fld, _READ, None])
+        elif type(raw) is str:
+            numeric = fld.type in ("count", "pair", "number", "bool")
+            plan.append([fld.name, fld, _EXPRESSION if numeric else _READ, raw])
+        elif isinstance(raw, (int, Fraction)) or raw is None:  # bool is an int
+            plan.append([fld.name, fld, _LITERAL, raw])
+        else:
+            plan.append([fld.name, fld, _READ, None])
+    return tuple(plan)
+
+
+def _word(fld: Field, raw: Any) -> Any:
+    """What ``_typed`` makes of text ``raw`` when it is one of the field's words, else None."""
+    if type(raw) is not str or fld.type not in ("choice", "shortcut", "padding"):
+        return None
+    if fld.type != "padding" and raw in ("true", "false") and (raw == "true") in fld.choices:
+        return raw == "true"  # a quoted boolean choice
+    if raw in (fld.choices if fld.type != "padding" else ("same", "valid")):
+        return raw
+    return None
 
 
 _REQUIRED: dict[str, tuple[str, ...]] = {}
