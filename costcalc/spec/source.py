@@ -14,6 +14,9 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 from costcalc import limits, numbers
 from costcalc.errors import SpecError
+from costcalc.spec.located import Mapping, Pos, Sequence, keyed, position, seal
+
+__all__ = ["Mapping", "Pos", "Sequence", "load", "position", "read_text"]
 
 MAX_NODES = 100_000
 MAX_BYTES = 4_000_000
@@ -28,38 +31,17 @@ _TAGS = {
 }
 
 
-class Pos:
-    """A 1-based line and column, plus the column shift for quoted scalars."""
-
-    __slots__ = ("line", "column", "quoted")
-
-    def __init__(self, line: int, column: int, quoted: bool = False):
-        self.line, self.column, self.quoted = line, column, quoted
-
-    def at(self, offset: int) -> tuple[int, int]:
-        """Position of character ``offset`` inside the scalar that starts here."""
-        return self.line, self.column + offset + (1 if self.quoted else 0)
-
-
-class Mapping(dict):
-    """A YAML mapping; ``pos`` is where it starts, ``key_pos``/``value_pos`` per key."""
-
-    pos: Pos
-    key_pos: dict
-    value_pos: dict
-
-
-class Sequence(list):
-    """A YAML sequence; ``pos`` is where it starts, ``item_pos`` per item."""
-
-    pos: Pos
-    item_pos: list
-
-
 def _pos(node: yaml.Node) -> Pos:
     mark = node.start_mark
     quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
     return Pos(mark.line + 1, mark.column + 1, quoted)
+
+
+def _packed(node: yaml.Node) -> list[int]:
+    """``node``'s position as ``seal`` takes it: [line, column * 2 + quoted]."""
+    mark = node.start_mark
+    quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
+    return [mark.line + 1, (mark.column + 1) * 2 + quoted]
 
 
 def read_text(path: str) -> str:
@@ -87,16 +69,32 @@ def read_text(path: str) -> str:
 
 
 def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any:
-    """Compose ``text`` safely and convert it to located plain values.
+    """Compose ``text`` safely into located plain values.
 
     A duplicate key is an error; with a ``duplicates`` list (``costcalc validate``) it is
     recorded there instead, the first value kept, and the rest of the document still read.
+    With libyaml, its parser events are composed straight into the values (``_compose_events``);
+    a text it refuses, or one whose error only the reference loader words, is read again by
+    PyYAML's pure-Python loader (``_load_reference``), which gives the same values and errors.
     """
     if not text.strip():
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_deep_flow(text, path)
     limit = limits.get(limits.VALUES, MAX_NODES)
-    root = _compose(text, path, limit, fast=_CParser is not None)
+    if _CParser is not None:
+        try:
+            return _compose_events(_CParser(text), path, limit, duplicates)
+        except _Reread:
+            pass
+    return _load_reference(text, path, limit, duplicates)
+
+
+def _load_reference(text: str, path: str, limit: int, duplicates: list[SpecError] | None,
+                    loader: type | None = None) -> Any:
+    """PyYAML's composer (bounded) over the events of its pure-Python parser (or of the
+    ``loader`` class given: the tests run it on libyaml's), the alias-bomb check, then the
+    conversion."""
+    root = _compose(text, path, limit, loader or _Loader)
     if root is None:
         raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
     _refuse_bombs(root, path, limit)
@@ -107,19 +105,17 @@ def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any
         raise SpecError("YAML nested too deeply", path) from None
 
 
-def _compose(text: str, path: str, limit: int, fast: bool) -> Any:
-    """The composed document (nodes with marks): through libyaml when ``fast``; any YAML error
-    there is left to the pure-Python loader, which words it."""
+def _compose(text: str, path: str, limit: int, loader_class: type) -> Any:
+    """The composed document (nodes with marks) from a bounded loader; PyYAML's pure-Python
+    one words every YAML error."""
     loader = None
     try:
-        loader = _FastLoader(text) if fast else _Loader(text)
+        loader = loader_class(text)  # the pure-Python reader checks the characters at once
         loader.limit = limit
         return loader.get_single_node()
     except _Refused as exc:
         raise SpecError(exc.message, path, exc.mark.line + 1, exc.mark.column + 1) from None
     except yaml.YAMLError as exc:
-        if fast:
-            return _compose(text, path, limit, fast=False)
         if isinstance(exc, yaml.reader.ReaderError):
             line, col = _line_col(text, exc.position)
             raise SpecError(f"character U+{exc.character:04X} is not allowed in YAML text "
@@ -180,8 +176,8 @@ class _Bounded:
             self.depth -= 1
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode and implicit[0] and numbers.looks_numeric(value):
-            return _NUMBER
+        if kind is yaml.ScalarNode:
+            return _scalar_tag(value, implicit)
         return super().resolve(kind, value, implicit)
 
 
@@ -189,53 +185,307 @@ class _Loader(_Bounded, yaml.SafeLoader):
     """PyYAML's pure-Python safe loader, bounded: the reference, and the words of every error."""
 
 
-if _CParser is not None:
-
-    class _FastLoader(_Bounded, yaml.composer.Composer, yaml.resolver.Resolver, _CParser):
-        """libyaml's scanner and parser (events) under the same Python composer and resolver as
-        ``_Loader``: the same nodes, tags, marks and bounds, several times faster. Its errors
-        are not used: a text it refuses is read again by ``_Loader`` to word the error."""
-
-        def __init__(self, text: str):
-            _CParser.__init__(self, text)
-            yaml.composer.Composer.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-
 _NUMBER = "tag:yaml.org,2002:float"
+_RESOLVER = yaml.resolver.Resolver()
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
+
+
+def _scalar_tag(text: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of an untagged scalar: plain text that looks like a number is a number (so
+    ``1e5`` is the number an expression reads, not the text YAML 1.1 makes it), the rest as
+    PyYAML's safe resolver says."""
+    if implicit[0] and numbers.looks_numeric(text):
+        return _NUMBER
+    return _RESOLVER.resolve(yaml.ScalarNode, text, implicit)
+
+
+class _Bad(Exception):
+    """A scalar whose text its tag refuses; the message, to be located by the caller."""
+
+
+def _scalar_value(tag: str, text: str) -> Any:
+    """The value of a scalar tagged ``tag`` (refused unless allowed): numbers exact from their
+    text (never through PyYAML's float and int constructors), bounded in size."""
+    if tag not in _TAGS:
+        raise _Bad(f"YAML tag {tag!r} is not allowed in a spec")
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "str":
+        surrogate = _SURROGATE.search(text)
+        if surrogate:
+            raise _Bad(f"text contains \\u{ord(surrogate.group()):04x}, half of a UTF-16 "
+                       "surrogate pair and not a character")
+        return text
+    if kind == "null":
+        return None
+    if kind == "bool":
+        try:
+            return _BOOLS[text.lower()]
+        except KeyError:  # only an explicit !!bool tag reaches here with other text
+            raise _Bad(f"{numbers.shown(text)} is not true or false") from None
+    try:  # int and float alike: the exact value of the text, bounded in size
+        value = numbers.parse(text)
+    except numbers.LiteralError as exc:
+        raise _Bad(str(exc)) from None
+    if kind == "int" and not isinstance(value, int):  # an explicit !!int on 0.5
+        raise _Bad(f"{numbers.shown(text)} is not a whole number")
+    return value
+
+
+def _more_than(limit: int) -> str:
+    return f"document has more than {limit} values {limits.hint(limits.VALUES, limit)}"
+
+
+_NESTED = f"YAML nested deeper than {MAX_DEPTH} levels"
+
+
+class _Reread(Exception):
+    """The text goes to the reference loader: libyaml refused it, or it holds something whose
+    error the reference words (an undefined or repeated anchor, a second document, an alias
+    bomb, aliases nested so deep that expanding them may not fit the stack)."""
+
+
+# Aliases nested in anchors can make the expanded document deeper than MAX_DEPTH; past this
+# bound on its depth the reference loader (which expands it) decides, as it always did.
+_ALIAS_DEPTH = 400
+_NO_KEY = object()
+
+
+class _Anchor:
+    """An anchored value as its aliases need it: the value and its position, how many values
+    it stands for (``size``, None while it is composed: an alias inside it expands without
+    end), how deep it reaches when expanded, and the duplicate keys found inside it."""
+
+    __slots__ = ("value", "line", "at", "size", "before", "depth", "reach", "found")
+
+    def __init__(self, value: Any, line: int, at: int, before: int, depth: int, found: int):
+        self.value, self.line, self.at, self.before = value, line, at, before
+        self.size = None
+        self.depth = self.reach = depth  # its own depth; the deepest expanded depth inside
+        self.found = (found, found)
+
+    @property
+    def height(self) -> int:
+        return self.reach - self.depth + 1
+
+    def close(self, expanded: int, found: int) -> None:
+        self.size = expanded - self.before
+        self.found = (self.found[0], found)
+
+
+def _compose_events(parser: Any, path: str, limit: int,
+                    duplicates: list[SpecError] | None) -> Any:
+    """libyaml's parser events composed straight into located values, in one pass.
+
+    What the reference does in three passes happens here in one, in the same order of
+    precedence: while composing, the value and depth bounds (errors located at the event that
+    starts the refused value); then the alias-bomb check (counted as values are made: each
+    alias counts the values its anchor stands for); then the first conversion error (a tag,
+    a scalar's text, a key that is not a name, a duplicate key), kept until the whole document
+    is composed. An alias gives the anchored value itself (no copy) and its position.
+    Plain and quoted scalar texts are resolved once per distinct text, which also makes
+    repeated keys and values one string each.
+    """
+    events = yaml.events
+    scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+    mapping_start, sequence_start = events.MappingStartEvent, events.SequenceStartEvent
+    mapping_end, sequence_end = events.MappingEndEvent, events.SequenceEndEvent
+    stream_end = events.StreamEndEvent
+    set_item, has_key, add_item = dict.__setitem__, dict.__contains__, list.append
+    get = parser.get_event
+    plain: dict[str, Any] = {}   # plain scalar text -> its value
+    quoted: dict[str, str] = {}  # other untagged scalar text -> that text
+    shapes: dict[tuple, tuple] = {}  # the keys of a mapping, in order -> one tuple of them
+    anchors: dict[str, _Anchor] = {}
+    open_anchors: list[_Anchor] = []  # the anchored containers being composed, outermost first
+    stack: list[list] = []  # per open container: [container, positions, is mapping, key,
+    #                                                key line, key column * 2 + quoted, drop]
+    count = expanded = 0
+    first: tuple | None = None  # the first conversion error (message, line, column)
+    found: list[tuple] = []  # duplicate keys (message, line, column), for ``duplicates``
+    root: Any = None
+
+    def fail(message: str, line: int, column: int) -> None:
+        nonlocal first
+        if first is None:
+            first = (message, line, column)
+
+    def attach(value: Any, line: int, at: int) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        frame = stack[-1]
+        if not frame[2]:  # an item
+            add_item(frame[0], value)
+            frame[1] += (line, at)
+        elif frame[3] is _NO_KEY:  # a key
+            frame[3], frame[4], frame[5], frame[6] = value, line, at, False
+            if not isinstance(value, str):
+                fail(f"mapping keys must be names, got {value!r}", line, at >> 1)
+                frame[6] = True
+            elif has_key(frame[0], value):
+                frame[6] = True
+                if duplicates is None:
+                    fail(f"duplicate key {value!r}", line, at >> 1)
+                elif first is None:
+                    found.append((f"duplicate key {value!r}", line, at >> 1))
+        else:  # its value
+            if not frame[6]:
+                set_item(frame[0], frame[3], value)
+                frame[1] += (frame[4], frame[5], line, at)
+            frame[3] = _NO_KEY
+
+    try:
+        get()  # the stream's start
+        if type(get()) is stream_end:  # no document: only comments
+            raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is mapping_end or kind is sequence_end:
+                frame = stack.pop()
+                positions = frame[1]
+                if frame[2]:  # mappings with the same keys share one tuple of them
+                    keys = keyed(frame[0])
+                    seal(frame[0], positions, shapes.setdefault(keys, keys)
+                         if type(keys) is tuple else keys)
+                else:
+                    seal(frame[0], positions)
+                if open_anchors and open_anchors[-1].value is frame[0]:
+                    anchor = open_anchors.pop()
+                    anchor.close(expanded, len(found))
+                    if open_anchors and anchor.reach > open_anchors[-1].reach:
+                        open_anchors[-1].reach = anchor.reach
+                attach(frame[0], positions[0], positions[1])
+                continue
+            if kind is not scalar_event and kind is not mapping_start \
+                    and kind is not sequence_start and kind is not alias_event:
+                break  # the document's end
+            mark = event.start_mark
+            line, at = mark.line + 1, (mark.column + 1) * 2
+            count += 1
+            if count > limit:
+                raise SpecError(_more_than(limit), path, line, at >> 1)
+            if len(stack) >= MAX_DEPTH:
+                raise SpecError(_NESTED, path, line, at >> 1)
+            if kind is alias_event:
+                anchor = anchors.get(event.anchor)
+                if anchor is None or anchor.size is None:  # undefined, or inside itself
+                    raise _Reread
+                expanded += anchor.size
+                reach = len(stack) + anchor.height
+                if expanded > limit or reach > _ALIAS_DEPTH:
+                    raise _Reread
+                if open_anchors and reach > open_anchors[-1].reach:
+                    open_anchors[-1].reach = reach
+                start, end = anchor.found
+                if duplicates is not None and first is None and end > start:
+                    found.extend(found[start:end])  # expanded again, found again
+                attach(anchor.value, anchor.line, anchor.at)
+                continue
+            expanded += 1
+            if expanded > limit:
+                raise _Reread
+            name, tag = event.anchor, event.tag
+            if name is not None and name in anchors:
+                raise _Reread
+            if open_anchors and len(stack) + 1 > open_anchors[-1].reach:
+                open_anchors[-1].reach = len(stack) + 1
+            if kind is scalar_event:
+                text = event.value
+                if tag is None:
+                    if event.implicit[0]:
+                        value = plain.get(text, _NO_KEY)
+                        if value is _NO_KEY:
+                            try:
+                                value = plain[text] = _scalar_value(
+                                    _scalar_tag(text, event.implicit), text)
+                            except _Bad as bad:
+                                fail(str(bad), line, at >> 1)
+                                value = None
+                    else:
+                        value = quoted.get(text)
+                        if value is None:
+                            try:
+                                value = quoted[text] = _scalar_value(
+                                    _scalar_tag(text, event.implicit), text)
+                            except _Bad as bad:
+                                fail(str(bad), line, at >> 1)
+                        if event.style == "'" or event.style == '"':
+                            at += 1
+                else:
+                    if tag == "!":
+                        tag = _scalar_tag(text, event.implicit)
+                    value = None
+                    try:
+                        value = _scalar_value(tag, text)
+                    except _Bad as bad:
+                        fail(str(bad), line, at >> 1)
+                    if event.style == "'" or event.style == '"':
+                        at += 1
+                if name is not None:
+                    anchors[name] = _Anchor(value, line, at, expanded - 1, len(stack) + 1,
+                                            len(found))
+                    anchors[name].close(expanded, len(found))
+                attach(value, line, at)
+                continue
+            if tag is not None and tag != "!" and tag not in _TAGS:
+                fail(f"YAML tag {tag!r} is not allowed in a spec", line, at >> 1)
+            container = Mapping() if kind is mapping_start else Sequence()
+            stack.append([container, [line, at], kind is mapping_start, _NO_KEY, 0, 0, False])
+            if name is not None:
+                anchors[name] = anchor = _Anchor(container, line, at, expanded - 1, len(stack),
+                                                 len(found))
+                open_anchors.append(anchor)
+        if type(get()) is not stream_end:  # a second document
+            raise _Reread
+    except yaml.YAMLError:
+        raise _Reread from None
+    if duplicates is not None:
+        duplicates.extend(SpecError(message, path, line, column)
+                          for message, line, column in found)
+    if first is not None:
+        raise SpecError(first[0], path, first[1], first[2])
+    return root
+
+
+_FLOW_MARKS = re.compile(r"[\n#'\"\\\[\]{}]")  # the characters the flow-depth scan reads
 
 
 def _refuse_deep_flow(text: str, path: str) -> None:
     """Refuse ``[`` / ``{`` nested deeper than MAX_FLOW_DEPTH before PyYAML sees the text.
 
     PyYAML's scanner takes time quadratic in the flow depth (seconds for a few kilobytes of
-    brackets), so the depth is measured first, skipping comments and quoted scalars.
+    brackets), so the depth is measured first, skipping comments and quoted scalars. Only
+    the characters that matter are visited (``_FLOW_MARKS``); the one before a mark is read
+    from the text.
     """
     if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
         return
-    depth, line, column, quote, comment, previous = 0, 1, 0, "", False, "\n"
-    skip = False  # the character after a \ in "..." or the second ' of '' in '...'
-    for index, char in enumerate(text):
-        column += 1
+    depth, line, line_start, quote, comment = 0, 1, 0, "", False
+    skipped = -1  # the character after a \ in "..." or the second ' of '' in '...'
+    for match in _FLOW_MARKS.finditer(text):
+        index = match.start()
+        char = text[index]
         if char == "\n":
-            line, column, comment, previous, skip = line + 1, 0, False, char, False
+            line, line_start, comment, skipped = line + 1, index + 1, False, -1
             if quote and depth == 0:
                 quote = ""
             continue
         if comment:
             continue
         if quote:
-            if skip:
-                skip = False
-            elif quote == '"' and char == "\\":
-                skip = True
+            if index == skipped:
+                continue
+            if quote == '"' and char == "\\":
+                skipped = index + 1
             elif char == quote:
                 if quote == "'" and text[index + 1:index + 2] == "'":
-                    skip = True
+                    skipped = index + 1
                 else:
                     quote = ""
-            previous = char
             continue
+        previous = text[index - 1] if index else "\n"
         if char == "#" and previous in " \t\n":
             comment = True
         elif char in "'\"" and previous in " \t\n[{,:":
@@ -244,10 +494,9 @@ def _refuse_deep_flow(text: str, path: str) -> None:
             depth += 1
             if depth > MAX_FLOW_DEPTH:
                 raise SpecError(f"YAML nested deeper than {MAX_FLOW_DEPTH} levels", path, line,
-                                column)
+                                index - line_start + 1)
         elif char in "]}" and depth:
             depth -= 1
-        previous = char
 
 
 def _refuse_bombs(root: yaml.Node, path: str, limit: int = MAX_NODES) -> None:
@@ -291,12 +540,13 @@ def _refuse_bombs(root: yaml.Node, path: str, limit: int = MAX_NODES) -> None:
 
 
 class _Converter:
+    """The reference loader's composed nodes -> located values (after the alias-bomb check)."""
+
     def __init__(self, path: str, duplicates: list[SpecError] | None = None,
                  limit: int = MAX_NODES):
         self.path, self.limit = path, limit
         self.duplicates = duplicates
         self.count = 0
-        self.constructor = yaml.constructor.SafeConstructor()
 
     def error(self, message: str, node: yaml.Node) -> SpecError:
         pos = _pos(node)
@@ -311,7 +561,7 @@ class _Converter:
             raise self.error(f"YAML tag {node.tag!r} is not allowed in a spec", node)
         if isinstance(node, yaml.MappingNode):
             result = Mapping()
-            result.pos, result.key_pos, result.value_pos = _pos(node), {}, {}
+            positions = _packed(node)
             for key_node, value_node in node.value:
                 key = self.convert(key_node)
                 if not isinstance(key, str):
@@ -322,48 +572,19 @@ class _Converter:
                     self.duplicates.append(self.error(f"duplicate key {key!r}", key_node))
                     self.convert(value_node)  # still counted and checked
                     continue
-                result[key] = self.convert(value_node)
-                result.key_pos[key] = _pos(key_node)
-                result.value_pos[key] = _pos(value_node)
+                dict.__setitem__(result, key, self.convert(value_node))
+                positions += _packed(key_node) + _packed(value_node)
+            seal(result, positions)
             return result
         if isinstance(node, yaml.SequenceNode):
             result = Sequence()
-            result.pos, result.item_pos = _pos(node), []
+            positions = _packed(node)
             for item in node.value:
-                result.append(self.convert(item))
-                result.item_pos.append(_pos(item))
+                list.append(result, self.convert(item))
+                positions += _packed(item)
+            seal(result, positions)
             return result
-        return self.scalar(node)
-
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        tag = node.tag.rsplit(":", 1)[-1]
-        if tag == "str":
-            surrogate = _SURROGATE.search(node.value)
-            if surrogate:
-                raise self.error(f"text contains \\u{ord(surrogate.group()):04x}, half of a "
-                                 "UTF-16 surrogate pair and not a character", node)
-            return node.value
-        if tag == "null":
-            return None
-        if tag == "bool":
-            try:
-                return self.constructor.construct_yaml_bool(node)
-            except KeyError:  # only an explicit !!bool tag reaches here with other text
-                raise self.error(f"{numbers.shown(node.value)} is not true or false",
-                                 node) from None
-        try:  # int and float alike: the exact value of the text, bounded in size
-            value = numbers.parse(node.value)
-        except numbers.LiteralError as exc:
-            raise self.error(str(exc), node) from None
-        if tag == "int" and not isinstance(value, int):  # an explicit !!int on 0.5
-            raise self.error(f"{numbers.shown(node.value)} is not a whole number", node)
-        return value
-
-
-def position(container: Any, key: Any) -> Pos | None:
-    """Where ``container[key]`` stands in the source, if known."""
-    if isinstance(container, Mapping):
-        return container.value_pos.get(key)
-    if isinstance(container, Sequence) and isinstance(key, int) and key < len(container.item_pos):
-        return container.item_pos[key]
-    return None
+        try:
+            return _scalar_value(node.tag, node.value)
+        except _Bad as bad:
+            raise self.error(str(bad), node) from None
