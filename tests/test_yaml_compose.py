@@ -1,4 +1,4 @@
-"""libyaml's parser events composed straight into located values (``source._compose_events``)
+"""libyaml's parser events composed straight into located values (``source._Composer``)
 give exactly what PyYAML's composer, the alias-bomb check and the conversion give on the same
 events: values, every position, every error, and the duplicate keys ``costcalc validate``
 collects. Text libyaml refuses goes to the pure-Python loader, as before. The located types

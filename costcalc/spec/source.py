@@ -73,7 +73,7 @@ def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any
 
     A duplicate key is an error; with a ``duplicates`` list (``costcalc validate``) it is
     recorded there instead, the first value kept, and the rest of the document still read.
-    With libyaml, its parser events are composed straight into the values (``_compose_events``);
+    With libyaml, its parser events are composed straight into the values (``_Composer``);
     a text it refuses, or one whose error only the reference loader words, is read again by
     PyYAML's pure-Python loader (``_load_reference``), which gives the same values and errors.
     """
@@ -83,7 +83,7 @@ def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any
     limit = limits.get(limits.VALUES, MAX_NODES)
     if _CParser is not None:
         try:
-            return _compose_events(_CParser(text), path, limit, duplicates)
+            return _Composer(path, limit, duplicates).compose(_CParser(text))
         except _Reread:
             pass
     return _load_reference(text, path, limit, duplicates)
@@ -272,181 +272,197 @@ class _Anchor:
         self.found = (self.found[0], found)
 
 
-def _compose_events(parser: Any, path: str, limit: int,
-                    duplicates: list[SpecError] | None) -> Any:
+class _Composer:
     """libyaml's parser events composed straight into located values, in one pass.
 
-    What the reference does in three passes happens here in one, in the same order of
-    precedence: while composing, the value and depth bounds (errors located at the event that
-    starts the refused value); then the alias-bomb check (counted as values are made: each
-    alias counts the values its anchor stands for); then the first conversion error (a tag,
-    a scalar's text, a key that is not a name, a duplicate key), kept until the whole document
-    is composed. An alias gives the anchored value itself (no copy) and its position.
-    Plain and quoted scalar texts are resolved once per distinct text, which also makes
+    What the reference does in three passes happens here in one, with the same precedence:
+    while composing, the value and depth bounds (errors located at the event that starts the
+    refused value); then the alias-bomb check (counted as values are made: an alias counts the
+    values its anchor stands for); then the first conversion error (a tag, a scalar's text, a
+    key that is not a name, a duplicate key), kept until the whole document is composed. An
+    alias gives the anchored value itself (no copy) at the anchor's position, as the reference
+    gives its copy. Scalar texts are resolved once per distinct text, which also makes
     repeated keys and values one string each.
     """
-    events = yaml.events
-    scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
-    mapping_start, sequence_start = events.MappingStartEvent, events.SequenceStartEvent
-    mapping_end, sequence_end = events.MappingEndEvent, events.SequenceEndEvent
-    stream_end = events.StreamEndEvent
-    set_item, has_key, add_item = dict.__setitem__, dict.__contains__, list.append
-    get = parser.get_event
-    plain: dict[str, Any] = {}   # plain scalar text -> its value
-    quoted: dict[str, str] = {}  # other untagged scalar text -> that text
-    shapes: dict[tuple, tuple] = {}  # the keys of a mapping, in order -> one tuple of them
-    anchors: dict[str, _Anchor] = {}
-    open_anchors: list[_Anchor] = []  # the anchored containers being composed, outermost first
-    stack: list[list] = []  # per open container: [container, positions, is mapping, key,
-    #                                                key line, key column * 2 + quoted, drop]
-    count = expanded = 0
-    first: tuple | None = None  # the first conversion error (message, line, column)
-    found: list[tuple] = []  # duplicate keys (message, line, column), for ``duplicates``
-    root: Any = None
 
-    def fail(message: str, line: int, column: int) -> None:
-        nonlocal first
-        if first is None:
-            first = (message, line, column)
+    def __init__(self, path: str, limit: int, duplicates: list[SpecError] | None):
+        self.path, self.limit, self.duplicates = path, limit, duplicates
+        self.plain: dict[str, Any] = {}   # plain scalar text -> its value
+        self.quoted: dict[str, str] = {}  # other untagged scalar text -> that text
+        self.shapes: dict[tuple, tuple] = {}  # a mapping's keys in order -> one tuple of them
+        self.anchors: dict[str, _Anchor] = {}
+        self.open_anchors: list[_Anchor] = []  # anchored containers being composed
+        # per open container: [container, positions, is a mapping, key (or _NO_KEY while a
+        # key is awaited), key line, key column * 2 + quoted, drop its value]
+        self.stack: list[list] = []
+        self.count = self.expanded = 0  # values as written; values with aliases expanded
+        self.first: tuple | None = None  # the first conversion error (message, line, column)
+        self.found: list[tuple] = []  # duplicate keys (message, line, column)
+        self.root: Any = None
 
-    def attach(value: Any, line: int, at: int) -> None:
-        nonlocal root
-        if not stack:
-            root = value
+    def compose(self, parser: Any) -> Any:
+        """The document's value, or SpecError; _Reread for what the reference must word."""
+        events = yaml.events
+        handlers = {events.ScalarEvent: self.scalar, events.AliasEvent: self.alias,
+                    events.MappingStartEvent: self.start, events.SequenceStartEvent: self.start,
+                    events.MappingEndEvent: self.end, events.SequenceEndEvent: self.end}
+        get = parser.get_event
+        try:
+            get()  # the stream's start
+            if type(get()) is events.StreamEndEvent:  # no document: only comments
+                raise SpecError("empty file: a spec is a YAML mapping", self.path, 1, 1)
+            while True:
+                event = get()
+                handler = handlers.get(type(event))
+                if handler is None:  # the document's end
+                    break
+                handler(event)
+            if type(get()) is not events.StreamEndEvent:  # a second document
+                raise _Reread
+        except yaml.YAMLError:
+            raise _Reread from None
+        if self.duplicates is not None:
+            self.duplicates.extend(SpecError(message, self.path, line, column)
+                                   for message, line, column in self.found)
+        if self.first is not None:
+            raise SpecError(self.first[0], self.path, self.first[1], self.first[2])
+        return self.root
+
+    # ------------------------------------------------------------------ events
+    def node(self, event: Any) -> tuple[int, int]:
+        """Count a value that starts at ``event`` and check the bounds; its line and its
+        column * 2."""
+        mark = event.start_mark
+        line, at = mark.line + 1, (mark.column + 1) * 2
+        self.count += 1
+        if self.count > self.limit:
+            raise SpecError(_more_than(self.limit), self.path, line, at >> 1)
+        if len(self.stack) >= MAX_DEPTH:
+            raise SpecError(_NESTED, self.path, line, at >> 1)
+        return line, at
+
+    def made(self, event: Any) -> None:
+        """One more value made (not an alias): the bomb bound and the anchor rules."""
+        self.expanded += 1
+        if self.expanded > self.limit:
+            raise _Reread
+        if event.anchor is not None and event.anchor in self.anchors:
+            raise _Reread
+        if self.open_anchors:
+            self.reached(len(self.stack) + 1)
+
+    def scalar(self, event: Any) -> None:
+        line, at = self.node(event)
+        self.made(event)
+        try:
+            value = self.scalar_value(event)
+        except _Bad as bad:
+            self.fail(str(bad), line, at >> 1)
+            value = None
+        if event.style == "'" or event.style == '"':
+            at += 1
+        if event.anchor is not None:
+            anchor = self.anchors[event.anchor] = _Anchor(value, line, at, self.expanded - 1,
+                                                          len(self.stack) + 1, len(self.found))
+            anchor.close(self.expanded, len(self.found))
+        self.attach(value, line, at)
+
+    def scalar_value(self, event: Any) -> Any:
+        text, tag = event.value, event.tag
+        if tag is None:  # untagged: resolved once per distinct text
+            known = self.plain if event.implicit[0] else self.quoted
+            value = known.get(text, _NO_KEY)
+            if value is _NO_KEY:
+                value = known[text] = _scalar_value(_scalar_tag(text, event.implicit), text)
+            return value
+        if tag == "!":
+            tag = _scalar_tag(text, event.implicit)
+        return _scalar_value(tag, text)
+
+    def start(self, event: Any) -> None:
+        line, at = self.node(event)
+        self.made(event)
+        tag = event.tag
+        if tag is not None and tag != "!" and tag not in _TAGS:
+            self.fail(f"YAML tag {tag!r} is not allowed in a spec", line, at >> 1)
+        is_mapping = type(event) is yaml.events.MappingStartEvent
+        container = Mapping() if is_mapping else Sequence()
+        self.stack.append([container, [line, at], is_mapping, _NO_KEY, 0, 0, False])
+        if event.anchor is not None:
+            self.anchors[event.anchor] = anchor = _Anchor(
+                container, line, at, self.expanded - 1, len(self.stack), len(self.found))
+            self.open_anchors.append(anchor)
+
+    def end(self, event: Any) -> None:
+        container, positions, is_mapping = self.stack.pop()[:3]
+        if is_mapping:  # mappings with the same keys share one tuple of them
+            keys = keyed(container)
+            seal(container, positions,
+                 self.shapes.setdefault(keys, keys) if type(keys) is tuple else keys)
+        else:
+            seal(container, positions)
+        opened = self.open_anchors
+        if opened and opened[-1].value is container:
+            anchor = opened.pop()
+            anchor.close(self.expanded, len(self.found))
+            if opened:
+                self.reached(anchor.reach)
+        self.attach(container, positions[0], positions[1])
+
+    def alias(self, event: Any) -> None:
+        line, at = self.node(event)
+        anchor = self.anchors.get(event.anchor)
+        if anchor is None or anchor.size is None:  # undefined, or inside itself
+            raise _Reread
+        self.expanded += anchor.size
+        reach = len(self.stack) + anchor.height
+        if self.expanded > self.limit or reach > _ALIAS_DEPTH:
+            raise _Reread
+        if self.open_anchors:
+            self.reached(reach)
+        start, end = anchor.found
+        if self.duplicates is not None and self.first is None and end > start:
+            self.found.extend(self.found[start:end])  # expanded again, found again
+        self.attach(anchor.value, anchor.line, anchor.at)
+
+    # ------------------------------------------------------------------ values
+    def reached(self, depth: int) -> None:
+        innermost = self.open_anchors[-1]
+        if depth > innermost.reach:
+            innermost.reach = depth
+
+    def fail(self, message: str, line: int, column: int) -> None:
+        if self.first is None:
+            self.first = (message, line, column)
+
+    def attach(self, value: Any, line: int, at: int) -> None:
+        """Put a finished value into the open container (or make it the document)."""
+        if not self.stack:
+            self.root = value
             return
-        frame = stack[-1]
+        frame = self.stack[-1]
         if not frame[2]:  # an item
-            add_item(frame[0], value)
+            list.append(frame[0], value)
             frame[1] += (line, at)
-        elif frame[3] is _NO_KEY:  # a key
-            frame[3], frame[4], frame[5], frame[6] = value, line, at, False
-            if not isinstance(value, str):
-                fail(f"mapping keys must be names, got {value!r}", line, at >> 1)
-                frame[6] = True
-            elif has_key(frame[0], value):
-                frame[6] = True
-                if duplicates is None:
-                    fail(f"duplicate key {value!r}", line, at >> 1)
-                elif first is None:
-                    found.append((f"duplicate key {value!r}", line, at >> 1))
-        else:  # its value
+        elif frame[3] is _NO_KEY:
+            self.key(frame, value, line, at)
+        else:  # the value of the key before it
             if not frame[6]:
-                set_item(frame[0], frame[3], value)
+                dict.__setitem__(frame[0], frame[3], value)
                 frame[1] += (frame[4], frame[5], line, at)
             frame[3] = _NO_KEY
 
-    try:
-        get()  # the stream's start
-        if type(get()) is stream_end:  # no document: only comments
-            raise SpecError("empty file: a spec is a YAML mapping", path, 1, 1)
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is mapping_end or kind is sequence_end:
-                frame = stack.pop()
-                positions = frame[1]
-                if frame[2]:  # mappings with the same keys share one tuple of them
-                    keys = keyed(frame[0])
-                    seal(frame[0], positions, shapes.setdefault(keys, keys)
-                         if type(keys) is tuple else keys)
-                else:
-                    seal(frame[0], positions)
-                if open_anchors and open_anchors[-1].value is frame[0]:
-                    anchor = open_anchors.pop()
-                    anchor.close(expanded, len(found))
-                    if open_anchors and anchor.reach > open_anchors[-1].reach:
-                        open_anchors[-1].reach = anchor.reach
-                attach(frame[0], positions[0], positions[1])
-                continue
-            if kind is not scalar_event and kind is not mapping_start \
-                    and kind is not sequence_start and kind is not alias_event:
-                break  # the document's end
-            mark = event.start_mark
-            line, at = mark.line + 1, (mark.column + 1) * 2
-            count += 1
-            if count > limit:
-                raise SpecError(_more_than(limit), path, line, at >> 1)
-            if len(stack) >= MAX_DEPTH:
-                raise SpecError(_NESTED, path, line, at >> 1)
-            if kind is alias_event:
-                anchor = anchors.get(event.anchor)
-                if anchor is None or anchor.size is None:  # undefined, or inside itself
-                    raise _Reread
-                expanded += anchor.size
-                reach = len(stack) + anchor.height
-                if expanded > limit or reach > _ALIAS_DEPTH:
-                    raise _Reread
-                if open_anchors and reach > open_anchors[-1].reach:
-                    open_anchors[-1].reach = reach
-                start, end = anchor.found
-                if duplicates is not None and first is None and end > start:
-                    found.extend(found[start:end])  # expanded again, found again
-                attach(anchor.value, anchor.line, anchor.at)
-                continue
-            expanded += 1
-            if expanded > limit:
-                raise _Reread
-            name, tag = event.anchor, event.tag
-            if name is not None and name in anchors:
-                raise _Reread
-            if open_anchors and len(stack) + 1 > open_anchors[-1].reach:
-                open_anchors[-1].reach = len(stack) + 1
-            if kind is scalar_event:
-                text = event.value
-                if tag is None:
-                    if event.implicit[0]:
-                        value = plain.get(text, _NO_KEY)
-                        if value is _NO_KEY:
-                            try:
-                                value = plain[text] = _scalar_value(
-                                    _scalar_tag(text, event.implicit), text)
-                            except _Bad as bad:
-                                fail(str(bad), line, at >> 1)
-                                value = None
-                    else:
-                        value = quoted.get(text)
-                        if value is None:
-                            try:
-                                value = quoted[text] = _scalar_value(
-                                    _scalar_tag(text, event.implicit), text)
-                            except _Bad as bad:
-                                fail(str(bad), line, at >> 1)
-                        if event.style == "'" or event.style == '"':
-                            at += 1
-                else:
-                    if tag == "!":
-                        tag = _scalar_tag(text, event.implicit)
-                    value = None
-                    try:
-                        value = _scalar_value(tag, text)
-                    except _Bad as bad:
-                        fail(str(bad), line, at >> 1)
-                    if event.style == "'" or event.style == '"':
-                        at += 1
-                if name is not None:
-                    anchors[name] = _Anchor(value, line, at, expanded - 1, len(stack) + 1,
-                                            len(found))
-                    anchors[name].close(expanded, len(found))
-                attach(value, line, at)
-                continue
-            if tag is not None and tag != "!" and tag not in _TAGS:
-                fail(f"YAML tag {tag!r} is not allowed in a spec", line, at >> 1)
-            container = Mapping() if kind is mapping_start else Sequence()
-            stack.append([container, [line, at], kind is mapping_start, _NO_KEY, 0, 0, False])
-            if name is not None:
-                anchors[name] = anchor = _Anchor(container, line, at, expanded - 1, len(stack),
-                                                 len(found))
-                open_anchors.append(anchor)
-        if type(get()) is not stream_end:  # a second document
-            raise _Reread
-    except yaml.YAMLError:
-        raise _Reread from None
-    if duplicates is not None:
-        duplicates.extend(SpecError(message, path, line, column)
-                          for message, line, column in found)
-    if first is not None:
-        raise SpecError(first[0], path, first[1], first[2])
-    return root
+    def key(self, frame: list, key: Any, line: int, at: int) -> None:
+        frame[3], frame[4], frame[5], frame[6] = key, line, at, False
+        if not isinstance(key, str):
+            self.fail(f"mapping keys must be names, got {key!r}", line, at >> 1)
+            frame[6] = True
+        elif dict.__contains__(frame[0], key):
+            frame[6] = True  # the first value is kept
+            if self.duplicates is None:
+                self.fail(f"duplicate key {key!r}", line, at >> 1)
+            elif self.first is None:
+                self.found.append((f"duplicate key {key!r}", line, at >> 1))
 
 
 _FLOW_MARKS = re.compile(r"[\n#'\"\\\[\]{}]")  # the characters the flow-depth scan reads
