@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import tracemalloc
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -195,6 +196,44 @@ def test_zoo_specs_compose_without_pyyaml_nodes(path, monkeypatch):
     assert made == [] and isinstance(document, Mapping)
     monkeypatch.setattr(yaml.nodes.Node, "__init__", original)
     _same(text)
+
+
+def _objects(value, found):
+    """Every container and Fraction of a loaded document, by identity, as often as it stands."""
+    if isinstance(value, (dict, list, Fraction)):
+        found.append(id(value))
+    for item in value.values() if isinstance(value, dict) else value \
+            if isinstance(value, list) else ():
+        _objects(item, found)
+    return found
+
+
+ALIASED = ("a: &x {b: [0.5, 1.5], c: 0.5}\nd: *x\ne: [*x, *x, 0.5]\nf: &y 2.5\ng: [*y, *y]\n"
+           "h: &z [[0.25]]\ni: {j: *z}\n")
+
+
+def test_no_object_stands_at_two_places():
+    """An alias gets its own copy and a repeated number its own Fraction, as the conversion
+    made them: a document written back as YAML (``costcalc show``) would show any object met
+    twice as an anchor and alias."""
+    found = _objects(source.load(ALIASED, "t.yaml"), [])
+    assert len(found) == len(set(found)) == 34
+
+
+def test_show_writes_no_anchors(tmp_path):
+    from typer.testing import CliRunner
+
+    from costcalc.cli import app
+
+    path = tmp_path / "aliased.yaml"
+    path.write_text("name: aliased\nparameters:\n  alpha: &p {default: 0.5, min: 0.25}\n"
+                    "  beta: *p\ninput: [3, 32, 32]\nlayers:\n"
+                    "  - &e {kind: conv, out: 8, kernel: 3}\n  - *e\n"
+                    "  - {kind: dropout, p: 0.5}\n  - {kind: dropout, p: 0.5}\n")
+    result = CliRunner().invoke(app, ["show", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "&" not in result.output and "*" not in result.output
+    assert "  beta: {default: 0.5, min: 0.25}\n" in result.output
 
 
 def _blocks(entries: int) -> str:

@@ -250,6 +250,31 @@ _ALIAS_DEPTH = 400
 _NO_KEY = object()
 
 
+# Values one object may stand for at several places of a document. A written-back document
+# (``costcalc show``) marks any other object met twice, a Fraction or a container, as a YAML
+# anchor and alias, so those are made once per place, as the reference's conversion made them.
+_SHARED = (str, int, bool, type(None))
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of an anchored value for one alias (its positions shared: read-only)."""
+    if isinstance(value, Mapping):
+        copy = Mapping()
+        for key, item in dict.items(value):
+            dict.__setitem__(copy, key, _copy(item))
+        copy.pos, copy.key_pos, copy.value_pos = value.pos, value.key_pos, value.value_pos
+        return copy
+    if isinstance(value, Sequence):
+        copy = Sequence()
+        for item in value:
+            list.append(copy, _copy(item))
+        copy.pos, copy.item_pos = value.pos, value.item_pos
+        return copy
+    if type(value) in _SHARED:
+        return value
+    return type(value)(value.numerator, value.denominator)  # a Fraction
+
+
 class _Anchor:
     """An anchored value as its aliases need it: the value and its position, how many values
     it stands for (``size``, None while it is composed: an alias inside it expands without
@@ -280,9 +305,9 @@ class _Composer:
     refused value); then the alias-bomb check (counted as values are made: an alias counts the
     values its anchor stands for); then the first conversion error (a tag, a scalar's text, a
     key that is not a name, a duplicate key), kept until the whole document is composed. An
-    alias gives the anchored value itself (no copy) at the anchor's position, as the reference
-    gives its copy. Scalar texts are resolved once per distinct text, which also makes
-    repeated keys and values one string each.
+    alias gives a copy of the anchored value at the anchor's position, as the reference does.
+    Scalar texts are resolved once per distinct text, which also makes repeated keys and
+    values one string each.
     """
 
     def __init__(self, path: str, limit: int, duplicates: list[SpecError] | None):
@@ -373,7 +398,9 @@ class _Composer:
             known = self.plain if event.implicit[0] else self.quoted
             value = known.get(text, _NO_KEY)
             if value is _NO_KEY:
-                value = known[text] = _scalar_value(_scalar_tag(text, event.implicit), text)
+                value = _scalar_value(_scalar_tag(text, event.implicit), text)
+                if type(value) in _SHARED:
+                    known[text] = value
             return value
         if tag == "!":
             tag = _scalar_tag(text, event.implicit)
@@ -423,7 +450,7 @@ class _Composer:
         start, end = anchor.found
         if self.duplicates is not None and self.first is None and end > start:
             self.found.extend(self.found[start:end])  # expanded again, found again
-        self.attach(anchor.value, anchor.line, anchor.at)
+        self.attach(_copy(anchor.value), anchor.line, anchor.at)
 
     # ------------------------------------------------------------------ values
     def reached(self, depth: int) -> None:
