@@ -322,3 +322,62 @@ def test_containers_made_in_code_take_plain_positions():
     items = Sequence([1])
     items.pos, items.item_pos = Pos(2, 1), [Pos(2, 3)]
     assert position(items, 0) == Pos(2, 3)
+
+
+# ----------------------------------------------------------------------------- flow depth
+def _flow_depth_by_character(text: str) -> tuple[int, int] | None:
+    """Where ``source._refuse_deep_flow`` must refuse: the plain character loop it replaced."""
+    depth, line, column, quote, comment, previous, skip = 0, 1, 0, "", False, "\n", False
+    for index, char in enumerate(text):
+        column += 1
+        if char == "\n":
+            line, column, comment, previous, skip = line + 1, 0, False, char, False
+            if quote and depth == 0:
+                quote = ""
+            continue
+        if comment:
+            continue
+        if quote:
+            if skip:
+                skip = False
+            elif quote == '"' and char == "\\":
+                skip = True
+            elif char == quote:
+                if quote == "'" and text[index + 1:index + 2] == "'":
+                    skip = True
+                else:
+                    quote = ""
+            previous = char
+            continue
+        if char == "#" and previous in " \t\n":
+            comment = True
+        elif char in "'\"" and previous in " \t\n[{,:":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > source.MAX_FLOW_DEPTH:
+                return line, column
+        elif char in "]}" and depth:
+            depth -= 1
+        previous = char
+    return None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_flow_depth_scan_refuses_where_the_character_loop_does(seed):
+    rng = random.Random(seed)
+    pieces = ["[", "{", "]", "}", "'", '"', "\\", "#", "\n", " ", "\t", ",", ":", "a", "''"]
+    refused = 0
+    for _ in range(700):
+        text = "".join(rng.choice(pieces if rng.random() < 0.4 else "[[{ ")
+                       for _ in range(rng.choice([70, 150, 300])))
+        expected = _flow_depth_by_character(text)
+        try:
+            source._refuse_deep_flow(text, "t.yaml")
+            found = None
+        except SpecError as exc:
+            assert exc.message == "YAML nested deeper than 64 levels"
+            found = (exc.line, exc.column)
+        assert found == expected, text
+        refused += found is not None
+    assert 50 < refused < 650  # both kinds of text were tried
