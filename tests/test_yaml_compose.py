@@ -54,11 +54,11 @@ def _pos(pos: Pos):
 
 
 def _libyaml_accepts(text: str) -> bool:
-    parser = source._CParser(text)
     try:
+        parser = source._CParser(text)
         while parser.get_event() is not None:
             pass
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):  # UnicodeEncodeError: half a surrogate pair
         return False
     return True
 
@@ -108,6 +108,7 @@ TEXTS = [
     "~\n", "'text'\n", "1\n", "---\n", "--- !!map\na: 1\n", "# only a comment\n", "a: b\n...\n",
     "a: 1\n---\nb: 2\n", "%YAML 1.1\n---\na: 1\n", "\ufeffa: 1\n", "a: 1\r\nb: 2\r\n",
     "a:  é  # ünïcode\nb: \"\\u00e9\"\n", "a: \"x\\\ny\"\n", "a: 'it''s'\n",
+    "a: \ud800\n", "a: '\udfff'\n", "a: \x00\n",  # characters YAML text cannot hold
     # keys
     "1: a\n", "~: a\n", "? [a]\n: 1\n", "? {a: 1}\n: 2\n", "true: 1\n", "'1': a\n",
     "a: 1\na: 2\n", "a: 1\nb: 2\na: {c: [1, !!bad x]}\n", "{a: 1, a: 2, a: 3}\n",

@@ -83,9 +83,14 @@ def load(text: str, path: str, duplicates: list[SpecError] | None = None) -> Any
     limit = limits.get(limits.VALUES, MAX_NODES)
     if _CParser is not None:
         try:
-            return _Composer(path, limit, duplicates).compose(_CParser(text))
-        except _Reread:
-            pass
+            parser = _CParser(text)
+        except UnicodeEncodeError:  # half a surrogate pair in text given by a caller
+            parser = None
+        if parser is not None:
+            try:
+                return _Composer(path, limit, duplicates).compose(parser)
+            except _Reread:
+                pass
     return _load_reference(text, path, limit, duplicates)
 
 
