@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import struct
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
+    from typing import Any
 
 
 class Pos:
