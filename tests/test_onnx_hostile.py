@@ -16,6 +16,7 @@ pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402
 
 import onnx_fuzz_cases as fuzz  # noqa: E402
+from test_onnx_import import stub  # noqa: E402
 
 F = TensorProto.FLOAT
 X = [1, 3, 8, 8]
@@ -23,14 +24,6 @@ X = [1, 3, 8, 8]
 
 def value(name, dims):
     return helper.make_tensor_value_info(name, F, dims)
-
-
-def stub(name, dims):
-    tensor = TensorProto(name=name, data_type=F, dims=list(dims))
-    tensor.data_location = TensorProto.EXTERNAL
-    entry = tensor.external_data.add()
-    entry.key, entry.value = "location", "absent.bin"
-    return tensor
 
 
 def ints(name, values):

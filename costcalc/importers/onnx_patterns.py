@@ -275,13 +275,9 @@ def _attention(g: _Graph, softmax) -> Match | None:
     if len(heads) < 2 or not all(isinstance(d, int) and d > 0 for d in heads):
         return None
     heads = math.prod(heads[:-2])
-    projections: list = []
-    for start in (scores.input[0], scores.input[1], context.input[1]):
-        found = _back_to_projection(g, start, region)
-        if found is None:
-            return None
-        if found not in projections:
-            projections.append(found)
+    projections = qkv_projections(g, scores, context, region)
+    if projections is None:
+        return None
     ends = {_projection_input(g, p, region) for p in projections}
     if len(ends) != 1 or None in ends:
         return None
@@ -325,6 +321,19 @@ def _bias(g: _Graph, projection):
     if add is not None and g.other(add, projection.output[0]) in g.params:
         return add
     return None
+
+
+def qkv_projections(g: _Graph, scores, context, region: list) -> list | None:
+    """The distinct projections Q, K and V come from (one when packed), in that order, walking
+    back from the scores' two inputs and the context's value input; None when one is not found."""
+    projections: list = []
+    for start in (scores.input[0], scores.input[1], context.input[1]):
+        found = _back_to_projection(g, start, region)
+        if found is None:
+            return None
+        if found not in projections:
+            projections.append(found)
+    return projections
 
 
 def _back_to_projection(g: _Graph, name: str, region: list):

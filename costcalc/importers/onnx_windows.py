@@ -27,8 +27,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from costcalc.importers.onnx_patterns import Match, _back_to_projection, _bias, _Graph, \
-    _is_projection
+from costcalc.importers.onnx_patterns import Match, _bias, _Graph, _is_projection, \
+    qkv_projections
 
 GRID_VIEWS = ("Reshape", "Transpose")
 SHAPE_READERS = ("Shape", "Size")
@@ -130,13 +130,9 @@ def _window_attention(g: _Graph, softmax) -> Match | None:
     window = math.isqrt(keys)
     if window * window != keys or scores_dims[-2] != keys:
         return None
-    projections: list = []
-    for start in (scores.input[0], scores.input[1], context.input[1]):
-        found = _back_to_projection(g, start, region)
-        if found is None:
-            return None
-        if found not in projections:
-            projections.append(found)
+    projections = qkv_projections(g, scores, context, region)
+    if projections is None:
+        return None
     qkv = projections[0]
     x, shift = _back_to_tokens(g, qkv.input[0], region)
     x_dims = _static(g, x) if x else None
