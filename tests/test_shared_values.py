@@ -59,6 +59,22 @@ def test_equal_shapes_of_ints_are_one_object(first, second, shared):
     assert (pool.shape(second) is first) is shared
 
 
+@pytest.mark.parametrize("first,second,kept,shared", [
+    ({"macs": 10, "params": 0}, {"macs": 10, "params": 0}, {"macs": 10}, True),
+    ({"macs": 0}, {"macs": 0}, {}, True),
+    ({"macs": 10, "params": 2}, {"params": 2, "macs": 10}, {"macs": 10, "params": 2}, False),
+    ({"macs": 10}, {"macs": 12}, {"macs": 10}, False),
+    ({"macs": True}, {"macs": True}, None, False),  # ints only
+    ({"macs": Fraction(1, 2)}, {"macs": Fraction(1, 2)}, None, False),
+    ({"macs": Loud(0)}, {"macs": Loud(0)}, None, False),  # never compared, never tested
+])
+def test_counts_lose_their_zeros_once_for_equal_counts(first, second, kept, shared):
+    pool = Shared()
+    made = pool.nonzero(first)
+    assert made == kept and (made is None or list(made) == list(kept))
+    assert (made is not None and pool.nonzero(second) is made) is shared
+
+
 STACK = """\
 name: stack
 input: [3, 32, 32]
@@ -123,6 +139,7 @@ def test_shared_weights_mark_only_the_layer_that_shares():
 @pytest.mark.parametrize("convention", ["paper", "fvcore", "torchvision"])
 def test_sharing_changes_no_count(monkeypatch, model, convention):
     shared = analyze(model, convention)
+    monkeypatch.setattr(Shared, "nonzero", lambda self, counts: None)
     monkeypatch.setattr(Shared, "mapping", lambda self, values: values)
     monkeypatch.setattr(Shared, "shape", lambda self, shape: shape)
     alone = analyze(model, convention)

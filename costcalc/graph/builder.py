@@ -96,14 +96,17 @@ class GraphBuilder:
         line = self.lines[name] = self.line()
         self.index[name] = len(self.nodes)
         scope = self._scope
-        # zero counts are left out (an int tested by its truth; a traced or symbolic value by
-        # _is_zero, which the tracer records)
-        counts = {k: v for k, v in counts.items() if (v if type(v) is int else not _is_zero(v))}
-        if not self.symbolic:  # a deep stack repeats a few layers: keep one copy of each
+        if self.symbolic:
+            kept = None
+        else:  # a deep stack repeats a few layers: one copy of each distinct value is kept
             shared = self.shared
-            counts, info, shape = shared.mapping(counts), shared.mapping(info), shared.shape(shape)
+            kept = shared.nonzero(counts)
+            info, shape = shared.mapping(info), shared.shape(shape)
+        if kept is None:  # zero counts are left out (a traced or symbolic value is tested by
+            #               _is_zero, which the tracer records)
+            kept = {k: v for k, v in counts.items() if (v if type(v) is int else not _is_zero(v))}
         self.nodes.append(Node(name, kind, (inputs[0].node,) if len(inputs) == 1 else
-                               tuple([t.node for t in inputs]), shape, counts, info,
+                               tuple([t.node for t in inputs]), shape, kept, info,
                                line, self.group or name, scope.name if scope else None,
                                role or self._role))
         return Tensor(len(self.nodes) - 1, shape)

@@ -17,16 +17,30 @@ from costcalc.graph.registry import Shape
 
 _ATOMS = frozenset((int, str, bool, type(None)))  # not float: -0.0 == 0.0
 _WITH_SHAPE = _ATOMS | {Shape}
+_INTS = frozenset((int,))
 
 
 class Shared:
     """The first of each distinct counts mapping, info mapping and shape seen by one builder."""
 
-    __slots__ = ("mappings", "shapes")
+    __slots__ = ("counts", "mappings", "shapes")
 
     def __init__(self) -> None:
+        self.counts: dict[tuple, dict] = {}  # a layer's counts as given -> without its zeros
         self.mappings: dict[tuple, dict] = {}
         self.shapes: dict[tuple, Shape] = {}
+
+    def nonzero(self, counts: dict[str, Any]) -> dict[str, Any] | None:
+        """``counts`` without its zero counts, made once for equal counts; None unless every
+        count is a plain int (the builder then leaves out the zeros itself)."""
+        items = tuple(counts.values())
+        if not _INTS.issuperset(map(type, items)):
+            return None
+        key = (tuple(counts), items)
+        found = self.counts.get(key)
+        if found is None:
+            found = self.counts[key] = {k: v for k, v in counts.items() if v}
+        return found
 
     def mapping(self, values: dict[str, Any]) -> dict[str, Any]:
         """``values``, or an equal mapping of the same types seen before."""
