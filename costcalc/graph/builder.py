@@ -23,6 +23,7 @@ from costcalc import numbers
 from costcalc.errors import SpecError
 from costcalc.graph.core import Block, Graph, Node, Tensor
 from costcalc.graph.registry import KINDS, Shape, kind_named, lookup, token_problem
+from costcalc.graph.shared import Shared
 
 MAX_NODES = 100_000
 MAX_CHANNELS = 10**9
@@ -41,6 +42,7 @@ class GraphBuilder:
         self.group: str | None = None  # top-level entry the next nodes belong to
         self._scope: Block | None = None
         self._role: str | None = None  # role given to the next node or block opened
+        self.shared = Shared()  # one copy of each distinct counts, info and shape
 
     # ------------------------------------------------------------------ scopes
     def input(self, shape: Shape) -> Tensor:
@@ -94,12 +96,17 @@ class GraphBuilder:
         line = self.lines[name] = self.line()
         self.index[name] = len(self.nodes)
         scope = self._scope
-        # zero counts are left out (an int tested by its truth; a traced or symbolic value by
-        # _is_zero, which the tracer records)
+        if self.symbolic:
+            kept = None
+        else:  # a deep stack repeats a few layers: one copy of each distinct value is kept
+            shared = self.shared
+            kept = shared.nonzero(counts)
+            info, shape = shared.mapping(info), shared.shape(shape)
+        if kept is None:  # zero counts are left out (a traced or symbolic value is tested by
+            #               _is_zero, which the tracer records)
+            kept = {k: v for k, v in counts.items() if (v if type(v) is int else not _is_zero(v))}
         self.nodes.append(Node(name, kind, (inputs[0].node,) if len(inputs) == 1 else
-                               tuple([t.node for t in inputs]), shape,
-                               {k: v for k, v in counts.items()
-                                if (v if type(v) is int else not _is_zero(v))}, info,
+                               tuple([t.node for t in inputs]), shape, kept, info,
                                line, self.group or name, scope.name if scope else None,
                                role or self._role))
         return Tensor(len(self.nodes) - 1, shape)

@@ -36,7 +36,8 @@ class Node(Record):
 
     ``block`` is the top-level entry it belongs to (the unit the report subtotals); ``scope`` is
     the innermost block scope it was added in and ``role`` its part there (``expand``, ``dw``,
-    ``project``...).
+    ``project``...). ``counts``, ``info`` and ``shape`` may be one object shared by identical
+    layers (``costcalc.graph.shared``): give a node a new mapping rather than changing its own.
     """
 
     _FIELDS = __slots__ = ("name", "kind", "inputs", "shape", "counts", "info", "line", "block",

@@ -163,8 +163,9 @@ class Tying:
             read.update(weights)
             return
         for node, first in zip(rows, earlier):
-            node.info["shares"] = first
-            node.info["weights"] = tuple(sorted((k, v) for k, v in node.counts.items()
-                                                if k in params))
+            # a node's info may be shared with identical layers: give it its own
+            node.info = {**node.info, "shares": first,
+                         "weights": tuple(sorted((k, v) for k, v in node.counts.items()
+                                                 if k in params))}
             node.counts = {k: v for k, v in node.counts.items() if k not in params}
             self.tied.append(node.name)

@@ -257,7 +257,8 @@ class SpecWalker(GraphBuilder):
                 raise self.error(f"shares: {instance!r} does not have the layers and weight "
                                  f"shapes of {target!r}", at)
             for _, node in mine:
-                node.info["shares"], node.info["weights"] = target, _weights(node)
+                # a node's info may be shared with identical layers: give it its own
+                node.info = {**node.info, "shares": target, "weights": _weights(node)}
                 node.counts = {k: v for k, v in node.counts.items() if k not in params}
 
     def layers_of(self, entry: str, start: int, stop: int) -> list:
