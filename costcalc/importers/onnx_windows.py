@@ -408,9 +408,10 @@ def _views(g: _Graph, reshape) -> list | None:
     return [reshape, transpose, back]
 
 
-def _partition(g: _Graph, reshape) -> Match | None:
-    """A map [1, C, H, W] -> [1, C, a, b, c, d] -> (C last) -> [1, G, n, C] with G n = H W:
-    MaxViT's window or grid partition, the map read as groups of tokens (``to_tokens``)."""
+def _rank6_views(g: _Graph, reshape):
+    """A rank-4 tensor through Reshape (to rank 6) -> Transpose -> Reshape (to rank 4): the
+    chain, its input, and the static dims of the input, the rank-6 split, the permutation and
+    the output; None when the chain or a static dim is missing."""
     chain = _views(g, reshape)
     x = reshape.input[0]
     x_dims = _static(g, x)
@@ -418,9 +419,20 @@ def _partition(g: _Graph, reshape) -> Match | None:
         return None
     split, perm = _static(g, reshape.output[0]), g.attrs(chain[1]).get("perm")
     out = _static(g, chain[2].output[0])
-    if split is None or out is None or len(split) != 6 or split[:2] != x_dims[:2] or \
-            perm is None or perm[0] != 0 or perm[-1] != 1 or len(out) != 4 or \
-            out[-1] != x_dims[1] or out[1] * out[2] != x_dims[2] * x_dims[3]:
+    if split is None or out is None or perm is None or len(split) != 6 or len(out) != 4:
+        return None
+    return chain, x, x_dims, split, perm, out
+
+
+def _partition(g: _Graph, reshape) -> Match | None:
+    """A map [1, C, H, W] -> [1, C, a, b, c, d] -> (C last) -> [1, G, n, C] with G n = H W:
+    MaxViT's window or grid partition, the map read as groups of tokens (``to_tokens``)."""
+    views = _rank6_views(g, reshape)
+    if views is None:
+        return None
+    chain, x, x_dims, split, perm, out = views
+    if split[:2] != x_dims[:2] or perm[0] != 0 or perm[-1] != 1 or out[-1] != x_dims[1] or \
+            out[1] * out[2] != x_dims[2] * x_dims[3]:
         return None
     return Match("to_tokens", x, chain[2].output[0], chain)
 
@@ -428,15 +440,11 @@ def _partition(g: _Graph, reshape) -> Match | None:
 def _departition(g: _Graph, reshape) -> Match | None:
     """Tokens [1, G, n, C] -> [1, a, b, c, d, C] -> (C second) -> [1, C, H, W]: the map back
     (``to_map``)."""
-    chain = _views(g, reshape)
-    x = reshape.input[0]
-    x_dims = _static(g, x)
-    if chain is None or x_dims is None or len(x_dims) != 4:
+    views = _rank6_views(g, reshape)
+    if views is None:
         return None
-    split, perm = _static(g, reshape.output[0]), g.attrs(chain[1]).get("perm")
-    out = _static(g, chain[2].output[0])
-    if split is None or out is None or len(split) != 6 or split[-1] != x_dims[-1] or \
-            perm is None or perm[:2] != [0, 5] or len(out) != 4 or out[1] != x_dims[-1] or \
+    chain, x, x_dims, split, perm, out = views
+    if split[-1] != x_dims[-1] or perm[:2] != [0, 5] or out[1] != x_dims[-1] or \
             out[2] * out[3] != x_dims[1] * x_dims[2]:
         return None
     return Match("to_map", x, chain[2].output[0], chain)
