@@ -134,12 +134,7 @@ def test_params_and_macs_equal_pytorchs(name, folding):
         fastpath = torch.backends.mha.get_fastpath_enabled()
         torch.backends.mha.set_fastpath_enabled(False)
         try:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, "model.onnx")
-                with torch.no_grad():
-                    torch.onnx.export(model, (torch.zeros(shape),), path, opset_version=17,
-                                      dynamo=False, do_constant_folding=True)
-                report = costcalc.analyze(path, "torchvision")
+            report = _exported(model, shape, opset=17)
         finally:
             torch.backends.mha.set_fastpath_enabled(fastpath)
     assert (report.total.params, report.total.macs) == (params, macs)
@@ -149,17 +144,22 @@ def test_params_and_macs_equal_pytorchs(name, folding):
 def test_norms_exported_below_opset_17_decomposed(name):
     """Below opset 17 torch writes nn.LayerNorm as ReduceMean ... Sqrt, Div (and Mul, Add):
     the same params and MACs as the LayerNormalization op."""
+    model, shape = _modules()[name]
+    model.eval()
+    report = _exported(model, shape, opset=15)
+    assert (report.total.params, report.total.macs) == \
+        (sum(p.numel() for p in model.parameters()), _flop_counter_macs(model, shape))
+
+
+def _exported(model, shape, opset: int):
+    """The torchvision-convention report of ``model`` exported (constants folded) at ``opset``."""
     import torch
 
     import costcalc
 
-    model, shape = _modules()[name]
-    model.eval()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.onnx")
         with torch.no_grad():
-            torch.onnx.export(model, (torch.zeros(shape),), path, opset_version=15,
+            torch.onnx.export(model, (torch.zeros(shape),), path, opset_version=opset,
                               dynamo=False, do_constant_folding=True)
-        report = costcalc.analyze(path, "torchvision")
-    assert (report.total.params, report.total.macs) == \
-        (sum(p.numel() for p in model.parameters()), _flop_counter_macs(model, shape))
+        return costcalc.analyze(path, "torchvision")
