@@ -125,8 +125,8 @@ class _Writer:
             used.add(name)
             sources = [names.get(j, "") for j in node.inputs]  # an SE gate has none
             if index in gates:  # squeeze-and-excite: one `se` entry on the scaled tensor
-                entry = {"name": name, **{k: v for k, v in self.se(
-                    node, [self.entry(self.nodes[j]) for j in gates[index]]).items()}}
+                entry = {"name": name, **self.se(
+                    node, [self.entry(self.nodes[j]) for j in gates[index]])}
                 if node.inputs[0] != last:
                     entry["from"] = sources[0]
                 entries.append(entry)
