@@ -205,9 +205,9 @@ def _axes(node, ins):
 
 
 def _unsqueeze(np, node, ins):
-    out = ins[0]
-    rank = out.ndim + len(_axes(node, ins))
-    for axis in sorted(a % rank for a in _axes(node, ins)):
+    out, axes = ins[0], _axes(node, ins)
+    rank = out.ndim + len(axes)
+    for axis in sorted(a % rank for a in axes):
         out = np.expand_dims(out, axis)
     return out
 
