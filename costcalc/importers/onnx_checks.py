@@ -18,15 +18,17 @@ MAX_MODULE_LEVELS = 32
 MAX_NODE_NAME = 4096
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+
+
 def shown(name: str) -> str:
     """A name from the file, quoted and cut to SHOWN characters (messages stay one short line)."""
-    text = name if len(name) <= SHOWN else name[:SHOWN] + "..."
-    return repr(text)
+    return repr(_cut(name))
 
 
 def node_label(node) -> str:
-    op = node.op_type if len(node.op_type) <= SHOWN else node.op_type[:SHOWN] + "..."
-    return f"{op} node {shown(node.name) if node.name else '(unnamed)'}"
+    return f"{_cut(node.op_type)} node {shown(node.name) if node.name else '(unnamed)'}"
 
 
 def check_model(onnx, model, path: str) -> None:
