@@ -466,7 +466,6 @@ def _same(shape: Shape, expected: Shape) -> bool:
     return shape == expected
 
 
-FLOATS = (1, 10, 11, 16)  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
 PARAM_VIEWS = ("Identity", "Transpose", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Cast")
 # Ops whose float inputs from this index on are settings, not operands (scales, roi, bounds)
 SETTINGS = {"Resize": 1, "Upsample": 1, "Pad": 1, "Clip": 1}
@@ -491,7 +490,7 @@ def learned(graph) -> set[str]:
     counted)."""
     weights = {n for node in graph.node if node.op_type in LAYERS for n in node.input[1:]}
     params = {t.name for t in graph.initializer
-              if t.data_type in FLOATS and (math.prod(t.dims) > 1 or t.name in weights)}
+              if t.data_type in onnx_calls.FLOATS and (math.prod(t.dims) > 1 or t.name in weights)}
     data = set()  # read as an operand, not as a Resize's scales or a Pad's value
     for node in graph.node:
         data.update(node.input[:SETTINGS.get(node.op_type, len(node.input))])
@@ -565,8 +564,7 @@ class _Walk:
         self.calls = onnx_calls.Calls(model)
         self.resize_as = options.get("resize_as") or "auto"
         self.resized: dict[str, list[str]] = {}  # how Resizes were read -> their rows
-        self.tying = onnx_calls.Tying(model, self.calls.tied_rule(options.get("tied") or "auto"),
-                                      onnx)
+        self.tying = onnx_calls.Tying(model, self.calls.tied_rule(options.get("tied") or "auto"))
         self.builder = GraphBuilder()
         self.dims: dict[str, list] = {}
         for info in list(graph.value_info) + list(graph.input) + list(graph.output):
