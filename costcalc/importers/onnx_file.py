@@ -459,6 +459,11 @@ def _channels_last(graph, dims: dict, attrs) -> set[str]:
     return nhwc
 
 
+def _listed(names: list[str], limit: int = 6) -> str:
+    """The first ``limit`` names for a note, then ``...`` when there are more."""
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
 def _same(shape: Shape, expected: Shape) -> bool:
     """A kind's output shape is the inferred one (tokens: N of width D, on any grid)."""
     if shape.tokens and expected.tokens:
@@ -676,7 +681,7 @@ class _Walk:
         if self.unknown:
             notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
         if self.folded and not self.batchnorms and not self.other_norms:
-            shown = ", ".join(self.folded[:8]) + (", ..." if len(self.folded) > 8 else "")
+            shown = _listed(self.folded, 8)
             notes.append(f"no BatchNormalization in the file and {len(self.folded)} convs with a "
                          f"bias ({shown}): BatchNorm folded into the convs by the exporter; counted "
                          "as the file is (docs/onnx.md: exporting without folding)")
@@ -686,16 +691,15 @@ class _Walk:
         """What was assumed about resize calls and read as tied weights."""
         notes = []
         for how, rows in self.resized.items():
-            shown = ", ".join(rows[:6]) + (", ..." if len(rows) > 6 else "")
+            shown = _listed(rows)
             notes.append(f"{len(rows)} Resize {how} ({shown}); docs/onnx.md: resize_as")
         if self.tying.tied:
-            shown = ", ".join(self.tying.tied[:6]) + (", ..." if len(self.tying.tied) > 6 else "")
+            shown = _listed(self.tying.tied)
             notes.append(f"{len(self.tying.tied)} layers reuse an earlier layer's weight "
                          f"tensors ({shown}): parameters counted once (tied={self.tying.rule}; "
                          "--set tied=none counts them per layer)")
         if self.tying.partial:
-            shown = ", ".join(self.tying.partial[:6]) + \
-                (", ..." if len(self.tying.partial) > 6 else "")
+            shown = _listed(self.tying.partial)
             notes.append(f"{len(self.tying.partial)} layers read some weight tensors of an "
                          f"earlier layer, not all of them ({shown}): counted in full")
         return notes
