@@ -1530,8 +1530,7 @@ class _Walk:
         # a [1, C] vector is normalised by nn.LayerNorm (LayerNorm2d permutes a map)
         channels_last = node.input[0] in self.nhwc or rank == 2
         fields = {}
-        if (rank == 2 or channels_last or node.input[0] in self.tokens) and \
-                self.channel_axis(node, axis):
+        if (channels_last or node.input[0] in self.tokens) and self.channel_axis(node, axis):
             # a [1, C] vector, or each position of a channels-last map (nn.LayerNorm after a
             # permute, as in ConvNeXt's blocks): normalised over its C values, one row
             pairs = x.shape.c
