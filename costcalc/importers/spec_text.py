@@ -287,10 +287,8 @@ class _Writer:
             return _entry(node, kind, _call(info))
         if kind in ("layer_scale", "bias"):
             return _entry(node, kind, {"learned": info.get("learned", True)})
-        if kind in ("to_tokens", "to_map", "class_token", "pos_embed", "tanh"):
-            return _entry(node, kind, {})
-        if kind == "take_token":
-            # which token is taken changes no count; the class token (0) is written
+        if kind in ("to_tokens", "to_map", "class_token", "pos_embed", "tanh", "take_token"):
+            # (which token take_token takes changes no count; the class token (0) is written)
             return _entry(node, kind, {})
         if kind == "upsample":
             scale = node.shape.h // source.h
