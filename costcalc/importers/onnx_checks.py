@@ -96,6 +96,11 @@ def _define(defined: dict[str, str], name: str, by: str, path: str) -> None:
     defined[name] = by
 
 
+def opset(model) -> int:
+    """The opset of the ONNX domain that ``model`` imports (1 when it names none)."""
+    return next((e.version for e in model.opset_import if e.domain in ONNX_DOMAINS), 1)
+
+
 def _check_opset(onnx, model, path: str) -> None:
     versions = [e.version for e in model.opset_import if e.domain in ONNX_DOMAINS]
     if not versions:

@@ -72,7 +72,7 @@ class OnnxImporter:
             **_call_parameters(),
         }
         name = model.graph.name or path.rsplit("/", 1)[-1].removesuffix(".onnx")
-        description = f"ONNX file {path} (opset {_opset(model)})" + \
+        description = f"ONNX file {path} (opset {onnx_checks.opset(model)})" + \
             (" with symbolic input dimensions" if symbolic else "")
         return ImportedModel(path, name, description, parameters,
                              lambda values: self.load(path, values, model), source=path)
@@ -82,7 +82,7 @@ class OnnxImporter:
         onnx = _onnx()
         values = dict(values or {})
         model = _read(onnx, path) if model is None else model
-        opset = _opset(model)
+        opset = onnx_checks.opset(model)
         work = onnx.ModelProto()
         work.CopyFrom(model)
         _pin_inputs(work, path, values.get("input"), values.get("resolution"))
@@ -134,7 +134,7 @@ SHAPE_PRESERVING = ("GroupNormalization",)
 def _hide_shape_preserving(model) -> list:
     hidden = []
     for index, node in enumerate(model.graph.node):
-        if node.op_type in SHAPE_PRESERVING and node.domain in ("", "ai.onnx"):
+        if node.op_type in SHAPE_PRESERVING and node.domain in onnx_checks.ONNX_DOMAINS:
             saved = type(node)()
             saved.CopyFrom(node)
             hidden.append((index, saved))
@@ -291,13 +291,6 @@ def _drop_weights(onnx, model) -> None:
             tensor.data_location = onnx.TensorProto.EXTERNAL
             entry = tensor.external_data.add()
             entry.key, entry.value = "location", "(weights not read)"
-
-
-def _opset(model) -> int:
-    for entry in model.opset_import:
-        if entry.domain in ("", "ai.onnx"):
-            return entry.version
-    return 1
 
 
 def _dims(type_proto) -> list:
