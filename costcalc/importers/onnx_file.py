@@ -511,7 +511,7 @@ def _derived(graph, params: set[str]) -> set[str]:
     for node in graph.node:
         if any(n in live for n in node.input):
             live.update(node.output)
-        elif node.op_type not in ("Shape", "Size") and \
+        elif node.op_type not in onnx_calls.SHAPE_READERS and \
                 any(n in params or n in derived for n in node.input):
             derived.update(n for n in node.output if n not in params)
     return derived
