@@ -11,8 +11,12 @@ what the importer must cope with (it never loads weight data).
 """
 from __future__ import annotations
 
+import math
+
 import onnx
 from onnx import TensorProto, helper
+
+from costcalc.graph.kinds.upsample import INPUT as UPSAMPLE_INPUT
 
 OPSET = 17  # LayerNormalization is 17; torch.onnx.export writes 17 by default
 
@@ -132,12 +136,13 @@ class Writer:
             cube = self.op(node, "Mul", [x, square], suffix="_cube")[0]
             scaled = self.op(node, "Mul", [scalar(0.044715), cube], suffix="_kappa")[0]
             inner = self.op(node, "Add", [x, scaled], suffix="_inner")[0]
-            inner = self.op(node, "Mul", [scalar(0.7978845608028654), inner], suffix="_beta")[0]
+            inner = self.op(node, "Mul", [scalar(math.sqrt(2 / math.pi)), inner],
+                            suffix="_beta")[0]
             t = self.op(node, "Tanh", [inner])[0]
             t = self.op(node, "Add", [scalar(1.0), t], suffix="_one")[0]
             y = self.op(node, "Mul", [x, t], suffix="_x")[0]
             return self.op(node, "Mul", [scalar(0.5), y], suffix="_half")[0]
-        d = self.op(node, "Div", [x, scalar(1.4142135623730951)])[0]
+        d = self.op(node, "Div", [x, scalar(math.sqrt(2))])[0]
         e = self.op(node, "Add", [self.op(node, "Erf", [d])[0], scalar(1.0)])[0]
         return self.op(node, "Mul", [self.op(node, "Mul", [x, e])[0], scalar(0.5)],
                        suffix="_1")[0]
@@ -227,7 +232,7 @@ class Writer:
             y = self.op(node, "Mul", ins)[0]
         elif kind == "upsample":
             mode = "linear" if info.get("mode") == "bilinear" else "nearest"
-            if "upsample_in" in node.counts:  # by a scale (scale_factor), else to a size
+            if UPSAMPLE_INPUT in node.counts:  # by a scale (scale_factor), else to a size
                 s = node.shape.h // info["input"].h
                 sizes = ["", self.const([1.0, 1.0, s, s], TensorProto.FLOAT)]
             else:

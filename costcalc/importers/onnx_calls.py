@@ -38,6 +38,7 @@ SCOPES = "pkg.torch.onnx.name_scopes"
 SHAPE_READERS = ("Shape", "Size")  # read an activation, compute only on its shape
 RESIZE_AS = ("auto", "module", "function")
 TIED = ("auto", "all", "module", "none")
+FLOATS = (1, 10, 11, 16)  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
@@ -131,12 +132,10 @@ class Tying:
     are dropped and ``info["shares"]`` names the layer they reuse, as a spec's ``shares:``
     does."""
 
-    def __init__(self, model, rule: str, onnx):
+    def __init__(self, model, rule: str):
         self.rule = rule
-        floats = (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE,
-                  onnx.TensorProto.BFLOAT16)
         self.weights = {t.name for t in model.graph.initializer
-                        if t.data_type in floats and len(t.dims) >= 1}
+                        if t.data_type in FLOATS and len(t.dims) >= 1}
         self.seen: dict[tuple, list[str]] = {}
         self.read: dict[tuple | None, set[str]] = {}
         self.tied: list[str] = []  # layers counted with no parameters of their own

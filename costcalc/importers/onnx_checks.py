@@ -18,15 +18,17 @@ MAX_MODULE_LEVELS = 32
 MAX_NODE_NAME = 4096
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+
+
 def shown(name: str) -> str:
     """A name from the file, quoted and cut to SHOWN characters (messages stay one short line)."""
-    text = name if len(name) <= SHOWN else name[:SHOWN] + "..."
-    return repr(text)
+    return repr(_cut(name))
 
 
 def node_label(node) -> str:
-    op = node.op_type if len(node.op_type) <= SHOWN else node.op_type[:SHOWN] + "..."
-    return f"{op} node {shown(node.name) if node.name else '(unnamed)'}"
+    return f"{_cut(node.op_type)} node {shown(node.name) if node.name else '(unnamed)'}"
 
 
 def check_model(onnx, model, path: str) -> None:
@@ -92,6 +94,11 @@ def _define(defined: dict[str, str], name: str, by: str, path: str) -> None:
         raise SpecError(f"{shown(name)} is written by {by} and already by {defined[name]} "
                         "(ONNX names each tensor once)", path)
     defined[name] = by
+
+
+def opset(model) -> int:
+    """The opset of the ONNX domain that ``model`` imports (1 when it names none)."""
+    return next((e.version for e in model.opset_import if e.domain in ONNX_DOMAINS), 1)
 
 
 def _check_opset(onnx, model, path: str) -> None:

@@ -72,7 +72,7 @@ class OnnxImporter:
             **_call_parameters(),
         }
         name = model.graph.name or path.rsplit("/", 1)[-1].removesuffix(".onnx")
-        description = f"ONNX file {path} (opset {_opset(model)})" + \
+        description = f"ONNX file {path} (opset {onnx_checks.opset(model)})" + \
             (" with symbolic input dimensions" if symbolic else "")
         return ImportedModel(path, name, description, parameters,
                              lambda values: self.load(path, values, model), source=path)
@@ -82,7 +82,7 @@ class OnnxImporter:
         onnx = _onnx()
         values = dict(values or {})
         model = _read(onnx, path) if model is None else model
-        opset = _opset(model)
+        opset = onnx_checks.opset(model)
         work = onnx.ModelProto()
         work.CopyFrom(model)
         _pin_inputs(work, path, values.get("input"), values.get("resolution"))
@@ -134,7 +134,7 @@ SHAPE_PRESERVING = ("GroupNormalization",)
 def _hide_shape_preserving(model) -> list:
     hidden = []
     for index, node in enumerate(model.graph.node):
-        if node.op_type in SHAPE_PRESERVING and node.domain in ("", "ai.onnx"):
+        if node.op_type in SHAPE_PRESERVING and node.domain in onnx_checks.ONNX_DOMAINS:
             saved = type(node)()
             saved.CopyFrom(node)
             hidden.append((index, saved))
@@ -291,13 +291,6 @@ def _drop_weights(onnx, model) -> None:
             tensor.data_location = onnx.TensorProto.EXTERNAL
             entry = tensor.external_data.add()
             entry.key, entry.value = "location", "(weights not read)"
-
-
-def _opset(model) -> int:
-    for entry in model.opset_import:
-        if entry.domain in ("", "ai.onnx"):
-            return entry.version
-    return 1
 
 
 def _dims(type_proto) -> list:
@@ -459,6 +452,11 @@ def _channels_last(graph, dims: dict, attrs) -> set[str]:
     return nhwc
 
 
+def _listed(names: list[str], limit: int = 6) -> str:
+    """The first ``limit`` names for a note, then ``...`` when there are more."""
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
 def _same(shape: Shape, expected: Shape) -> bool:
     """A kind's output shape is the inferred one (tokens: N of width D, on any grid)."""
     if shape.tokens and expected.tokens:
@@ -466,7 +464,6 @@ def _same(shape: Shape, expected: Shape) -> bool:
     return shape == expected
 
 
-FLOATS = (1, 10, 11, 16)  # TensorProto FLOAT, FLOAT16, DOUBLE, BFLOAT16
 PARAM_VIEWS = ("Identity", "Transpose", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Cast")
 # Ops whose float inputs from this index on are settings, not operands (scales, roi, bounds)
 SETTINGS = {"Resize": 1, "Upsample": 1, "Pad": 1, "Clip": 1}
@@ -491,7 +488,7 @@ def learned(graph) -> set[str]:
     counted)."""
     weights = {n for node in graph.node if node.op_type in LAYERS for n in node.input[1:]}
     params = {t.name for t in graph.initializer
-              if t.data_type in FLOATS and (math.prod(t.dims) > 1 or t.name in weights)}
+              if t.data_type in onnx_calls.FLOATS and (math.prod(t.dims) > 1 or t.name in weights)}
     data = set()  # read as an operand, not as a Resize's scales or a Pad's value
     for node in graph.node:
         data.update(node.input[:SETTINGS.get(node.op_type, len(node.input))])
@@ -514,7 +511,7 @@ def _derived(graph, params: set[str]) -> set[str]:
     for node in graph.node:
         if any(n in live for n in node.input):
             live.update(node.output)
-        elif node.op_type not in ("Shape", "Size") and \
+        elif node.op_type not in onnx_calls.SHAPE_READERS and \
                 any(n in params or n in derived for n in node.input):
             derived.update(n for n in node.output if n not in params)
     return derived
@@ -565,8 +562,7 @@ class _Walk:
         self.calls = onnx_calls.Calls(model)
         self.resize_as = options.get("resize_as") or "auto"
         self.resized: dict[str, list[str]] = {}  # how Resizes were read -> their rows
-        self.tying = onnx_calls.Tying(model, self.calls.tied_rule(options.get("tied") or "auto"),
-                                      onnx)
+        self.tying = onnx_calls.Tying(model, self.calls.tied_rule(options.get("tied") or "auto"))
         self.builder = GraphBuilder()
         self.dims: dict[str, list] = {}
         for info in list(graph.value_info) + list(graph.input) + list(graph.output):
@@ -678,7 +674,7 @@ class _Walk:
         if self.unknown:
             notes.append("unknown ops counted as zero (--allow-unknown): " + ", ".join(self.unknown))
         if self.folded and not self.batchnorms and not self.other_norms:
-            shown = ", ".join(self.folded[:8]) + (", ..." if len(self.folded) > 8 else "")
+            shown = _listed(self.folded, 8)
             notes.append(f"no BatchNormalization in the file and {len(self.folded)} convs with a "
                          f"bias ({shown}): BatchNorm folded into the convs by the exporter; counted "
                          "as the file is (docs/onnx.md: exporting without folding)")
@@ -688,16 +684,15 @@ class _Walk:
         """What was assumed about resize calls and read as tied weights."""
         notes = []
         for how, rows in self.resized.items():
-            shown = ", ".join(rows[:6]) + (", ..." if len(rows) > 6 else "")
+            shown = _listed(rows)
             notes.append(f"{len(rows)} Resize {how} ({shown}); docs/onnx.md: resize_as")
         if self.tying.tied:
-            shown = ", ".join(self.tying.tied[:6]) + (", ..." if len(self.tying.tied) > 6 else "")
+            shown = _listed(self.tying.tied)
             notes.append(f"{len(self.tying.tied)} layers reuse an earlier layer's weight "
                          f"tensors ({shown}): parameters counted once (tied={self.tying.rule}; "
                          "--set tied=none counts them per layer)")
         if self.tying.partial:
-            shown = ", ".join(self.tying.partial[:6]) + \
-                (", ..." if len(self.tying.partial) > 6 else "")
+            shown = _listed(self.tying.partial)
             notes.append(f"{len(self.tying.partial)} layers read some weight tensors of an "
                          f"earlier layer, not all of them ({shown}): counted in full")
         return notes
@@ -1528,8 +1523,7 @@ class _Walk:
         # a [1, C] vector is normalised by nn.LayerNorm (LayerNorm2d permutes a map)
         channels_last = node.input[0] in self.nhwc or rank == 2
         fields = {}
-        if (rank == 2 or channels_last or node.input[0] in self.tokens) and \
-                self.channel_axis(node, axis):
+        if (channels_last or node.input[0] in self.tokens) and self.channel_axis(node, axis):
             # a [1, C] vector, or each position of a channels-last map (nn.LayerNorm after a
             # permute, as in ConvNeXt's blocks): normalised over its C values, one row
             pairs = x.shape.c

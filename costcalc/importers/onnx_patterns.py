@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from costcalc.importers.onnx_calls import SHAPE_READERS
+
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 KAPPA = 0.044715
 
@@ -42,7 +44,7 @@ class _Graph:
         initializers = {t.name for t in graph.initializer}
         self.live = {i.name for i in graph.input if i.name not in initializers}
         for node in graph.node:
-            if node.op_type not in ("Shape", "Size") and any(n in self.live for n in node.input):
+            if node.op_type not in SHAPE_READERS and any(n in self.live for n in node.input):
                 self.live.update(node.output)
         self.producer = {out: node for node in graph.node for out in node.output}
         self.readers: dict[str, list] = {}
@@ -300,7 +302,7 @@ def _attention(g: _Graph, softmax) -> Match | None:
                 continue
             for reader in g.readers.get(name, []):
                 if reader is None or (id(reader) not in region_ids and
-                                      reader.op_type not in ("Shape", "Size")):
+                                      reader.op_type not in SHAPE_READERS):
                     return None
     return Match("attention", x, out, region, {"heads": heads, "qkv_bias": bool(biased),
                                                "proj_bias": _bias(g, proj) is not None})

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+from costcalc.importers import onnx_checks
+
 SMALL = 4096  # values computed and kept only for tensors this small (shapes, pads, indices)
 
 
@@ -49,7 +51,7 @@ def resolve(onnx, model) -> dict:
                 tensor.data_location != onnx.TensorProto.EXTERNAL:
             arrays[tensor.name] = numpy_helper.to_array(tensor)
     opsets = list(model.opset_import)
-    version = next((o.version for o in opsets if o.domain in ("", "ai.onnx")), 1)
+    version = onnx_checks.opset(model)
     computed: dict = {}
     changed: dict = {}
     for node in graph.node:
@@ -205,9 +207,9 @@ def _axes(node, ins):
 
 
 def _unsqueeze(np, node, ins):
-    out = ins[0]
-    rank = out.ndim + len(_axes(node, ins))
-    for axis in sorted(a % rank for a in _axes(node, ins)):
+    out, axes = ins[0], _axes(node, ins)
+    rank = out.ndim + len(axes)
+    for axis in sorted(a % rank for a in axes):
         out = np.expand_dims(out, axis)
     return out
 

@@ -27,11 +27,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from costcalc.importers.onnx_calls import SHAPE_READERS
 from costcalc.importers.onnx_patterns import Match, _bias, _Graph, _is_projection, \
     qkv_projections
 
 GRID_VIEWS = ("Reshape", "Transpose")
-SHAPE_READERS = ("Shape", "Size")
 
 
 @dataclass

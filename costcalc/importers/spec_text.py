@@ -125,8 +125,8 @@ class _Writer:
             used.add(name)
             sources = [names.get(j, "") for j in node.inputs]  # an SE gate has none
             if index in gates:  # squeeze-and-excite: one `se` entry on the scaled tensor
-                entry = {"name": name, **{k: v for k, v in self.se(
-                    node, [self.entry(self.nodes[j]) for j in gates[index]]).items()}}
+                entry = {"name": name, **self.se(
+                    node, [self.entry(self.nodes[j]) for j in gates[index]])}
                 if node.inputs[0] != last:
                     entry["from"] = sources[0]
                 entries.append(entry)
@@ -287,10 +287,8 @@ class _Writer:
             return _entry(node, kind, _call(info))
         if kind in ("layer_scale", "bias"):
             return _entry(node, kind, {"learned": info.get("learned", True)})
-        if kind in ("to_tokens", "to_map", "class_token", "pos_embed", "tanh"):
-            return _entry(node, kind, {})
-        if kind == "take_token":
-            # which token is taken changes no count; the class token (0) is written
+        if kind in ("to_tokens", "to_map", "class_token", "pos_embed", "tanh", "take_token"):
+            # (which token take_token takes changes no count; the class token (0) is written)
             return _entry(node, kind, {})
         if kind == "upsample":
             scale = node.shape.h // source.h
