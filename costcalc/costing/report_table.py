@@ -105,11 +105,6 @@ def _shape_text(shape: Sequence) -> str:
     return shape.text() if hasattr(shape, "text") else "x".join(map(str, shape))
 
 
-def _row_shape(row: Row) -> Sequence:
-    """A row's output as its node's shape (a map or tokens), else its plain sizes."""
-    return getattr(row.node, "shape", row.output)
-
-
 def _geometry(value: Any) -> Any:
     """A kernel, stride... as a cell: an int as is, a pair as ``3x5``."""
     if isinstance(value, (tuple, list)):
@@ -190,7 +185,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         for block in groups:
             single = len(block.rows) == 1
             head = cells(block.name if not single else block.rows[0].name, block.kind,
-                         _row_shape(block.rows[-1]), block.rows)
+                         block.rows[-1].node.shape, block.rows)
             if block.ratio is not None:
                 head.update(pair_ratio=float(block.ratio.pair),
                             formula=float(block.ratio.formula),
@@ -199,7 +194,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
             table_rows.append(TableRow(head, style="subtotal" if nested else ""))
             if nested:
                 for row in block.rows:
-                    table_rows.append(TableRow(cells(row.name, row.kind, _row_shape(row),
+                    table_rows.append(TableRow(cells(row.name, row.kind, row.node.shape,
                                                      [row]), indent=1))
     if rows:
         table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
