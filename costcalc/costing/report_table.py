@@ -13,6 +13,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
     from typing import Any, Callable, Sequence
 
+    from costcalc.graph.core import Graph
+    from costcalc.graph.registry import Shape
+
 from costcalc import numbers
 from costcalc.costing.report import Report, Row, json_value
 from costcalc.costing.breakdown import by_op_class, line as op_class_line
@@ -266,10 +269,10 @@ def graph_lines(report: Report) -> list[str]:
     """The outputs line (a spec that declares outputs) and the parts line (a head on a
     backbone): each part's MACs and params, which sum to the totals."""
     lines = []
-    outputs = outputs_data(report)
+    outputs = _outputs(report.graph)
     if outputs:
-        lines.append("outputs: " + ", ".join(f"{entry['name']} {_shape_text(entry['output'])}"
-                                             for entry in outputs))
+        lines.append("outputs: " + ", ".join(f"{label} {_shape_text(shape)}"
+                                             for label, shape in outputs))
     for entry in parts_data(report) or ():
         lines.append(f"part {entry['name']}: {_both(entry['macs'], 'MACs')}, "
                      f"{_both(entry['params'], 'params')}")
@@ -278,13 +281,19 @@ def graph_lines(report: Report) -> list[str]:
 
 def outputs_data(report: Report) -> list[dict] | None:
     """Each declared output's name and shape (None when the spec declares none)."""
-    graph = report.graph
+    outputs = _outputs(report.graph)
+    if outputs is None:
+        return None
+    return [{"name": label, "output": list(shape), **numbers.json_tokens(shape)}
+            for label, shape in outputs]
+
+
+def _outputs(graph: Graph) -> list[tuple[str, Shape]] | None:
+    """Each declared output's label and shape (None when the spec declares none)."""
     if not graph.output_names and len(graph.output_indices()) < 2:
         return None
-    shapes = [(label, graph.input if i < 0 else graph.nodes[i].shape)
-              for label, i in zip(graph.output_labels(), graph.output_indices())]
-    return [{"name": label, "output": list(shape), **numbers.json_tokens(shape)}
-            for label, shape in shapes]
+    return [(label, graph.input if i < 0 else graph.nodes[i].shape)
+            for label, i in zip(graph.output_labels(), graph.output_indices())]
 
 
 def parts_data(report: Report) -> list[dict] | None:
