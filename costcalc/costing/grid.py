@@ -145,7 +145,9 @@ def _backbone_use(spec: Spec, input_names: set[str], layer_names: set[str]) -> N
     backbone = spec.backbone
     if backbone is None:
         return
-    only, _ = _parameter_use(backbone.spec())
+    from costcalc.spec.document import load_spec
+
+    only, _ = _parameter_use(backbone.spec(load_spec))
     for param, raw in (backbone.settings or {}).items():
         (input_names if param in only else layer_names).update(_names(raw))
 

@@ -204,6 +204,7 @@ class Spec(Record):
         """The walker that builds this spec (with its outputs, taps and backbone)."""
         builder = SpecWalker(self.path, self.blocks, symbolic=symbolic)
         builder.graph_keys = self.graph_keys
+        builder.load_spec = load_spec
         return builder
 
     @property
@@ -212,6 +213,7 @@ class Spec(Record):
 
     def input_shape(self, builder: SpecWalker, env: dict) -> Shape:
         if self.backbone is not None:  # the backbone's input, at the settings given
+            builder.load_spec = load_spec
             return graphs.build_backbone(self.backbone, builder, env, shape_only=True)
         raw = self.input
         pos = self.document.value_pos.get("input")

@@ -294,13 +294,12 @@ class Backbone(Record):
         pos = pos or self.pos
         return SpecError(message, self.head_path, *(pos.at(0) if pos else (None, None)))
 
-    def spec(self) -> Any:
-        """The backbone's parsed spec (``document.load_spec``): a zoo name, or a spec path
-        (relative to the head's file when it is there)."""
+    def spec(self, load: Any) -> Any:
+        """The backbone's parsed spec (``load(path)``): a zoo name, or a spec path (relative to
+        the head's file when it is there)."""
         import os
 
         from costcalc import zoo
-        from costcalc.spec.document import load_spec
 
         model = self.model
         if zoo.canonical(model) is None and not os.path.isabs(model):
@@ -311,7 +310,7 @@ class Backbone(Record):
             path = zoo.locate(model)
             if not os.path.isfile(path):
                 raise UsageError(f"no spec file {model!r}")
-            return load_spec(path)
+            return load(path)
         except UsageError as exc:
             raise self.error(f"backbone: {exc}", self.model_pos) from None
 
@@ -375,7 +374,7 @@ def build_backbone(backbone: Backbone, walker: Any, env: dict, shape_only: bool 
                              "(does a spec name itself as its backbone?)", backbone.model_pos)
     _NESTING[0] += 1
     try:
-        spec = backbone.spec()
+        spec = backbone.spec(walker.load_spec)
 
         def build(only: tuple[str, ...] | None = None) -> Any:
             inner = spec.walker(walker.symbolic)

@@ -92,6 +92,7 @@ class SpecWalker(GraphBuilder):
         self.names = Names(self.index, self.nodes)  # node, entry and tap names (``from:``)
         self.notes: list[str] = []
         self.graph_keys: Any = None  # the spec's outputs, taps and backbone (Spec.walker)
+        self.load_spec: Any = None  # path -> Spec, for a backbone (Spec.walker)
         self.prefix = ""  # node-name prefix of the entry being read (scope of its names)
         self._layers: Any = None
         self._taps_resolving: set[str] = set()
