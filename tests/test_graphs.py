@@ -89,6 +89,16 @@ def test_rows_sum_to_totals_and_outputs_are_reported(convention):
     json.dumps(data)
 
 
+def test_token_outputs_are_shown_as_their_rows_show_them():
+    rep = report(build("input: [3, 32, 32]\nlayers:\n"
+                       "  - {kind: patch_embed, name: pe, out: 16, patch: 4}\n"
+                       "  - {kind: layer_norm, name: ln}\noutputs: [pe, ln]\n"))
+    table = report_table(rep)
+    shown = rep.graph.nodes[-1].shape.text()  # the text the rows give a tokens shape
+    assert shown.endswith(" tokens")
+    assert f"outputs: pe {shown}, ln {shown}" in table.footer
+
+
 # ------------------------------------------------------------------ located errors
 HEAD = "name: t\ninput: [3, 16, 16]\n"
 ERRORS = [

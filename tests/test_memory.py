@@ -299,3 +299,16 @@ def test_main_report_memory_columns():
     table = runner.invoke(app, ["v2", "--memory", "--exact"]).output
     assert "peak 6,021,120 B at b1.dw" in table
     assert "weight bytes" not in runner.invoke(app, ["v2"]).output
+
+
+def test_token_outputs_are_shown_as_the_report_shows_them():
+    from costcalc.memory.tables import layers_table
+
+    spec = parse("input: [3, 32, 32]\nlayers:\n"
+                 "  - {kind: patch_embed, name: pe, out: 16, patch: 4}\n"
+                 "  - {kind: layer_norm, name: ln}\n", "t.yaml")
+    graph = spec.build(spec.resolve({}))
+    table = layers_table(graph, "fp32")
+    shown = {row.cells["name"]: row.cells.get("output") for row in table.rows}
+    assert shown["pe.conv"] == graph.nodes[0].shape.text()  # a map: CxHxW
+    assert shown["ln"] == graph.nodes[-1].shape.text() and shown["ln"].endswith(" tokens")

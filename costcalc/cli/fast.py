@@ -2,7 +2,7 @@
 
 Importing typer and building every command costs more than the report itself. An argument list
 made only of a model and the report's plain options in their usual spelling is read here and
-answered by the same ``report_text`` the ``report`` command calls; ``memory`` with one model and
+answered by the same ``report_pieces`` the ``report`` command writes; ``memory`` with one model and
 its plain options likewise by the ``memory`` command's ``memory_text``. Anything else (help,
 another command, an unknown or repeated option, a value that typer would check or word an error
 for) returns ``None`` and the typer app takes the whole argument list, so help, errors and every

@@ -22,7 +22,7 @@ def memory_text(models: list[str], alpha: Optional[str], res: Optional[str],
                 no_notes: bool = False) -> str:
     """The memory tables of ``models`` as text in ``format`` (the ``memory`` command's options)."""
     from costcalc import api
-    from costcalc.cli.overrides import overrides
+    from costcalc.cli.overrides import latex, overrides, select_columns
     from costcalc.costing.conventions import get
     from costcalc.errors import UsageError
     from costcalc.memory import tables as memory_tables
@@ -55,6 +55,5 @@ def memory_text(models: list[str], alpha: Optional[str], res: Optional[str],
         table = memory_tables.split_table(graph, chosen, parse_split(split))
     else:
         table = memory_tables.layers_table(graph, chosen, data=reads_data(format))
-    if columns is not None:
-        table = table.select([name for name in columns.split(",") if name.strip()])
-    return render(table, format, exact=exact, caption=caption, label=label, notes=not no_notes)
+    return render(select_columns(table, columns), format, exact=exact,
+                  **latex(caption, label, no_notes))

@@ -13,7 +13,7 @@ import typer
 from costcalc.cli import completion
 from costcalc.cli.boundary import EXIT_BAD_INPUT  # noqa: F401 (commands read it from here)
 from costcalc.cli.overrides import (  # noqa: F401 (shared by the commands)
-    model_file_sets, overrides, proposal_sets)
+    latex, model_file_sets, overrides, proposal_sets, select_columns)
 from costcalc.render import Format
 
 Model = Annotated[str, typer.Argument(help="Zoo name (v1, v2, v3-large, ...) or path to a YAML spec.",
@@ -65,24 +65,12 @@ ColumnNames = Annotated[Optional[str], typer.Option(
          "lists the table's columns.")]
 
 
-def select_columns(table, columns: Optional[str]):
-    """``table`` with the ``--columns`` the user chose (all of them when None)."""
-    if columns is None:
-        return table
-    return table.select([name for name in columns.split(",") if name.strip()])
-
-
 Caption = Annotated[Optional[str], typer.Option(
     "--caption", help="LaTeX: the table's caption (default: its title).")]
 Label = Annotated[Optional[str], typer.Option(
     "--label", help="LaTeX: a \\label for the table, e.g. tab:mobilenet.")]
 NoNotes = Annotated[bool, typer.Option(
     "--no-notes", help="LaTeX: leave out the notes under the table.")]
-
-
-def latex(caption: Optional[str], label: Optional[str], no_notes: bool) -> dict:
-    """The LaTeX renderer's options (the other formats ignore them)."""
-    return {"caption": caption, "label": label, "notes": not no_notes}
 
 
 from costcalc.limits import MAX_POINTS  # noqa: E402  (the default cap, shared with the library)

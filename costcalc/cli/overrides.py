@@ -1,5 +1,5 @@
 """Parameter options (``--alpha``, ``--res``, ``--classes``, ``--proposals``, ``--set``) as spec
-overrides, without typer."""
+overrides, and the output options ``--columns`` and the LaTeX ones, without typer."""
 from __future__ import annotations
 
 TYPE_CHECKING = False
@@ -93,3 +93,15 @@ def overrides(alpha: Optional[str], res: Optional[str], classes: Optional[str],
         if value is not None:
             add(name, value.strip(), f"{flag} {value.strip()}")
     return result
+
+
+def select_columns(table, columns: Optional[str]):
+    """``table`` with the ``--columns`` the user chose (all of them when None)."""
+    if columns is None:
+        return table
+    return table.select([name for name in columns.split(",") if name.strip()])
+
+
+def latex(caption: Optional[str], label: Optional[str], no_notes: bool) -> dict:
+    """The LaTeX renderer's options (the other formats ignore them)."""
+    return {"caption": caption, "label": label, "notes": not no_notes}

@@ -30,7 +30,7 @@ def report_pieces(model: str, alpha: Optional[str], res: Optional[str], classes:
     raised by this call); the text comes as it is written (JSON a piece of layers at a time,
     so a large report is never held whole)."""
     from costcalc.api import analyze
-    from costcalc.cli.overrides import overrides
+    from costcalc.cli.overrides import latex, overrides, select_columns
     from costcalc.costing.report_table import report_table
     from costcalc.errors import UsageError
     from costcalc.render import reads_data, reads_rows, render_pieces
@@ -49,7 +49,5 @@ def report_pieces(model: str, alpha: Optional[str], res: Optional[str], classes:
     table = report_table(result, depth=min(depth, 2), flops=flops, extra=extra,
                          data=reads_data(format), rows=reads_rows(format),
                          optional=columns is not None, lazy=Format(format) is Format.json)
-    if columns is not None:
-        table = table.select([name for name in columns.split(",") if name.strip()])
-    latex = {"caption": caption, "label": label, "notes": not no_notes}
-    return render_pieces(table, format, exact=exact, **latex)
+    return render_pieces(select_columns(table, columns), format, exact=exact,
+                         **latex(caption, label, no_notes))

@@ -13,6 +13,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: typing stays off the main report's start-up
     from typing import Any, Callable, Sequence
 
+    from costcalc.graph.core import Graph
+    from costcalc.graph.registry import Shape
+
 from costcalc import numbers
 from costcalc.costing.report import Report, Row, json_value
 from costcalc.costing.breakdown import by_op_class, line as op_class_line
@@ -105,11 +108,6 @@ def _shape_text(shape: Sequence) -> str:
     return shape.text() if hasattr(shape, "text") else "x".join(map(str, shape))
 
 
-def _row_shape(row: Row) -> Sequence:
-    """A row's output as its node's shape (a map or tokens), else its plain sizes."""
-    return getattr(row.node, "shape", row.output)
-
-
 def _geometry(value: Any) -> Any:
     """A kernel, stride... as a cell: an int as is, a pair as ``3x5``."""
     if isinstance(value, (tuple, list)):
@@ -190,7 +188,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
         for block in groups:
             single = len(block.rows) == 1
             head = cells(block.name if not single else block.rows[0].name, block.kind,
-                         _row_shape(block.rows[-1]), block.rows)
+                         block.rows[-1].node.shape, block.rows)
             if block.ratio is not None:
                 head.update(pair_ratio=float(block.ratio.pair),
                             formula=float(block.ratio.formula),
@@ -199,7 +197,7 @@ def report_table(report: Report, depth: int = FULL_DEPTH, flops: bool = False,
             table_rows.append(TableRow(head, style="subtotal" if nested else ""))
             if nested:
                 for row in block.rows:
-                    table_rows.append(TableRow(cells(row.name, row.kind, _row_shape(row),
+                    table_rows.append(TableRow(cells(row.name, row.kind, row.node.shape,
                                                      [row]), indent=1))
     if rows:
         table_rows.append(TableRow(cells("total", "", (), report.layers), style="total"))
@@ -271,10 +269,10 @@ def graph_lines(report: Report) -> list[str]:
     """The outputs line (a spec that declares outputs) and the parts line (a head on a
     backbone): each part's MACs and params, which sum to the totals."""
     lines = []
-    outputs = outputs_data(report)
+    outputs = _outputs(report.graph)
     if outputs:
-        lines.append("outputs: " + ", ".join(f"{entry['name']} {_shape_text(entry['output'])}"
-                                             for entry in outputs))
+        lines.append("outputs: " + ", ".join(f"{label} {_shape_text(shape)}"
+                                             for label, shape in outputs))
     for entry in parts_data(report) or ():
         lines.append(f"part {entry['name']}: {_both(entry['macs'], 'MACs')}, "
                      f"{_both(entry['params'], 'params')}")
@@ -283,13 +281,19 @@ def graph_lines(report: Report) -> list[str]:
 
 def outputs_data(report: Report) -> list[dict] | None:
     """Each declared output's name and shape (None when the spec declares none)."""
-    graph = report.graph
+    outputs = _outputs(report.graph)
+    if outputs is None:
+        return None
+    return [{"name": label, "output": list(shape), **numbers.json_tokens(shape)}
+            for label, shape in outputs]
+
+
+def _outputs(graph: Graph) -> list[tuple[str, Shape]] | None:
+    """Each declared output's label and shape (None when the spec declares none)."""
     if not graph.output_names and len(graph.output_indices()) < 2:
         return None
-    shapes = [(label, graph.input if i < 0 else graph.nodes[i].shape)
-              for label, i in zip(graph.output_labels(), graph.output_indices())]
-    return [{"name": label, "output": list(shape), **numbers.json_tokens(shape)}
-            for label, shape in shapes]
+    return [(label, graph.input if i < 0 else graph.nodes[i].shape)
+            for label, i in zip(graph.output_labels(), graph.output_indices())]
 
 
 def parts_data(report: Report) -> list[dict] | None:

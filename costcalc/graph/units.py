@@ -274,11 +274,12 @@ def free_letters(node: Any, resolve: Any) -> tuple[list, list]:
     return [[("number", 0)]], [[("number", 0)]]
 
 
-def per_channel_letters(per_channel: int) -> Any:
+def per_channel_letters(per_channel: int, flag: str = "affine") -> Any:
     """The template of a kind with ``per_channel`` parameters per input channel M (norms' 2M
-    affine, layer scale's M) and no multiply-adds; 0 params when the node records none."""
+    affine, layer scale's M) and no multiply-adds; 0 params when the node records none (its
+    ``flag`` info, ``affine`` or ``learned``, is false)."""
     def letters(node: Any, resolve: Any) -> tuple[list, list]:
-        if not node.info.get("affine", True):
+        if not node.info.get(flag, True):
             return free_letters(node, resolve)
         channels = ("channels", "M", resolve(node.shape.c))
         return [[("number", 0)]], [[("number", per_channel), channels]

@@ -24,10 +24,6 @@ LAYER_COLUMNS = [Column("name", "layer"), Column("kind", "kind", shrink=True, sh
                  Column("op_bytes", "in+out B", "count", priority=1)]
 
 
-def _shape(values: Sequence) -> str:
-    return "x".join(map(str, values))
-
-
 def _split_label(split: int | str) -> str:
     return "G = tM" if split == "max" else f"G = {split}"
 
@@ -53,7 +49,7 @@ def layers_table(graph: Graph, dtype: str, split: int | str = "max", data: bool 
 
     ``data=False`` leaves out the JSON content and its split analysis (text never shows it)."""
     report = analyze_memory(graph, dtype)
-    rows = [{"name": r.name, "kind": r.kind, "output": _shape(r.output),
+    rows = [{"name": r.name, "kind": r.kind, "output": r.output.text(),
              "activation_bytes": r.activation_bytes, "weight_bytes": r.weight_bytes,
              "live_bytes": r.live_bytes, "op_bytes": r.op_bytes} for r in report.layers]
     rows.append(Row({"name": "total / peak", "weight_bytes": report.weight_bytes,

@@ -213,7 +213,6 @@ class Spec(Record):
 
     def input_shape(self, builder: SpecWalker, env: dict) -> Shape:
         if self.backbone is not None:  # the backbone's input, at the settings given
-            builder.load_spec = load_spec
             return graphs.build_backbone(self.backbone, builder, env, shape_only=True)
         raw = self.input
         pos = self.document.value_pos.get("input")

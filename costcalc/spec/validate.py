@@ -124,9 +124,7 @@ class _Checker:
         spec.let = self.good_let
         layers = spec.layers if "layers" in doc and isinstance(doc["layers"], Sequence) else None
         blocks = spec.blocks
-        builder = SpecWalker(self.path, blocks)
-        builder.graph_keys = spec.graph_keys
-        builder.load_spec = specs.load_spec
+        builder = spec.walker()
         builder._base_env = env
         shape = None
         if "input" in doc or spec.backbone is not None:  # a head's input is its backbone's

@@ -3,19 +3,13 @@ from __future__ import annotations
 
 from costcalc.graph import quantities as q
 from costcalc.graph.registry import register
-from costcalc.graph.units import LEARNED, free_letters, per_channel_letters
+from costcalc.graph.units import LEARNED, per_channel_letters
 
 PARAMS = q.BIAS_PARAMS
 
 
-def _letters(node, resolve):
-    """M params, none when not learned."""
-    if not node.info["learned"]:
-        return free_letters(node, resolve)
-    return per_channel_letters(1)(node, resolve)
-
-
-@register("bias", LEARNED, memory="inplace", letters=_letters, tokens="accept", prefix="bias")
+@register("bias", LEARNED, memory="inplace", letters=per_channel_letters(1, "learned"),
+          tokens="accept", prefix="bias")
 def bias(b, f, x, name):
     """y = x + beta with one learned beta per channel (per width D of tokens); with ``learned:
     false`` a constant. 0 MACs in the paper convention; C H W adds recorded; params C (0 when

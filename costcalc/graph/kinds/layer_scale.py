@@ -3,21 +3,14 @@ from __future__ import annotations
 
 from costcalc.graph import quantities as q
 from costcalc.graph.registry import register
-from costcalc.graph.units import LEARNED, free_letters, per_channel_letters
+from costcalc.graph.units import LEARNED, per_channel_letters
 
 # The quantities it records; what each counting tool charges for them is in graph/quantities.py.
 PARAMS = q.LAYER_SCALE_PARAMS
 
 
-def _letters(node, resolve):
-    """M params, none when not learned."""
-    if not node.info.get("learned", True):
-        return free_letters(node, resolve)
-    return per_channel_letters(1)(node, resolve)
-
-
-@register("layer_scale", LEARNED, memory="inplace", letters=_letters, tokens="accept",
-          prefix="ls")
+@register("layer_scale", LEARNED, memory="inplace", letters=per_channel_letters(1, "learned"),
+          tokens="accept", prefix="ls")
 def layer_scale(b, f, x, name):
     """y = gamma * x with one learned gamma per channel; with ``learned: false`` a constant
     (x * 0.5). 0 MACs in the paper convention; C H W multiplies recorded; params C (0 when not
